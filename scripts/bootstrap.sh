@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Create the project's virtual environment (default .venv) and install mscabm with its test extras.
+# Idempotent: reinstalls only when pyproject.toml is newer than the last install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+EXTRAS=${EXTRAS:-test}
+stamp="$VENV/.installed-$EXTRAS"
+if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ -x "$VENV/bin/python" ]; then
+  exit 0
+fi
+if [ ! -x "$VENV/bin/python" ]; then
+  PY=$(bash scripts/find-python.sh)
+  echo "mscabm: creating $VENV with $PY ($("$PY" --version 2>&1))"
+  "$PY" -m venv "$VENV"
+fi
+echo "mscabm: installing mscabm[$EXTRAS] into $VENV"
+# uv installs the stack in seconds; fall back to plain pip if uv cannot be had.
+if "$VENV/bin/python" -m pip install -q --disable-pip-version-check uv >/dev/null 2>&1 \
+   && "$VENV/bin/python" -m uv pip install -q --python "$VENV/bin/python" -e ".[$EXTRAS]"; then
+  :
+else
+  echo "mscabm: uv unavailable, using pip (slower)"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[$EXTRAS]"
+fi
+touch "$stamp"

@@ -1,0 +1,3 @@
+from mscabm.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""Compile a validated Config (names, units) into the engine's integer-indexed arrays.
+
+This is the one place where biology names meet engine indices: cell types and states
+become group rows, behaviours and signals become matrix columns, rules become
+:class:`~mscabm.engine.rules.CompiledRules`, and exports given in molecules/min become
+engine amounts (field unit x um^3 per min).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mscabm.biology.celltypes import CELL_TYPES
+from mscabm.biology.fields import molecules_to_amount
+from mscabm.config import Config, behaviour_names, signal_names
+from mscabm.engine.rules import CompiledRules, HillRule, compile_rules
+
+
+@dataclass
+class Tables:
+    """Everything the model's kernels need, as arrays (built once per model)."""
+
+    type_names: list[str]
+    state_names: list[tuple[str, ...]]  # per type
+    n_states: int  # max states per type (group = type * n_states + state)
+    field_names: list[str]
+    behaviour_names: list[str]
+    signal_names: list[str]
+    base: np.ndarray  # (n_groups, n_behaviours) float64, engine units
+    rules: CompiledRules
+    transition_col: np.ndarray  # (n_types, n_states) int64, -1 none
+    cycle_col: int
+    death_col: int
+    speed_col: int
+    persistence_col: int
+    chemotaxis_col: int
+    export_col: np.ndarray  # (n_fields,) int64
+    uptake_col: np.ndarray
+    secretion_col: np.ndarray
+    saturation_col: np.ndarray
+    radius_um: np.ndarray  # (n_types,)
+    apoptosis_min: np.ndarray  # (n_types,) float32
+    adherent: np.ndarray  # (n_types,) bool
+    chemotaxis_species: np.ndarray  # (n_types,) int64, -1 none
+    field_signal_offset: int
+    contact_signal_offset: int
+    time_signal: int
+
+    def group_of(self, type_code: int, state_code: int) -> int:
+        return type_code * self.n_states + state_code
+
+    def type_code(self, name: str) -> int:
+        return self.type_names.index(name)
+
+    def state_code(self, type_name: str, state: str) -> int:
+        return self.state_names[self.type_names.index(type_name)].index(state)
+
+
+def build_tables(cfg: Config) -> Tables:
+    type_names = list(CELL_TYPES)
+    state_names = [CELL_TYPES[t].states for t in type_names]
+    n_states = max(len(s) for s in state_names)
+    field_names = list(cfg.fields)
+    beh = behaviour_names(tuple(field_names))
+    sig = signal_names(tuple(field_names))
+    bcol = {b: i for i, b in enumerate(beh)}
+    scol = {s: i for i, s in enumerate(sig)}
+    n_groups = len(type_names) * n_states
+
+    # engine-unit scale per behaviour column (exports: molecules/min -> amount/min)
+    scale = np.ones(len(beh))
+    for f in field_names:
+        scale[bcol[f"export_{f}_molecules_per_min"]] = molecules_to_amount(cfg.fields[f].unit)
+
+    base = np.zeros((n_groups, len(beh)))
+    for t, tname in enumerate(type_names):
+        for s, sname in enumerate(state_names[t]):
+            for bname, value in cfg.behaviours.get(tname, {}).get(sname, {}).items():
+                base[t * n_states + s, bcol[bname]] = value * scale[bcol[bname]]
+
+    rules = []
+    for r in cfg.rules.values():
+        if not r.enabled:
+            continue
+        t = type_names.index(r.cell_type)
+        states = state_names[t] if r.state == "*" else (r.state,)
+        b = bcol[r.behaviour]
+        for sname in states:
+            rules.append(HillRule(group=t * n_states + state_names[t].index(sname), signal=scol[r.signal], behaviour=b,
+                                  increases=r.direction == "increases", saturation=r.saturation * scale[b],
+                                  half_max=r.half_max, hill_power=r.hill_power))
+
+    transition_col = np.full((len(type_names), n_states), -1, dtype=np.int64)
+    for t, states in enumerate(state_names):
+        for s, sname in enumerate(states):
+            transition_col[t, s] = bcol[f"to_{sname}_per_min"]
+
+    def cols(prefix: str) -> np.ndarray:
+        return np.array([bcol[prefix.format(f)] for f in field_names], dtype=np.int64)
+
+    cells = [cfg.cells.get(t) for t in type_names]
+    return Tables(
+        type_names=type_names, state_names=state_names, n_states=n_states, field_names=field_names,
+        behaviour_names=beh, signal_names=sig, base=base, rules=compile_rules(rules, n_groups),
+        transition_col=transition_col, cycle_col=bcol["cycle_rate_per_min"], death_col=bcol["death_rate_per_min"],
+        speed_col=bcol["speed_um_per_min"], persistence_col=bcol["persistence_min"],
+        chemotaxis_col=bcol["chemotaxis_bias"],
+        export_col=cols("export_{}_molecules_per_min"), uptake_col=cols("uptake_{}_per_min"),
+        secretion_col=cols("secretion_{}_per_min"), saturation_col=cols("saturation_{}"),
+        radius_um=np.array([c.radius_um if c else CELL_TYPES[t].radius_um for c, t in zip(cells, type_names)]),
+        apoptosis_min=np.array([c.apoptosis_min if c else CELL_TYPES[t].apoptosis_min for c, t in zip(cells, type_names)],
+                               dtype=np.float32),
+        adherent=np.array([c.adherent if c else CELL_TYPES[t].adherent for c, t in zip(cells, type_names)]),
+        chemotaxis_species=np.array([field_names.index(c.chemotaxis_field) if c and c.chemotaxis_field else -1
+                                     for c in cells], dtype=np.int64),
+        field_signal_offset=0, contact_signal_offset=len(field_names), time_signal=scol["time_in_state"],
+    )

@@ -1,0 +1,1 @@
+"""Biology: cell types, states, fields, rules and their parameters, as data with sources."""

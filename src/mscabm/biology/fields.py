@@ -1,0 +1,69 @@
+"""Paracrine species: diffusion, decay, units and sources (data only, no numerics).
+
+Concentrations are stored per species in one documented unit (``unit``). Cells export
+amounts in molecules per minute; :func:`molecules_to_amount` turns a molecule count into
+the engine's amount unit (field unit x um^3), so the engine never sees Avogadro's number.
+
+Source tags follow SCIENCE.md: **V** = value read in the cited source, **M** = from memory or a
+model choice, unverified (a plausible default, not a target).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+AVOGADRO = 6.02214076e23  # 1/mol, exact (SI 2019)
+UM3_PER_LITRE = 1e15
+
+#: molar scale of each concentration unit
+UNIT_MOLAR = {"pM": 1e-12, "nM": 1e-9, "uM": 1e-6}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One diffusing species.
+
+    Attributes: name (short id used in configs), long_name, unit (concentration unit),
+    diffusion_um2_per_min, decay_per_min, initial (field units), source (citation per number).
+    """
+
+    name: str
+    long_name: str
+    unit: str
+    diffusion_um2_per_min: float
+    decay_per_min: float
+    initial: float
+    source: str
+
+
+def molecules_to_amount(unit: str) -> float:
+    """Engine amount (unit x um^3) carried by one molecule, for a species stored in ``unit``.
+
+    1 pM in 1 um^3 is 1e-12 mol/L x 1e-15 L = 1e-27 mol = 6.0e-4 molecules, so one
+    molecule is 1660.5 pM um^3.
+    """
+    return UM3_PER_LITRE / (AVOGADRO * UNIT_MOLAR[unit])
+
+
+_PROTEIN_D = 555.0  # um^2/min (~10 um^2/s effective in tissue). V pc4covid19; M Busse 2010. SCIENCE.md s4
+_PROTEIN_DECAY = 1e-2  # 1/min (half-life ~1 h). V pc4covid19. SCIENCE.md s4
+
+FIELDS: dict[str, FieldSpec] = {
+    f.name: f
+    for f in (
+        FieldSpec("IFNG", "interferon-gamma", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0,
+                  "D, decay: V pc4covid19 protein cytokine defaults (SCIENCE.md s4); length scale "
+                  "~30-40 um arises with T-cell uptake (V Thurley 2015)"),
+        FieldSpec("TNF", "tumour necrosis factor alpha", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0,
+                  "D, decay: V pc4covid19 protein cytokine defaults (SCIENCE.md s4)"),
+        FieldSpec("IL2", "interleukin-2", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0,
+                  "D, decay: V pc4covid19 (SCIENCE.md s4); falls off within a few cell diameters "
+                  "through consumption by T cells (V Thurley 2015 PLoS Comput Biol)"),
+        FieldSpec("PGE2", "prostaglandin E2", "nM", 30000.0, 0.1, 0.0,
+                  "D: small molecule ~300-800 um^2/s, 500 um^2/s taken (M, SCIENCE.md s4); decay "
+                  "0.1/min: 'PGE2 much shorter' than the ~1 h cytokine half-life (M, SCIENCE.md s4)"),
+        FieldSpec("TRP", "tryptophan", "uM", 30000.0, 0.0, 25.0,
+                  "initial 25 uM in culture medium (M, SCIENCE.md s4); D small molecule 500 um^2/s "
+                  "(M, SCIENCE.md s4); not degraded in medium except by IDO uptake"),
+    )
+}

@@ -1,0 +1,124 @@
+"""The ``mscabm`` command (also ``python -m mscabm``).
+
+Exit codes: 0 success, 1 the run failed while running, 2 bad input (config, options).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mscabm import __version__
+from mscabm.config import ConfigError, load_config
+
+EXAMPLES = """\
+examples:
+  mscabm run                                   built-in default configuration
+  mscabm run configs/coculture.toml --steps 2880 --seed 7
+  mscabm run --set cells.MSC.count=0 --set model.name=no_msc
+  mscabm validate configs/coculture.toml
+  mscabm show-config > my.toml                 the full default, to edit
+"""
+
+
+def _add_config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("config", nargs="?", default=None,
+                   help="TOML file or preset name in configs/ (default: the built-in default)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                   help="override one config value (repeatable), e.g. --set domain.width_um=500")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mscabm", description="Agent-based simulation of MSC immunomodulation.",
+                                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"mscabm {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("run", help="run one simulation and write its output folder",
+                       description="Run one simulation. Writes config.toml, timeseries.parquet, cells/, fields/ "
+                                   "and summary.json into the output folder.")
+    _add_config_args(p)
+    p.add_argument("--steps", type=int, help="number of steps (overrides model.steps)")
+    p.add_argument("--seed", type=int, help="master seed (overrides model.seed)")
+    p.add_argument("--out", type=Path, help="output folder (default runs/<name>-<timestamp>/)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("validate", help="check a config file and print what it resolves to",
+                       description="Validate a config (exit 0 if valid, 2 with the key path if not).")
+    _add_config_args(p)
+
+    p = sub.add_parser("show-config", help="print the resolved configuration as TOML",
+                       description="Print the resolved configuration (default, file and --set merged) as TOML.")
+    _add_config_args(p)
+    return parser
+
+
+def _load(args: argparse.Namespace, extra: list[str] | None = None):
+    return load_config(args.config, overrides=list(args.overrides) + (extra or []))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    extra = []
+    if args.steps is not None:
+        extra.append(f"model.steps={args.steps}")
+    if args.seed is not None:
+        extra.append(f"model.seed={args.seed}")
+    cfg = _load(args, extra)
+    from mscabm.engine.population import PopulationCapacityError
+    from mscabm.observe.io import OutputError
+    from mscabm.run import run_simulation
+
+    try:
+        summary = run_simulation(cfg, args.out, progress=not args.quiet)
+    except (PopulationCapacityError, OutputError) as exc:
+        print(f"mscabm: run stopped: {exc}", file=sys.stderr)
+        return 1
+    final = summary["final"]
+    counts = ", ".join(f"{k[2:]}={v}" for k, v in final.items()
+                       if k.startswith("n_") and k.count("_") == 1 and k not in ("n_cells", "n_apoptotic"))
+    print(f"mscabm: {summary['steps']} steps ({summary['time_min']:.0f} min simulated) in {summary['wall_s']:.1f} s, "
+          f"{summary['cell_steps_per_s'] or 0:.3g} cell-steps/s")
+    print(f"  cells: {final['n_cells']} alive ({counts}), {final['n_apoptotic']} apoptotic")
+    fields = ", ".join(f"{k[5:]}={v:.3g}" for k, v in final.items() if k.startswith("mean_"))
+    print(f"  mean fields: {fields}")
+    print(f"  output: {summary['out_dir']}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    ny, nx = cfg.lattice_shape
+    total = sum(c.count for c in cfg.cells.values())
+    print(f"{args.config or 'built-in default'}: valid ({total} cells, lattice {nx} x {ny} voxels, "
+          f"{len(cfg.fields)} fields, {sum(r.enabled for r in cfg.rules.values())} rules, "
+          f"{cfg.model.steps} steps of {cfg.model.dt_min} min)")
+    return 0
+
+
+def cmd_show_config(args: argparse.Namespace) -> int:
+    sys.stdout.write(_load(args).to_toml())
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "show-config": cmd_show_config}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as exc:
+        print(f"mscabm: config error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mscabm: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

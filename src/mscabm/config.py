@@ -1,0 +1,335 @@
+"""The typed configuration: a complete built-in default, TOML in and out, overrides, checks.
+
+A config file is a set of overrides on the built-in default (``default_config_dict()``,
+built from the biology tables), so ``mscabm run`` needs no file and a preset only names
+what it changes. Every value is checked before a run starts: unknown keys, wrong types,
+non-finite numbers, values out of range and unphysical combinations (cells that cannot
+fit in the domain, a voxel larger than the domain, a rule naming an unknown signal)
+raise :class:`ConfigError` with the key path and the allowed range.
+
+Units are in the key names: lengths ``_um``, times ``_min``, rates ``_per_min``;
+concentrations are in each field's documented unit (``mscabm.biology.fields``).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from mscabm.biology.celltypes import BASE_BEHAVIOURS, CELL_TYPES
+from mscabm.biology.fields import FIELDS
+from mscabm.biology.rules import DEFAULT_RULES
+from mscabm.schema import ConfigError, parse, to_dict
+
+__all__ = ["Config", "ConfigError", "load_config", "default_config_dict", "apply_override", "behaviour_names",
+           "signal_names", "PRESET_DIR"]
+
+#: presets shipped with the source tree (``configs/`` at the repository root)
+PRESET_DIR = Path(__file__).resolve().parents[2] / "configs"
+
+FIELD_BEHAVIOUR_PREFIXES = ("export_{}_molecules_per_min", "uptake_{}_per_min", "secretion_{}_per_min",
+                            "saturation_{}")
+MOTION_BEHAVIOURS = ("speed_um_per_min", "persistence_min", "chemotaxis_bias")
+LIFECYCLE_BEHAVIOURS = ("cycle_rate_per_min", "death_rate_per_min")
+
+
+def behaviour_names(field_names: list[str] | tuple[str, ...] = tuple(FIELDS),
+                    cell_types: dict = CELL_TYPES) -> list[str]:
+    """Every behaviour a rule or base table may set, in column order."""
+    names = list(LIFECYCLE_BEHAVIOURS) + list(MOTION_BEHAVIOURS)
+    for f in field_names:
+        names += [p.format(f) for p in FIELD_BEHAVIOUR_PREFIXES]
+    states = []
+    for t in cell_types.values():
+        states += [s for s in t.states if s not in states]
+    names += [f"to_{s}_per_min" for s in states]
+    return names
+
+
+def signal_names(field_names=tuple(FIELDS), cell_types=CELL_TYPES) -> list[str]:
+    """Every signal a rule may read, in column order of the signals matrix."""
+    return [f"field:{f}" for f in field_names] + [f"contact:{t}" for t in cell_types] + ["time_in_state"]
+
+
+# ---------------------------------------------------------------------------- sections
+_REQUIRED = object()
+
+
+def _m(default=_REQUIRED, **meta):
+    if default is _REQUIRED:
+        return field(metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class ModelSection:
+    name: str = _m("default", doc="run name, used in the output folder name")
+    seed: int = _m(42, min=0, max=2**63 - 1, doc="master seed of the numpy Generator (Mesa's model.rng)")
+    steps: int = _m(1440, min=0, max=10**9, doc="number of model steps to run")
+    dt_min: float = _m(1.0, gt=0.0, max=60.0, unit="min", doc="model step")
+    max_cells: int = _m(2_000_000, min=1, max=10**9, doc="population capacity (memory guard)")
+    contact_scale: float = _m(1.25, min=1.0, max=3.0,
+                              doc="cells interact (contact signals, adhesion) within scale*(r_i+r_j); "
+                                  "1.25 = PhysiCell's default relative maximum adhesion distance (V PhysiCell)")
+    repulsion_um_per_min: float = _m(10.0, min=0.0, max=1e3, unit="um/min",
+                                     doc="cell-cell repulsion strength (V PhysiCell default 10 um/min)")
+    adhesion_um_per_min: float = _m(0.4, min=0.0, max=1e3, unit="um/min",
+                                    doc="cell-cell adhesion strength (V PhysiCell default 0.4 um/min)")
+
+
+@dataclass
+class DomainSection:
+    width_um: float = _m(1000.0, gt=0.0, max=1e6, unit="um", doc="domain width (x)")
+    height_um: float = _m(1000.0, gt=0.0, max=1e6, unit="um", doc="domain height (y)")
+    voxel_um: float = _m(10.0, gt=0.0, max=1e4, unit="um", doc="field voxel side")
+    thickness_um: float = _m(10.0, gt=0.0, max=1e4, unit="um", doc="thickness of the 2-D slab (voxel volume)")
+    dtype: str = _m("float32", choices=("float32", "float64"), doc="field storage precision")
+    diffusion_scheme: str = _m("auto", choices=("auto", "explicit", "lod"), doc="diffusion solver for all fields")
+
+
+@dataclass
+class OutputSection:
+    record_every: int = _m(10, min=1, max=10**9, doc="steps between time-series rows")
+    snapshot_every: int = _m(240, min=0, max=10**9, doc="steps between cell/field snapshots (0: first and last only)")
+    flush_every: int = _m(100, min=1, max=10**9, doc="time-series rows between Parquet flushes")
+
+
+@dataclass
+class CellSection:
+    count: int = _m(0, min=0, max=10**9, doc="initial number of cells")
+    initial_state: str = _m("", doc="state at start (default: the type's first state)")
+    placement: str = _m("uniform", choices=("uniform", "centre"), doc="initial placement")
+    radius_um: float = _m(5.0, gt=0.0, max=1000.0, unit="um", doc="cell radius")
+    apoptosis_min: float = _m(516.0, min=0.0, max=1e6, unit="min", doc="time an apoptotic body persists")
+    adherent: bool = _m(False, doc="adherent cells do not migrate (speed ignored)")
+    chemotaxis_field: str = _m("", doc="field whose gradient biases migration ('' = none)")
+
+
+@dataclass
+class FieldSection:
+    diffusion_um2_per_min: float = _m(0.0, min=0.0, max=1e6, unit="um^2/min", doc="diffusion coefficient")
+    decay_per_min: float = _m(0.0, min=0.0, max=1e3, unit="1/min", doc="first-order decay")
+    initial: float = _m(0.0, min=0.0, max=1e9, doc="initial uniform level (field unit)")
+    boundary: str = _m("zero_flux", choices=("zero_flux", "dirichlet", "periodic"), doc="boundary condition")
+    boundary_value: float = _m(0.0, min=0.0, max=1e9, doc="Dirichlet value (field unit)")
+    unit: str = _m("pM", choices=("pM", "nM", "uM"), doc="concentration unit")
+
+
+@dataclass
+class RuleSection:
+    cell_type: str = _m(doc="cell type the rule acts in")
+    signal: str = _m(doc="field:<F>, contact:<TYPE> or time_in_state")
+    direction: str = _m(choices=("increases", "decreases"))
+    behaviour: str = _m(doc="behaviour name (see biology/celltypes.py)")
+    saturation: float = _m(min=0.0, max=1e12, doc="behaviour value at full response")
+    half_max: float = _m(gt=0.0, max=1e12, doc="signal level of half response (signal unit)")
+    hill_power: float = _m(1.0, gt=0.0, max=100.0)
+    state: str = _m("*", doc="state the rule acts in ('*' = every state of the type)")
+    enabled: bool = _m(True, doc="switch the rule off without deleting it")
+    source: str = _m("", doc="citation")
+
+
+@dataclass
+class Config:
+    model: ModelSection = field(default_factory=ModelSection)
+    domain: DomainSection = field(default_factory=DomainSection)
+    output: OutputSection = field(default_factory=OutputSection)
+    cells: dict[str, CellSection] = field(default_factory=dict, metadata={"keys": tuple(CELL_TYPES)})
+    fields: dict[str, FieldSection] = field(default_factory=dict, metadata={"keys": tuple(FIELDS)})
+    behaviours: dict[str, dict[str, dict[str, float]]] = field(
+        default_factory=dict,
+        metadata={"keys": tuple(CELL_TYPES), "value_meta": {"value_meta": {"value_meta": {"min": 0.0, "max": 1e12}}}})
+    rules: dict[str, RuleSection] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def lattice_shape(self) -> tuple[int, int]:
+        """(ny, nx): number of voxels covering the domain."""
+        d = self.domain
+        return (max(1, math.ceil(d.height_um / d.voxel_um - 1e-9)), max(1, math.ceil(d.width_um / d.voxel_um - 1e-9)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+    def save(self, path: str | Path) -> None:
+        from mscabm.observe.io import atomic_write_text
+
+        atomic_write_text(Path(path), self.to_toml())
+
+    # ------------------------------------------------------------------ checks
+    def check(self) -> Config:
+        """Cross-field checks that single-value ranges cannot express. Returns self."""
+        d = self.domain
+        if d.voxel_um > min(d.width_um, d.height_um):
+            raise ConfigError("domain.voxel_um", f"{d.voxel_um} is larger than the domain "
+                              f"({d.width_um} x {d.height_um} um); allowed: <= {min(d.width_um, d.height_um)}")
+        ny, nx = self.lattice_shape
+        if ny * nx > 64_000_000:
+            raise ConfigError("domain.voxel_um", f"lattice of {nx} x {ny} voxels is too large; allowed: <= 6.4e7 voxels")
+        area = d.width_um * d.height_um
+        occupied = 0.0
+        total = 0
+        for name, c in self.cells.items():
+            spec = CELL_TYPES[name]
+            if c.initial_state and c.initial_state not in spec.states:
+                raise ConfigError(f"cells.{name}.initial_state",
+                                  f"{c.initial_state!r} is not a state of {name}; allowed: {', '.join(spec.states)}")
+            if c.chemotaxis_field and c.chemotaxis_field not in self.fields:
+                raise ConfigError(f"cells.{name}.chemotaxis_field",
+                                  f"unknown field {c.chemotaxis_field!r}; allowed: '', {', '.join(self.fields)}")
+            occupied += c.count * math.pi * c.radius_um**2
+            total += c.count
+        if occupied > 0.9069 * area:  # hexagonal close packing
+            raise ConfigError("cells", f"the initial cells cover {occupied:.4g} um^2 but the domain holds at most "
+                              f"{0.9069 * area:.4g} um^2 of packed discs; allowed: fewer or smaller cells, or a larger domain")
+        if total > self.model.max_cells:
+            raise ConfigError("model.max_cells", f"{self.model.max_cells} is below the {total} initial cells; "
+                              f"allowed: >= {total}")
+        beh = set(behaviour_names(tuple(self.fields)))
+        for tname, states in self.behaviours.items():
+            for sname, values in states.items():
+                if sname not in CELL_TYPES[tname].states:
+                    raise ConfigError(f"behaviours.{tname}.{sname}",
+                                      f"unknown state; allowed: {', '.join(CELL_TYPES[tname].states)}")
+                for bname in values:
+                    if bname not in beh:
+                        raise ConfigError(f"behaviours.{tname}.{sname}.{bname}",
+                                          f"unknown behaviour; allowed: {', '.join(sorted(beh))}")
+                    if bname == "chemotaxis_bias" and values[bname] > 1.0:
+                        raise ConfigError(f"behaviours.{tname}.{sname}.{bname}", "allowed: 0..1")
+        sigs = set(signal_names(tuple(self.fields)))
+        sat_by_run: dict[tuple, tuple[str, float]] = {}
+        for rname, r in self.rules.items():
+            p = f"rules.{rname}"
+            if r.cell_type not in CELL_TYPES:
+                raise ConfigError(f"{p}.cell_type", f"unknown cell type; allowed: {', '.join(CELL_TYPES)}")
+            states = CELL_TYPES[r.cell_type].states
+            if r.state != "*" and r.state not in states:
+                raise ConfigError(f"{p}.state", f"{r.state!r} is not a state of {r.cell_type}; allowed: *, {', '.join(states)}")
+            if r.signal not in sigs:
+                raise ConfigError(f"{p}.signal", f"unknown signal; allowed: {', '.join(sorted(sigs))}")
+            if r.behaviour not in beh:
+                raise ConfigError(f"{p}.behaviour", f"unknown behaviour; allowed: {', '.join(sorted(beh))}")
+            if not r.enabled:
+                continue
+            for s in (states if r.state == "*" else (r.state,)):
+                key = (r.cell_type, s, r.behaviour, r.direction)
+                if key in sat_by_run and sat_by_run[key][1] != r.saturation:
+                    other = sat_by_run[key][0]
+                    raise ConfigError(f"{p}.saturation", f"{r.saturation} differs from rule {other!r} "
+                                      f"({sat_by_run[key][1]}), which {r.direction} the same behaviour of "
+                                      f"{r.cell_type} {s}; allowed: {sat_by_run[key][1]}")
+                sat_by_run[key] = (rname, r.saturation)
+        return self
+
+
+# ---------------------------------------------------------------------------- defaults
+_DEFAULT_COUNTS = {"MSC": 50, "T": 2000, "B": 300, "NK": 150, "DC": 60, "MAC": 100}  # M: PBMC-like well-bottom mix
+_DEFAULT_INITIAL_STATE = {"DC": "mature"}  # antigen-presenting DCs drive the response (MLR-like stimulus, M)
+
+
+def default_config_dict() -> dict[str, Any]:
+    """The complete built-in default as plain data (biology tables -> config)."""
+    cells = {}
+    for name, spec in CELL_TYPES.items():
+        cells[name] = dict(count=_DEFAULT_COUNTS.get(name, 0), initial_state=_DEFAULT_INITIAL_STATE.get(name, spec.states[0]),
+                           placement="uniform", radius_um=spec.radius_um, apoptosis_min=spec.apoptosis_min,
+                           adherent=spec.adherent, chemotaxis_field=spec.chemotaxis_field)
+    fields = {name: dict(diffusion_um2_per_min=f.diffusion_um2_per_min, decay_per_min=f.decay_per_min,
+                         initial=f.initial, boundary="zero_flux", boundary_value=0.0, unit=f.unit)
+              for name, f in FIELDS.items()}
+    behaviours = {t: {s: {b: v for b, (v, _src) in vals.items()} for s, vals in states.items()}
+                  for t, states in BASE_BEHAVIOURS.items()}
+    rules = {k: dict(v) for k, v in DEFAULT_RULES.items()}
+    return {"model": to_dict(ModelSection()), "domain": to_dict(DomainSection()), "output": to_dict(OutputSection()),
+            "cells": cells, "fields": fields, "behaviours": behaviours, "rules": rules}
+
+
+def merge(base: dict, override: dict) -> dict:
+    """Deep-merge ``override`` into a copy of ``base`` (tables merge, other values replace)."""
+    out = copy.deepcopy(base)
+    for k, v in override.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def parse_value(text: str) -> Any:
+    """A --set value: TOML syntax (numbers, true/false, "strings", [lists]); bare words are strings."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_override(data: dict, assignment: str) -> dict:
+    """Apply one ``section.key=value`` assignment to plain config data (in place)."""
+    if "=" not in assignment:
+        raise ConfigError("--set", f"expected section.key=value, got {assignment!r}")
+    path, _, raw = assignment.partition("=")
+    keys = [k for k in path.strip().split(".")]
+    if not keys or any(not k for k in keys):
+        raise ConfigError("--set", f"bad key path {path!r}")
+    node = data
+    for i, k in enumerate(keys[:-1]):
+        nxt = node.get(k)
+        if nxt is None:
+            nxt = node[k] = {}
+        if not isinstance(nxt, dict):
+            raise ConfigError(".".join(keys[: i + 1]), "is a value, not a table")
+        node = nxt
+    node[keys[-1]] = parse_value(raw.strip())
+    return data
+
+
+def build_config(data: dict) -> Config:
+    """Validate plain data (already merged onto the default) into a checked :class:`Config`."""
+    return parse(Config, data).check()
+
+
+def read_toml(path: str | Path) -> dict:
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(str(path), "config file not found")
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), f"not valid TOML: {exc}") from None
+
+
+def resolve_path(name_or_path: str | Path) -> Path:
+    """A config path, or the name of a built-in preset (e.g. 'coculture')."""
+    p = Path(name_or_path)
+    if p.is_file():
+        return p
+    preset = PRESET_DIR / f"{name_or_path}.toml"
+    if preset.is_file():
+        return preset
+    return p
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = (),
+                **replace: Any) -> Config:
+    """Built-in default <- file (or preset name) <- ``--set`` overrides <- keyword sections.
+
+    Keyword arguments such as ``model={"steps": 10}`` merge like a file would.
+    """
+    data = default_config_dict()
+    if path is not None:
+        data = merge(data, read_toml(resolve_path(path)))
+    for k, v in replace.items():
+        data = merge(data, {k: v})
+    for assignment in overrides:
+        apply_override(data, assignment)
+    return build_config(data)

@@ -1,0 +1,1 @@
+"""Engine: populations, lattices and numba kernels. Knows no biology."""

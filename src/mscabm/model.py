@@ -1,0 +1,270 @@
+"""MSCModel: the Mesa model that composes the biology (a Config) onto the engine and steps it.
+
+One step (``dt_min`` minutes of ``model.time``) runs, in this order (DESIGN.md section 3):
+
+1. **sense**: sample each field at the cell's voxel, find contacts (cell list), count
+   contacts by cell type, read the time in state -> the signals matrix;
+2. **decide**: Hill rules turn signals into behaviour values;
+3. **act**: apoptosis, state switches and division (uniforms from ``model.rng``);
+4. **move**: persistent random walk, chemotaxis, repulsion and adhesion;
+5. **exchange**: secretion/uptake between cells and their voxels;
+6. **diffuse**: every field advances by ``dt_min``;
+7. **observe**: remove finished apoptotic bodies; readouts every ``record_every`` steps.
+
+Cells are rows of a struct-of-arrays :class:`~mscabm.engine.population.Population`
+(not Mesa agents): ``model.cells`` gives the AgentSet-like view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+from mesa.time import EventGenerator, Priority, Schedule
+
+from mscabm.assembly import Tables, build_tables
+from mscabm.config import Config, apply_override, build_config, load_config
+from mscabm.engine.kernels.behaviour import advance_lifecycle, evaluate_behaviours
+from mscabm.engine.kernels.contact import ContactFinder, count_contacts_by_type
+from mscabm.engine.kernels.diffusion import DiffusionSolver
+from mscabm.engine.kernels.exchange import FieldExchange, sample_fields, voxel_indices
+from mscabm.engine.kernels.motion import Mover
+from mscabm.engine.lattice import Boundary, Lattice
+from mscabm.engine.population import Population
+from mscabm.observe.cells import CellView
+
+
+class MSCModel(mesa.Model):
+    """Agent-based model of MSC immunomodulation on a 2-D tissue slab.
+
+    Parameters
+    ----------
+    config : Config, str or path, optional
+        A validated :class:`~mscabm.config.Config`, or a TOML path / preset name. Default:
+        the built-in default configuration.
+    rng : int or numpy Generator, optional
+        Seed for Mesa's ``model.rng`` (overrides ``model.seed`` in the config).
+    **overrides
+        Dotted config keys, e.g. ``MSCModel(**{"cells.MSC.count": 0})``; this is how
+        ``mesa.batch_run`` sweeps parameters.
+
+    Attributes
+    ----------
+    cells : CellView  AgentSet-like view of the population
+    lattice : Lattice  the fields, ``lattice.data`` (n_species, ny, nx)
+    time : float  minutes since the start (Mesa's clock, advanced by ``dt_min`` per step)
+    datacollector : mesa.DataCollector  model reporters for every readout
+    """
+
+    def __init__(self, config: Config | str | None = None, *, rng: Any = None, **overrides: Any) -> None:
+        cfg = self._resolve_config(config, overrides)
+        seed = cfg.model.seed if rng is None else rng
+        super().__init__(rng=seed)
+        self.config = cfg
+        self.dt_min = cfg.model.dt_min
+        # Mesa advances time by 1.0 per step; our clock is in minutes: one step = dt_min.
+        self._default_schedule.stop()
+        self._default_schedule = EventGenerator(
+            self, self._do_step, Schedule(interval=self.dt_min, start=self.dt_min), priority=Priority.HIGH
+        ).start()
+
+        self.tables: Tables = build_tables(cfg)
+        t = self.tables
+        ny, nx = cfg.lattice_shape
+        d = cfg.domain
+        self.width_um, self.height_um = d.width_um, d.height_um
+        self.lattice = Lattice((ny, nx), d.voxel_um, t.field_names, dtype=np.dtype(d.dtype),
+                               thickness_um=d.thickness_um)
+        for i, name in enumerate(t.field_names):
+            self.lattice.data[i] = cfg.fields[name].initial
+        self.diffusion = DiffusionSolver(
+            self.lattice,
+            [cfg.fields[f].diffusion_um2_per_min for f in t.field_names],
+            [cfg.fields[f].decay_per_min for f in t.field_names],
+            [Boundary(cfg.fields[f].boundary, cfg.fields[f].boundary_value) for f in t.field_names],
+            self.dt_min,
+            scheme=d.diffusion_scheme,
+        )
+        self.population = Population(cfg.model.max_cells)
+        self.contacts = ContactFinder(d.width_um, d.height_um)
+        self.exchange = FieldExchange(ny * nx)
+        self.mover = Mover()
+        self._cap = 0
+        self._seed_cells()
+        self.cells = CellView(self)
+
+        self.removed_total = 0
+        self.births_total = 0
+        self.deaths_total = 0
+        self.readouts: dict[str, float] = {}
+        self._update_readouts()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: self._reporter(name) for name in self.readouts}
+        )
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ setup
+    @staticmethod
+    def _resolve_config(config: Config | str | None, overrides: dict[str, Any]) -> Config:
+        assignments = [_assignment(k, v) for k, v in overrides.items()]
+        if isinstance(config, Config):
+            if not assignments:
+                return config
+            data = config.to_dict()
+            for a in assignments:
+                apply_override(data, a)
+            return build_config(data)
+        return load_config(config, overrides=assignments)
+
+    def _seed_cells(self) -> None:
+        cfg, t, pop = self.config, self.tables, self.population
+        for code, name in enumerate(t.type_names):
+            c = cfg.cells.get(name)
+            if c is None or c.count == 0:
+                continue
+            r = c.radius_um
+            if c.placement == "centre":
+                spread = 0.1 * min(self.width_um, self.height_um)
+                x = np.clip(self.rng.normal(self.width_um / 2, spread, c.count), r, self.width_um - r)
+                y = np.clip(self.rng.normal(self.height_um / 2, spread, c.count), r, self.height_um - r)
+            else:
+                x = self.rng.uniform(min(r, self.width_um / 2), max(self.width_um - r, self.width_um / 2), c.count)
+                y = self.rng.uniform(min(r, self.height_um / 2), max(self.height_um - r, self.height_um / 2), c.count)
+            angle = self.rng.uniform(0, 2 * np.pi, c.count)
+            state = t.state_code(name, c.initial_state or t.state_names[code][0])
+            pop.add(c.count, type=code, state=state, x_um=x, y_um=y, px=np.cos(angle), py=np.sin(angle), radius_um=r)
+        self._ensure_buffers()
+
+    def _ensure_buffers(self) -> None:
+        """Per-cell scratch arrays, sized to the population's capacity."""
+        cap = self.population.capacity
+        if cap <= self._cap:
+            return
+        t = self.tables
+        self._cap = cap
+        self._signals = np.zeros((cap, len(t.signal_names)), dtype=np.float32)
+        self._behaviours = np.zeros((cap, len(t.behaviour_names)), dtype=np.float32)
+        self._voxel = np.zeros(cap, dtype=np.int64)
+        self._x_out = np.zeros(cap)
+        self._y_out = np.zeros(cap)
+        self._divide = np.zeros(cap, dtype=bool)
+        self._remove = np.zeros(cap, dtype=bool)
+
+    @staticmethod
+    def _reporter(name: str):
+        return lambda m: m.readouts[name]
+
+    # ------------------------------------------------------------------ step
+    def _wrapped_step(self) -> None:
+        """Advance Mesa's clock by one model step (dt_min minutes), running scheduled events."""
+        self._advance_time(self.time + self.dt_min)
+
+    def step(self) -> None:
+        """One model step: sense -> decide -> act -> move -> exchange -> diffuse -> observe."""
+        pop, t, lat, dt = self.population, self.tables, self.lattice, self.dt_min
+        n = len(pop)
+        nf = len(t.field_names)
+        self._ensure_buffers()
+        x, y = pop["x_um"], pop["y_um"]
+        ny, nx = lat.shape
+
+        # 1. sense
+        voxel_indices(x, y, n, lat.spacing_um, nx, ny, out=self._voxel)
+        sig = self._signals
+        sample_fields(lat.data, self._voxel, n, sig[:, :nf])
+        offsets, neighbours = self.contacts.find(x, y, pop["radius_um"], n, self.config.model.contact_scale)
+        count_contacts_by_type(offsets, neighbours, pop["type"], len(t.type_names),
+                               out=sig[:, t.contact_signal_offset:t.contact_signal_offset + len(t.type_names)])
+        sig[:n, t.time_signal] = pop["state_age_min"]
+
+        # 2. decide
+        group = pop["type"].astype(np.int64) * t.n_states + pop["state"]
+        apoptotic = pop["apoptosis_left_min"] >= 0
+        evaluate_behaviours(group, apoptotic, sig, n, t.base, t.rules, self._behaviours)
+
+        # 3. act
+        u = self.rng.random((3, n))
+        advance_lifecycle(n, pop["type"], pop["state"], pop["state_age_min"], pop["cycle_progress"],
+                          pop["apoptosis_left_min"], self._behaviours, t.cycle_col, t.death_col, t.transition_col,
+                          t.apoptosis_min, u[0], u[1], u[2], dt, self._divide, self._remove)
+        newly_apoptotic = int(np.count_nonzero((pop["apoptosis_left_min"] >= 0) & ~apoptotic))
+        self.deaths_total += newly_apoptotic
+        parents = np.flatnonzero(self._divide[:n])
+        remove = self._remove[:n].copy()
+
+        # 4. move (rows present at sense time; daughters are placed by division below)
+        beh = self._behaviours
+        motile = ~t.adherent[pop["type"]] & (pop["apoptosis_left_min"] < 0)
+        self.mover.move(x, y, pop["px"], pop["py"], pop["radius_um"], beh[:n, t.speed_col], beh[:n, t.persistence_col],
+                   beh[:n, t.chemotaxis_col], t.chemotaxis_species[pop["type"]], motile, self._voxel, lat.data,
+                   offsets, neighbours, self.config.model.repulsion_um_per_min,
+                   self.config.model.adhesion_um_per_min, self.config.model.contact_scale,
+                   self.rng.random(n), self.rng.random(n), dt, self.width_um, self.height_um,
+                   self._x_out, self._y_out, n=n)
+        x[:] = self._x_out[:n]
+        y[:] = self._y_out[:n]
+
+        if len(parents):
+            angle = self.rng.uniform(0, 2 * np.pi, len(parents))
+            r = pop["radius_um"][parents]
+            daughters = pop.divide(parents, r * np.cos(angle), r * np.sin(angle))
+            self.births_total += len(daughters)
+            self._ensure_buffers()
+            self._behaviours[daughters] = self._behaviours[parents]
+            pop["x_um"][:] = np.clip(pop["x_um"], 0.0, self.width_um)
+            pop["y_um"][:] = np.clip(pop["y_um"], 0.0, self.height_um)
+            remove = np.concatenate([remove, np.zeros(len(daughters), dtype=bool)])
+        n = len(pop)
+
+        # 5. exchange
+        voxel_indices(pop["x_um"], pop["y_um"], n, lat.spacing_um, nx, ny, out=self._voxel)
+        volume = (4.0 / 3.0) * np.pi * pop["radius_um"] ** 3
+        self.exchange.apply(lat.data, self._voxel, n, self._behaviours, t.secretion_col, t.saturation_col,
+                            t.uptake_col, t.export_col, volume, lat.voxel_volume_um3, dt,
+                            pop["apoptosis_left_min"] < 0)
+
+        # 6. diffuse
+        self.diffusion.step()
+
+        # 7. observe
+        if remove.any():
+            self.removed_total += pop.compact(~remove)
+        every = self.config.output.record_every
+        if self.steps % every == 0 or self.steps == self.config.model.steps:
+            self._update_readouts()
+            self.datacollector.collect(self)
+        if self.steps >= self.config.model.steps:
+            self.running = False
+
+    # ------------------------------------------------------------------ readouts
+    def _update_readouts(self) -> None:
+        """Counts by type and state, mean field levels, totals: one dict per recorded step."""
+        pop, t = self.population, self.tables
+        n_groups = len(t.type_names) * t.n_states
+        alive = pop["apoptosis_left_min"] < 0
+        group = pop["type"].astype(np.int64) * t.n_states + pop["state"]
+        counts = np.bincount(group[alive], minlength=n_groups)
+        r: dict[str, float] = {"time_min": float(self.time), "step": int(self.steps), "n_cells": int(alive.sum()),
+                               "n_apoptotic": int((~alive).sum())}
+        for code, tname in enumerate(t.type_names):
+            states = t.state_names[code]
+            r[f"n_{tname}"] = int(counts[code * t.n_states:code * t.n_states + len(states)].sum())
+            for s, sname in enumerate(states):
+                r[f"n_{tname}_{sname}"] = int(counts[code * t.n_states + s])
+        for i, f in enumerate(t.field_names):
+            r[f"mean_{f}_{self.config.fields[f].unit}"] = float(self.lattice.data[i].mean(dtype=np.float64))
+        r["births_total"] = int(self.births_total)
+        r["deaths_total"] = int(self.deaths_total)
+        self.readouts = r
+
+
+def _assignment(key: str, value: Any) -> str:
+    """A ``key=value`` override string whose value parses back to ``value``."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    else:
+        text = repr(value)
+    return f"{key}={text}"

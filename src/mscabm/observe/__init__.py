@@ -1,0 +1,1 @@
+"""Observation: readouts, reporters and output files."""

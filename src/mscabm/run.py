@@ -1,0 +1,57 @@
+"""Run one simulation to completion with its output folder and a progress bar."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from mscabm.config import Config
+from mscabm.observe.output import RunWriter
+
+
+def default_out_dir(cfg: Config, root: str | Path = "runs") -> Path:
+    """``runs/<name>-<YYYYmmdd-HHMMSS>`` (a numeric suffix avoids clashes)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(root) / f"{cfg.model.name}-{stamp}"
+    out, k = base, 1
+    while out.exists():
+        out = base.with_name(f"{base.name}-{k}")
+        k += 1
+    return out
+
+
+def run_simulation(cfg: Config, out_dir: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
+    """Build the model, step it ``cfg.model.steps`` times, write every output; returns the summary."""
+    from mscabm.model import MSCModel
+
+    out = Path(out_dir) if out_dir is not None else default_out_dir(cfg)
+    t0 = time.perf_counter()
+    model = MSCModel(cfg)
+    t_build = time.perf_counter() - t0
+    writer = RunWriter(out, model)
+    writer.record()
+    writer.snapshot()
+    steps = cfg.model.steps
+    snap = cfg.output.snapshot_every
+    cell_steps = 0
+    t1 = time.perf_counter()
+    with tqdm(total=steps, desc=f"mscabm {cfg.model.name}", unit="step", disable=not progress,
+              dynamic_ncols=True) as bar:
+        for _ in range(steps):
+            cell_steps += len(model.population)
+            model.step()
+            if model.steps % cfg.output.record_every == 0 or model.steps == steps:
+                writer.record()
+                bar.set_postfix(cells=model.readouts["n_cells"], refresh=False)
+            if snap and model.steps % snap == 0 and model.steps != steps:
+                writer.snapshot()
+            bar.update(1)
+    wall = time.perf_counter() - t1
+    if steps:
+        writer.snapshot()
+    return writer.summary({"out_dir": str(out), "wall_s": wall, "build_s": t_build,
+                           "cell_steps": cell_steps, "cell_steps_per_s": cell_steps / wall if wall > 0 else None})

@@ -1,0 +1,74 @@
+"""The mscabm command: run output folder, validate, clean errors with exit code 2."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mscabm.cli import main
+
+SMALL = ["--set", "domain.width_um=300", "--set", "domain.height_um=300", "--set", "cells.T.count=150",
+         "--set", "cells.MSC.count=10", "--set", "output.record_every=5", "--set", "output.snapshot_every=10"]
+
+
+def test_run_writes_output_folder(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "--steps", "20", "--seed", "3", "--out", str(out), "--quiet", *SMALL]) == 0
+    text = capsys.readouterr().out
+    assert "cell-steps/s" in text and str(out) in text
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert len(ts) == 5 and list(ts["step"]) == [0, 5, 10, 15, 20]
+    assert {"time_min", "n_T", "n_T_naive", "mean_IL2_pM"} <= set(ts.columns)
+    snaps = sorted(p.name for p in (out / "cells").iterdir())
+    assert snaps == ["step_000000.parquet", "step_000010.parquet", "step_000020.parquet"]
+    cells = pd.read_parquet(out / "cells" / "step_000020.parquet")
+    assert len(cells) > 0 and {"id", "type", "state", "x_um", "y_um"} <= set(cells.columns)
+    fields = np.load(out / "fields" / "step_000020.npz")
+    assert fields["PGE2"].shape == (30, 30)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] == 20
+    assert main(["validate", str(out / "config.toml")]) == 0  # the resolved config reruns
+    assert not list(out.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["run", "--set", "domain.width_um=-5"], "domain.width_um"),
+    (["run", "--set", "fields.PGE2.diffusion_um2_per_min=-1"], "fields.PGE2.diffusion_um2_per_min"),
+    (["validate", "--set", "cells.T.count=99999999"], "cells"),
+    (["run", "nonexistent.toml"], "not found"),
+    (["run", "--set", "model.bogus=1"], "unknown key"),
+])
+def test_bad_input_exit_2_without_traceback(args, fragment):
+    proc = subprocess.run([sys.executable, "-m", "mscabm", *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert fragment in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_help_for_each_command():
+    for cmd in ([], ["run"], ["validate"], ["show-config"]):
+        proc = subprocess.run([sys.executable, "-m", "mscabm", *cmd, "--help"], capture_output=True, text=True)
+        assert proc.returncode == 0 and "usage: mscabm" in proc.stdout
+
+
+def test_same_seed_identical_timeseries_across_thread_counts(tmp_path):
+    """Determinism: same config + seed -> byte-identical time series, NUMBA_NUM_THREADS=1 vs 2, and twice."""
+    outs = []
+    for k, threads in enumerate(["1", "2", "2"]):
+        out = tmp_path / f"r{k}"
+        env = {**os.environ, "NUMBA_NUM_THREADS": threads}
+        proc = subprocess.run([sys.executable, "-m", "mscabm", "run", "--steps", "40", "--seed", "11", "--quiet",
+                               "--out", str(out), *SMALL], env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        outs.append(out)
+    frames = [pd.read_parquet(o / "timeseries.parquet") for o in outs]
+    assert frames[0].equals(frames[1]) and frames[1].equals(frames[2])
+    cells = [pd.read_parquet(o / "cells" / "step_000040.parquet") for o in outs]
+    assert cells[0].equals(cells[1])
+    f0, f1 = np.load(outs[0] / "fields" / "step_000040.npz"), np.load(outs[1] / "fields" / "step_000040.npz")
+    for k in f0.files:
+        assert np.array_equal(f0[k], f1[k])

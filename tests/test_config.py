@@ -1,0 +1,160 @@
+"""Configuration: complete default, TOML round trip, overrides, and every class of bad input."""
+
+import math
+import tomllib
+
+import pytest
+import tomli_w
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mscabm.config import (Config, ConfigError, apply_override, build_config, default_config_dict, load_config,
+                           merge, parse_value)
+
+
+def test_default_is_complete_and_valid():
+    cfg = load_config()
+    assert isinstance(cfg, Config)
+    assert set(cfg.cells) == {"MSC", "T", "B", "NK", "DC", "MAC"}
+    assert {"IFNG", "TNF", "IL2", "PGE2", "TRP"} <= set(cfg.fields)
+    assert cfg.lattice_shape == (100, 100)
+    assert len(cfg.rules) >= 5
+
+
+def test_toml_round_trip(tmp_path):
+    cfg = load_config(overrides=["cells.T.count=123", "model.name=roundtrip"])
+    path = tmp_path / "c.toml"
+    cfg.save(path)
+    again = load_config(path)
+    assert again == cfg
+    assert again.cells["T"].count == 123
+
+
+def test_presets_load():
+    from mscabm.config import PRESET_DIR
+
+    presets = sorted(PRESET_DIR.glob("*.toml"))
+    assert presets, "configs/ has no presets"
+    for p in presets:
+        load_config(p)
+        load_config(p.stem)  # by name
+
+
+def test_set_overrides_parse_toml_values():
+    assert parse_value("3") == 3 and parse_value("2.5") == 2.5 and parse_value("true") is True
+    assert parse_value("zero_flux") == "zero_flux" and parse_value('"x y"') == "x y"
+    cfg = load_config(overrides=["domain.width_um=500", "fields.PGE2.boundary=periodic", "rules.pge2_arrests_t_division.enabled=false"])
+    assert cfg.domain.width_um == 500.0 and cfg.fields["PGE2"].boundary == "periodic"
+    assert not cfg.rules["pge2_arrests_t_division"].enabled
+
+
+@pytest.mark.parametrize(
+    "override, path, fragment",
+    [
+        ("model.stepz=5", "model.stepz", "unknown key"),
+        ("cells.Q.count=5", "cells.Q", "unknown name"),
+        ("model.steps=ten", "model.steps", "expected an integer"),
+        ("model.steps=true", "model.steps", "expected an integer"),
+        ("domain.width_um=0", "domain.width_um", "> 0.0"),
+        ("fields.IL2.diffusion_um2_per_min=-1", "fields.IL2.diffusion_um2_per_min", ">= 0.0"),
+        ("fields.IL2.decay_per_min=nan", "fields.IL2.decay_per_min", "finite"),
+        ("fields.IL2.decay_per_min=inf", "fields.IL2.decay_per_min", "finite"),
+        ("fields.IL2.boundary=open", "fields.IL2.boundary", "one of zero_flux"),
+        ("cells.T.count=100000000", "cells", "domain holds at most"),
+        ("domain.voxel_um=5000", "domain.voxel_um", "larger than the domain"),
+        ("cells.T.initial_state=sleepy", "cells.T.initial_state", "naive"),
+        ("rules.new.signal=field:IL2", "rules.new.cell_type", "required key is missing"),
+        ("rules.pge2_arrests_t_division.signal=field:XYZ", "rules.pge2_arrests_t_division.signal", "unknown signal"),
+        ("behaviours.T.activated.fly_per_min=1", "behaviours.T.activated.fly_per_min", "unknown behaviour"),
+        ("behaviours.T.activated.speed_um_per_min=-3", "behaviours.T.activated.speed_um_per_min", ">= 0.0"),
+        ("model.max_cells=10", "model.max_cells", ">="),
+        ("cells.T.chemotaxis_field=XYZ", "cells.T.chemotaxis_field", "unknown field"),
+    ],
+)
+def test_bad_values_name_key_and_range(override, path, fragment):
+    with pytest.raises(ConfigError) as info:
+        load_config(overrides=[override])
+    assert info.value.path == path
+    assert fragment in str(info.value)
+
+
+def test_bad_toml_file(tmp_path):
+    p = tmp_path / "bad.toml"
+    p.write_text("[model\nsteps = 3")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(p)
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "missing.toml")
+
+
+def test_mismatched_rule_saturation_rejected():
+    with pytest.raises(ConfigError, match="differs from rule"):
+        load_config(overrides=["rules.tnf_licenses_msc.saturation=0.5"])
+
+
+def test_set_requires_assignment():
+    with pytest.raises(ConfigError, match="section.key=value"):
+        apply_override({}, "model.steps")
+
+
+# ------------------------------------------------------------------ property tests
+_leaf_values = st.one_of(
+    st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+    st.text(max_size=8), st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+)
+
+
+def _paths():
+    d = default_config_dict()
+    out = []
+
+    def walk(node, prefix):
+        for k, v in node.items():
+            p = prefix + [k]
+            if isinstance(v, dict):
+                walk(v, p)
+            else:
+                out.append(p)
+
+    walk(d, [])
+    return out
+
+
+PATHS = _paths()
+
+
+@given(st.lists(st.tuples(st.sampled_from(PATHS), _leaf_values), min_size=1, max_size=4))
+def test_random_documents_either_validate_or_raise_config_error(changes):
+    """Random types and values at real keys: a valid Config or a ConfigError, never anything else."""
+    data = default_config_dict()
+    for path, value in changes:
+        node = data
+        for k in path[:-1]:
+            node = node[k]
+        node[path[-1]] = value
+    try:
+        cfg = build_config(data)
+    except ConfigError as exc:
+        assert exc.path  # the error names a key
+    else:
+        for sec in (cfg.model, cfg.domain):
+            for v in vars(sec).values():
+                if isinstance(v, float):
+                    assert math.isfinite(v)
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=6), st.integers(), min_size=1, max_size=3))
+def test_unknown_top_level_keys_rejected(extra):
+    data = default_config_dict()
+    extra = {k: v for k, v in extra.items() if k not in data}
+    if not extra:
+        return
+    with pytest.raises(ConfigError, match="unknown key"):
+        build_config(merge(data, extra))
+
+
+@given(st.integers(1, 10**6), st.floats(1000.0, 1e4), st.sampled_from(["zero_flux", "dirichlet", "periodic"]))
+def test_valid_values_round_trip_through_toml(steps, width, boundary):
+    cfg = load_config(overrides=[f"model.steps={steps}", f"domain.width_um={width!r}", f"fields.TNF.boundary={boundary}"])
+    again = build_config(tomllib.loads(tomli_w.dumps(cfg.to_dict())))
+    assert again == cfg

@@ -1,0 +1,111 @@
+"""MSCModel: Mesa integration, clock in minutes, AgentSet-like cells, mechanisms' directions."""
+
+import mesa
+import numpy as np
+import pytest
+
+from mscabm.model import MSCModel
+
+SMALL = {"domain.width_um": 300.0, "domain.height_um": 300.0, "cells.MSC.count": 10, "cells.T.count": 200,
+         "cells.B.count": 20, "cells.NK.count": 20, "cells.DC.count": 10, "cells.MAC.count": 10,
+         "model.steps": 60, "output.record_every": 10}
+
+
+def small(**kw):
+    return MSCModel(**{**SMALL, **kw})
+
+
+def test_time_in_minutes_and_steps():
+    m = small(**{"model.dt_min": 0.5})
+    for _ in range(10):
+        m.step()
+    assert m.steps == 10
+    assert m.time == pytest.approx(5.0)
+
+
+def test_datacollector_records_every_k_steps_and_stops_running():
+    m = small()
+    while m.running:
+        m.step()
+    assert m.steps == 60
+    df = m.datacollector.get_model_vars_dataframe()
+    assert len(df) == 7  # step 0 + every 10 steps
+    assert list(df["step"]) == [0, 10, 20, 30, 40, 50, 60]
+    assert {"n_T_activated", "mean_PGE2_nM", "n_MSC_licensed"} <= set(df.columns)
+
+
+def test_cells_view_agentset_like():
+    m = small()
+    assert len(m.cells) == 270
+    assert len(m.cells.select(type="T")) == 200
+    assert m.cells.groupby("type")["MSC"] == 10
+    assert sum(m.cells.groupby("state").values()) == 270
+    frame = m.cells.to_frame()
+    assert {"id", "type", "state", "x_um", "y_um"} <= set(frame.columns)
+    assert set(frame["type"].astype(str)) == {"MSC", "T", "B", "NK", "DC", "MAC"}
+    c = m.cells.cell(int(frame["id"].iloc[5]))
+    assert c.type in {"MSC", "T", "B", "NK", "DC", "MAC"} and "PGE2" in c.local_fields
+    assert "cell" in str(c)
+    with pytest.raises(KeyError):
+        m.cells.select(type="Q")
+
+
+def test_same_seed_same_run_different_seed_differs():
+    def run(seed):
+        m = small(**{"model.seed": seed})
+        for _ in range(30):
+            m.step()
+        return m.cells.to_frame(), m.lattice.data.copy()
+
+    a, fa = run(3)
+    b, fb = run(3)
+    c, _ = run(4)
+    assert a.equals(b) and np.array_equal(fa, fb)
+    assert not a.equals(c)
+
+
+def test_batch_run_compatible():
+    results = mesa.batch_run(MSCModel, {"cells.MSC.count": [0, 10], "model.steps": 20, "domain.width_um": 300.0,
+                                        "domain.height_um": 300.0, "cells.T.count": 100},
+                             rng=[1], max_steps=50, number_processes=1, display_progress=False)
+    assert len(results) == 2
+    assert {r["cells.MSC.count"] for r in results} == {0, 10}
+    assert all(r["step"] == 20 for r in results)
+    assert [r["n_MSC"] for r in sorted(results, key=lambda r: r["cells.MSC.count"])] == [0, 10]
+
+
+def test_cells_stay_in_domain_and_fields_nonnegative():
+    m = small()
+    for _ in range(60):
+        m.step()
+    x, y = m.population["x_um"], m.population["y_um"]
+    assert x.min() >= 0 and x.max() <= 300 and y.min() >= 0 and y.max() <= 300
+    assert np.isfinite(m.lattice.data).all() and m.lattice.data.min() >= 0
+
+
+def test_msc_licensing_raises_pge2_and_depletes_trp():
+    """IFN-gamma licenses MSCs (rule ifng_licenses_msc): licensed MSCs export 10x PGE2 and consume Trp."""
+    base = {**SMALL, "cells.T.count": 0, "cells.B.count": 0, "cells.NK.count": 0, "cells.DC.count": 0,
+            "cells.MAC.count": 0, "cells.MSC.count": 30}
+    plain = MSCModel(**base)
+    primed = MSCModel(**{**base, "fields.IFNG.initial": 500.0, "fields.IFNG.decay_per_min": 0.0})
+    for _ in range(120):
+        plain.step()
+        primed.step()
+    assert plain.readouts["n_MSC_licensed"] == 0
+    assert primed.readouts["n_MSC_licensed"] > 20
+    assert primed.readouts["mean_PGE2_nM"] > 3 * plain.readouts["mean_PGE2_nM"]
+    assert primed.readouts["mean_TRP_uM"] < plain.readouts["mean_TRP_uM"]
+
+
+def test_pge2_slows_t_proliferation():
+    """Rule pge2_arrests_t_division: with PGE2 clamped high, activated T cells divide less."""
+    base = {**SMALL, "cells.MSC.count": 0, "cells.DC.count": 0, "cells.T.initial_state": "activated",
+            "fields.IL2.initial": 1000.0, "fields.IL2.decay_per_min": 0.0, "model.steps": 600}
+    ctrl = MSCModel(**base)
+    pge2 = MSCModel(**{**base, "fields.PGE2.initial": 100.0, "fields.PGE2.decay_per_min": 0.0})
+    for _ in range(600):
+        ctrl.step()
+        pge2.step()
+    assert ctrl.births_total > 100
+    assert pge2.births_total < 0.2 * ctrl.births_total

@@ -1,0 +1,127 @@
+"""Rule evaluator (decide) and lifecycle kernel (act) against closed forms and plain loops."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mscabm.engine.kernels.behaviour import advance_lifecycle, evaluate_behaviours
+from mscabm.engine.rules import HillRule, compile_rules
+
+
+def hill(s, k, n):
+    return s**n / (k**n + s**n)
+
+
+def reference(group, apoptotic, signals, base, rules):
+    """Plain-python PhysiCell combination: ups first, then downs, per behaviour."""
+    out = base[group].astype(float).copy()
+    for i in range(len(group)):
+        if apoptotic[i]:
+            out[i] = 0
+            continue
+        for b in range(base.shape[1]):
+            for up in (True, False):
+                members = [r for r in rules if r.group == group[i] and r.behaviour == b and r.increases == up]
+                if not members:
+                    continue
+                x = sum((max(float(signals[i, r.signal]), 0.0) / r.half_max) ** r.hill_power for r in members)
+                h = x / (1 + x)
+                out[i, b] += (members[0].saturation - out[i, b]) * h
+    return out
+
+
+def test_single_rule_is_the_hill_function():
+    s = np.linspace(0, 100, 201)
+    signals = s[:, None].astype(np.float32)
+    base = np.array([[0.2]])
+    rules = compile_rules([HillRule(0, 0, 0, True, 1.5, 10.0, 2.5)], 1)
+    out = np.zeros((len(s), 1), np.float32)
+    evaluate_behaviours(np.zeros(len(s), np.int64), np.zeros(len(s), bool), signals, len(s), base, rules, out)
+    expected = 0.2 + (1.5 - 0.2) * hill(signals[:, 0].astype(float), 10.0, 2.5)
+    np.testing.assert_allclose(out[:, 0], expected, rtol=1e-6)
+    # decreasing rule toward 0: base * (1 - H)
+    rules = compile_rules([HillRule(0, 0, 0, False, 0.0, 10.0, 1.0)], 1)
+    evaluate_behaviours(np.zeros(len(s), np.int64), np.zeros(len(s), bool), signals, len(s), base, rules, out)
+    np.testing.assert_allclose(out[:, 0], 0.2 * (1 - hill(signals[:, 0].astype(float), 10.0, 1.0)), rtol=1e-6)
+    assert out[20, 0] == pytest.approx(0.2 / 2, rel=1e-6)  # s[20] = 10 = half-max -> halfway
+
+
+@given(st.integers(1, 40), st.integers(0, 10_000), st.integers(1, 12))
+def test_kernel_matches_plain_reference(n, seed, n_rules):
+    rng = np.random.default_rng(seed)
+    n_groups, n_sig, n_beh = 3, 4, 5
+    rules = []
+    sat = {}
+    for _ in range(n_rules):
+        g, b, up = int(rng.integers(n_groups)), int(rng.integers(n_beh)), bool(rng.random() < 0.5)
+        s = sat.setdefault((g, b, up), float(rng.uniform(0, 3)))
+        rules.append(HillRule(g, int(rng.integers(n_sig)), b, up, s, float(rng.uniform(0.1, 5)),
+                              float(rng.uniform(0.5, 4))))
+    compiled = compile_rules(rules, n_groups)
+    group = rng.integers(n_groups, size=n)
+    apoptotic = rng.random(n) < 0.1
+    signals = (rng.random((n, n_sig)) * 6).astype(np.float32)
+    base = rng.uniform(0, 2, (n_groups, n_beh))
+    out = np.zeros((n, n_beh), np.float64)
+    evaluate_behaviours(group, apoptotic, signals, n, base, compiled, out)
+    np.testing.assert_allclose(out, reference(group, apoptotic, signals, base, rules), rtol=1e-9, atol=1e-12)
+
+
+def test_mismatched_saturation_rejected():
+    with pytest.raises(ValueError, match="share one"):
+        compile_rules([HillRule(0, 0, 0, True, 1.0, 1.0, 1.0), HillRule(0, 1, 0, True, 2.0, 1.0, 1.0)], 1)
+
+
+def _lifecycle(n, rates, u, dt=1.0, states=None, apoptosis=516.0):
+    """One cell type with 3 states; behaviour columns: 0 cycle, 1 death, 2..4 to_state."""
+    cell_type = np.zeros(n, np.int16)
+    state = np.zeros(n, np.int16) if states is None else states.astype(np.int16)
+    age = np.zeros(n, np.float32)
+    prog = np.zeros(n, np.float32)
+    apo = np.full(n, -1.0, np.float32)
+    beh = np.tile(np.asarray(rates, np.float32), (n, 1))
+    divide = np.zeros(n, bool)
+    remove = np.zeros(n, bool)
+    advance_lifecycle(n, cell_type, state, age, prog, apo, beh, 0, 1, np.array([[2, 3, 4]]),
+                      np.array([apoptosis], np.float32), u[0], u[1], u[2], dt, divide, remove)
+    return state, age, prog, apo, divide, remove
+
+
+def test_lifecycle_rates_match_exponential_probabilities():
+    n = 200_000
+    rng = np.random.default_rng(1)
+    u = rng.random((3, n))
+    # death 0.1/min, switch to state 1 at 0.2/min and to 2 at 0.6/min, dt = 1 min
+    state, age, prog, apo, divide, remove = _lifecycle(n, [0.0, 0.1, 0, 0.2, 0.6], u)
+    died = apo >= 0
+    assert died.mean() == pytest.approx(1 - np.exp(-0.1), abs=0.004)
+    alive = ~died
+    switched = alive & (state != 0)
+    assert switched.sum() / alive.sum() == pytest.approx(1 - np.exp(-0.8), abs=0.004)
+    assert (state[switched] == 2).mean() == pytest.approx(0.75, abs=0.005)
+    assert np.all(age[switched] == 0) and np.all(age[alive & ~switched] == 1.0)
+
+
+def test_division_after_one_cycle_time_and_apoptosis_clock():
+    n = 10
+    u = np.full((3, n), 0.99)
+    prog_steps = 0
+    state = np.zeros(n, np.int16)
+    prog = np.zeros(n, np.float32)
+    apo = np.full(n, -1.0, np.float32)
+    beh = np.tile(np.array([1 / 8, 0, 0, 0, 0], np.float32), (n, 1))
+    divide = np.zeros(n, bool)
+    remove = np.zeros(n, bool)
+    while not divide.any():
+        advance_lifecycle(n, np.zeros(n, np.int16), state, np.zeros(n, np.float32), prog, apo, beh, 0, 1,
+                          np.array([[2, 3, 4]]), np.array([3.0], np.float32), u[0], u[1], u[2], 1.0, divide, remove)
+        prog_steps += 1
+    assert prog_steps == 8 and divide.all()
+    # apoptotic cells count down and are removed when the clock runs out
+    apo[:] = 3.0
+    for k in range(3):
+        advance_lifecycle(n, np.zeros(n, np.int16), state, np.zeros(n, np.float32), prog, apo, beh, 0, 1,
+                          np.array([[2, 3, 4]]), np.array([3.0], np.float32), u[0], u[1], u[2], 1.0, divide, remove)
+        assert remove.all() == (k == 2)
+        assert not divide.any()  # apoptotic cells do not cycle
