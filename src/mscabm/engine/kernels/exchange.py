@@ -1,0 +1,259 @@
+"""Cells <-> voxels: secretion, saturation, uptake and net export (BioFVM's implicit formula),
+and sampling of the fields at the cells.  Race-free and deterministic.
+
+For a cell on voxel ``v`` and species ``s`` (BioFVM / PhysiCell, one backward-Euler step)::
+
+    r = V_cell / V_voxel
+    rho_new = (rho + dt * (r * S * rho_sat + E / V_voxel)) / (1 + dt * r * (S + U))
+
+with ``S`` secretion rate (1/min), ``rho_sat`` saturation density (field units), ``U`` uptake
+rate (1/min), ``E`` net export (field units * um^3 / min).  ``S``, ``U`` and ``rho_sat`` are
+clipped at 0, and ``rho_new`` at 0 (only a negative ``E`` could otherwise go below zero), so a
+voxel never becomes negative, and with ``E = 0`` secretion never overshoots ``rho_sat``: for
+``U = 0``, ``rho_new`` is a convex combination of ``rho`` and ``rho_sat``; uptake only lowers it.
+
+Determinism: the active cells are counting-sorted by voxel (stable, so ascending row inside a
+voxel); voxels are processed in parallel, and the cells of one voxel one after another in
+ascending row order.  Each thread writes only its own voxels and its own cells' rows.
+
+The amount returned per cell is computed from the values actually stored in the field (after
+rounding to the field's dtype), so ``sum_v (rho_after - rho_before) * V_voxel`` equals the sum of
+the returned amounts up to float64 rounding, even for float32 fields.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = ["FieldExchange", "sample_fields", "voxel_indices"]
+
+
+@njit(cache=True)
+def _sort_by_voxel(voxel_of_cell, active, n, n_voxels, start, order):
+    """Stable counting sort of the active cells by voxel; returns the number of active cells."""
+    for v in range(n_voxels + 1):
+        start[v] = 0
+    for i in range(n):
+        if active[i]:
+            start[voxel_of_cell[i] + 1] += 1
+    for v in range(n_voxels):
+        start[v + 1] += start[v]
+    for i in range(n):
+        if active[i]:
+            v = voxel_of_cell[i]
+            order[start[v]] = i
+            start[v] += 1
+    for v in range(n_voxels, 0, -1):
+        start[v] = start[v - 1]
+    start[0] = 0
+    return start[n_voxels]
+
+
+@njit(cache=True, parallel=True)
+def _exchange_kernel(flat, n, n_voxels, start, order, behaviours, sec_col, sat_col, upt_col,
+                     exp_col, cell_volume, voxel_volume, dt, out):
+    n_species = flat.shape[0]
+    # zero the rows of all cells (inactive cells exchange nothing)
+    for i in prange(n):
+        for s in range(n_species):
+            out[i, s] = 0.0
+    for v in prange(n_voxels):
+        a = start[v]
+        b = start[v + 1]
+        if a == b:
+            continue
+        for s in range(n_species):
+            cs = sec_col[s]
+            cq = sat_col[s]
+            cu = upt_col[s]
+            ce = exp_col[s]
+            rho = np.float64(flat[s, v])
+            for k in range(a, b):
+                i = order[k]
+                S = np.float64(behaviours[i, cs]) if cs >= 0 else 0.0
+                Q = np.float64(behaviours[i, cq]) if cq >= 0 else 0.0
+                U = np.float64(behaviours[i, cu]) if cu >= 0 else 0.0
+                E = np.float64(behaviours[i, ce]) if ce >= 0 else 0.0
+                if not (S > 0.0):
+                    S = 0.0
+                if not (Q > 0.0):
+                    Q = 0.0
+                if not (U > 0.0):
+                    U = 0.0
+                if S == 0.0 and U == 0.0 and E == 0.0:
+                    continue
+                r = np.float64(cell_volume[i]) / voxel_volume
+                new = (rho + dt * (r * S * Q + E / voxel_volume)) / (1.0 + dt * r * (S + U))
+                if not (new > 0.0):
+                    new = 0.0
+                flat[s, v] = new
+                stored = np.float64(flat[s, v])  # rounded to the field's dtype
+                out[i, s] = (stored - rho) * voxel_volume
+                rho = stored
+
+
+@njit(cache=True, parallel=True)
+def _sample_kernel(flat, voxel_of_cell, n, out):
+    n_species = flat.shape[0]
+    for i in prange(n):
+        v = voxel_of_cell[i]
+        for s in range(n_species):
+            out[i, s] = flat[s, v]
+
+
+@njit(cache=True, parallel=True)
+def _voxel_kernel(x, y, n, dx, nx, ny, out):
+    for i in prange(n):
+        fx = x[i] / dx
+        fy = y[i] / dx
+        ix = 0
+        iy = 0
+        if fx >= nx:
+            ix = nx - 1
+        elif fx > 0.0:
+            ix = min(int(fx), nx - 1)
+        if fy >= ny:
+            iy = ny - 1
+        elif fy > 0.0:
+            iy = min(int(fy), ny - 1)
+        out[i] = iy * nx + ix
+
+
+def _flat(data: np.ndarray) -> np.ndarray:
+    if data.ndim != 3:
+        raise ValueError("data must have shape (n_species, ny, nx)")
+    if not data.flags.c_contiguous:
+        raise ValueError("data must be C-contiguous (it is updated in place)")
+    return data.reshape(data.shape[0], data.shape[1] * data.shape[2])
+
+
+def _cols(c, n_species: int) -> np.ndarray:
+    a = np.asarray(c, dtype=np.int64).reshape(-1)
+    if a.shape[0] != n_species:
+        raise ValueError(f"column index arrays need one entry per species ({n_species})")
+    return a
+
+
+class FieldExchange:
+    """Secretion/uptake of all cells into/from their voxels (BioFVM implicit formula).
+
+    Keeps its sort buffers and its output buffer between calls (grown geometrically).
+
+    Parameters
+    ----------
+    n_voxels : int
+        ``ny * nx`` of the fields this instance will update.
+    """
+
+    def __init__(self, n_voxels: int):
+        n_voxels = int(n_voxels)
+        if n_voxels <= 0:
+            raise ValueError("n_voxels must be > 0")
+        self.n_voxels = n_voxels
+        self._start = np.empty(n_voxels + 1, dtype=np.int64)
+        self._order = np.empty(0, dtype=np.int64)
+        self._out = np.empty((0, 0), dtype=np.float64)
+
+    def apply(self, data, voxel_of_cell, n, behaviours, secretion_col, saturation_col, uptake_col,
+              export_col, cell_volume_um3, voxel_volume_um3, dt_min, active) -> np.ndarray:
+        """Exchange one step between the cells ``0..n-1`` and the fields, in place on ``data``.
+
+        Parameters
+        ----------
+        data : float32/float64 C-contiguous (n_species, ny, nx), field units
+            Updated in place.
+        voxel_of_cell : int64 (>= n,)
+            Flat voxel ``iy * nx + ix`` of each cell, in ``[0, n_voxels)``.
+        n : int
+            Number of live rows.
+        behaviours : float32/float64 (>= n, n_behaviours)
+            Per-cell rates; the columns below index into it.
+        secretion_col, saturation_col, uptake_col, export_col : int (n_species,)
+            Column of ``behaviours`` holding, for each species, the secretion rate (1/min), the
+            saturation density (field units), the uptake rate (1/min) and the net export
+            (field units * um^3 / min); -1 means none (0).
+        cell_volume_um3 : float (>= n,) or scalar, um^3
+        voxel_volume_um3 : float, um^3
+        dt_min : float, min
+        active : bool (>= n,)
+            Cells that exchange (dead/apoptotic cells: False).
+
+        Returns
+        -------
+        float64 (n, n_species): net amount released into the field by each cell
+        (field units * um^3; negative = taken up).  A view into an internal buffer valid until
+        the next call.
+        """
+        n = int(n)
+        flat = _flat(data)
+        n_species = flat.shape[0]
+        if flat.shape[1] != self.n_voxels:
+            raise ValueError(f"data has {flat.shape[1]} voxels, this exchanger {self.n_voxels}")
+        sec = _cols(secretion_col, n_species)
+        sat = _cols(saturation_col, n_species)
+        upt = _cols(uptake_col, n_species)
+        exp_ = _cols(export_col, n_species)
+        if behaviours.ndim != 2:
+            raise ValueError("behaviours must be 2-D (n_cells, n_behaviours)")
+        if len(voxel_of_cell) < n or len(active) < n or behaviours.shape[0] < n:
+            raise ValueError("voxel_of_cell, active and behaviours need >= n rows")
+        nb = behaviours.shape[1]
+        for c in (sec, sat, upt, exp_):
+            if c.size and (c.max() >= nb or c.min() < -1):
+                raise ValueError(f"behaviour column index out of range [-1, {nb})")
+        vv = float(voxel_volume_um3)
+        if not (math.isfinite(vv) and vv > 0.0):
+            raise ValueError("voxel_volume_um3 must be finite and > 0")
+        dt = float(dt_min)
+        if not (math.isfinite(dt) and dt >= 0.0):
+            raise ValueError("dt_min must be finite and >= 0")
+        if np.ndim(cell_volume_um3) == 0:
+            cell_volume = np.full(max(n, 1), float(cell_volume_um3))
+        else:
+            cell_volume = cell_volume_um3
+            if len(cell_volume) < n:
+                raise ValueError("cell_volume_um3 needs >= n rows")
+        if self._out.shape[0] < n or self._out.shape[1] != n_species:
+            cap = max(n, int(self._out.shape[0] * 1.5) + 16)
+            self._out = np.empty((cap, n_species), dtype=np.float64)
+        out = self._out
+        if n == 0 or n_species == 0:
+            return out[:n]
+        vox = voxel_of_cell[:n]
+        if vox.min() < 0 or vox.max() >= self.n_voxels:
+            raise ValueError("voxel_of_cell out of range")
+        if self._order.shape[0] < n:
+            self._order = np.empty(max(n, int(self._order.shape[0] * 1.5) + 16), dtype=np.int64)
+        _sort_by_voxel(voxel_of_cell, active, n, self.n_voxels, self._start, self._order)
+        _exchange_kernel(flat, n, self.n_voxels, self._start, self._order, behaviours, sec, sat,
+                         upt, exp_, cell_volume, vv, dt, out)
+        return out[:n]
+
+
+def sample_fields(data, voxel_of_cell, n, out) -> None:
+    """``out[i, s] = data[s, iy, ix]`` of each cell's voxel (``voxel_of_cell[i] = iy*nx + ix``).
+
+    data : (n_species, ny, nx) float32/float64, C-contiguous; out : (>= n, n_species) float32 (or
+    float64).
+    """
+    n = int(n)
+    if n == 0:
+        return
+    flat = _flat(data)
+    if out.shape[0] < n or out.shape[1] != flat.shape[0]:
+        raise ValueError("out must have shape (>= n, n_species)")
+    _sample_kernel(flat, voxel_of_cell, n, out)
+
+
+def voxel_indices(x, y, n, dx_um: float, nx: int, ny: int, out=None) -> np.ndarray:
+    """Flat voxel index ``iy * nx + ix`` (int64) of each cell, ``ix = floor(x / dx)`` clamped into
+    ``[0, nx-1]`` (so ``x == width`` falls in the last voxel), likewise ``iy``."""
+    n = int(n)
+    if out is None:
+        out = np.empty(n, dtype=np.int64)
+    if n > 0:
+        _voxel_kernel(x, y, n, float(dx_um), int(nx), int(ny), out)
+    return out[:n]
