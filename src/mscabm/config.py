@@ -90,7 +90,8 @@ class DomainSection:
     voxel_um: float = _m(10.0, gt=0.0, max=1e4, unit="um", doc="field voxel side")
     thickness_um: float = _m(10.0, gt=0.0, max=1e4, unit="um", doc="thickness of the 2-D slab (voxel volume)")
     dtype: str = _m("float32", choices=("float32", "float64"), doc="field storage precision")
-    diffusion_scheme: str = _m("auto", choices=("auto", "explicit", "lod"), doc="diffusion solver for all fields")
+    diffusion_scheme: str = _m("auto", choices=("auto", "kernel", "explicit", "lod"),
+                               doc="diffusion solver for all fields (auto: cheapest within tolerance, per field)")
 
 
 @dataclass
