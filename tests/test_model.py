@@ -109,3 +109,14 @@ def test_pge2_slows_t_proliferation():
         pge2.step()
     assert ctrl.births_total > 100
     assert pge2.births_total < 0.2 * ctrl.births_total
+
+
+def test_buffer_growth_keeps_behaviours_of_existing_cells():
+    """Division that grows the population's capacity must not wipe this step's behaviour rows."""
+    m = small(**{"cells.T.count": 1000})
+    before = m._cap
+    m._behaviours[:5] = 7.0
+    m.population.add(m.population.capacity - len(m.population) + 1)  # force capacity growth
+    m._ensure_buffers()
+    assert m._cap > before
+    assert np.all(m._behaviours[:5] == 7.0)

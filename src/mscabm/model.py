@@ -137,19 +137,22 @@ class MSCModel(mesa.Model):
         self._ensure_buffers()
 
     def _ensure_buffers(self) -> None:
-        """Per-cell scratch arrays, sized to the population's capacity."""
+        """Per-cell scratch arrays, sized to the population's capacity; growing keeps their rows."""
         cap = self.population.capacity
         if cap <= self._cap:
             return
         t = self.tables
         self._cap = cap
-        self._signals = np.zeros((cap, len(t.signal_names)), dtype=np.float32)
-        self._behaviours = np.zeros((cap, len(t.behaviour_names)), dtype=np.float32)
-        self._voxel = np.zeros(cap, dtype=np.int64)
-        self._x_out = np.zeros(cap)
-        self._y_out = np.zeros(cap)
-        self._divide = np.zeros(cap, dtype=bool)
-        self._remove = np.zeros(cap, dtype=bool)
+        wanted = {"_signals": ((cap, len(t.signal_names)), np.float32),
+                  "_behaviours": ((cap, len(t.behaviour_names)), np.float32),
+                  "_voxel": ((cap,), np.int64), "_x_out": ((cap,), np.float64), "_y_out": ((cap,), np.float64),
+                  "_divide": ((cap,), np.bool_), "_remove": ((cap,), np.bool_)}
+        for name, (shape, dtype) in wanted.items():
+            grown = np.zeros(shape, dtype=dtype)
+            old = getattr(self, name, None)
+            if old is not None:
+                grown[: len(old)] = old
+            setattr(self, name, grown)
 
     @staticmethod
     def _reporter(name: str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -24,11 +25,19 @@ def default_out_dir(cfg: Config, root: str | Path = "runs") -> Path:
     return out
 
 
+def kernels_cached() -> bool:
+    """True when numba's on-disk cache already holds compiled kernels (no compile pause at step 1)."""
+    cache = Path(__file__).resolve().parent / "engine" / "kernels" / "__pycache__"
+    return any(cache.glob("*.nbi"))
+
+
 def run_simulation(cfg: Config, out_dir: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Build the model, step it ``cfg.model.steps`` times, write every output; returns the summary."""
     from mscabm.model import MSCModel
 
     out = Path(out_dir) if out_dir is not None else default_out_dir(cfg)
+    if progress and not kernels_cached():
+        print("mscabm: first run: compiling the numba kernels (~15-30 s, cached afterwards)", file=sys.stderr)
     t0 = time.perf_counter()
     model = MSCModel(cfg)
     t_build = time.perf_counter() - t0
