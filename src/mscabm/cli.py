@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 the run failed while running, 2 bad input (config, opti
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
@@ -27,6 +28,13 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
                    help="TOML file or preset name in configs/ (default: the built-in default)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override one config value (repeatable), e.g. --set domain.width_um=500")
+
+
+COMMANDS: dict = {}  # filled by build_parser: name -> handler
+
+#: Modules that add subcommands: each has ``register(subparsers) -> {name: handler(args) -> int}``.
+#: Handlers may raise ConfigError (exit 2, message with the key path).
+PLUGIN_MODULES = ("mscabm.experiments.cli", "mscabm.bench.cli", "mscabm.dashboard.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show-config", help="print the resolved configuration as TOML",
                        description="Print the resolved configuration (default, file and --set merged) as TOML.")
     _add_config_args(p)
+
+    for module in PLUGIN_MODULES:
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module.startswith(exc.name):  # a real import error inside the plugin
+                raise
+            continue
+        COMMANDS.update(mod.register(sub))
     return parser
 
 
@@ -101,10 +118,8 @@ def cmd_show_config(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "show-config": cmd_show_config}
-
-
 def main(argv: list[str] | None = None) -> int:
+    COMMANDS.update({"run": cmd_run, "validate": cmd_validate, "show-config": cmd_show_config})
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
