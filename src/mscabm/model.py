@@ -97,6 +97,8 @@ class MSCModel(mesa.Model):
         self.removed_total = 0
         self.births_total = 0
         self.deaths_total = 0
+        self.births_by_type = np.zeros(len(self.tables.type_names), dtype=np.int64)
+        self.deaths_by_type = np.zeros(len(self.tables.type_names), dtype=np.int64)
         self.readouts: dict[str, float] = {}
         self._update_readouts()
         self.datacollector = mesa.DataCollector(
@@ -191,8 +193,9 @@ class MSCModel(mesa.Model):
         advance_lifecycle(n, pop["type"], pop["state"], pop["state_age_min"], pop["cycle_progress"],
                           pop["apoptosis_left_min"], self._behaviours, t.cycle_col, t.death_col, t.transition_col,
                           t.apoptosis_min, u[0], u[1], u[2], dt, self._divide, self._remove)
-        newly_apoptotic = int(np.count_nonzero((pop["apoptosis_left_min"] >= 0) & ~apoptotic))
-        self.deaths_total += newly_apoptotic
+        newly_apoptotic = (pop["apoptosis_left_min"] >= 0) & ~apoptotic
+        self.deaths_total += int(newly_apoptotic.sum())
+        self.deaths_by_type += np.bincount(pop["type"][newly_apoptotic], minlength=len(t.type_names))
         parents = np.flatnonzero(self._divide[:n])
         remove = self._remove[:n].copy()
 
@@ -213,6 +216,7 @@ class MSCModel(mesa.Model):
             r = pop["radius_um"][parents]
             daughters = pop.divide(parents, r * np.cos(angle), r * np.sin(angle))
             self.births_total += len(daughters)
+            self.births_by_type += np.bincount(pop["type"][parents], minlength=len(t.type_names))
             self._ensure_buffers()
             self._behaviours[daughters] = self._behaviours[parents]
             pop["x_um"][:] = np.clip(pop["x_um"], 0.0, self.width_um)
@@ -255,6 +259,8 @@ class MSCModel(mesa.Model):
             r[f"n_{tname}"] = int(counts[code * t.n_states:code * t.n_states + len(states)].sum())
             for s, sname in enumerate(states):
                 r[f"n_{tname}_{sname}"] = int(counts[code * t.n_states + s])
+            r[f"births_{tname}_total"] = int(self.births_by_type[code])
+            r[f"deaths_{tname}_total"] = int(self.deaths_by_type[code])
         for i, f in enumerate(t.field_names):
             r[f"mean_{f}_{self.config.fields[f].unit}"] = float(self.lattice.data[i].mean(dtype=np.float64))
         r["births_total"] = int(self.births_total)
