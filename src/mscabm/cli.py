@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="master seed (overrides model.seed)")
     p.add_argument("--out", type=Path, help="output folder (default runs/<name>-<timestamp>/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
+                   help="write OUT/checkpoint.npz every N steps (atomic), so a killed run can be resumed")
+    p.add_argument("--resume", type=Path, metavar="DIR",
+                   help="continue the killed run in DIR from its checkpoint, with DIR/config.toml "
+                        "(bit-identical to an uninterrupted run)")
 
     p = sub.add_parser("validate", help="check a config file and print what it resolves to",
                        description="Validate a config (exit 0 if valid, 2 with the key path if not).")
@@ -76,19 +81,36 @@ def _load(args: argparse.Namespace, extra: list[str] | None = None):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    extra = []
-    if args.steps is not None:
-        extra.append(f"model.steps={args.steps}")
-    if args.seed is not None:
-        extra.append(f"model.seed={args.seed}")
-    cfg = _load(args, extra)
     from mscabm.engine.population import PopulationCapacityError
+    from mscabm.model import NumericalError
+    from mscabm.observe.checkpoint import CheckpointError
     from mscabm.observe.io import OutputError
     from mscabm.run import run_simulation
 
+    if args.checkpoint_every < 0:
+        raise ConfigError("--checkpoint-every", f"{args.checkpoint_every} is out of range; allowed: >= 0 steps")
+    out = args.out
+    if args.resume is not None:
+        if args.config or args.overrides or args.steps is not None or args.seed is not None or args.out:
+            raise ConfigError("--resume", "takes the run folder only: its config.toml fixes the configuration")
+        out = args.resume
+        if not (out / "config.toml").is_file():
+            raise ConfigError("--resume", f"{out} is not a run folder (no config.toml)")
+        cfg = load_config(out / "config.toml")
+    else:
+        extra = []
+        if args.steps is not None:
+            extra.append(f"model.steps={args.steps}")
+        if args.seed is not None:
+            extra.append(f"model.seed={args.seed}")
+        cfg = _load(args, extra)
     try:
-        summary = run_simulation(cfg, args.out, progress=not args.quiet)
-    except (PopulationCapacityError, OutputError) as exc:
+        summary = run_simulation(cfg, out, progress=not args.quiet, checkpoint_every=args.checkpoint_every,
+                                 resume=args.resume is not None)
+    except CheckpointError as exc:
+        print(f"mscabm: cannot resume: {exc}", file=sys.stderr)
+        return 2
+    except (PopulationCapacityError, OutputError, NumericalError) as exc:
         print(f"mscabm: run stopped: {exc}", file=sys.stderr)
         return 1
     final = summary["final"]
@@ -106,6 +128,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     cfg = _load(args)
     ny, nx = cfg.lattice_shape
+    import numpy as np
+
+    from mscabm.engine.lattice import Lattice
+    from mscabm.model import build_diffusion
+
+    build_diffusion(cfg, Lattice((ny, nx), cfg.domain.voxel_um, list(cfg.fields), dtype=np.dtype(cfg.domain.dtype),
+                                 thickness_um=cfg.domain.thickness_um))
     total = sum(c.count for c in cfg.cells.values())
     print(f"{args.config or 'built-in default'}: valid ({total} cells, lattice {nx} x {ny} voxels, "
           f"{len(cfg.fields)} fields, {sum(r.enabled for r in cfg.rules.values())} rules, "

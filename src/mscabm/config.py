@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,6 +170,9 @@ class Config:
     # ------------------------------------------------------------------ checks
     def check(self) -> Config:
         """Cross-field checks that single-value ranges cannot express. Returns self."""
+        if not _NAME_RE.fullmatch(self.model.name):
+            raise ConfigError("model.name", f"{self.model.name!r} cannot name an output folder; allowed: 1-64 "
+                              "characters from letters, digits, '.', '_' and '-', starting with a letter or digit")
         d = self.domain
         if d.voxel_um > min(d.width_um, d.height_um):
             raise ConfigError("domain.voxel_um", f"{d.voxel_um} is larger than the domain "
@@ -207,6 +211,7 @@ class Config:
                                           f"unknown behaviour; allowed: {', '.join(sorted(beh))}")
                     if bname == "chemotaxis_bias" and values[bname] > 1.0:
                         raise ConfigError(f"behaviours.{tname}.{sname}.{bname}", "allowed: 0..1")
+        self._check_step_vs_motion()
         sigs = set(signal_names(tuple(self.fields)))
         sat_by_run: dict[tuple, tuple[str, float]] = {}
         for rname, r in self.rules.items():
@@ -231,6 +236,30 @@ class Config:
                                       f"{r.cell_type} {s}; allowed: {sat_by_run[key][1]}")
                 sat_by_run[key] = (rname, r.saturation)
         return self
+
+
+    def _check_step_vs_motion(self) -> None:
+        """A migrating cell may move at most one diameter per step, or contacts are jumped over."""
+        worst = None
+        for tname, states in self.behaviours.items():
+            cell = self.cells.get(tname)
+            if cell is None or cell.adherent:
+                continue
+            speeds = [v.get("speed_um_per_min", 0.0) for v in states.values()]
+            speeds += [r.saturation for r in self.rules.values()
+                       if r.enabled and r.cell_type == tname and r.behaviour == "speed_um_per_min"]
+            vmax = max(speeds, default=0.0)
+            if vmax > 0:
+                limit = 2.0 * cell.radius_um / vmax
+                if worst is None or limit < worst[0]:
+                    worst = (limit, tname, vmax, cell.radius_um)
+        if worst and self.model.dt_min > worst[0] * (1 + 1e-12):
+            limit, tname, vmax, r = worst
+            raise ConfigError("model.dt_min", f"{self.model.dt_min} min lets {tname} cells ({vmax} um/min, radius {r} um) "
+                              f"move more than one diameter per step; allowed: <= {limit:.4g} min")
+
+
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 # ---------------------------------------------------------------------------- defaults

@@ -17,6 +17,7 @@ Cells are rows of a struct-of-arrays :class:`~mscabm.engine.population.Populatio
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import mesa
@@ -24,7 +25,7 @@ import numpy as np
 from mesa.time import EventGenerator, Priority, Schedule
 
 from mscabm.assembly import Tables, build_tables
-from mscabm.config import Config, apply_override, build_config, load_config
+from mscabm.config import Config, ConfigError, apply_override, build_config, load_config
 from mscabm.engine.kernels.behaviour import advance_lifecycle, evaluate_behaviours
 from mscabm.engine.kernels.contact import ContactFinder, count_contacts_by_type
 from mscabm.engine.kernels.diffusion import DiffusionSolver
@@ -33,6 +34,30 @@ from mscabm.engine.kernels.motion import Mover
 from mscabm.engine.lattice import Boundary, Lattice
 from mscabm.engine.population import Population
 from mscabm.observe.cells import CellView
+
+
+def build_diffusion(cfg: Config, lattice: Lattice) -> DiffusionSolver:
+    """The diffusion solver for a config's fields; a forced scheme that cannot reach its
+    accuracy target at ``model.dt_min`` is refused as a ConfigError (with the way out)."""
+    names = list(cfg.fields)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            return DiffusionSolver(
+                lattice,
+                [cfg.fields[f].diffusion_um2_per_min for f in names],
+                [cfg.fields[f].decay_per_min for f in names],
+                [Boundary(cfg.fields[f].boundary, cfg.fields[f].boundary_value) for f in names],
+                cfg.model.dt_min,
+                scheme=cfg.domain.diffusion_scheme,
+            )
+        except RuntimeWarning as exc:
+            raise ConfigError("domain.diffusion_scheme", f"{exc}; allowed: 'auto' or 'kernel' "
+                              f"(exact at any step), or a smaller model.dt_min") from None
+
+
+class NumericalError(RuntimeError):
+    """A field went negative or non-finite, or a cell position became non-finite."""
 
 
 class MSCModel(mesa.Model):
@@ -78,14 +103,7 @@ class MSCModel(mesa.Model):
                                thickness_um=d.thickness_um)
         for i, name in enumerate(t.field_names):
             self.lattice.data[i] = cfg.fields[name].initial
-        self.diffusion = DiffusionSolver(
-            self.lattice,
-            [cfg.fields[f].diffusion_um2_per_min for f in t.field_names],
-            [cfg.fields[f].decay_per_min for f in t.field_names],
-            [Boundary(cfg.fields[f].boundary, cfg.fields[f].boundary_value) for f in t.field_names],
-            self.dt_min,
-            scheme=d.diffusion_scheme,
-        )
+        self.diffusion = build_diffusion(cfg, self.lattice)
         self.population = Population(cfg.model.max_cells)
         self.contacts = ContactFinder(d.width_um, d.height_um)
         self.exchange = FieldExchange(ny * nx)
@@ -239,10 +257,76 @@ class MSCModel(mesa.Model):
             self.removed_total += pop.compact(~remove)
         every = self.config.output.record_every
         if self.steps % every == 0 or self.steps == self.config.model.steps:
+            self.check_numerics()
             self._update_readouts()
             self.datacollector.collect(self)
         if self.steps >= self.config.model.steps:
             self.running = False
+
+    def check_numerics(self) -> None:
+        """Cheap guard run at every recorded step: fields finite and >= 0, positions finite.
+
+        Raises :class:`NumericalError` naming the step, the field and the voxel.
+        """
+        data = self.lattice.data
+        bad = ~np.isfinite(data) | (data < 0)
+        if bad.any():
+            s, iy, ix = (int(v) for v in np.argwhere(bad)[0])
+            raise NumericalError(f"step {self.steps} (t = {self.time:g} min): field {self.tables.field_names[s]} "
+                                 f"is {data[s, iy, ix]!r} at voxel (iy={iy}, ix={ix}); fields must stay finite and >= 0")
+        pos_ok = np.isfinite(self.population["x_um"]) & np.isfinite(self.population["y_um"])
+        if not pos_ok.all():
+            row = int(np.flatnonzero(~pos_ok)[0])
+            raise NumericalError(f"step {self.steps}: cell {int(self.population['id'][row])} has a non-finite position")
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict[str, Any]:
+        """The complete dynamic state (cells, fields, rng, clock, totals) as arrays and JSON-able values."""
+        return {
+            "population": self.population.state_dict(),
+            "fields": self.lattice.data.copy(),
+            "rng_state": self.rng.bit_generator.state,
+            "steps": int(self.steps),
+            "time": float(self.time),
+            "running": bool(self.running),
+            "births_total": int(self.births_total), "deaths_total": int(self.deaths_total),
+            "removed_total": int(self.removed_total),
+            "births_by_type": self.births_by_type.tolist(), "deaths_by_type": self.deaths_by_type.tolist(),
+            "readouts": dict(self.readouts),
+        }
+
+    def load_state_dict(self, state: dict[str, Any], history: list[dict[str, float]] | None = None) -> None:
+        """Restore :meth:`state_dict` output into a model built from the same config.
+
+        ``history``: the readout rows recorded before the checkpoint, replayed into the
+        DataCollector so that its table continues as if never interrupted.
+        """
+        if state["fields"].shape != self.lattice.data.shape or state["fields"].dtype != self.lattice.data.dtype:
+            raise ValueError(f"checkpoint fields {state['fields'].shape} {state['fields'].dtype} do not match the "
+                             f"model's lattice {self.lattice.data.shape} {self.lattice.data.dtype}")
+        self.population.load_state_dict(state["population"])
+        self._ensure_buffers()
+        self.lattice.data[...] = state["fields"]
+        self.rng.bit_generator.state = state["rng_state"]
+        self.steps = int(state["steps"])
+        self.time = float(state["time"])
+        self.running = bool(state["running"])
+        self.births_total, self.deaths_total = int(state["births_total"]), int(state["deaths_total"])
+        self.removed_total = int(state["removed_total"])
+        self.births_by_type[:] = state["births_by_type"]
+        self.deaths_by_type[:] = state["deaths_by_type"]
+        if history is not None:
+            self.datacollector = mesa.DataCollector(model_reporters={name: self._reporter(name) for name in self.readouts})
+            for row in history:
+                self.steps, self.readouts = int(row["step"]), dict(row)
+                self.datacollector.collect(self)
+            self.steps = int(state["steps"])
+        self.readouts = dict(state["readouts"])
+        # restart Mesa's step schedule from the restored clock (same float arithmetic as an uninterrupted run)
+        self._default_schedule.stop()
+        self._default_schedule = EventGenerator(
+            self, self._do_step, Schedule(interval=self.dt_min, start=self.time + self.dt_min), priority=Priority.HIGH
+        ).start()
 
     # ------------------------------------------------------------------ readouts
     def _update_readouts(self) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from tqdm import tqdm
 
 from mscabm.config import Config
+from mscabm.observe.checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint, save_checkpoint
 from mscabm.observe.output import RunWriter
 
 
@@ -31,8 +32,14 @@ def kernels_cached() -> bool:
     return any(cache.glob("*.nbi"))
 
 
-def run_simulation(cfg: Config, out_dir: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
-    """Build the model, step it ``cfg.model.steps`` times, write every output; returns the summary."""
+def run_simulation(cfg: Config, out_dir: str | Path | None = None, progress: bool = True,
+                   checkpoint_every: int = 0, resume: bool = False) -> dict[str, Any]:
+    """Build the model, step it to ``cfg.model.steps``, write every output; returns the summary.
+
+    ``checkpoint_every`` > 0 writes ``<out>/checkpoint.npz`` every that many steps (atomically).
+    ``resume=True`` continues the run in ``out_dir`` from its checkpoint; the result is
+    bit-identical to an uninterrupted run.
+    """
     from mscabm.model import MSCModel
 
     out = Path(out_dir) if out_dir is not None else default_out_dir(cfg)
@@ -41,16 +48,24 @@ def run_simulation(cfg: Config, out_dir: str | Path | None = None, progress: boo
     t0 = time.perf_counter()
     model = MSCModel(cfg)
     t_build = time.perf_counter() - t0
-    writer = RunWriter(out, model)
-    writer.record()
-    writer.snapshot()
     steps = cfg.model.steps
+    if resume:
+        ckpt = load_checkpoint(out / CHECKPOINT_NAME)
+        if ckpt["config_toml"] != cfg.to_toml():
+            raise CheckpointError(f"the checkpoint in {out} was written with a different configuration; "
+                                  f"resume with that folder's config.toml (mscabm run --resume {out})")
+        model.load_state_dict(ckpt["state"], history=ckpt["rows"])
+        writer = RunWriter(out, model, rows=ckpt["rows"])
+    else:
+        writer = RunWriter(out, model)
+        writer.record()
+        writer.snapshot()
     snap = cfg.output.snapshot_every
     cell_steps = 0
     t1 = time.perf_counter()
-    with tqdm(total=steps, desc=f"mscabm {cfg.model.name}", unit="step", disable=not progress,
-              dynamic_ncols=True) as bar:
-        for _ in range(steps):
+    with tqdm(total=steps, initial=model.steps, desc=f"mscabm {cfg.model.name}", unit="step",
+              disable=not progress, dynamic_ncols=True) as bar:
+        while model.steps < steps:
             cell_steps += len(model.population)
             model.step()
             if model.steps % cfg.output.record_every == 0 or model.steps == steps:
@@ -58,6 +73,9 @@ def run_simulation(cfg: Config, out_dir: str | Path | None = None, progress: boo
                 bar.set_postfix(cells=model.readouts["n_cells"], refresh=False)
             if snap and model.steps % snap == 0 and model.steps != steps:
                 writer.snapshot()
+            if checkpoint_every and model.steps % checkpoint_every == 0 and model.steps != steps:
+                writer.flush()
+                save_checkpoint(out / CHECKPOINT_NAME, model.state_dict(), writer.rows, cfg.to_toml())
             bar.update(1)
     wall = time.perf_counter() - t1
     if steps:

@@ -30,11 +30,12 @@ if TYPE_CHECKING:  # pragma: no cover
 class RunWriter:
     """Writes one model's outputs into ``out_dir`` as the run proceeds."""
 
-    def __init__(self, out_dir: str | Path, model: MSCModel) -> None:
+    def __init__(self, out_dir: str | Path, model: MSCModel, rows: list[dict[str, float]] | None = None) -> None:
+        """``rows``: time-series rows already recorded (when resuming from a checkpoint)."""
         self.out = Path(out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
         self.model = model
-        self.rows: list[dict[str, float]] = []
+        self.rows: list[dict[str, float]] = list(rows or [])
         self._unflushed = 0
         model.config.save(self.out / "config.toml")
 

@@ -1066,7 +1066,7 @@ class DiffusionSolver:
         for p, target in zip(self.plan, self._targets):
             if p.est_error > target:
                 warnings.warn(
-                    f"diffusion of {p.species!r}: estimated error {p.est_error:.2g} exceeds the target {target:.2g} "
+                    f"diffusion of {p.species!r}: estimated error {p.est_error:.3g} exceeds the target {target:.3g} "
                     f"({p.scheme} x{p.substeps}); consider scheme='kernel' (see DiffusionSolver.describe())",
                     RuntimeWarning, stacklevel=2,
                 )
