@@ -1,0 +1,82 @@
+"""Markdown tables of the model's cell types, fields, base behaviours, rules and parameters.
+
+Generated from the same data the code runs on (``biology/`` tables and the built-in default
+config), and spliced into ``docs/model.md`` between ``<!-- BEGIN GENERATED -->`` and
+``<!-- END GENERATED -->``, so the documentation cannot drift from the code (a test checks).
+
+    python -m mscabm.modeldoc            # print the tables
+    python -m mscabm.modeldoc --write    # update docs/model.md in place
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from mscabm.biology.celltypes import BASE_BEHAVIOURS, CELL_TYPES
+from mscabm.biology.fields import FIELDS, molecules_to_amount
+from mscabm.biology.rules import DEFAULT_RULES
+from mscabm.config import DomainSection, ModelSection, OutputSection, default_config_dict
+from mscabm.schema import field_table
+
+BEGIN, END = "<!-- BEGIN GENERATED -->", "<!-- END GENERATED -->"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "model.md"
+
+
+def _row(cells) -> str:
+    return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+
+
+def _table(header, rows) -> str:
+    return "\n".join([_row(header), _row(["---"] * len(header)), *(_row(r) for r in rows)])
+
+
+def render() -> str:
+    """All generated sections as one Markdown string."""
+    default = default_config_dict()
+    parts = ["### Cell types\n", _table(
+        ["type", "name", "states", "radius (um)", "apoptosis (min)", "adherent", "default count", "source"],
+        [[t.name, t.long_name, ", ".join(t.states), t.radius_um, t.apoptosis_min, t.adherent,
+          default["cells"][t.name]["count"], t.source] for t in CELL_TYPES.values()])]
+    parts += ["\n\n### Fields (paracrine species)\n", _table(
+        ["field", "name", "unit", "D (um^2/min)", "decay (1/min)", "initial", "1 molecule = (unit x um^3)", "source"],
+        [[f.name, f.long_name, f.unit, f.diffusion_um2_per_min, f.decay_per_min, f.initial,
+          f"{molecules_to_amount(f.unit):.4g}", f.source] for f in FIELDS.values()])]
+    rows = []
+    for tname, states in BASE_BEHAVIOURS.items():
+        for sname, values in states.items():
+            for bname, (value, source) in values.items():
+                rows.append([tname, sname, bname, f"{value:.4g}", source])
+    parts += ["\n\n### Base behaviours (before rules; unlisted behaviours are 0)\n",
+              _table(["type", "state", "behaviour", "value", "source"], rows)]
+    parts += ["\n\n### Rules (signal -> behaviour, Hill functions)\n", _table(
+        ["rule", "cell", "state", "signal", "direction", "behaviour", "saturation", "half-max", "Hill n", "source"],
+        [[name, r["cell_type"], r.get("state", "*"), r["signal"], r["direction"], r["behaviour"],
+          f"{r['saturation']:.4g}", r["half_max"], r.get("hill_power", 1.0), r.get("source", "")]
+         for name, r in DEFAULT_RULES.items()])]
+    for title, section in (("model", ModelSection), ("domain", DomainSection), ("output", OutputSection)):
+        parts += [f"\n\n### Parameters: [{title}]\n", _table(
+            ["key", "type", "default", "allowed", "meaning"],
+            [[k, tp, default, rng, doc] for k, tp, default, rng, doc in field_table(section)])]
+    return "".join(parts) + "\n"
+
+
+def splice(text: str, generated: str) -> str:
+    """Replace what stands between the markers in ``text`` with ``generated``."""
+    i, j = text.index(BEGIN) + len(BEGIN), text.index(END)
+    return text[:i] + "\n" + generated + text[j:]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Generate the model tables of docs/model.md")
+    ap.add_argument("--write", action="store_true", help="update docs/model.md in place")
+    args = ap.parse_args()
+    if args.write:
+        DOC.write_text(splice(DOC.read_text(encoding="utf-8"), render()), encoding="utf-8")
+        print(f"updated {DOC}")
+    else:
+        print(render())
+
+
+if __name__ == "__main__":
+    main()
