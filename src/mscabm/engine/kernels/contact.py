@@ -35,6 +35,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from mscabm.engine.kernels.sorting import counting_sort
+
 __all__ = [
     "ContactFinder",
     "count_contacts_by_type",
@@ -103,25 +105,6 @@ def _bin_cells(x, y, n, inv_side_x, inv_side_y, nbx, nby, bin_of_cell):
             if by >= nby:
                 by = nby - 1
         bin_of_cell[i] = by * nbx + bx
-
-
-@njit(cache=True)
-def _counting_sort(bin_of_cell, n, n_bins, bin_start, order):
-    """Stable counting sort: bin_start (n_bins+1,) prefix offsets; order[k] = row of k-th cell."""
-    for b in range(n_bins + 1):
-        bin_start[b] = 0
-    for i in range(n):
-        bin_start[bin_of_cell[i] + 1] += 1
-    for b in range(n_bins):
-        bin_start[b + 1] += bin_start[b]
-    # fill using bin_start[b] as a running cursor, then restore
-    for i in range(n):
-        b = bin_of_cell[i]
-        order[bin_start[b]] = i
-        bin_start[b] += 1
-    for b in range(n_bins, 0, -1):
-        bin_start[b] = bin_start[b - 1]
-    bin_start[0] = 0
 
 
 @njit(cache=True, parallel=True)
@@ -258,6 +241,7 @@ class ContactFinder:
         self._bin_start = np.empty(0, dtype=np.int64)
         self._neighbours = np.empty(0, dtype=np.int64)
         self._last_n = 0
+        self._all = np.ones(0, dtype=np.bool_)  # all-active mask for the shared counting sort
         #: grid used by the last call: (nbx, nby, side_x_um, side_y_um)
         self.last_grid: tuple[int, int, float, float] = (1, 1, width_um, height_um)
 
@@ -326,7 +310,9 @@ class ContactFinder:
         self._bin_start = _grow(self._bin_start, n_bins + 1)
 
         _bin_cells(x, y, n, nbx / self.width_um, nby / self.height_um, nbx, nby, self._bin_of_cell)
-        _counting_sort(self._bin_of_cell, n, n_bins, self._bin_start, self._order)
+        if len(self._all) < n:
+            self._all = np.ones(max(n, 2 * len(self._all)), dtype=np.bool_)
+        counting_sort(self._bin_of_cell, self._all, n, n_bins, self._bin_start, self._order)
         self._last_n = n
         _gather_sorted(x, y, radius, self._order, n, self._xs, self._ys, self._rs)
         _count_pass(self._xs, self._ys, self._rs, self._order, self._bin_of_cell, n, nbx, nby,

@@ -28,28 +28,9 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from mscabm.engine.kernels.sorting import counting_sort
+
 __all__ = ["FieldExchange", "sample_fields", "voxel_indices"]
-
-
-@njit(cache=True)
-def _sort_by_voxel(voxel_of_cell, active, n, n_voxels, start, order):
-    """Stable counting sort of the active cells by voxel; returns the number of active cells."""
-    for v in range(n_voxels + 1):
-        start[v] = 0
-    for i in range(n):
-        if active[i]:
-            start[voxel_of_cell[i] + 1] += 1
-    for v in range(n_voxels):
-        start[v + 1] += start[v]
-    for i in range(n):
-        if active[i]:
-            v = voxel_of_cell[i]
-            order[start[v]] = i
-            start[v] += 1
-    for v in range(n_voxels, 0, -1):
-        start[v] = start[v - 1]
-    start[0] = 0
-    return start[n_voxels]
 
 
 @njit(cache=True, parallel=True)
@@ -227,7 +208,7 @@ class FieldExchange:
             raise ValueError("voxel_of_cell out of range")
         if self._order.shape[0] < n:
             self._order = np.empty(max(n, int(self._order.shape[0] * 1.5) + 16), dtype=np.int64)
-        _sort_by_voxel(voxel_of_cell, active, n, self.n_voxels, self._start, self._order)
+        counting_sort(voxel_of_cell, active, n, self.n_voxels, self._start, self._order)
         _exchange_kernel(flat, n, self.n_voxels, self._start, self._order, behaviours, sec, sat,
                          upt, exp_, cell_volume, vv, dt, out)
         return out[:n]
