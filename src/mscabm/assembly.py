@@ -14,6 +14,7 @@ import numpy as np
 
 from mscabm.biology.celltypes import CELL_TYPES
 from mscabm.biology.fields import molecules_to_amount
+from mscabm.biology.interventions import behaviour_scales
 from mscabm.config import Config, behaviour_names, signal_names
 from mscabm.engine.rules import CompiledRules, HillRule, compile_rules
 
@@ -74,11 +75,18 @@ def build_tables(cfg: Config) -> Tables:
     for f in field_names:
         scale[bcol[f"export_{f}_molecules_per_min"]] = molecules_to_amount(cfg.fields[f].unit)
 
+    # interventions (knock-outs, blockers, immunosuppressant) scale a behaviour of a cell type:
+    # base and every rule saturation alike, so the rule-combined value scales exactly (it is linear in them)
+    iv = cfg.interventions
+    type_scale = np.ones((len(type_names), len(beh)))
+    for (tname, bname), factor in behaviour_scales(iv.knockout, iv.block, iv.immunosuppressant).items():
+        type_scale[type_names.index(tname), bcol[bname]] *= factor
+
     base = np.zeros((n_groups, len(beh)))
     for t, tname in enumerate(type_names):
         for s, sname in enumerate(state_names[t]):
             for bname, value in cfg.behaviours.get(tname, {}).get(sname, {}).items():
-                base[t * n_states + s, bcol[bname]] = value * scale[bcol[bname]]
+                base[t * n_states + s, bcol[bname]] = value * scale[bcol[bname]] * type_scale[t, bcol[bname]]
 
     rules = []
     for r in cfg.rules.values():
@@ -89,7 +97,8 @@ def build_tables(cfg: Config) -> Tables:
         b = bcol[r.behaviour]
         for sname in states:
             rules.append(HillRule(group=t * n_states + state_names[t].index(sname), signal=scol[r.signal], behaviour=b,
-                                  increases=r.direction == "increases", saturation=r.saturation * scale[b],
+                                  increases=r.direction == "increases",
+                                  saturation=r.saturation * scale[b] * type_scale[t, b],
                                   half_max=r.half_max, hill_power=r.hill_power))
 
     transition_col = np.full((len(type_names), n_states), -1, dtype=np.int64)

@@ -25,10 +25,11 @@ import tomli_w
 
 from mscabm.biology.celltypes import BASE_BEHAVIOURS, CELL_TYPES
 from mscabm.biology.fields import FIELDS
+from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE
 from mscabm.biology.rules import DEFAULT_RULES
 from mscabm.schema import ConfigError, parse, to_dict
 
-__all__ = ["Config", "ConfigError", "load_config", "default_config_dict", "apply_override", "behaviour_names",
+__all__ = ["Config", "ConfigError", "load_config", "default_config_dict", "apply_override", "set_path", "behaviour_names",
            "signal_names", "PRESET_DIR"]
 
 #: presets shipped with the source tree (``configs/`` at the repository root)
@@ -138,6 +139,35 @@ class RuleSection:
 
 
 @dataclass
+class InfusionSection:
+    at_min: float = _m(min=0.0, max=1e9, unit="min", doc="time of the infusion")
+    count: int = _m(min=1, max=10**9, doc="cells added")
+    cell_type: str = _m("MSC", choices=tuple(CELL_TYPES), doc="cell type infused")
+    state: str = _m("", doc="state of the infused cells (default: the type's first state)")
+    placement: str = _m("uniform", choices=("uniform", "centre"), doc="where they land")
+
+
+@dataclass
+class InterventionSection:
+    knockout: list[str] = field(default_factory=list, metadata={
+        "value_meta": {"choices": tuple(MSC_FACTORS)}, "doc": "MSC factors knocked out (biology/interventions.py)"})
+    block: list[str] = field(default_factory=list, metadata={
+        "value_meta": {"choices": tuple(BLOCKERS)}, "doc": "drugs/antibodies blocking an MSC factor"})
+    neutralise_per_min: dict[str, float] = field(default_factory=dict, metadata={
+        "keys": tuple(FIELDS), "value_meta": {"min": 0.0, "max": 1e3},
+        "doc": "neutralising antibody: extra first-order removal of a field (1/min)"})
+    supplement: dict[str, float] = field(default_factory=dict, metadata={
+        "keys": tuple(FIELDS), "value_meta": {"min": 0.0, "max": 1e9},
+        "doc": "added to a field's initial level (field unit)"})
+    prelicense: str = _m("none", choices=tuple(PRELICENSE), doc="MSC pre-treatment before seeding")
+    transwell: bool = _m(False, doc="MSCs share the fields but touch no other cell")
+    deplete: list[str] = field(default_factory=list, metadata={
+        "value_meta": {"choices": tuple(CELL_TYPES)}, "doc": "cell types removed before the start"})
+    immunosuppressant: float = _m(0.0, min=0.0, max=1.0, doc="steroid-like damping of activation and cytokines")
+    infusions: list[InfusionSection] = field(default_factory=list, metadata={"doc": "cells added during the run"})
+
+
+@dataclass
 class Config:
     model: ModelSection = field(default_factory=ModelSection)
     domain: DomainSection = field(default_factory=DomainSection)
@@ -148,6 +178,7 @@ class Config:
         default_factory=dict,
         metadata={"keys": tuple(CELL_TYPES), "value_meta": {"value_meta": {"value_meta": {"min": 0.0, "max": 1e12}}}})
     rules: dict[str, RuleSection] = field(default_factory=dict)
+    interventions: InterventionSection = field(default_factory=InterventionSection)
 
     # ------------------------------------------------------------------ derived
     @property
@@ -212,6 +243,13 @@ class Config:
                     if bname == "chemotaxis_bias" and values[bname] > 1.0:
                         raise ConfigError(f"behaviours.{tname}.{sname}.{bname}", "allowed: 0..1")
         self._check_step_vs_motion()
+        for k, inf in enumerate(self.interventions.infusions):
+            states = CELL_TYPES[inf.cell_type].states
+            if inf.state and inf.state not in states:
+                raise ConfigError(f"interventions.infusions[{k}].state",
+                                  f"{inf.state!r} is not a state of {inf.cell_type}; allowed: {', '.join(states)}")
+            if inf.cell_type not in self.cells:
+                raise ConfigError(f"interventions.infusions[{k}].cell_type", f"no [cells.{inf.cell_type}] section")
         sigs = set(signal_names(tuple(self.fields)))
         sat_by_run: dict[tuple, tuple[str, float]] = {}
         for rname, r in self.rules.items():
@@ -281,7 +319,8 @@ def default_config_dict() -> dict[str, Any]:
                   for t, states in BASE_BEHAVIOURS.items()}
     rules = {k: dict(v) for k, v in DEFAULT_RULES.items()}
     return {"model": to_dict(ModelSection()), "domain": to_dict(DomainSection()), "output": to_dict(OutputSection()),
-            "cells": cells, "fields": fields, "behaviours": behaviours, "rules": rules}
+            "cells": cells, "fields": fields, "behaviours": behaviours, "rules": rules,
+            "interventions": to_dict(InterventionSection())}
 
 
 def merge(base: dict, override: dict) -> dict:
@@ -303,14 +342,11 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def apply_override(data: dict, assignment: str) -> dict:
-    """Apply one ``section.key=value`` assignment to plain config data (in place)."""
-    if "=" not in assignment:
-        raise ConfigError("--set", f"expected section.key=value, got {assignment!r}")
-    path, _, raw = assignment.partition("=")
-    keys = [k for k in path.strip().split(".")]
+def set_path(data: dict, dotted: str, value: Any) -> dict:
+    """Set ``data[a][b][c] = value`` for ``dotted = "a.b.c"`` (plain config data, in place)."""
+    keys = dotted.strip().split(".")
     if not keys or any(not k for k in keys):
-        raise ConfigError("--set", f"bad key path {path!r}")
+        raise ConfigError("--set", f"bad key path {dotted!r}")
     node = data
     for i, k in enumerate(keys[:-1]):
         nxt = node.get(k)
@@ -319,8 +355,16 @@ def apply_override(data: dict, assignment: str) -> dict:
         if not isinstance(nxt, dict):
             raise ConfigError(".".join(keys[: i + 1]), "is a value, not a table")
         node = nxt
-    node[keys[-1]] = parse_value(raw.strip())
+    node[keys[-1]] = copy.deepcopy(value)
     return data
+
+
+def apply_override(data: dict, assignment: str) -> dict:
+    """Apply one ``section.key=value`` assignment (value in TOML syntax) to plain config data."""
+    if "=" not in assignment:
+        raise ConfigError("--set", f"expected section.key=value, got {assignment!r}")
+    path, _, raw = assignment.partition("=")
+    return set_path(data, path, parse_value(raw.strip()))
 
 
 def build_config(data: dict) -> Config:
@@ -350,16 +394,13 @@ def resolve_path(name_or_path: str | Path) -> Path:
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = (),
-                **replace: Any) -> Config:
-    """Built-in default <- file (or preset name) <- ``--set`` overrides <- keyword sections.
-
-    Keyword arguments such as ``model={"steps": 10}`` merge like a file would.
-    """
+                values: dict[str, Any] | None = None) -> Config:
+    """Built-in default <- file (or preset name) <- ``--set`` strings <- ``values`` (dotted key -> value)."""
     data = default_config_dict()
     if path is not None:
         data = merge(data, read_toml(resolve_path(path)))
-    for k, v in replace.items():
-        data = merge(data, {k: v})
     for assignment in overrides:
         apply_override(data, assignment)
+    for dotted, value in (values or {}).items():
+        set_path(data, dotted, value)
     return build_config(data)

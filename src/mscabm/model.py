@@ -18,6 +18,7 @@ Cells are rows of a struct-of-arrays :class:`~mscabm.engine.population.Populatio
 from __future__ import annotations
 
 import warnings
+from functools import partial
 from typing import Any
 
 import mesa
@@ -25,9 +26,10 @@ import numpy as np
 from mesa.time import EventGenerator, Priority, Schedule
 
 from mscabm.assembly import Tables, build_tables
-from mscabm.config import Config, ConfigError, apply_override, build_config, load_config
+from mscabm.biology.interventions import PRELICENSE, TRANSWELL_TYPE
+from mscabm.config import Config, ConfigError, build_config, load_config, set_path
 from mscabm.engine.kernels.behaviour import advance_lifecycle, evaluate_behaviours
-from mscabm.engine.kernels.contact import ContactFinder, count_contacts_by_type
+from mscabm.engine.kernels.contact import CompartmentFilter, ContactFinder, count_contacts_by_type
 from mscabm.engine.kernels.diffusion import DiffusionSolver
 from mscabm.engine.kernels.exchange import FieldExchange, sample_fields, voxel_indices
 from mscabm.engine.kernels.motion import Mover
@@ -46,7 +48,7 @@ def build_diffusion(cfg: Config, lattice: Lattice) -> DiffusionSolver:
             return DiffusionSolver(
                 lattice,
                 [cfg.fields[f].diffusion_um2_per_min for f in names],
-                [cfg.fields[f].decay_per_min for f in names],
+                [cfg.fields[f].decay_per_min + cfg.interventions.neutralise_per_min.get(f, 0.0) for f in names],
                 [Boundary(cfg.fields[f].boundary, cfg.fields[f].boundary_value) for f in names],
                 cfg.model.dt_min,
                 scheme=cfg.domain.diffusion_scheme,
@@ -102,14 +104,17 @@ class MSCModel(mesa.Model):
         self.lattice = Lattice((ny, nx), d.voxel_um, t.field_names, dtype=np.dtype(d.dtype),
                                thickness_um=d.thickness_um)
         for i, name in enumerate(t.field_names):
-            self.lattice.data[i] = cfg.fields[name].initial
+            self.lattice.data[i] = cfg.fields[name].initial + cfg.interventions.supplement.get(name, 0.0)
         self.diffusion = build_diffusion(cfg, self.lattice)
         self.population = Population(cfg.model.max_cells)
         self.contacts = ContactFinder(d.width_um, d.height_um)
         self.exchange = FieldExchange(ny * nx)
         self.mover = Mover()
+        self._transwell_code = t.type_code(TRANSWELL_TYPE) if cfg.interventions.transwell else -1
+        self._compartments = CompartmentFilter()
         self._cap = 0
         self._seed_cells()
+        self._schedule_infusions()
         self.cells = CellView(self)
 
         self.removed_total = 0
@@ -127,34 +132,53 @@ class MSCModel(mesa.Model):
     # ------------------------------------------------------------------ setup
     @staticmethod
     def _resolve_config(config: Config | str | None, overrides: dict[str, Any]) -> Config:
-        assignments = [_assignment(k, v) for k, v in overrides.items()]
         if isinstance(config, Config):
-            if not assignments:
+            if not overrides:
                 return config
             data = config.to_dict()
-            for a in assignments:
-                apply_override(data, a)
+            for dotted, value in overrides.items():
+                set_path(data, dotted, value)
             return build_config(data)
-        return load_config(config, overrides=assignments)
+        return load_config(config, values=overrides)
 
     def _seed_cells(self) -> None:
-        cfg, t, pop = self.config, self.tables, self.population
-        for code, name in enumerate(t.type_names):
+        cfg, t = self.config, self.tables
+        iv = cfg.interventions
+        for name in t.type_names:
             c = cfg.cells.get(name)
-            if c is None or c.count == 0:
+            if c is None or c.count == 0 or name in iv.deplete:
                 continue
-            r = c.radius_um
-            if c.placement == "centre":
-                spread = 0.1 * min(self.width_um, self.height_um)
-                x = np.clip(self.rng.normal(self.width_um / 2, spread, c.count), r, self.width_um - r)
-                y = np.clip(self.rng.normal(self.height_um / 2, spread, c.count), r, self.height_um - r)
-            else:
-                x = self.rng.uniform(min(r, self.width_um / 2), max(self.width_um - r, self.width_um / 2), c.count)
-                y = self.rng.uniform(min(r, self.height_um / 2), max(self.height_um - r, self.height_um / 2), c.count)
-            angle = self.rng.uniform(0, 2 * np.pi, c.count)
-            state = t.state_code(name, c.initial_state or t.state_names[code][0])
-            pop.add(c.count, type=code, state=state, x_um=x, y_um=y, px=np.cos(angle), py=np.sin(angle), radius_um=r)
+            state = c.initial_state
+            if name == "MSC" and PRELICENSE[iv.prelicense]:
+                state = PRELICENSE[iv.prelicense]
+            self.add_cells(name, c.count, state=state, placement=c.placement)
+
+    def add_cells(self, cell_type: str, count: int, state: str = "", placement: str = "uniform") -> np.ndarray:
+        """Place ``count`` new cells of a type (random positions from ``model.rng``); returns their rows."""
+        t, pop = self.tables, self.population
+        code = t.type_code(cell_type)
+        r = self.config.cells[cell_type].radius_um
+        if placement == "centre":
+            spread = 0.1 * min(self.width_um, self.height_um)
+            x = np.clip(self.rng.normal(self.width_um / 2, spread, count), r, self.width_um - r)
+            y = np.clip(self.rng.normal(self.height_um / 2, spread, count), r, self.height_um - r)
+        else:
+            x = self.rng.uniform(min(r, self.width_um / 2), max(self.width_um - r, self.width_um / 2), count)
+            y = self.rng.uniform(min(r, self.height_um / 2), max(self.height_um - r, self.height_um / 2), count)
+        angle = self.rng.uniform(0, 2 * np.pi, count)
+        rows = pop.add(count, type=code, state=t.state_code(cell_type, state or t.state_names[code][0]),
+                       x_um=x, y_um=y, px=np.cos(angle), py=np.sin(angle), radius_um=r)
         self._ensure_buffers()
+        return rows
+
+    def _schedule_infusions(self) -> None:
+        """Mesa events for the infusions still ahead of ``model.time`` (after the step at that time)."""
+        pending = [inf for inf in self.config.interventions.infusions if inf.at_min > self.time]
+        # Mesa holds event callbacks weakly: keep them alive here
+        self._infusion_callbacks = [partial(self.add_cells, inf.cell_type, inf.count, inf.state, inf.placement)
+                                    for inf in pending]
+        for inf, callback in zip(pending, self._infusion_callbacks):
+            self.schedule_event(callback, at=inf.at_min)
 
     def _ensure_buffers(self) -> None:
         """Per-cell scratch arrays, sized to the population's capacity; growing keeps their rows."""
@@ -197,6 +221,8 @@ class MSCModel(mesa.Model):
         sig = self._signals
         sample_fields(lat.data, self._voxel, n, sig[:, :nf])
         offsets, neighbours = self.contacts.find(x, y, pop["radius_um"], n, self.config.model.contact_scale)
+        if self._transwell_code >= 0:  # the membrane: no contact (signal or mechanics) across compartments
+            offsets, neighbours = self._compartments.filter(offsets, neighbours, pop["type"] == self._transwell_code, n)
         count_contacts_by_type(offsets, neighbours, pop["type"], len(t.type_names),
                                out=sig[:, t.contact_signal_offset:t.contact_signal_offset + len(t.type_names)])
         sig[:n, t.time_signal] = pop["state_age_min"]
@@ -322,11 +348,14 @@ class MSCModel(mesa.Model):
                 self.datacollector.collect(self)
             self.steps = int(state["steps"])
         self.readouts = dict(state["readouts"])
-        # restart Mesa's step schedule from the restored clock (same float arithmetic as an uninterrupted run)
+        # restart Mesa's events from the restored clock: the step schedule (same float arithmetic as an
+        # uninterrupted run) and the infusions still ahead
         self._default_schedule.stop()
+        self._event_list.clear()
         self._default_schedule = EventGenerator(
             self, self._do_step, Schedule(interval=self.dt_min, start=self.time + self.dt_min), priority=Priority.HIGH
         ).start()
+        self._schedule_infusions()
 
     # ------------------------------------------------------------------ readouts
     def _update_readouts(self) -> None:
@@ -350,14 +379,3 @@ class MSCModel(mesa.Model):
         r["births_total"] = int(self.births_total)
         r["deaths_total"] = int(self.deaths_total)
         self.readouts = r
-
-
-def _assignment(key: str, value: Any) -> str:
-    """A ``key=value`` override string whose value parses back to ``value``."""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, str):
-        text = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    else:
-        text = repr(value)
-    return f"{key}={text}"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mscabm.biology.celltypes import BASE_BEHAVIOURS, CELL_TYPES
 from mscabm.biology.fields import FIELDS, molecules_to_amount
+from mscabm.biology.interventions import BLOCKERS, IMMUNOSUPPRESSANT_TARGETS, MSC_FACTORS
 from mscabm.biology.rules import DEFAULT_RULES
 from mscabm.config import DomainSection, ModelSection, OutputSection, default_config_dict
 from mscabm.schema import field_table
@@ -54,6 +55,19 @@ def render() -> str:
         [[name, r["cell_type"], r.get("state", "*"), r["signal"], r["direction"], r["behaviour"],
           f"{r['saturation']:.4g}", r["half_max"], r.get("hill_power", 1.0), r.get("source", "")]
          for name, r in DEFAULT_RULES.items()])]
+    parts += ["\n\n### Interventions (`[interventions]`)\n", _table(
+        ["intervention", "acts on", "source"],
+        [[f"knockout = [\"{k}\"]", "MSC " + ", ".join(v["behaviours"]) + " -> 0", v["source"]]
+         for k, v in MSC_FACTORS.items()]
+        + [[f"block = [\"{k}\"]", f"as knockout {v['factor']}", v["source"]] for k, v in BLOCKERS.items()]
+        + [["immunosuppressant = L", "x (1 - L): " + ", ".join(f"{t} {b}" for t, b in IMMUNOSUPPRESSANT_TARGETS),
+            "M: steroid-like broad damping (SCIENCE.md s2)"],
+           ["neutralise_per_min = {F = k}", "extra first-order removal of field F", "antibody/inhibitor (issue 3)"],
+           ["supplement = {F = c}", "adds c to F's initial level", ""],
+           ["prelicense = \"IFNG+TNF\"", "MSCs start licensed", "SCIENCE.md s2 (licensing)"],
+           ["transwell = true", "MSCs touch no other cell (contacts and mechanics); fields shared", "SCIENCE.md s1"],
+           ["deplete = [\"TYPE\"]", "no cells of TYPE at the start", ""],
+           ["[[interventions.infusions]]", "at_min, count, cell_type, state, placement: cells added (Mesa event)", ""]])]
     for title, section in (("model", ModelSection), ("domain", DomainSection), ("output", OutputSection)):
         parts += [f"\n\n### Parameters: [{title}]\n", _table(
             ["key", "type", "default", "allowed", "meaning"],

@@ -394,3 +394,39 @@ def brute_force_pairs(x, y, radius, n: int, contact_scale: float = 1.0, block: i
         return np.empty((0, 2), dtype=np.int64)
     pairs = np.concatenate(out)
     return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+
+
+@njit(cache=True)
+def _filter_compartments(offsets, neighbours, in_b, n, out_offsets, out_neighbours):
+    """Keep pairs whose two cells are on the same side (both in_b or both not)."""
+    m = 0
+    out_offsets[0] = 0
+    for i in range(n):
+        for p in range(offsets[i], offsets[i + 1]):
+            j = neighbours[p]
+            if in_b[i] == in_b[j]:
+                out_neighbours[m] = j
+                m += 1
+        out_offsets[i + 1] = m
+    return m
+
+
+class CompartmentFilter:
+    """Drops contacts between two compartments (e.g. cells on a transwell insert vs the well).
+
+    ``filter(offsets, neighbours, in_b, n)`` returns a CSR list (same layout as
+    :meth:`ContactFinder.find`) without the pairs that have exactly one cell with ``in_b``;
+    the order of the remaining neighbours is kept. Buffers are reused between calls.
+    """
+
+    def __init__(self) -> None:
+        self._offsets = np.zeros(1, dtype=np.int64)
+        self._neighbours = np.zeros(0, dtype=np.int64)
+
+    def filter(self, offsets, neighbours, in_b, n: int):
+        n = int(n)
+        self._offsets = _grow(self._offsets, n + 1)
+        self._neighbours = _grow(self._neighbours, len(neighbours))
+        m = _filter_compartments(offsets, neighbours, np.asarray(in_b, dtype=np.bool_), n, self._offsets,
+                                 self._neighbours)
+        return self._offsets[: n + 1], self._neighbours[:m]
