@@ -246,12 +246,12 @@ class MSCModel(mesa.Model):
         # 4. move (rows present at sense time; daughters are placed by division below)
         beh = self._behaviours
         motile = ~t.adherent[pop["type"]] & (pop["apoptosis_left_min"] < 0)
-        self.mover.move(x, y, pop["px"], pop["py"], pop["radius_um"], beh[:n, t.speed_col], beh[:n, t.persistence_col],
-                   beh[:n, t.chemotaxis_col], t.chemotaxis_species[pop["type"]], motile, self._voxel, lat.data,
-                   offsets, neighbours, self.config.model.repulsion_um_per_min,
-                   self.config.model.adhesion_um_per_min, self.config.model.contact_scale,
-                   self.rng.random(n), self.rng.random(n), dt, self.width_um, self.height_um,
-                   self._x_out, self._y_out, n=n)
+        mech = self.config.model
+        self.mover.move(x, y, pop["px"], pop["py"], pop["radius_um"], beh[:n, t.speed_col],
+                        beh[:n, t.persistence_col], beh[:n, t.chemotaxis_col], t.chemotaxis_species[pop["type"]],
+                        motile, self._voxel, lat.data, offsets, neighbours, mech.repulsion_um_per_min,
+                        mech.adhesion_um_per_min, mech.contact_scale, self.rng.random(n), self.rng.random(n), dt,
+                        self.width_um, self.height_um, self._x_out, self._y_out, n=n)
         x[:] = self._x_out[:n]
         y[:] = self._y_out[:n]
 
