@@ -6,7 +6,19 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 EXTRAS=${EXTRAS:-test}
 stamp="$VENV/.installed-$EXTRAS"
+assets_stamp="$VENV/.dashboard-assets"
+dashboard_assets() {
+  # the dashboard's browser assets (Solara loads them from a CDN): fetched once from the npm
+  # registry into the venv so the dashboard works offline; a failure only warns
+  if [ ! -f "$assets_stamp" ] || [ "$assets_stamp" -ot "$stamp" ]; then
+    if "$VENV/bin/python" -m mscabm.dashboard.assets; then touch "$assets_stamp"; fi
+  fi
+}
+if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ -x "$VENV/bin/python" ] && [ -f "$assets_stamp" ]; then
+  exit 0
+fi
 if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ -x "$VENV/bin/python" ]; then
+  dashboard_assets
   exit 0
 fi
 if [ ! -x "$VENV/bin/python" ]; then
@@ -24,3 +36,4 @@ else
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[$EXTRAS]"
 fi
 touch "$stamp"
+dashboard_assets

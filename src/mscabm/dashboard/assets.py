@@ -1,0 +1,129 @@
+"""Serve Solara's browser assets offline.
+
+Solara's page loads its JavaScript and CSS from a CDN through the server's ``/_solara/cdn/``
+proxy, which caches what it fetched under ``solara.server.settings.assets.proxy_cache_dir``
+(``<venv>/share/solara/cdn/``). Without internet the page stays blank. This module fills that
+cache once, from the npm registry (the same packages jsDelivr serves), so the dashboard works
+offline afterwards:
+
+    python -m mscabm.dashboard.assets          # done by scripts/bootstrap.sh
+
+The package list is read from Solara's own page template (every ``{{cdn}}/<pkg>@<x.y.z>/``
+it references), so a Solara upgrade picks up the new versions by construction.
+``solara-assets`` on PyPI (newest 1.58.2) lags solara (1.64.1 here), so it is not used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import base64
+import io
+import json
+import os
+import re
+import sys
+import tarfile
+import urllib.request
+from pathlib import Path
+
+REGISTRY = os.environ.get("MSCABM_NPM_REGISTRY", "https://registry.npmjs.org").rstrip("/")
+_CDN_REF = re.compile(r"\{\{\s*cdn\s*\}\}/((?:@[\w.-]+/)?[\w.-]+)@(\d+\.\d+\.\d+)/")
+#: packages in the template that the vuetify-2 page never loads (vuetify 3 variant)
+_SKIP = {"@widgetti/solara-vuetify3-app"}
+#: a file of each package that must exist once it is in the cache
+_MARKER = ".mscabm-complete"
+
+
+def configure_environment() -> None:
+    """Environment for an offline, private Solara server (call before importing solara.server)."""
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    os.environ.setdefault("SOLARA_CHECK_VERSION", "False")
+
+
+def required_packages() -> list[tuple[str, str]]:
+    """(npm name, exact version) of every package Solara's page loads from the CDN."""
+    import solara.server
+
+    template = Path(solara.server.__file__).parent / "templates" / "solara.html.j2"
+    found = dict.fromkeys((m.group(1), m.group(2)) for m in _CDN_REF.finditer(template.read_text()))
+    from solara.server import settings
+
+    fa = re.match(r"/?((?:@[\w.-]+/)?[\w.-]+)@(\d+\.\d+\.\d+)/", settings.assets.fontawesome_path)
+    if settings.assets.fontawesome_enabled and fa:
+        found[(fa.group(1), fa.group(2))] = None
+    return [p for p in found if p[0] not in _SKIP]
+
+
+def cache_dir() -> Path:
+    from solara.server import settings
+
+    return Path(settings.assets.proxy_cache_dir)
+
+
+def missing_packages(root: Path | None = None) -> list[tuple[str, str]]:
+    root = cache_dir() if root is None else root
+    return [(n, v) for n, v in required_packages() if not (root / f"{n}@{v}" / _MARKER).is_file()]
+
+
+def _get(url: str, timeout: float = 60.0) -> bytes:
+    req = urllib.request.Request(url, headers={"User-Agent": "mscabm-dashboard-assets"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:  # noqa: S310 (https registry url)
+        return r.read()
+
+
+def fetch_package(name: str, version: str, root: Path) -> Path:
+    """Download one npm package tarball, check its integrity, unpack it to ``root/name@version/``."""
+    meta = json.loads(_get(f"{REGISTRY}/{name}/{version}"))
+    dist = meta["dist"]
+    data = _get(dist["tarball"])
+    integrity = dist.get("integrity", "")
+    if integrity.startswith("sha512-"):
+        digest = base64.b64encode(hashlib.sha512(data).digest()).decode()
+        if digest != integrity[7:]:
+            raise RuntimeError(f"{name}@{version}: tarball integrity check failed")
+    dest = root / f"{name}@{version}"
+    dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        for member in tar.getmembers():
+            if not member.isfile():
+                continue
+            rel = Path(member.name)
+            rel = Path(*rel.parts[1:])  # strip the top folder ("package/")
+            if not rel.parts or ".." in rel.parts:
+                continue
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(target.name + ".tmp")
+            tmp.write_bytes(tar.extractfile(member).read())
+            os.replace(tmp, target)
+    (dest / _MARKER).write_text(f"{name}@{version} from {dist['tarball']}\n")
+    return dest
+
+
+def ensure_assets(verbose: bool = True) -> list[tuple[str, str]]:
+    """Fill Solara's CDN cache with every missing package. Returns what is still missing."""
+    root = cache_dir()
+    missing = missing_packages(root)
+    for name, version in missing:
+        if verbose:
+            print(f"mscabm: fetching browser assets {name}@{version} from {REGISTRY}", file=sys.stderr)
+        try:
+            fetch_package(name, version, root)
+        except Exception as exc:  # noqa: BLE001 (network, disk: report and go on)
+            print(f"mscabm: could not fetch {name}@{version}: {exc}", file=sys.stderr)
+    return missing_packages(root)
+
+
+def main() -> int:
+    configure_environment()
+    still = ensure_assets()
+    if still:
+        print("mscabm: dashboard assets missing (the page will be blank offline): "
+              + ", ".join(f"{n}@{v}" for n, v in still), file=sys.stderr)
+        return 1
+    print(f"mscabm: dashboard browser assets ready in {cache_dir()}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

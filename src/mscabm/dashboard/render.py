@@ -1,0 +1,276 @@
+"""Render the tissue as one image: a field heatmap with every cell stamped on top, in numpy.
+
+No matplotlib artist per cell: the field (ny, nx) is colour-mapped through a 256-entry
+lookup table and resampled to the view by integer indexing, then each cell is a small disc
+written into the RGB array by vectorised fancy indexing (one write per stamp offset, for all
+cells at once). 10^5 cells on a 500 x 500 lattice render in tens of milliseconds
+(``benchmarks/bench_render.py``).
+
+Image convention: x to the right, y **up** (row 0 is the top of the view, y = y_max), as in
+Mesa's and matplotlib's space plots. :func:`pixel_to_um` inverts the mapping (cell picking).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+#: base colour per cell type (RGB 0-255); unknown types get a tab10 colour
+TYPE_COLOURS: dict[str, tuple[int, int, int]] = {
+    "MSC": (255, 127, 14),   # orange
+    "T": (31, 119, 180),     # blue
+    "B": (44, 160, 44),      # green
+    "NK": (214, 39, 40),     # red
+    "DC": (148, 103, 189),   # purple
+    "MAC": (227, 119, 194),  # pink
+}
+_TAB10 = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
+          (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
+APOPTOTIC_COLOUR = (110, 110, 110)
+BACKGROUND = (24, 24, 28)
+
+
+def _lut(name: str) -> np.ndarray:
+    import matplotlib
+
+    cmap = matplotlib.colormaps[name]
+    return (cmap(np.linspace(0.0, 1.0, 256))[:, :3] * 255).round().astype(np.uint8)
+
+
+_LUTS: dict[str, np.ndarray] = {}
+
+
+def colormap_lut(name: str = "viridis") -> np.ndarray:
+    """(256, 3) uint8 lookup table of a matplotlib colormap (cached)."""
+    if name not in _LUTS:
+        _LUTS[name] = _lut(name)
+    return _LUTS[name]
+
+
+def state_colour(base: tuple[int, int, int], s: int, n_states: int) -> tuple[int, int, int]:
+    """Shade of a type's colour for its state: the first (resting/naive) state is pale, the last is full."""
+    f = 1.0 if n_states <= 1 else 0.4 + 0.6 * s / (n_states - 1)
+    return tuple(int(round(255 * (1 - f) + c * f)) for c in base)
+
+
+def palette(type_names, state_names) -> np.ndarray:
+    """(n_types, n_states_max + 1, 3) uint8: colour of each (type, state); the last column is apoptotic."""
+    n_states = max(len(s) for s in state_names)
+    lut = np.zeros((len(type_names), n_states + 1, 3), dtype=np.uint8)
+    for t, name in enumerate(type_names):
+        base = TYPE_COLOURS.get(name, _TAB10[t % len(_TAB10)])
+        for s in range(len(state_names[t])):
+            lut[t, s] = state_colour(base, s, len(state_names[t]))
+        lut[t, n_states] = APOPTOTIC_COLOUR
+    return lut
+
+
+def legend(type_names, state_names) -> list[tuple[str, str, str]]:
+    """(type, state, '#rrggbb') for every (type, state), in table order."""
+    lut = palette(type_names, state_names)
+    return [(t, s, "#%02x%02x%02x" % tuple(int(c) for c in lut[i, j]))
+            for i, t in enumerate(type_names) for j, s in enumerate(state_names[i])]
+
+
+@dataclass
+class View:
+    """What to draw: the window (um), the field (name or None), and the output size (px)."""
+
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    width_px: int = 600
+    height_px: int = 600
+    field: str | None = None
+    vmin: float | None = None   # None: 0
+    vmax: float | None = None   # None: the field's maximum in view (or 1 if flat)
+    cmap: str = "viridis"
+    outline: bool | None = None  # None: dark outlines when fewer than 20 000 cells are in view
+    highlight: int | None = None  # a cell id drawn with a white ring
+
+
+@dataclass
+class Frame:
+    """A rendered view: the RGB array, the colour scale used and how many cells were drawn."""
+
+    rgb: np.ndarray
+    vmin: float
+    vmax: float
+    n_drawn: int
+
+
+def full_view(width_um: float, height_um: float, width_px: int = 600, **kw) -> View:
+    """The whole domain, keeping its aspect ratio."""
+    height_px = max(1, int(round(width_px * height_um / width_um)))
+    return View(0.0, width_um, 0.0, height_um, width_px, height_px, **kw)
+
+
+def zoom_view(view: View, cx_um: float, cy_um: float, factor: float, width_um: float, height_um: float) -> View:
+    """The window ``factor`` times smaller than the domain, centred on (cx, cy), kept inside the domain."""
+    factor = max(1.0, float(factor))
+    w, h = width_um / factor, height_um / factor
+    x0 = min(max(cx_um - w / 2, 0.0), width_um - w)
+    y0 = min(max(cy_um - h / 2, 0.0), height_um - h)
+    return View(x0, x0 + w, y0, y0 + h, view.width_px, view.height_px, view.field, view.vmin, view.vmax,
+                view.cmap, view.outline, view.highlight)
+
+
+def pixel_to_um(view: View, px: float, py: float) -> tuple[float, float]:
+    """Domain coordinates (um) of an image pixel (column px, row py)."""
+    return (view.x0 + (px + 0.5) * (view.x1 - view.x0) / view.width_px,
+            view.y1 - (py + 0.5) * (view.y1 - view.y0) / view.height_px)
+
+
+_STAMPS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _stamp(r: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel offsets of a disc of radius r (r = 0: one pixel)."""
+    if r not in _STAMPS:
+        d = np.arange(-r, r + 1)
+        dy, dx = np.meshgrid(d, d, indexing="ij")
+        keep = dx * dx + dy * dy <= r * r + r  # slightly round discs at small r
+        _STAMPS[r] = (dx[keep].astype(np.int32), dy[keep].astype(np.int32))
+    return _STAMPS[r]
+
+
+def _draw_discs(img: np.ndarray, px: np.ndarray, py: np.ndarray, r: int, colours: np.ndarray) -> None:
+    h, w = img.shape[:2]
+    flat = img.reshape(-1, 3)
+    for dx, dy in zip(*_stamp(r)):
+        xs = px + dx
+        ys = py + dy
+        ok = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
+        flat[ys[ok] * w + xs[ok]] = colours[ok]
+
+
+def field_layer(data: np.ndarray, spacing_um: float, view: View, vmin: float | None, vmax: float | None,
+                cmap: str) -> tuple[np.ndarray, float, float]:
+    """The field (ny, nx) resampled to the view (nearest voxel) and colour-mapped: (H, W, 3) uint8."""
+    ny, nx = data.shape
+    cols = ((view.x0 + (np.arange(view.width_px) + 0.5) * (view.x1 - view.x0) / view.width_px) // spacing_um)
+    rows = ((view.y1 - (np.arange(view.height_px) + 0.5) * (view.y1 - view.y0) / view.height_px) // spacing_um)
+    ix = np.clip(cols.astype(np.int64), 0, nx - 1)
+    iy = np.clip(rows.astype(np.int64), 0, ny - 1)
+    sub = data[iy.min():iy.max() + 1, ix.min():ix.max() + 1]
+    lo = 0.0 if vmin is None else float(vmin)
+    hi = float(sub.max()) if vmax is None else float(vmax)
+    if not np.isfinite(hi) or hi <= lo:
+        hi = lo + 1.0
+    scale = 255.0 / (hi - lo)
+    # colour-map the voxels (ny*nx), then gather pixels: cheaper than mapping every pixel
+    idx = np.clip((sub - lo) * scale, 0, 255).astype(np.uint8)
+    rgb = colormap_lut(cmap)[idx]
+    return rgb[(iy - iy.min())[:, None], (ix - ix.min())[None, :]], lo, hi
+
+
+def render(view: View, x_um: np.ndarray, y_um: np.ndarray, type_code: np.ndarray, state_code: np.ndarray,
+           radius_um: np.ndarray | None, apoptotic: np.ndarray | None, colours: np.ndarray,
+           field_data: np.ndarray | None = None, spacing_um: float = 10.0, ids: np.ndarray | None = None) -> Frame:
+    """Rasterise cells (coloured by ``colours[type, state]``, apoptotic last column) over a field."""
+    if field_data is not None:
+        img, lo, hi = field_layer(field_data, spacing_um, view, view.vmin, view.vmax, view.cmap)
+        img = np.ascontiguousarray(img)
+    else:
+        img = np.empty((view.height_px, view.width_px, 3), dtype=np.uint8)
+        img[:] = BACKGROUND
+        lo, hi = 0.0, 1.0
+    sx = view.width_px / (view.x1 - view.x0)
+    sy = view.height_px / (view.y1 - view.y0)
+    inside = (x_um >= view.x0) & (x_um <= view.x1) & (y_um >= view.y0) & (y_um <= view.y1)
+    rows = np.flatnonzero(inside)
+    px = ((x_um[rows] - view.x0) * sx).astype(np.int32)
+    py = ((view.y1 - y_um[rows]) * sy).astype(np.int32)
+    t = type_code[rows].astype(np.int64)
+    s = state_code[rows].astype(np.int64)
+    if apoptotic is not None:
+        s = np.where(apoptotic[rows], colours.shape[1] - 1, s)
+    col = colours[t, s]
+    if radius_um is None:
+        r_px = np.full(len(rows), 2, dtype=np.int32)
+    else:
+        r_px = np.clip(np.round(radius_um[rows] * sx) - 0.5, 0, 12).astype(np.int32)
+    outline = view.outline if view.outline is not None else len(rows) < 20_000
+    for r in np.unique(r_px):
+        sel = r_px == r
+        if outline:
+            _draw_discs(img, px[sel], py[sel], int(r) + 1, np.zeros((int(sel.sum()), 3), dtype=np.uint8))
+        _draw_discs(img, px[sel], py[sel], int(r), col[sel])
+    if view.highlight is not None and ids is not None:
+        hit = np.flatnonzero(ids[rows] == view.highlight)
+        if len(hit):
+            i = hit[0]
+            rr = int(r_px[i]) + 4
+            ring_dx, ring_dy = _stamp(rr)
+            inner = ring_dx * ring_dx + ring_dy * ring_dy > (rr - 2) ** 2
+            for dx, dy in zip(ring_dx[inner], ring_dy[inner]):
+                xx, yy = px[i] + dx, py[i] + dy
+                if 0 <= xx < view.width_px and 0 <= yy < view.height_px:
+                    img[yy, xx] = (255, 255, 255)
+    return Frame(img, lo, hi, len(rows))
+
+
+def render_model(model, view: View, colours: np.ndarray | None = None) -> Frame:
+    """Render an :class:`~mscabm.model.MSCModel`'s current state (arrays read, not copied)."""
+    t = model.tables
+    pop = model.population
+    if colours is None:
+        colours = palette(t.type_names, t.state_names)
+    data = None
+    if view.field is not None:
+        data = model.lattice.data[t.field_names.index(view.field)]
+    return render(view, pop["x_um"], pop["y_um"], pop["type"], pop["state"], pop["radius_um"],
+                  pop["apoptosis_left_min"] >= 0, colours, data, model.lattice.spacing_um, ids=pop["id"])
+
+
+def encode_png(rgb: np.ndarray, compress_level: int = 1) -> bytes:
+    """PNG bytes of an (H, W, 3) uint8 array (Pillow, fast compression)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(buf, format="PNG", compress_level=compress_level)
+    return buf.getvalue()
+
+
+def colourbar_png(cmap: str = "viridis", height: int = 200, width: int = 16) -> bytes:
+    """A vertical colour bar (top = high) as PNG bytes."""
+    lut = colormap_lut(cmap)
+    idx = np.linspace(255, 0, height).astype(np.int64)
+    return encode_png(np.ascontiguousarray(np.repeat(lut[idx][:, None, :], width, axis=1)))
+
+
+def figure_png(frame: Frame, view: View, legend_items, field_label: str | None, title: str = "") -> bytes:
+    """A publication-style PNG of the view (axes in um, colour bar with units, legend), via matplotlib.
+
+    One ``imshow`` of the already rasterised frame: the cost does not grow with the cell count.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    fig = Figure(figsize=(8.5, 6.5), dpi=110)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.imshow(frame.rgb, extent=(view.x0, view.x1, view.y0, view.y1), origin="upper", interpolation="nearest")
+    ax.set_xlabel("x (um)")
+    ax.set_ylabel("y (um)")
+    if title:
+        ax.set_title(title)
+    if field_label:
+        import matplotlib.cm as cm
+        from matplotlib.colors import Normalize
+
+        sm = cm.ScalarMappable(norm=Normalize(frame.vmin, frame.vmax), cmap=view.cmap)
+        fig.colorbar(sm, ax=ax, label=field_label, fraction=0.046, pad=0.02)
+    handles = [Patch(color=c, label=f"{t} {s}") for t, s, c in legend_items]
+    handles.append(Patch(color="#%02x%02x%02x" % APOPTOTIC_COLOUR, label="apoptotic"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.25 if field_label else 1.02, 1.0),
+              fontsize=7, frameon=False)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()

@@ -1,0 +1,272 @@
+"""One dashboard session's simulations, independent of the browser (tested without one).
+
+A :class:`Sim` holds the main run and, in compare mode, a second run that differs by a set of
+overrides (e.g. no MSCs); both advance in lockstep. Every model access goes through the
+session lock, so the play thread and button handlers never see a half-stepped model.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mscabm.config import Config, ConfigError
+from mscabm.dashboard import render as R
+from mscabm.dashboard.controls import Settings, resolve
+
+#: compare variants: label -> overrides applied to a copy of the main settings
+COMPARE_VARIANTS: dict[str, dict[str, Any]] = {
+    "no MSCs (control)": {"cells.MSC.count": 0},
+}
+
+
+class Run:
+    """One model built from settings, with a palette and the overrides that made it."""
+
+    def __init__(self, settings: Settings, label: str = "") -> None:
+        from mscabm.model import MSCModel
+
+        self.settings = settings
+        self.config, self.overrides = resolve(settings)
+        # the dashboard steps until the user stops it: never stop at model.steps
+        self.model = MSCModel(self.config)
+        self.model.config.model.steps = 10**9
+        self.label = label or settings.preset
+        t = self.model.tables
+        self.colours = R.palette(t.type_names, t.state_names)
+        self.legend = R.legend(t.type_names, t.state_names)
+        self.initial_msc = max(1, int(self.model.readouts.get("n_MSC", 0)))
+
+    def step(self, n: int = 1) -> None:
+        for _ in range(n):
+            self.model.step()
+
+    def timeseries(self) -> pd.DataFrame:
+        return derived(self.model.datacollector.get_model_vars_dataframe(), self.initial_msc)
+
+
+def derived(df: pd.DataFrame, initial_msc: int | None = None) -> pd.DataFrame:
+    """Add ratios the dashboard plots (fractions in %, NaN where the denominator is 0)."""
+    df = df.copy()
+    if len(df) == 0:
+        return df
+
+    def pct(num, den):
+        den = np.asarray(df[den], dtype=float) if isinstance(den, str) else np.asarray(den, dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(den > 0, 100.0 * np.asarray(df[num], dtype=float) / den, np.nan)
+
+    if {"n_MAC_M2", "n_MAC"} <= set(df):
+        df["pct_MAC_M2"] = pct("n_MAC_M2", "n_MAC")
+    if {"n_MSC_licensed", "n_MSC"} <= set(df):
+        df["pct_MSC_licensed"] = pct("n_MSC_licensed", "n_MSC")
+    if "n_MSC" in df:
+        n0 = initial_msc if initial_msc else (df["n_MSC"].iloc[0] or 0)
+        df["pct_MSC_surviving"] = pct("n_MSC", np.full(len(df), float(n0))) if n0 else np.nan
+    for s in ("activated", "arrested"):
+        if {f"n_T_{s}", "n_T"} <= set(df):
+            df[f"pct_T_{s}"] = pct(f"n_T_{s}", "n_T")
+    return df
+
+
+def suppression(treated: pd.DataFrame, control: pd.DataFrame) -> pd.Series:
+    """% suppression of T-cell proliferation vs the control run:
+    100 * (1 - T births treated / T births control), by step (rows matched on ``step``)."""
+    if "births_T_total" not in treated or "births_T_total" not in control:
+        return pd.Series(dtype=float)
+    a = treated.set_index("step")["births_T_total"].astype(float)
+    b = control.set_index("step")["births_T_total"].astype(float).reindex(a.index)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(b > 0, 100.0 * (1.0 - a / b), np.nan)
+    return pd.Series(out, index=a.index, name="pct_suppression")
+
+
+@dataclass
+class ViewSettings:
+    field: str | None = "IFNG"
+    zoom: float = 1.0
+    cx_frac: float = 0.5
+    cy_frac: float = 0.5
+    width_px: int = 560
+    cmap: str = "viridis"
+    vmax: float | None = None
+
+
+class Sim:
+    """The session: main run, optional comparison run, a lock, and an error/notice line."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.lock = threading.RLock()
+        self.settings = settings or Settings()
+        self.main: Run | None = None
+        self.compare: Run | None = None
+        self.compare_variant: str | None = None
+        self.error: str = ""
+        self.notice: str = ""
+        self.selected: int | None = None
+        self.view = ViewSettings()
+        self.reset(self.settings)
+
+    # ------------------------------------------------------------------ build
+    def reset(self, settings: Settings | None = None, compare_variant: str | None = "keep") -> bool:
+        """Rebuild the runs from settings. On a bad value keep the old runs and set ``error``."""
+        settings = self.settings if settings is None else settings
+        variant = self.compare_variant if compare_variant == "keep" else compare_variant
+        try:
+            main = Run(settings, label="treated" if variant else settings.preset)
+            comp = None
+            if variant:
+                comp_settings = replace(settings, overrides_extra={**settings.overrides_extra,
+                                                                   **COMPARE_VARIANTS[variant]})
+                comp = Run(comp_settings, label=variant)
+        except ConfigError as exc:
+            self.error = f"Invalid input: {exc} (the running model was kept)"
+            return False
+        with self.lock:
+            self.main, self.compare, self.settings, self.compare_variant = main, comp, settings, variant
+            self.error = ""
+            changed = ", ".join(f"{k}={v}" for k, v in main.overrides.items()) or "no overrides"
+            self.notice = f"Model reset at t = 0 ({settings.preset}; {changed})"
+            if self.view.field is not None and self.view.field not in main.model.tables.field_names:
+                self.view.field = None
+            if self.selected is not None and not self._alive(self.selected):
+                self.selected = None
+        return True
+
+    def _alive(self, cell_id: int) -> bool:
+        ids = self.main.model.population["id"]
+        return bool(np.any(ids == cell_id))
+
+    # ------------------------------------------------------------------ step
+    def step(self, n: int | None = None) -> float:
+        """Advance every run by n steps (default: steps per frame). Returns wall seconds."""
+        n = self.settings.steps_per_frame if n is None else n
+        t0 = time.perf_counter()
+        with self.lock:
+            for run in self.runs():
+                run.step(max(1, int(n)))
+        return time.perf_counter() - t0
+
+    def runs(self) -> list[Run]:
+        return [r for r in (self.main, self.compare) if r is not None]
+
+    # ------------------------------------------------------------------ render
+    def view_of(self, run: Run) -> R.View:
+        m = run.model
+        v = self.view
+        base = R.full_view(m.width_um, m.height_um, v.width_px, field=v.field, cmap=v.cmap, vmax=v.vmax,
+                           highlight=self.selected)
+        if v.zoom > 1.0:
+            base = R.zoom_view(base, v.cx_frac * m.width_um, v.cy_frac * m.height_um, v.zoom, m.width_um, m.height_um)
+        return base
+
+    def frame(self, run: Run | None = None) -> tuple[R.Frame, R.View]:
+        run = self.main if run is None else run
+        with self.lock:
+            view = self.view_of(run)
+            return R.render_model(run.model, view, run.colours), view
+
+    def png(self, run: Run | None = None) -> bytes:
+        fr, _ = self.frame(run)
+        return R.encode_png(fr.rgb)
+
+    def field_label(self, run: Run | None = None) -> str | None:
+        run = self.main if run is None else run
+        f = self.view.field
+        if f is None:
+            return None
+        return f"{f} ({run.model.config.fields[f].unit})"
+
+    def figure_png(self) -> bytes:
+        fr, view = self.frame()
+        m = self.main.model
+        return R.figure_png(fr, view, self.main.legend, self.field_label(),
+                            title=f"{self.main.label}: step {m.steps}, t = {m.time:.0f} min")
+
+    # ------------------------------------------------------------------ inspect
+    def pick(self, x_um: float, y_um: float) -> int | None:
+        """The id of the live cell nearest to (x, y) within 3 radii, or None."""
+        with self.lock:
+            pop = self.main.model.population
+            if len(pop) == 0:
+                return None
+            d2 = (pop["x_um"] - x_um) ** 2 + (pop["y_um"] - y_um) ** 2
+            i = int(np.argmin(d2))
+            if d2[i] > (3 * max(float(pop["radius_um"][i]), 5.0)) ** 2:
+                return None
+            self.selected = int(pop["id"][i])
+            return self.selected
+
+    def inspect(self, cell_id: int | None = None) -> dict[str, Any] | None:
+        """State, timers, local signals and behaviour values of one cell (None if it is gone)."""
+        cell_id = self.selected if cell_id is None else cell_id
+        if cell_id is None:
+            return None
+        with self.lock:
+            m = self.main.model
+            ids = m.population["id"]
+            rows = np.flatnonzero(ids == cell_id)
+            if len(rows) == 0:
+                return None
+            row = int(rows[0])
+            c = m.cells.cell(int(cell_id))
+            pop = m.population
+            t = m.tables
+            out: dict[str, Any] = {
+                "id": c.id, "type": c.type, "state": c.state + (" (apoptotic)" if c.apoptotic else ""),
+                "x_um": round(c.x_um, 1), "y_um": round(c.y_um, 1), "radius_um": c.radius_um,
+                "time_in_state_min": round(c.state_age_min, 1), "cycle_progress": round(c.cycle_progress, 3),
+                "apoptosis_left_min": round(float(pop["apoptosis_left_min"][row]), 1),
+            }
+            for f, v in c.local_fields.items():
+                out[f"local {f} ({m.config.fields[f].unit})"] = float(f"{v:.4g}")
+            sig = getattr(m, "_signals", None)
+            if sig is not None and row < len(sig):
+                off = t.contact_signal_offset
+                for k, tn in enumerate(t.type_names):
+                    out[f"contacts with {tn}"] = int(sig[row, off + k])
+            beh = getattr(m, "_behaviours", None)
+            if beh is not None and row < len(beh):
+                for k, b in enumerate(t.behaviour_names):
+                    val = float(beh[row, k])
+                    if val != 0.0:
+                        out[f"behaviour {b}"] = float(f"{val:.4g}")
+            return out
+
+    # ------------------------------------------------------------------ export
+    def timeseries(self) -> pd.DataFrame:
+        """The main run's time series, plus the comparison run's columns prefixed ``control:``."""
+        with self.lock:
+            df = self.main.timeseries()
+            if self.compare is not None:
+                c = self.compare.timeseries()
+                df = df.merge(c.add_prefix("control:").rename(columns={"control:step": "step"}), on="step", how="left")
+                df["pct_suppression_T_proliferation"] = suppression(self.main.timeseries(), c).to_numpy()
+            return df
+
+    def csv_bytes(self) -> bytes:
+        return self.timeseries().to_csv(index=False).encode()
+
+    def parquet_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        self.timeseries().to_parquet(buf, index=False)
+        return buf.getvalue()
+
+    def config_toml(self) -> str:
+        with self.lock:
+            cfg: Config = self.main.model.config
+            text = cfg.to_toml()
+        # the dashboard ran open-ended; export the steps actually run so `mscabm run` repeats it
+        import tomllib
+
+        import tomli_w
+
+        data = tomllib.loads(text)
+        data["model"]["steps"] = max(1, int(self.main.model.steps))
+        return (f"# exported from the mscabm dashboard; repeat with: mscabm run this.toml\n" + tomli_w.dumps(data))

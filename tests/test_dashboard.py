@@ -1,0 +1,164 @@
+"""Dashboard without a browser: rendering, controls as data, the session, assets, the CLI plug-in."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import tomllib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mscabm.config import ConfigError, load_config
+from mscabm.dashboard import render as R
+from mscabm.dashboard.controls import KNOCKOUTS, PENDING, Settings, expand_knockout, parse_extra, presets
+from mscabm.dashboard.session import COMPARE_VARIANTS, Sim, suppression
+
+
+def test_render_draws_cells_by_type_over_field():
+    pal = R.palette(["MSC", "T"], [("naive", "licensed"), ("naive", "activated")])
+    view = R.full_view(100.0, 100.0, 100, field="f", outline=False)
+    field = np.zeros((10, 10), dtype=np.float32)
+    field[0, 0] = 5.0  # voxel at x 0-10, y 0-10: bottom-left of the image (y up)
+    fr = R.render(view, np.array([50.0]), np.array([50.0]), np.array([1]), np.array([1]), np.array([3.0]),
+                  np.array([False]), pal, field, 10.0)
+    assert fr.rgb.shape == (100, 100, 3) and fr.n_drawn == 1
+    assert tuple(fr.rgb[50, 50]) == tuple(pal[1, 1])           # the T activated cell
+    assert tuple(fr.rgb[95, 5]) == tuple(R.colormap_lut()[255])  # field maximum, bottom-left
+    assert tuple(fr.rgb[5, 95]) == tuple(R.colormap_lut()[0])
+    assert (fr.vmin, fr.vmax) == (0.0, 5.0)
+    png = R.encode_png(fr.rgb)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_render_apoptotic_zoom_and_pixel_mapping():
+    pal = R.palette(["MSC"], [("naive",)])
+    view = R.zoom_view(R.full_view(1000.0, 1000.0, 200), 250.0, 250.0, 4.0, 1000.0, 1000.0)
+    assert (view.x0, view.x1, view.y0, view.y1) == (125.0, 375.0, 125.0, 375.0)
+    x, y = R.pixel_to_um(view, 100, 100)
+    assert abs(x - 250.0) < 2 and abs(y - 250.0) < 2
+    fr = R.render(view, np.array([250.0, 900.0]), np.array([250.0, 900.0]), np.array([0, 0]), np.array([0, 0]),
+                  np.array([5.0, 5.0]), np.array([True, False]), pal, None)
+    assert fr.n_drawn == 1  # the cell outside the window is not drawn
+    assert tuple(fr.rgb[100, 100]) == R.APOPTOTIC_COLOUR
+
+
+def test_render_scales_to_1e5_cells():
+    rng = np.random.default_rng(0)
+    n = 100_000
+    pal = R.palette(["MSC", "T"], [("a",), ("b",)])
+    view = R.full_view(5000.0, 5000.0, 600, field="f")
+    fr = R.render(view, rng.uniform(0, 5000, n), rng.uniform(0, 5000, n), rng.integers(0, 2, n), np.zeros(n, int),
+                  np.full(n, 5.0), None, pal, rng.random((500, 500)).astype(np.float32), 10.0)
+    assert fr.n_drawn == n
+
+
+def test_legend_covers_every_type_and_state():
+    m = load_config()
+    from mscabm.biology.celltypes import CELL_TYPES
+
+    items = R.legend(list(CELL_TYPES), [t.states for t in CELL_TYPES.values()])
+    assert len(items) == sum(len(t.states) for t in CELL_TYPES.values())
+    assert len({c for _, _, c in items}) == len(items)  # distinguishable colours
+    assert m is not None
+
+
+def test_knockouts_expand_only_to_existing_keys():
+    cfg = load_config()
+    pge2 = expand_knockout(next(k for k in KNOCKOUTS if k.name == "msc_pge2"), cfg)
+    assert pge2 == {"behaviours.MSC.naive.export_PGE2_molecules_per_min": 0.0,
+                    "behaviours.MSC.licensed.export_PGE2_molecules_per_min": 0.0}
+    for ko in KNOCKOUTS:
+        assert expand_knockout(ko, cfg), f"knock-out {ko.name} matches nothing in the config"
+    assert {k for k, _ in PENDING} >= {"transwell", "species", "infusion"}
+    assert presets()[0] == "default" and "coculture" in presets()
+
+
+def test_settings_to_overrides_and_errors():
+    cfg = load_config()
+    s = Settings(msc_count=10, knockouts=("msc_ido",), rules_off=("pge2_arrests_t_division",),
+                 extra="domain.width_um = 500  # comment\n")
+    o = s.overrides(cfg)
+    assert o["cells.MSC.count"] == 10 and o["rules.pge2_arrests_t_division.enabled"] is False
+    assert o["behaviours.MSC.licensed.uptake_TRP_per_min"] == 0.0 and o["domain.width_um"] == 500
+    with pytest.raises(ConfigError):
+        Settings(rules_off=("nope",)).overrides(cfg)
+    with pytest.raises(ConfigError):
+        parse_extra("no equals sign")
+    with pytest.raises(ConfigError):
+        Settings(msc_count="1.5").overrides(cfg)
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return Sim(Settings(t_count=300, msc_count=30, domain_um=400.0))
+
+
+def test_session_steps_resets_and_keeps_model_on_bad_input(sim):
+    sim.reset(Settings(t_count=300, msc_count=30, domain_um=400.0), compare_variant=None)
+    sim.step(3)
+    assert sim.main.model.steps == 3
+    assert not sim.reset(Settings(msc_count=-5, domain_um=400.0))
+    assert "cells.MSC.count" in sim.error and sim.main.model.steps == 3  # the old model kept running
+    assert sim.reset(Settings(t_count=300, msc_count=30, domain_um=400.0, knockouts=("msc_pge2",)))
+    assert sim.error == "" and "export_PGE2" in sim.notice and sim.main.model.steps == 0
+    assert sim.main.model.config.behaviours["MSC"]["licensed"]["export_PGE2_molecules_per_min"] == 0.0
+
+
+def test_session_compare_inspect_and_exports(sim):
+    sim.reset(Settings(t_count=300, msc_count=30, domain_um=400.0), compare_variant="no MSCs (control)")
+    assert sim.compare is not None and sim.compare.model.config.cells["MSC"].count == 0
+    sim.step(20)
+    assert sim.compare.model.steps == 20
+    df = sim.timeseries()
+    assert {"n_T", "control:n_T", "pct_MAC_M2", "pct_MSC_licensed", "pct_MSC_surviving",
+            "pct_suppression_T_proliferation"} <= set(df.columns)
+    assert tomllib.loads(sim.config_toml())["model"]["steps"] == 20
+    assert pd.read_csv(io.BytesIO(sim.csv_bytes())).shape[0] == len(df)
+    assert pd.read_parquet(io.BytesIO(sim.parquet_bytes())).shape[0] == len(df)
+    assert sim.png()[:4] == b"\x89PNG" and sim.figure_png()[:4] == b"\x89PNG"
+    from mscabm.dashboard.charts import sim_chart_png
+
+    assert sim_chart_png(sim)[:4] == b"\x89PNG"
+    pop = sim.main.model.population
+    cid = sim.pick(float(pop["x_um"][0]), float(pop["y_um"][0]))
+    info = sim.inspect(cid)
+    assert info["id"] == cid and "time_in_state_min" in info and any(k.startswith("local IFNG") for k in info)
+    assert sim.pick(-1e6, -1e6) is None
+    sim.view.field, sim.view.zoom = "PGE2", 3.0
+    fr, view = sim.frame()
+    assert fr.rgb.shape[:2] == (view.height_px, view.width_px) and view.x1 - view.x0 == pytest.approx(400 / 3)
+    assert "PGE2 (nM)" == sim.field_label()
+    assert set(COMPARE_VARIANTS) == {"no MSCs (control)"}
+
+
+def test_suppression_definition():
+    treated = pd.DataFrame({"step": [0, 10, 20], "births_T_total": [0, 5, 30]})
+    control = pd.DataFrame({"step": [0, 10, 20], "births_T_total": [0, 10, 120]})
+    s = suppression(treated, control)
+    assert np.isnan(s.iloc[0]) and s.iloc[1] == 50.0 and s.iloc[2] == 75.0
+
+
+def test_assets_list_comes_from_solara_template():
+    from mscabm.dashboard import assets
+
+    pkgs = dict(assets.required_packages())
+    assert "@widgetti/solara-vuetify-app" in pkgs and "requirejs" in pkgs and "font-awesome" in pkgs
+    assert all(v.count(".") == 2 for v in pkgs.values())
+
+
+def test_cli_registers_dashboard():
+    from mscabm.dashboard.cli import cmd_dashboard, register
+
+    parser = argparse.ArgumentParser()
+    handlers = register(parser.add_subparsers(dest="command"))
+    assert handlers == {"dashboard": cmd_dashboard}
+    args = parser.parse_args(["dashboard", "coculture"])
+    assert (args.config, args.host, args.port) == ("coculture", "127.0.0.1", 8765)
+
+
+def test_cli_rejects_bad_config():
+    from mscabm.cli import main
+
+    assert main(["dashboard", "/nonexistent.toml"]) == 2

@@ -1,0 +1,160 @@
+"""Browser test of the dashboard: a real server, Debian chromium driven by Playwright.
+
+Starts ``mscabm dashboard`` on a free port, opens the page headless, checks the tissue image
+and the chart render, plays, toggles a knock-out and a rule, sends invalid input, compares, and
+saves screenshots under ``runs/test-artifacts/dashboard/`` (git-ignored). Needs the ``chromium``
+executable: skipped locally without it, a failure in CI (``CI`` set), where ``.ci/run`` installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "runs" / "test-artifacts" / "dashboard"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: CI must install Debian chromium (see .ci/run)")
+        pytest.skip("chromium not installed (apt-get install chromium); the browser test runs in CI")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("playwright (Python) is not installed: it is in the 'test' extra")
+        pytest.skip("playwright not installed (pip install -e '.[test]')")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    _chromium()
+    port = _free_port()
+    env = dict(os.environ, MSCABM_DASHBOARD_CHART_EVERY_S="1.0", SOLARA_TELEMETRY_MIXPANEL_ENABLE="False")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS / "server.log", "w")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen([sys.executable, "-m", "mscabm", "dashboard", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 60
+    first_line = proc.stdout.readline()
+    try:
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                raise AssertionError(f"dashboard exited with {proc.returncode}: {first_line}{proc.stdout.read()}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise AssertionError("dashboard did not answer within 60 s")
+        yield url, first_line
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _steps(page) -> int:
+    return int(page.inner_text(".mscabm-steps"))
+
+
+def _tissue_src(page) -> str:
+    return page.get_attribute("img.mscabm-tissue", "src")
+
+
+def test_dashboard_in_browser(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, first_line = server
+    assert url in first_line and "127.0.0.1" in first_line, first_line
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {ARTIFACTS}")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1300}, accept_downloads=True)
+        page.set_default_timeout(30_000)
+        offline_misses = []
+        page.on("response", lambda r: offline_misses.append(r.url) if "/_solara/cdn/" in r.url and r.status >= 400
+                else None)
+        t0 = time.perf_counter()
+        page.goto(url)
+        page.wait_for_selector("img.mscabm-tissue", timeout=90_000)
+        first_image_s = time.perf_counter() - t0
+        print(f"page open -> first tissue image: {first_image_s:.2f} s")
+        page.wait_for_selector(".mscabm-chart img, img.mscabm-chart")
+        assert page.evaluate("document.querySelector('img.mscabm-tissue').naturalWidth") > 100
+        assert not offline_misses, f"browser assets missing from the local cache: {offline_misses}"
+        page.screenshot(path=ARTIFACTS / "01_open.png")
+        assert _steps(page) == 0
+
+        # play: the step counter advances and the image changes
+        before = _tissue_src(page)
+        page.click(".mscabm-play")
+        page.wait_for_function("parseInt(document.querySelector('.mscabm-steps').innerText) >= 5", timeout=30_000)
+        page.click(".mscabm-play")  # pause
+        page.wait_for_selector("text=Play")
+        assert _steps(page) >= 5
+        assert _tissue_src(page) != before
+        page.screenshot(path=ARTIFACTS / "02_played.png")
+
+        # a knock-out: the model resets and the override reaches the model's config
+        page.get_by_text("MSC PGE2 (COX-2 knock-out) knocked out").click()
+        expect(page.locator(".mscabm-notice")).to_contain_text("export_PGE2_molecules_per_min=0")
+        expect(page.locator(".mscabm-steps")).to_have_text("0")
+        # a rule switched off
+        page.get_by_text("pge2_arrests_t_division", exact=True).click()
+        expect(page.locator(".mscabm-notice")).to_contain_text("rules.pge2_arrests_t_division.enabled=False")
+        with page.expect_download() as dl:
+            page.get_by_text("config (TOML)").click()
+        toml = Path(dl.value.path()).read_text()
+        assert re.search(r"\[behaviours\.MSC\.licensed\][^\[]*export_PGE2_molecules_per_min = 0\.0", toml), toml[:500]
+        assert re.search(r"\[rules\.pge2_arrests_t_division\][^\[]*enabled = false", toml)
+        page.screenshot(path=ARTIFACTS / "03_knockout.png")
+
+        # invalid input: an error in the page, the server keeps serving, the model keeps running
+        box = page.locator(".mscabm-msc input")
+        box.fill("-5")
+        box.press("Enter")
+        expect(page.locator(".mscabm-error")).to_contain_text("cells.MSC.count")
+        page.screenshot(path=ARTIFACTS / "04_invalid.png")
+        page.click(".mscabm-step-btn")
+        expect(page.locator(".mscabm-steps")).to_have_text("1")
+        with urllib.request.urlopen(url, timeout=10) as r:
+            assert r.status == 200
+
+        # compare: a control run side by side
+        page.locator(".mscabm-compare").click()
+        page.get_by_role("option", name="no MSCs (control)").click()
+        page.wait_for_selector("img.mscabm-tissue-control")
+        page.click(".mscabm-step-btn")
+        expect(page.locator(".mscabm-steps")).to_have_text("1")
+        page.screenshot(path=ARTIFACTS / "05_compare.png")
+        (ARTIFACTS / "timing.txt").write_text(f"page open -> first tissue image: {first_image_s:.2f} s\n")
+        browser.close()
