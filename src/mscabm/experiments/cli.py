@@ -1,0 +1,52 @@
+"""``mscabm experiment`` and ``mscabm report`` (plug-in subcommands, see mscabm.cli)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def cmd_experiment(args: argparse.Namespace) -> int:
+    from mscabm.experiments.runner import run_experiment
+    from mscabm.experiments.spec import load_spec
+
+    spec = load_spec(args.spec)
+    df = run_experiment(spec, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+                        progress=not args.quiet, in_process=args.in_process, threads=args.threads)
+    from mscabm.experiments.runner import default_out_dir
+
+    out = args.out or default_out_dir(spec)
+    counts = df["status"].value_counts().to_dict()
+    print(f"mscabm: experiment {spec.name}: {len(df)} runs (" + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+          + f"); results in {out}/ (results.parquet, summary.csv, figure.png, report.md)")
+    return 0 if counts.get("failed", 0) == 0 else 1
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from mscabm.experiments.report import build_report
+
+    df = build_report(args.dir)
+    print(f"mscabm: rebuilt {args.dir}/results.parquet, summary.csv, figure, report.md ({len(df)} runs)")
+    return 0
+
+
+def register(subparsers) -> dict:
+    p = subparsers.add_parser(
+        "experiment", help="run a batch experiment spec (sweeps, replicates, controls)",
+        description="Run every (condition, replicate) of an experiment spec once; write parts, manifest, "
+                    "results.parquet, summary.csv, figure.png/.svg and report.md. Exit 0 if every run finished, "
+                    "1 if some failed (they are listed in report.md; rerun them with --resume), 2 for a bad spec.")
+    p.add_argument("spec", help="spec TOML file (or the name of one in experiments/)")
+    p.add_argument("--out", type=Path, help="output folder (default runs/experiments/<name>/)")
+    p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786 (workers must see --out)")
+    p.add_argument("--resume", action="store_true", help="skip finished runs, rerun failed or missing ones")
+    p.add_argument("--in-process", action="store_true", help="run in this process, one run at a time (debugging)")
+    p.add_argument("--threads", type=int, help="numba threads per run (default: cores / workers; 1 on Dask)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = subparsers.add_parser("report", help="rebuild results, summary, figure and report.md of an experiment folder",
+                              description="Rebuild results.parquet, summary.csv, figure.png/.svg and report.md "
+                                          "from an experiment folder's parts and manifest.")
+    p.add_argument("dir", type=Path, help="experiment output folder")
+    return {"experiment": cmd_experiment, "report": cmd_report}
