@@ -130,6 +130,15 @@ def _scalar(v: Any, path: str) -> Any:
     raise ConfigError(path, f"expected a number, string or true/false, got {v!r}")
 
 
+def _set_value(v: Any, path: str) -> Any:
+    """A value in a ``set`` table: a scalar, or a list of scalars / small tables (knock-out lists,
+    infusions); the config itself then checks what the key allows."""
+    if isinstance(v, list):
+        return [({k: _scalar(y, f"{path}[{i}].{k}") for k, y in x.items()} if isinstance(x, dict)
+                 else _scalar(x, f"{path}[{i}]")) for i, x in enumerate(v)]
+    return _scalar(v, path)
+
+
 def _set_table(v: Any, path: str) -> dict[str, Any]:
     """A ``set`` table: dotted config key -> value. Nested TOML tables are flattened to dotted keys."""
     _table(v, path)
@@ -143,7 +152,7 @@ def _set_table(v: Any, path: str) -> dict[str, Any]:
             if isinstance(val, dict):
                 walk(val, key)
             else:
-                out[key] = _scalar(val, _p(path, key))
+                out[key] = _set_value(val, _p(path, key))
 
     walk(v, "")
     return out
