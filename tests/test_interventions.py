@@ -64,6 +64,12 @@ def test_deplete_and_infusion():
     assert len(m.cells.select(type="MSC", state="licensed")) >= 7
 
 
+def test_infusion_at_time_zero_is_part_of_the_start():
+    m = MSCModel(**{**WORLD, "cells.T.count": 10, "cells.MSC.count": 3,
+                    "interventions.infusions": [{"at_min": 0.0, "count": 4}]})
+    assert m.readouts["n_MSC"] == 7
+
+
 def test_infusion_after_checkpoint_resume_is_identical():
     kw = {**WORLD, "cells.T.count": 60, "interventions.infusions": [{"at_min": 15.0, "count": 5}]}
     ref = MSCModel(**kw)

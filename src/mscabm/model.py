@@ -114,6 +114,9 @@ class MSCModel(mesa.Model):
         self._compartments = CompartmentFilter()
         self._cap = 0
         self._seed_cells()
+        for inf in cfg.interventions.infusions:  # infusions at t = 0 are part of the initial state
+            if inf.at_min <= 0.0:
+                self.add_cells(inf.cell_type, inf.count, inf.state, inf.placement)
         self._schedule_infusions()
         self.cells = CellView(self)
 
