@@ -12,7 +12,8 @@ import pytest
 
 from mscabm.config import ConfigError, load_config
 from mscabm.dashboard import render as R
-from mscabm.dashboard.controls import KNOCKOUTS, PENDING, Settings, expand_knockout, parse_extra, presets
+from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE
+from mscabm.dashboard.controls import PENDING, Settings, intervention_meta, parse_extra, presets, toggled
 from mscabm.dashboard.session import COMPARE_VARIANTS, Sim, suppression
 
 
@@ -64,24 +65,42 @@ def test_legend_covers_every_type_and_state():
     assert m is not None
 
 
-def test_knockouts_expand_only_to_existing_keys():
+def test_interventions_become_config_keys():
     cfg = load_config()
-    pge2 = expand_knockout(next(k for k in KNOCKOUTS if k.name == "msc_pge2"), cfg)
-    assert pge2 == {"behaviours.MSC.naive.export_PGE2_molecules_per_min": 0.0,
-                    "behaviours.MSC.licensed.export_PGE2_molecules_per_min": 0.0}
-    for ko in KNOCKOUTS:
-        assert expand_knockout(ko, cfg), f"knock-out {ko.name} matches nothing in the config"
-    assert {k for k, _ in PENDING} >= {"transwell", "species", "infusion"}
+    s = Settings(transwell=True, prelicense="IFNG+TNF", knockout=("COX2",), block=("1-MT",), deplete=("B",),
+                 immunosuppressant=0.5)
+    o = s.overrides(cfg)
+    assert o == {"interventions.transwell": True, "interventions.prelicense": "IFNG+TNF",
+                 "interventions.knockout": ["COX2"], "interventions.block": ["1-MT"], "interventions.deplete": ["B"],
+                 "interventions.immunosuppressant": 0.5}
+    assert Settings().overrides(cfg) == {}  # None: the preset's values, nothing overridden
+    assert toggled(["IDO"], "COX2", True) == ("COX2", "IDO") and toggled(("COX2",), "COX2", False) == ()
+    assert intervention_meta("immunosuppressant")["max"] == 1.0
+    # the controls come from the tables: every factor, blocker and pre-treatment is a valid config value
+    from mscabm.dashboard.controls import resolve
+
+    for f in MSC_FACTORS:
+        assert resolve(Settings(knockout=(f,), t_count=10, msc_count=1))[0].interventions.knockout == [f]
+    for d in BLOCKERS:
+        assert resolve(Settings(block=(d,), t_count=10, msc_count=1))[0].interventions.block == [d]
+    for p in PRELICENSE:
+        assert resolve(Settings(prelicense=p, t_count=10, msc_count=1))[0].interventions.prelicense == p
+    with pytest.raises(ConfigError, match="interventions.immunosuppressant"):
+        resolve(Settings(immunosuppressant=2.0))
+    with pytest.raises(ConfigError, match="interventions.knockout"):
+        resolve(Settings(knockout=("TGFB",)))
+    # what the model lacks is listed, not faked
+    assert {k for k, _ in PENDING} == {"species", "th17_treg"}
     assert presets()[0] == "default" and "coculture" in presets()
 
 
 def test_settings_to_overrides_and_errors():
     cfg = load_config()
-    s = Settings(msc_count=10, knockouts=("msc_ido",), rules_off=("pge2_arrests_t_division",),
+    s = Settings(msc_count=10, knockout=("IDO",), rules_off=("pge2_arrests_t_division",),
                  extra="domain.width_um = 500  # comment\n")
     o = s.overrides(cfg)
     assert o["cells.MSC.count"] == 10 and o["rules.pge2_arrests_t_division.enabled"] is False
-    assert o["behaviours.MSC.licensed.uptake_TRP_per_min"] == 0.0 and o["domain.width_um"] == 500
+    assert o["interventions.knockout"] == ["IDO"] and o["domain.width_um"] == 500
     with pytest.raises(ConfigError):
         Settings(rules_off=("nope",)).overrides(cfg)
     with pytest.raises(ConfigError):
@@ -101,9 +120,54 @@ def test_session_steps_resets_and_keeps_model_on_bad_input(sim):
     assert sim.main.model.steps == 3
     assert not sim.reset(Settings(msc_count=-5, domain_um=400.0))
     assert "cells.MSC.count" in sim.error and sim.main.model.steps == 3  # the old model kept running
-    assert sim.reset(Settings(t_count=300, msc_count=30, domain_um=400.0, knockouts=("msc_pge2",)))
-    assert sim.error == "" and "export_PGE2" in sim.notice and sim.main.model.steps == 0
-    assert sim.main.model.config.behaviours["MSC"]["licensed"]["export_PGE2_molecules_per_min"] == 0.0
+    assert sim.reset(Settings(t_count=300, msc_count=30, domain_um=400.0, knockout=("COX2",), transwell=True))
+    assert sim.error == "" and "interventions.knockout=['COX2']" in sim.notice and sim.main.model.steps == 0
+    assert sim.main.model.config.interventions.knockout == ["COX2"] and sim.main.model.config.interventions.transwell
+    sim.step(10)
+    assert sim.field_means()["PGE2"] == 0.0  # only MSCs make PGE2
+    data = tomllib.loads(sim.config_toml())["interventions"]
+    assert data["knockout"] == ["COX2"] and data["transwell"] is True
+
+
+def test_infuse_now_adds_cells_without_reset_and_export_reproduces_it(tmp_path):
+    from mscabm.model import MSCModel
+
+    sim = Sim(Settings(t_count=200, msc_count=20, domain_um=400.0, prelicense="IFNG+TNF"))
+    sim.step(4)
+    n0 = sim.count("MSC")
+    assert sim.infuse(15), sim.error
+    assert sim.count("MSC") == n0 + 15 and sim.main.model.steps == 4  # no reset
+    assert "Infused 15 MSC licensed at t = 4 min" in sim.notice
+    inf = sim.main.model.config.interventions.infusions
+    assert [(x.at_min, x.count, x.state) for x in inf] == [(4.0, 15, "licensed")]  # pre-treated like the dose
+    sim.step(6)
+    path = tmp_path / "exported.toml"
+    path.write_text(sim.config_toml())
+    replay = MSCModel(str(path))
+    for _ in range(10):
+        replay.step()
+    assert replay.cells.to_frame().equals(sim.main.model.cells.to_frame())  # mscabm run repeats it
+    # bad counts change nothing
+    n1 = sim.count("MSC")
+    for bad in (0, -3, "x"):
+        assert not sim.infuse(bad) and "nothing was infused" in sim.error
+    assert sim.count("MSC") == n1 and sim.main.model.steps == 10
+    # a reset keeps the recorded infusion (an event at 4 min); clear_infusions drops it
+    assert sim.reset() and sim.main.model.steps == 0 and len(sim.main.model.config.interventions.infusions) == 1
+    for _ in range(4):
+        sim.step(1)
+    assert sim.count("MSC") >= 20 + 15 - 2
+    assert sim.clear_infusions() and sim.main.model.config.interventions.infusions == []
+    # at t = 0 an infusion is the initial dose (the model schedules infusions after t = 0 only)
+    assert sim.infuse(5) and sim.main.model.config.cells["MSC"].count == 25 and sim.count("MSC") == 25
+    # compare: the no-MSC control gets no infused MSCs, a transwell variant gets the same cells
+    sim.reset(compare_variant="no MSCs (control)")
+    sim.step(2)
+    assert sim.infuse(3) and sim.count("MSC", sim.compare) == 0
+    sim.reset(compare_variant="transwell")
+    sim.step(2)
+    before = sim.count("MSC", sim.compare)
+    assert sim.infuse(3) and sim.count("MSC", sim.compare) == before + 3
 
 
 def test_session_compare_inspect_and_exports(sim):
@@ -130,7 +194,15 @@ def test_session_compare_inspect_and_exports(sim):
     fr, view = sim.frame()
     assert fr.rgb.shape[:2] == (view.height_px, view.width_px) and view.x1 - view.x0 == pytest.approx(400 / 3)
     assert "PGE2 (nM)" == sim.field_label()
-    assert set(COMPARE_VARIANTS) == {"no MSCs (control)"}
+    assert {"no MSCs (control)", "transwell"} <= set(COMPARE_VARIANTS)
+    assert {f"{f} knock-out" for f in MSC_FACTORS} <= set(COMPARE_VARIANTS)  # from the table
+    # a non-control variant: columns prefixed compare:, no suppression (it is not a control)
+    sim.reset(Settings(t_count=300, msc_count=30, domain_um=400.0, knockout=("IDO",)), compare_variant="COX2 knock-out")
+    assert sim.compare.model.config.interventions.knockout == ["COX2", "IDO"] and not sim.compare_is_control
+    sim.step(2)
+    df = sim.timeseries()
+    assert "compare:n_T" in df and "pct_suppression_T_proliferation" not in df
+    assert sim_chart_png(sim)[:4] == b"\x89PNG"
 
 
 def test_suppression_definition():

@@ -1,20 +1,20 @@
 """Browser test of the dashboard: a real server, Debian chromium driven by Playwright.
 
 Starts ``mscabm dashboard`` on a free port, opens the page headless, checks the tissue image
-and the chart render, plays, toggles a knock-out and a rule, sends invalid input, compares, and
-saves screenshots under ``runs/test-artifacts/dashboard/`` (git-ignored). Needs the ``chromium``
+and the chart render, plays, toggles transwell, a knock-out and a rule, infuses MSCs, sends invalid
+input, compares, and saves screenshots under ``runs/test-artifacts/dashboard/`` (git-ignored). Needs the ``chromium``
 executable: skipped locally without it, a failure in CI (``CI`` set), where ``.ci/run`` installs it.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from pathlib import Path
 
@@ -89,8 +89,27 @@ def _tissue_src(page) -> str:
     return page.get_attribute("img.mscabm-tissue", "src")
 
 
+def _n_msc(page) -> int:
+    return int(page.inner_text(".mscabm-n-msc"))
+
+
+def _config(page) -> dict:
+    with page.expect_download() as dl:
+        page.get_by_text("config (TOML)").click()
+    return tomllib.loads(Path(dl.value.path()).read_text())
+
+
+def _play_until(page, steps: int) -> None:
+    page.click(".mscabm-play")
+    page.wait_for_function(f"parseInt(document.querySelector('.mscabm-steps').innerText) >= {steps}", timeout=30_000)
+    page.click(".mscabm-play")  # pause
+    page.wait_for_selector("text=Play")
+
+
 def test_dashboard_in_browser(server):
     from playwright.sync_api import expect, sync_playwright
+
+    from mscabm.dashboard.controls import knockout_label, transwell_label
 
     url, first_line = server
     assert url in first_line and "127.0.0.1" in first_line, first_line
@@ -116,36 +135,56 @@ def test_dashboard_in_browser(server):
 
         # play: the step counter advances and the image changes
         before = _tissue_src(page)
-        page.click(".mscabm-play")
-        page.wait_for_function("parseInt(document.querySelector('.mscabm-steps').innerText) >= 5", timeout=30_000)
-        page.click(".mscabm-play")  # pause
-        page.wait_for_selector("text=Play")
+        _play_until(page, 5)
         assert _steps(page) >= 5
         assert _tissue_src(page) != before
         page.screenshot(path=ARTIFACTS / "02_played.png")
 
-        # a knock-out: the model resets and the override reaches the model's config
-        page.get_by_text("MSC PGE2 (COX-2 knock-out) knocked out").click()
-        expect(page.locator(".mscabm-notice")).to_contain_text("export_PGE2_molecules_per_min=0")
+        # interventions from the tables: transwell and the COX2 knock-out reset the model and reach its config
+        page.get_by_text(transwell_label(), exact=True).click()
+        expect(page.locator(".mscabm-notice")).to_contain_text("interventions.transwell=True")
+        expect(page.locator(".mscabm-steps")).to_have_text("0")
+        _play_until(page, 2)
+        page.get_by_text(knockout_label("COX2"), exact=True).click()
+        expect(page.locator(".mscabm-notice")).to_contain_text("interventions.knockout=['COX2']")
         expect(page.locator(".mscabm-steps")).to_have_text("0")
         # a rule switched off
         page.get_by_text("pge2_arrests_t_division", exact=True).click()
         expect(page.locator(".mscabm-notice")).to_contain_text("rules.pge2_arrests_t_division.enabled=False")
-        with page.expect_download() as dl:
-            page.get_by_text("config (TOML)").click()
-        toml = Path(dl.value.path()).read_text()
-        assert re.search(r"\[behaviours\.MSC\.licensed\][^\[]*export_PGE2_molecules_per_min = 0\.0", toml), toml[:500]
-        assert re.search(r"\[rules\.pge2_arrests_t_division\][^\[]*enabled = false", toml)
-        page.screenshot(path=ARTIFACTS / "03_knockout.png")
+        expect(page.locator(".mscabm-notice")).to_contain_text("interventions.transwell=True")  # still in force
+        cfg = _config(page)
+        assert cfg["interventions"]["transwell"] is True and cfg["interventions"]["knockout"] == ["COX2"], cfg
+        assert cfg["rules"]["pge2_arrests_t_division"]["enabled"] is False
+        # the knock-out took effect: only MSCs make PGE2, so its mean stays 0 while other fields rise
+        _play_until(page, 5)
+        expect(page.locator(".mscabm-mean-PGE2")).to_have_text("0")
+        assert float(page.inner_text(".mscabm-mean-TNF")) > 0
+        page.screenshot(path=ARTIFACTS / "03_interventions.png")
 
-        # invalid input: an error in the page, the server keeps serving, the model keeps running
+        # infuse MSCs now: the count rises by the requested number, no reset, recorded in the config
+        count_box = page.locator(".mscabm-infuse-count input")
+        count_box.fill("25")
+        count_box.press("Enter")
+        expect(page.locator(".mscabm-infuse-next")).to_contain_text("25 MSCs at t =")  # the server has the count
+        steps, n_msc = _steps(page), _n_msc(page)
+        page.click(".mscabm-infuse")
+        expect(page.locator(".mscabm-notice")).to_contain_text("Infused 25 MSC")
+        assert _n_msc(page) == n_msc + 25 and _steps(page) == steps
+        infusions = _config(page)["interventions"]["infusions"]
+        assert [(i["at_min"], i["count"], i["cell_type"]) for i in infusions] == [(float(steps), 25, "MSC")], infusions
+        page.screenshot(path=ARTIFACTS / "04_infused.png")
+
+        # invalid input: an error in the page, the box shows the value in force again, the server keeps
+        # serving, the model keeps running
         box = page.locator(".mscabm-msc input")
+        in_force = box.input_value()
         box.fill("-5")
         box.press("Enter")
         expect(page.locator(".mscabm-error")).to_contain_text("cells.MSC.count")
-        page.screenshot(path=ARTIFACTS / "04_invalid.png")
+        expect(page.locator(".mscabm-msc input")).to_have_value(in_force)
+        page.screenshot(path=ARTIFACTS / "05_invalid.png")
         page.click(".mscabm-step-btn")
-        expect(page.locator(".mscabm-steps")).to_have_text("1")
+        expect(page.locator(".mscabm-steps")).to_have_text(str(steps + 1))
         with urllib.request.urlopen(url, timeout=10) as r:
             assert r.status == 200
 
@@ -155,6 +194,6 @@ def test_dashboard_in_browser(server):
         page.wait_for_selector("img.mscabm-tissue-control")
         page.click(".mscabm-step-btn")
         expect(page.locator(".mscabm-steps")).to_have_text("1")
-        page.screenshot(path=ARTIFACTS / "05_compare.png")
+        page.screenshot(path=ARTIFACTS / "06_compare.png")
         (ARTIFACTS / "timing.txt").write_text(f"page open -> first tissue image: {first_image_s:.2f} s\n")
         browser.close()

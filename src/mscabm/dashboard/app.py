@@ -4,7 +4,8 @@ Each browser session gets its own :class:`~mscabm.dashboard.session.Sim`. A play
 (``solara.use_thread``) steps the model, renders the tissue (numpy -> PNG) and, every
 ``CHART_EVERY_S`` seconds, the charts; buttons and controls act on the same Sim under its lock.
 Every control change rebuilds the model (with a notice); invalid values leave the running model
-alone and show the error in the page.
+alone, show the error in the page and put the values in force back into the boxes. "Infuse MSCs
+now" adds cells to the running model without a reset and records the infusion in the config.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from dataclasses import replace
 
 import solara
 
+from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE
 from mscabm.dashboard import render as R
 from mscabm.dashboard.charts import sim_chart_png
-from mscabm.dashboard.controls import KNOCKOUTS, PENDING, Settings, presets
+from mscabm.dashboard.controls import (PENDING, Settings, blocker_label, intervention_meta, knockout_label, presets,
+                                       toggled, transwell_label)
 from mscabm.dashboard.session import COMPARE_VARIANTS, Sim
 
 CHART_EVERY_S = float(os.environ.get("MSCABM_DASHBOARD_CHART_EVERY_S", "2.0"))
@@ -70,6 +73,7 @@ page_tick = solara.reactive(0)     # settings changed: re-renders the whole page
 fps = solara.reactive(0.0)
 state_type = solara.reactive("T")
 cell_text = solara.reactive("")
+infuse_count = solara.reactive(50)
 
 
 def bump(charts: bool = True, page: bool = False) -> None:
@@ -140,6 +144,22 @@ def Page():
 
 
 @solara.component
+def NumberBox(label: str, value, on_value, classes=(), style=None, integer: bool = True):
+    """A number input showing the value in force: ``on_value(v)`` returns False to refuse ``v``, and
+    the box then shows ``value`` again (the page shows the error); an emptied box is refused too."""
+    box = solara.use_reactive(value)  # follows ``value`` when the page passes a new one
+
+    def changed(v):
+        if v == value:
+            return
+        if v is None or not on_value(v):
+            box.set(value)
+
+    (solara.InputInt if integer else solara.InputFloat)(label, value=box, on_value=changed, classes=list(classes),
+                                                        style=style)
+
+
+@solara.component
 def Messages(error: str, notice: str):
     """Error and notice lines (one component, so the page keeps its structure when they come and go)."""
     with solara.Column(gap="4px"):
@@ -153,9 +173,12 @@ def Messages(error: str, notice: str):
 def Status(sim: Sim):
     tick.value  # noqa: B018
     m = sim.main.model
+    units = {f: m.config.fields[f].unit for f in m.tables.field_names}
+    means = " ".join(f'{f} <b class="mscabm-mean-{f}">{v:.3g}</b> {units[f]}' for f, v in sim.field_means().items())
     solara.HTML(tag="span", classes=["mscabm-status"], unsafe_innerHTML=(
         f'step <b class="mscabm-steps">{m.steps}</b> &middot; t = {m.time / 60:.2f} h &middot; '
-        f'{len(m.population)} cells &middot; {fps.value:.1f} frames/s'))
+        f'{len(m.population)} cells (MSC <b class="mscabm-n-msc">{sim.count("MSC")}</b>) &middot; '
+        f'{fps.value:.1f} frames/s<br><span style="font-size:12px">mean field: {means}</span>'))
 
 
 @solara.component
@@ -199,6 +222,7 @@ def _render(sim: Sim, run):
 
 def _controls(sim: Sim, s: Settings, apply):
     cfg = sim.main.model.config
+    iv = cfg.interventions
     solara.HTML(tag="h3", unsafe_innerHTML="Model", style="margin:4px 0")
     values = presets()
     if s.preset not in values:
@@ -207,23 +231,18 @@ def _controls(sim: Sim, s: Settings, apply):
                   on_value=lambda v: apply(preset=v, msc_count=None, t_count=None, domain_um=None))
     msc = cfg.cells["MSC"].count if "MSC" in cfg.cells else 0
     tc = cfg.cells["T"].count if "T" in cfg.cells else 0
-    solara.InputInt("MSC dose (cells)", value=msc, on_value=lambda v: apply(msc_count=v), classes=["mscabm-msc"])
-    solara.InputInt("T cells", value=tc, on_value=lambda v: apply(t_count=v), classes=["mscabm-t"])
+    NumberBox("MSC dose (cells)", msc, lambda v: apply(msc_count=v), classes=["mscabm-msc"])
+    NumberBox("T cells", tc, lambda v: apply(t_count=v), classes=["mscabm-t"])
     solara.Text(f"MSC:T ratio = 1:{tc / msc:.3g}" if msc else "no MSCs", style="font-size:12px")
-    solara.InputInt("seed", value=cfg.model.seed, on_value=lambda v: apply(seed=v))
-    solara.InputFloat("domain side (um)", value=cfg.domain.width_um, on_value=lambda v: apply(domain_um=v))
+    NumberBox("seed", cfg.model.seed, lambda v: apply(seed=v))
+    NumberBox("domain side (um)", cfg.domain.width_um, lambda v: apply(domain_um=v), integer=False)
     solara.SliderInt("steps per frame", value=s.steps_per_frame, min=1, max=50,
                      on_value=lambda v: setattr(sim.settings, "steps_per_frame", int(v)))
     solara.HTML(tag="h3", unsafe_innerHTML="Compare", style="margin:8px 0 0")
     solara.Select("side by side with", value=sim.compare_variant or "none",
                   values=["none", *COMPARE_VARIANTS], classes=["mscabm-compare"],
                   on_value=lambda v: (sim.reset(compare_variant=None if v == "none" else v), bump(page=True)))
-    solara.HTML(tag="h3", unsafe_innerHTML="Knock-outs", style="margin:8px 0 0")
-    for ko in KNOCKOUTS:
-        on = ko.name in s.knockouts
-        solara.Checkbox(label=f"{ko.label} knocked out", value=on,
-                        on_value=lambda v, n=ko.name: apply(knockouts=tuple(
-                            sorted(set(sim.settings.knockouts) | {n} if v else set(sim.settings.knockouts) - {n}))))
+    _interventions(sim, iv, apply)
     solara.HTML(tag="h3", unsafe_innerHTML="Rules (on/off)", style="margin:8px 0 0")
     for name, rule in cfg.rules.items():
         off = name in s.rules_off
@@ -234,9 +253,72 @@ def _controls(sim: Sim, s: Settings, apply):
     extra = solara.use_reactive(s.extra)
     solara.InputTextArea("section.key = value, one per line", value=extra, rows=3)
     solara.Button("Apply", on_click=lambda: apply(extra=extra.value), classes=["mscabm-apply-extra"])
-    solara.HTML(tag="h3", unsafe_innerHTML="Waiting on the biology issue", style="margin:8px 0 0")
+    solara.HTML(tag="h3", unsafe_innerHTML="Not in the model (yet)", style="margin:8px 0 0")
     for key, label in PENDING:
         solara.Checkbox(label=label, value=False, disabled=True)
+
+
+def _interventions(sim: Sim, iv, apply):
+    """Controls built from the intervention tables (``biology/interventions.py``)."""
+    small = "font-size:12px;margin:0;display:block"
+    solara.HTML(tag="h3", unsafe_innerHTML="Interventions", style="margin:8px 0 0")
+    solara.Checkbox(label=transwell_label(), value=iv.transwell,
+                    on_value=lambda v: apply(transwell=bool(v)))
+    solara.Select("MSC pre-treatment (licensing)", value=iv.prelicense, values=list(PRELICENSE),
+                  classes=["mscabm-prelicense"], on_value=lambda v: apply(prelicense=v))
+    solara.Text("MSC factor knock-outs", style=small)
+    for factor in MSC_FACTORS:
+        solara.Checkbox(label=knockout_label(factor), value=factor in iv.knockout, style="margin-top:0",
+                        on_value=lambda v, f=factor: apply(knockout=toggled(sim.main.config.interventions.knockout,
+                                                                            f, v)))
+    solara.Text("blockers (drugs, antibodies)", style=small)
+    for drug in BLOCKERS:
+        solara.Checkbox(label=blocker_label(drug), value=drug in iv.block, style="margin-top:0",
+                        on_value=lambda v, d=drug: apply(block=toggled(sim.main.config.interventions.block, d, v)))
+    meta = intervention_meta("immunosuppressant")
+    NumberBox(f"immunosuppressant level ({meta['min']:g}-{meta['max']:g})", iv.immunosuppressant,
+              lambda v: apply(immunosuppressant=v), classes=["mscabm-immunosuppressant"], integer=False)
+    solara.Text("deplete before the start", style=small)
+    with solara.Row(style="flex-wrap:wrap;gap:0 10px"):
+        for ct in sim.main.model.tables.type_names:
+            solara.Checkbox(label=ct, value=ct in iv.deplete, style="margin-top:0",
+                            on_value=lambda v, c=ct: apply(deplete=toggled(sim.main.config.interventions.deplete,
+                                                                           c, v)))
+    def infuse():
+        sim.infuse(infuse_count.value)
+        bump(page=True)
+
+    def set_count(v) -> bool:
+        if v < 1:
+            sim.error = f"Invalid input: MSCs to infuse: {v} is out of range; allowed: >= 1 (kept {infuse_count.value})"
+            bump(charts=False, page=True)
+            return False
+        if sim.error.startswith("Invalid input: MSCs to infuse"):
+            sim.error = ""
+        infuse_count.set(int(v))
+        return True
+
+    with solara.Row(style="align-items:center"):
+        NumberBox("MSCs to infuse", infuse_count.value, set_count, classes=["mscabm-infuse-count"],
+                  style="max-width:120px")
+        solara.Button("Infuse MSCs now", icon_name="mdi-needle", on_click=infuse, classes=["mscabm-infuse"])
+    InfuseNote(sim, infuse_count.value, small)
+    if iv.infusions:
+        listed = ", ".join(f"{x.count} {x.cell_type}{' ' + x.state if x.state else ''} at {x.at_min:g} min"
+                           for x in iv.infusions)
+        solara.Text(f"infusions: {listed}", style=small, classes=["mscabm-infusions"])
+        solara.Button("clear infusions (reset)", on_click=lambda: (sim.clear_infusions(), bump(page=True)),
+                      text=True, classes=["mscabm-clear-infusions"])
+
+
+@solara.component
+def InfuseNote(sim: Sim, count: int, style: str):
+    """When and how the next infusion lands (follows the clock while playing)."""
+    tick.value  # noqa: B018
+    m = sim.main.model
+    where = "added to the initial dose (t = 0)" if m.steps == 0 else f"at t = {m.time:g} min, no reset"
+    solara.Text(f"{count} MSCs {where}; recorded in interventions.infusions", style=style,
+                classes=["mscabm-infuse-next"])
 
 
 def _view_controls(sim: Sim, t):

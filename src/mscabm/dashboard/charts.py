@@ -106,6 +106,7 @@ def sim_chart_png(sim, state_type: str = "T") -> bytes:
         states = t.state_names[t.type_names.index(state_type)] if state_type in t.type_names else ()
         units = {f: m.config.fields[f].unit for f in t.field_names}
         labels = (sim.main.label, sim.compare.label if sim.compare is not None else "")
-    sup = suppression(main, control) if control is not None else None
+        is_control = sim.compare_is_control
+    sup = suppression(main, control) if control is not None and is_control else None
     return chart_png(main, control, type_names=t.type_names, state_type=state_type, state_names=states,
                      field_units=units, labels=labels, suppression=sup)

@@ -1,49 +1,39 @@
-"""The dashboard's controls as data: presets, knock-outs, rule switches, and what is still missing.
+"""The dashboard's controls as data: presets, interventions, rule switches, and what is still missing.
 
-New interventions appear in the page without UI code: a preset is a TOML file in ``configs/``,
-a rule is a ``[rules.<name>]`` table of the config (each gets an on/off switch), and a knock-out
-is a row of :data:`KNOCKOUTS`: a key pattern (``*`` matches one level) and the value it sets.
-Patterns are expanded against the resolved config, so a knock-out only touches keys that exist.
+New controls appear in the page without UI code:
+
+* a preset is a TOML file in ``configs/``;
+* a rule is a ``[rules.<name>]`` table of the config (each gets an on/off switch);
+* an intervention is a row of the tables in :mod:`mscabm.biology.interventions`: each MSC factor of
+  ``MSC_FACTORS`` gets a knock-out switch, each drug of ``BLOCKERS`` a switch, each ``PRELICENSE``
+  key an entry of the pre-treatment select, each cell type a depletion switch; the numeric ranges
+  (immunosuppressant level, infusion count) come from the config's field metadata.
+
+The settings hold ``None`` for "the preset's value"; a control that is touched sets the whole
+config key (e.g. ``interventions.knockout = ["COX2"]``), and the model's config checks it.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from mscabm.config import PRESET_DIR, Config, ConfigError
+from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE, TRANSWELL_TYPE
+from mscabm.config import PRESET_DIR, Config, ConfigError, InterventionSection
 
-
-@dataclass(frozen=True)
-class Knockout:
-    name: str
-    label: str
-    patterns: tuple[str, ...]
-    value: Any = 0.0
-    doc: str = ""
-
-
-#: knock-outs and blockers as config overrides (add rows here; the page builds a switch per row)
-KNOCKOUTS: tuple[Knockout, ...] = (
-    Knockout("msc_pge2", "MSC PGE2 (COX-2 knock-out)", ("behaviours.MSC.*.export_PGE2_molecules_per_min",),
-             doc="MSCs export no PGE2 in any state"),
-    Knockout("msc_ido", "MSC IDO (tryptophan consumption)", ("behaviours.MSC.*.uptake_TRP_per_min",),
-             doc="MSCs consume no tryptophan in any state"),
-)
+#: Settings attributes that are ``interventions.<name>`` config keys (the page builds their controls
+#: from the intervention tables). ``infusions`` holds the "Infuse MSCs now" events.
+INTERVENTION_KEYS: tuple[str, ...] = ("transwell", "prelicense", "knockout", "block", "deplete",
+                                      "immunosuppressant", "infusions")
 
 #: controls asked for by the dashboard issue whose mechanism is not in the model yet (biology issue);
 #: shown disabled with this note, never faked
 PENDING: tuple[tuple[str, str], ...] = (
-    ("species", "species preset (human / mouse)"),
-    ("transwell", "transwell (contact-free co-culture)"),
-    ("licensing", "licensing pre-treatment (IFN-gamma / TNF-alpha primed MSCs)"),
-    ("blockers", "blockers (antibodies, inhibitors)"),
-    ("infusion", "infusion now (MSC dosing event)"),
-    ("th17_treg", "Th17/Treg ratio readout"),
+    ("species", "species preset (human / mouse): the model has one parameter set, no species"),
+    ("th17_treg", "Th17/Treg ratio readout: the model has no CD4 subsets (Th17, Treg)"),
 )
 
-#: what each preset is, for the select box
 DEFAULT_PRESET = "default"
 
 
@@ -53,22 +43,28 @@ def presets() -> list[str]:
     return [DEFAULT_PRESET] + [n for n in names if n != DEFAULT_PRESET]
 
 
-def _flatten(data: dict, prefix: str = "") -> dict[str, Any]:
-    out = {}
-    for k, v in data.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict):
-            out.update(_flatten(v, key + "."))
-        else:
-            out[key] = v
-    return out
+def intervention_meta(name: str) -> dict[str, Any]:
+    """The config metadata (doc, min/max, choices) of ``interventions.<name>``."""
+    for f in dataclasses.fields(InterventionSection):
+        if f.name == name:
+            return dict(f.metadata)
+    raise KeyError(name)
 
 
-def expand_knockout(ko: Knockout, config: Config) -> dict[str, Any]:
-    """The dotted overrides a knock-out sets on this config (only keys that exist)."""
-    flat = _flatten(config.to_dict())
-    return {k: ko.value for k in flat for p in ko.patterns if fnmatch.fnmatchcase(k, p) and "." in k
-            and k.count(".") == p.count(".")}
+def knockout_label(factor: str) -> str:
+    return f"{factor} knock-out (MSC {', '.join(MSC_FACTORS[factor]['behaviours'])} = 0)"
+
+
+def blocker_label(drug: str) -> str:
+    return f"{drug} (blocks {BLOCKERS[drug]['factor']})"
+
+
+def transwell_label() -> str:
+    return f"transwell: {TRANSWELL_TYPE}s share the fields, touch no other cell"
+
+
+def prelicense_choices() -> list[str]:
+    return list(PRELICENSE)
 
 
 def rule_names(config: Config) -> list[str]:
@@ -91,16 +87,31 @@ def parse_extra(text: str) -> dict[str, Any]:
     return out
 
 
+def toggled(current: list[str] | tuple[str, ...], item: str, on: bool) -> tuple[str, ...]:
+    """``current`` with ``item`` added (on) or removed (off), sorted, for list-valued config keys."""
+    s = set(current)
+    return tuple(sorted(s | {item} if on else s - {item}))
+
+
 @dataclass
 class Settings:
-    """Everything the page lets the user set; ``overrides()`` turns it into dotted config keys."""
+    """Everything the page lets the user set; ``overrides()`` turns it into dotted config keys.
+
+    ``None`` means "the preset's value" (nothing is overridden)."""
 
     preset: str = DEFAULT_PRESET
-    msc_count: int | None = None      # None: the preset's value
+    msc_count: int | None = None
     t_count: int | None = None
     seed: int | None = None
-    domain_um: float | None = None    # square domain side; None: the preset's
-    knockouts: tuple[str, ...] = ()
+    domain_um: float | None = None    # square domain side
+    # interventions (INTERVENTION_KEYS): values of interventions.<name>
+    transwell: bool | None = None
+    prelicense: str | None = None
+    knockout: tuple[str, ...] | None = None
+    block: tuple[str, ...] | None = None
+    deplete: tuple[str, ...] | None = None
+    immunosuppressant: float | None = None
+    infusions: tuple[dict, ...] | None = None
     rules_off: tuple[str, ...] = ()
     extra: str = ""                    # free-form overrides, one per line
     steps_per_frame: int = 1
@@ -113,18 +124,21 @@ class Settings:
         """Dotted overrides on top of the preset ``base`` (raises ConfigError on bad input)."""
         o: dict[str, Any] = {}
         if self.msc_count is not None:
-            o["cells.MSC.count"] = _int("MSC count", self.msc_count)
+            o["cells.MSC.count"] = _int("cells.MSC.count", self.msc_count)
         if self.t_count is not None:
-            o["cells.T.count"] = _int("T count", self.t_count)
+            o["cells.T.count"] = _int("cells.T.count", self.t_count)
         if self.seed is not None:
-            o["model.seed"] = _int("seed", self.seed)
+            o["model.seed"] = _int("model.seed", self.seed)
         if self.domain_um is not None:
-            o["domain.width_um"] = o["domain.height_um"] = float(self.domain_um)
-        known = {k.name: k for k in KNOCKOUTS}
-        for name in self.knockouts:
-            if name not in known:
-                raise ConfigError("knockouts", f"unknown knock-out {name!r}; allowed: {', '.join(known)}")
-            o.update(expand_knockout(known[name], base))
+            o["domain.width_um"] = o["domain.height_um"] = _float("domain.width_um", self.domain_um)
+        for name in INTERVENTION_KEYS:
+            v = getattr(self, name)
+            if v is None:
+                continue
+            if name == "immunosuppressant":
+                v = _float(f"interventions.{name}", v)
+            o[f"interventions.{name}"] = [dict(x) for x in v] if name == "infusions" else (
+                list(v) if isinstance(v, tuple) else v)
         for r in self.rules_off:
             if r not in base.rules:
                 raise ConfigError(f"rules.{r}", f"unknown rule; allowed: {', '.join(base.rules)}")
@@ -142,6 +156,13 @@ def _int(label: str, v: Any) -> int:
     if f != int(f):
         raise ConfigError(label, f"{v!r} is not a whole number")
     return int(f)
+
+
+def _float(label: str, v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        raise ConfigError(label, f"{v!r} is not a number") from None
 
 
 def resolve(settings: Settings) -> tuple[Config, dict[str, Any]]:

@@ -7,6 +7,7 @@ session lock, so the play thread and button handlers never see a half-stepped mo
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import threading
 import time
@@ -16,14 +17,44 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mscabm.biology.interventions import MSC_FACTORS, PRELICENSE, TRANSWELL_TYPE
 from mscabm.config import Config, ConfigError
 from mscabm.dashboard import render as R
-from mscabm.dashboard.controls import Settings, resolve
+from mscabm.dashboard.controls import Settings, _int, resolve
 
-#: compare variants: label -> overrides applied to a copy of the main settings
-COMPARE_VARIANTS: dict[str, dict[str, Any]] = {
-    "no MSCs (control)": {"cells.MSC.count": 0},
-}
+
+@dataclass(frozen=True)
+class CompareVariant:
+    """A comparison run: the main settings plus ``overrides`` (dotted key -> value, or a function of
+    the main run's config giving the value). ``control``: the variant is an untreated control, so the
+    page shows the % suppression of T-cell proliferation against it."""
+
+    overrides: dict[str, Any]
+    control: bool = False
+    doc: str = ""
+
+    def resolve(self, main: Config) -> dict[str, Any]:
+        return {k: v(main) if callable(v) else v for k, v in self.overrides.items()}
+
+
+def _with_knockout(factor: str):
+    return lambda cfg: sorted(set(cfg.interventions.knockout) | {factor})
+
+
+def compare_variants() -> dict[str, CompareVariant]:
+    """The compare menu, built from the intervention tables (``biology/interventions.py``)."""
+    out = {"no MSCs (control)": CompareVariant({"cells.MSC.count": 0, "interventions.infusions": []}, control=True,
+                                               doc="no MSCs and no MSC infusions")}
+    out["transwell"] = CompareVariant({"interventions.transwell": True},
+                                      doc=f"{TRANSWELL_TYPE}s behind a membrane: fields shared, no contact")
+    for factor in MSC_FACTORS:
+        out[f"{factor} knock-out"] = CompareVariant({"interventions.knockout": _with_knockout(factor)},
+                                                    doc=f"MSC {factor} knocked out, added to the main run's")
+    return out
+
+
+#: compare variants: label -> CompareVariant (overrides applied to a copy of the main settings)
+COMPARE_VARIANTS: dict[str, CompareVariant] = compare_variants()
 
 
 class Run:
@@ -119,14 +150,15 @@ class Sim:
         settings = self.settings if settings is None else settings
         variant = self.compare_variant if compare_variant == "keep" else compare_variant
         try:
-            main = Run(settings, label="treated" if variant else settings.preset)
+            main = Run(settings, label=("treated" if COMPARE_VARIANTS[variant].control else "main")
+                       if variant else settings.preset)
             comp = None
             if variant:
-                comp_settings = replace(settings, overrides_extra={**settings.overrides_extra,
-                                                                   **COMPARE_VARIANTS[variant]})
+                extra = COMPARE_VARIANTS[variant].resolve(main.config)
+                comp_settings = replace(settings, overrides_extra={**settings.overrides_extra, **extra})
                 comp = Run(comp_settings, label=variant)
         except ConfigError as exc:
-            self.error = f"Invalid input: {exc} (the running model was kept)"
+            self.error = f"Invalid input: {exc} (the running model was kept; the boxes show the values in force)"
             return False
         with self.lock:
             self.main, self.compare, self.settings, self.compare_variant = main, comp, settings, variant
@@ -138,6 +170,92 @@ class Sim:
             if self.selected is not None and not self._alive(self.selected):
                 self.selected = None
         return True
+
+    def infuse(self, count: Any, cell_type: str = "MSC") -> bool:
+        """Add ``count`` cells to the running model(s) now, without a reset, and record the infusion in
+        the settings (``interventions.infusions``, at the current time) so that the exported config and
+        every later reset reproduce it. Infused MSCs get the pre-treatment's state (``PRELICENSE``).
+
+        At t = 0 (nothing run yet) the infusion is the initial dose: the dose is raised and the model
+        rebuilt (the model only schedules infusions strictly after t = 0). The comparison run gets the
+        same cells unless its variant sets ``interventions.infusions`` itself (the no-MSC control).
+        On a bad count nothing changes and ``error`` says why."""
+        with self.lock:
+            m = self.main.model
+            cfg = self.main.config
+            try:
+                n = _int("infusion count", count)
+                if n < 1:
+                    raise ConfigError("interventions.infusions[].count", f"{n} is out of range; allowed: >= 1")
+            except ConfigError as exc:
+                self.error = f"Invalid input: {exc} (nothing was infused)"
+                return False
+            if m.steps == 0:
+                if cell_type in cfg.interventions.deplete:
+                    self.error = (f"Invalid input: {cell_type} is depleted at t = 0; step once, then infuse "
+                                  "(nothing was infused)")
+                    return False
+                key = {"MSC": "msc_count", "T": "t_count"}.get(cell_type)
+                if key is None:
+                    self.error = f"Invalid input: cannot infuse {cell_type} at t = 0; step once first"
+                    return False
+                ok = self.reset(replace(self.settings, **{key: cfg.cells[cell_type].count + n}))
+                if ok:
+                    self.notice = (f"Infused {n} {cell_type} at t = 0: added to the initial dose "
+                                   f"(now {cfg.cells[cell_type].count + n}). " + self.notice)
+                return ok
+            state = PRELICENSE[cfg.interventions.prelicense] if cell_type == "MSC" else ""
+            inf = {"at_min": float(m.time), "count": n, "cell_type": cell_type, "state": state,
+                   "placement": "uniform"}
+            current = [dataclasses.asdict(x) for x in cfg.interventions.infusions]
+            new_settings = replace(self.settings, infusions=tuple(current) + (inf,))
+            runs = [self.main]
+            if self.compare is not None and "interventions.infusions" not in COMPARE_VARIANTS[
+                    self.compare_variant].overrides:
+                runs.append(self.compare)
+            try:
+                main_cfg, main_overrides = resolve(new_settings)  # checks the infusion like a config would
+                for run in runs:
+                    if len(run.model.population) + n > run.model.config.model.max_cells:
+                        raise ConfigError("model.max_cells", f"{len(run.model.population)} + {n} cells is above "
+                                          f"{run.model.config.model.max_cells}")
+            except ConfigError as exc:
+                self.error = f"Invalid input: {exc} (nothing was infused)"
+                return False
+            section = main_cfg.interventions.infusions[-1]
+            for run in runs:
+                run.model.add_cells(cell_type, n, state=section.state, placement=section.placement)
+                # the live config records it too (exports read it); the model itself only reads
+                # interventions.infusions when it is built
+                run.model.config.interventions.infusions.append(dataclasses.replace(section))
+            self.main.overrides = main_overrides
+            self.main.settings = self.settings = new_settings
+            self.error = ""
+            where = " (main and comparison runs)" if len(runs) > 1 else ""
+            self.notice = (f"Infused {n} {cell_type}{' ' + state if state else ''} at t = {m.time:g} min{where}; "
+                           f"recorded as interventions.infusions (kept by Reset and in the exported config)")
+            return True
+
+    def clear_infusions(self) -> bool:
+        """Drop the recorded infusions (rebuilds the model at t = 0)."""
+        return self.reset(replace(self.settings, infusions=()))
+
+    def count(self, cell_type: str, run: Run | None = None) -> int:
+        """Live cells of a type now (apoptotic included), straight from the population."""
+        run = self.main if run is None else run
+        with self.lock:
+            t = run.model.tables
+            if cell_type not in t.type_names:
+                return 0
+            pop = run.model.population
+            return int(np.count_nonzero(pop["type"] == t.type_code(cell_type)))
+
+    def field_means(self, run: Run | None = None) -> dict[str, float]:
+        """Mean of every field over the lattice now."""
+        run = self.main if run is None else run
+        with self.lock:
+            m = run.model
+            return {f: float(m.lattice.data[i].mean(dtype=np.float64)) for i, f in enumerate(m.tables.field_names)}
 
     def _alive(self, cell_id: int) -> bool:
         ids = self.main.model.population["id"]
@@ -152,6 +270,10 @@ class Sim:
             for run in self.runs():
                 run.step(max(1, int(n)))
         return time.perf_counter() - t0
+
+    @property
+    def compare_is_control(self) -> bool:
+        return self.compare is not None and COMPARE_VARIANTS[self.compare_variant].control
 
     def runs(self) -> list[Run]:
         return [r for r in (self.main, self.compare) if r is not None]
@@ -241,13 +363,16 @@ class Sim:
 
     # ------------------------------------------------------------------ export
     def timeseries(self) -> pd.DataFrame:
-        """The main run's time series, plus the comparison run's columns prefixed ``control:``."""
+        """The main run's time series, plus the comparison run's columns prefixed ``control:`` (an
+        untreated control, with the % suppression column) or ``compare:`` (any other variant)."""
         with self.lock:
             df = self.main.timeseries()
             if self.compare is not None:
                 c = self.compare.timeseries()
-                df = df.merge(c.add_prefix("control:").rename(columns={"control:step": "step"}), on="step", how="left")
-                df["pct_suppression_T_proliferation"] = suppression(self.main.timeseries(), c).to_numpy()
+                pre = "control:" if self.compare_is_control else "compare:"
+                df = df.merge(c.add_prefix(pre).rename(columns={f"{pre}step": "step"}), on="step", how="left")
+                if self.compare_is_control:
+                    df["pct_suppression_T_proliferation"] = suppression(self.main.timeseries(), c).to_numpy()
             return df
 
     def csv_bytes(self) -> bytes:
