@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import statistics
@@ -19,19 +18,13 @@ import time
 
 import numba
 
-from mscabm.config import default_config_dict
+from mscabm.bench.suite import build_model
 from mscabm.model import MSCModel
 
 
 def build(n_cells: int) -> MSCModel:
-    d = default_config_dict()
-    base = sum(c["count"] for c in d["cells"].values())
-    scale = n_cells / base
-    side = 1000.0 * math.sqrt(scale)
-    overrides = {"domain.width_um": side, "domain.height_um": side}
-    for t, c in d["cells"].items():
-        overrides[f"cells.{t}.count"] = int(round(c["count"] * scale))
-    return MSCModel(**overrides)
+    """The default biology at ~n_cells (shared with the suite: ``mscabm.bench.suite.build_model``)."""
+    return build_model(n_cells)
 
 
 def main() -> None:
