@@ -78,3 +78,20 @@ def test_state_dict_roundtrip():
     assert len(other) == 5 and other.next_id == 7
     for c in pop.columns:
         assert np.array_equal(other[c], pop[c])
+
+
+@given(st.integers(0, 300), st.integers(0, 10**6))
+def test_permute_keeps_each_cell_and_id_lookup(n, seed):
+    rng = np.random.default_rng(seed)
+    pop = Population(10_000)
+    pop.add(n, x_um=rng.random(n))
+    x_by_id = dict(zip(pop["id"].tolist(), pop["x_um"].tolist()))
+    pop.permute(rng.permutation(n))
+    pop.add(3, x_um=7.0)
+    pop.compact(np.arange(len(pop)) % 5 != 1)
+    for cid, x in zip(pop["id"].tolist(), pop["x_um"].tolist()):
+        assert x == x_by_id.get(cid, 7.0)
+    ids = pop["id"]
+    if len(ids):
+        sample = rng.choice(ids, size=min(10, len(ids)), replace=False)
+        assert np.array_equal(pop["id"][pop.rows_of(sample)], sample)

@@ -76,6 +76,9 @@ class ModelSection:
     steps: int = _m(1440, min=0, max=10**9, doc="number of model steps to run")
     dt_min: float = _m(1.0, gt=0.0, max=60.0, unit="min", doc="model step")
     max_cells: int = _m(2_000_000, min=1, max=10**9, doc="population capacity (memory guard)")
+    sort_every: int = _m(20, min=0, max=10**9,
+                         doc="steps between reorderings of the cell rows into spatial (voxel) order, for memory "
+                             "locality in the kernels; 0 = never. Changes the order of random draws, not the model")
     contact_scale: float = _m(1.25, min=1.0, max=3.0,
                               doc="cells interact (contact signals, adhesion) within scale*(r_i+r_j); "
                                   "1.25 = PhysiCell's default relative maximum adhesion distance (V PhysiCell)")

@@ -33,6 +33,7 @@ from mscabm.engine.kernels.contact import CompartmentFilter, ContactFinder, coun
 from mscabm.engine.kernels.diffusion import DiffusionSolver
 from mscabm.engine.kernels.exchange import FieldExchange, sample_fields, voxel_indices
 from mscabm.engine.kernels.motion import Mover
+from mscabm.engine.kernels.sorting import counting_sort
 from mscabm.engine.lattice import Boundary, Lattice
 from mscabm.engine.population import Population
 from mscabm.observe.cells import CellView
@@ -113,6 +114,7 @@ class MSCModel(mesa.Model):
         self._transwell_code = t.type_code(TRANSWELL_TYPE) if cfg.interventions.transwell else -1
         self._compartments = CompartmentFilter()
         self._cap = 0
+        self._sort_start = np.zeros(0, np.int64)
         self._seed_cells()
         for inf in cfg.interventions.infusions:  # infusions at t = 0 are part of the initial state
             if inf.at_min <= 0.0:
@@ -193,13 +195,14 @@ class MSCModel(mesa.Model):
         wanted = {"_signals": ((cap, len(t.signal_names)), np.float32),
                   "_behaviours": ((cap, len(t.behaviour_names)), np.float32),
                   "_voxel": ((cap,), np.int64), "_x_out": ((cap,), np.float64), "_y_out": ((cap,), np.float64),
-                  "_divide": ((cap,), np.bool_), "_remove": ((cap,), np.bool_)}
+                  "_divide": ((cap,), np.bool_), "_remove": ((cap,), np.bool_), "_order": ((cap,), np.int64)}
         for name, (shape, dtype) in wanted.items():
             grown = np.zeros(shape, dtype=dtype)
             old = getattr(self, name, None)
             if old is not None:
                 grown[: len(old)] = old
             setattr(self, name, grown)
+        self._all = np.ones(cap, dtype=np.bool_)
 
     @staticmethod
     def _reporter(name: str):
@@ -221,6 +224,12 @@ class MSCModel(mesa.Model):
 
         # 1. sense
         voxel_indices(x, y, n, lat.spacing_um, nx, ny, out=self._voxel)
+        every = self.config.model.sort_every
+        if every and (self.steps - 1) % every == 0 and n > 1:  # spatial order (from step 1): neighbours near in memory
+            self._sort_start = self._sort_start if len(self._sort_start) == ny * nx + 1 else np.zeros(ny * nx + 1, np.int64)
+            counting_sort(self._voxel, self._all, n, ny * nx, self._sort_start, self._order)
+            pop.permute(self._order[:n])
+            self._voxel[:n] = self._voxel[self._order[:n]]
         sig = self._signals
         sample_fields(lat.data, self._voxel, n, sig[:, :nf])
         offsets, neighbours = self.contacts.find(x, y, pop["radius_um"], n, self.config.model.contact_scale)

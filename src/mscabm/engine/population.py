@@ -4,7 +4,9 @@ Why: numba kernels stream over contiguous arrays; a Python object per cell (Mesa
 cannot carry 10^5-10^6 cells. Rows ``0..n-1`` are the live population; capacity grows
 geometrically, so appending a daughter costs amortised O(1). Each cell keeps a stable
 integer ``id`` for its whole life. Rows are only ever appended at the end and compaction
-is order-preserving, so ids stay sorted by row and ``rows_of(ids)`` is a binary search.
+is order-preserving, so ids stay sorted by row and ``rows_of(ids)`` is a binary search --
+until :meth:`permute` reorders the rows (e.g. into spatial order, so that neighbouring cells sit
+near each other in memory); ``rows_of`` then sorts the ids first.
 
 The population knows no biology: the columns it holds are declared by the caller.
 """
@@ -69,6 +71,7 @@ class Population:
         self._cols: dict[str, np.ndarray] = {k: np.zeros(cap, dtype=d) for k, d in self.schema.items()}
         self.n = 0
         self.next_id = 0
+        self._ids_sorted = True  # rows in id order (appends and compaction keep it; permute may not)
 
     # ------------------------------------------------------------------ access
     @property
@@ -95,12 +98,23 @@ class Population:
         """Row index of each id; raises KeyError for ids not alive."""
         ids_arr = np.atleast_1d(np.asarray(ids, dtype=np.int64))
         live = self["id"]
-        rows = np.searchsorted(live, ids_arr)
-        ok = (rows < self.n) & (live[np.minimum(rows, max(self.n - 1, 0))] == ids_arr) if self.n else np.zeros(len(ids_arr), bool)
+        by_id = None if self._ids_sorted else np.argsort(live, kind="stable")
+        sorted_ids = live if by_id is None else live[by_id]
+        pos = np.searchsorted(sorted_ids, ids_arr)
+        ok = (pos < self.n) & (sorted_ids[np.minimum(pos, max(self.n - 1, 0))] == ids_arr) if self.n else np.zeros(len(ids_arr), bool)
         if not np.all(ok):
             missing = ids_arr[~ok]
             raise KeyError(f"no live cell with id {missing[:5].tolist()}")
-        return rows
+        return pos if by_id is None else by_id[pos]
+
+    def permute(self, order: np.ndarray) -> None:
+        """Reorder the live rows: new row k is old row ``order[k]`` (a permutation of 0..n-1)."""
+        order = np.asarray(order, dtype=np.int64)
+        if order.shape != (self.n,):
+            raise ValueError(f"order has shape {order.shape}, expected ({self.n},)")
+        for arr in self._cols.values():
+            arr[: self.n] = arr[: self.n][order]
+        self._ids_sorted = bool(np.all(np.diff(self._cols["id"][: self.n]) > 0))
 
     # ------------------------------------------------------------------ growth
     def _reserve(self, n_total: int) -> None:
@@ -202,3 +216,4 @@ class Population:
             self._cols[k][:n] = state[k]
         self.n = n
         self.next_id = int(np.asarray(state["__next_id__"])[0])
+        self._ids_sorted = bool(np.all(np.diff(self._cols["id"][:n]) > 0))
