@@ -3,8 +3,8 @@
 Solara's page loads its JavaScript and CSS from a CDN through the server's ``/_solara/cdn/``
 proxy, which caches what it fetched under ``solara.server.settings.assets.proxy_cache_dir``
 (``<venv>/share/solara/cdn/``). Without internet the page stays blank. This module fills that
-cache once, from the npm registry (the same packages jsDelivr serves), so the dashboard works
-offline afterwards:
+cache once, from the npm registry through the ordinary ``npm pack`` client (the same packages
+jsDelivr serves; npm checks each tarball's integrity), so the dashboard works offline afterwards:
 
     python -m mscabm.dashboard.assets          # done by scripts/bootstrap.sh
 
@@ -15,18 +15,16 @@ it references), so a Solara upgrade picks up the new versions by construction.
 
 from __future__ import annotations
 
-import hashlib
-import base64
-import io
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 import tarfile
-import urllib.request
+import tempfile
 from pathlib import Path
 
-REGISTRY = os.environ.get("MSCABM_NPM_REGISTRY", "https://registry.npmjs.org").rstrip("/")
 _CDN_REF = re.compile(r"\{\{\s*cdn\s*\}\}/((?:@[\w.-]+/)?[\w.-]+)@(\d+\.\d+\.\d+)/")
 #: packages in the template that the vuetify-2 page never loads (vuetify 3 variant)
 _SKIP = {"@widgetti/solara-vuetify3-app"}
@@ -65,25 +63,31 @@ def missing_packages(root: Path | None = None) -> list[tuple[str, str]]:
     return [(n, v) for n, v in required_packages() if not (root / f"{n}@{v}" / _MARKER).is_file()]
 
 
-def _get(url: str, timeout: float = 60.0) -> bytes:
-    req = urllib.request.Request(url, headers={"User-Agent": "mscabm-dashboard-assets"})
-    with urllib.request.urlopen(req, timeout=timeout) as r:  # noqa: S310 (https registry url)
-        return r.read()
+def _npm_pack(name: str, version: str, workdir: Path) -> Path:
+    """Download one package tarball with ``npm pack`` (npm's configured registry, integrity checked)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm not found: install Node.js and npm (Debian: apt-get install npm) to fetch "
+                           "the dashboard's browser assets")
+    proc = subprocess.run([npm, "pack", f"{name}@{version}", "--pack-destination", str(workdir), "--json"],
+                          capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"npm pack {name}@{version} failed: {proc.stderr.strip()[-500:]}")
+    return workdir / json.loads(proc.stdout)[0]["filename"]
 
 
 def fetch_package(name: str, version: str, root: Path) -> Path:
-    """Download one npm package tarball, check its integrity, unpack it to ``root/name@version/``."""
-    meta = json.loads(_get(f"{REGISTRY}/{name}/{version}"))
-    dist = meta["dist"]
-    data = _get(dist["tarball"])
-    integrity = dist.get("integrity", "")
-    if integrity.startswith("sha512-"):
-        digest = base64.b64encode(hashlib.sha512(data).digest()).decode()
-        if digest != integrity[7:]:
-            raise RuntimeError(f"{name}@{version}: tarball integrity check failed")
-    dest = root / f"{name}@{version}"
+    """Download one npm package, unpack it to ``root/name@version/``."""
+    with tempfile.TemporaryDirectory() as work:
+        tarball = _npm_pack(name, version, Path(work))
+        dest = _unpack(tarball, root / f"{name}@{version}")
+    (dest / _MARKER).write_text(f"{name}@{version} (npm pack)\n")
+    return dest
+
+
+def _unpack(tarball: Path, dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+    with tarfile.open(tarball, mode="r:gz") as tar:
         for member in tar.getmembers():
             if not member.isfile():
                 continue
@@ -96,7 +100,6 @@ def fetch_package(name: str, version: str, root: Path) -> Path:
             tmp = target.with_name(target.name + ".tmp")
             tmp.write_bytes(tar.extractfile(member).read())
             os.replace(tmp, target)
-    (dest / _MARKER).write_text(f"{name}@{version} from {dist['tarball']}\n")
     return dest
 
 
@@ -106,7 +109,7 @@ def ensure_assets(verbose: bool = True) -> list[tuple[str, str]]:
     missing = missing_packages(root)
     for name, version in missing:
         if verbose:
-            print(f"mscabm: fetching browser assets {name}@{version} from {REGISTRY}", file=sys.stderr)
+            print(f"mscabm: fetching browser assets {name}@{version} (npm pack)", file=sys.stderr)
         try:
             fetch_package(name, version, root)
         except Exception as exc:  # noqa: BLE001 (network, disk: report and go on)
