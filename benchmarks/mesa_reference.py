@@ -303,11 +303,13 @@ def readouts_mesa(n: int, steps: int, seed: int) -> dict:
 def readouts_mscabm(n: int, steps: int, seed: int) -> dict:
     m = build_mscabm(n, seed=seed)
     pop = m.population
-    x0, y0 = pop["x_um"].copy(), pop["y_um"].copy()
+    # rows are reordered into spatial order every model.sort_every steps: match cells by id
+    ids0, x0, y0 = pop["id"].copy(), pop["x_um"].copy(), pop["y_um"].copy()
     for _ in range(steps):
         m.step()
     assert len(pop) == n, "the reduced model must not divide or remove cells"
-    x, y = pop["x_um"], pop["y_um"]
+    rows = pop.rows_of(ids0)
+    x, y = pop["x_um"][rows], pop["y_um"][rows]
     f = m.lattice.data[m.lattice.index(FIELD)].astype(np.float64)
     r = float(m.config.cells["T"].radius_um)
     return _readouts(x, y, x0, y0, f, m.lattice.voxel_volume_um3, 2 * m.config.model.contact_scale * r)
