@@ -24,21 +24,10 @@ from mscabm.engine.kernels.contact import ContactFinder, csr_to_pairs
 from mscabm.engine.kernels.exchange import FieldExchange, voxel_indices
 from mscabm.engine.kernels.motion import Mover
 
-RADIUS_UM = 5.0
-TARGET_NEIGHBOURS = 6.0
+from mscabm.bench.suite import RADIUS_UM, TARGET_NEIGHBOURS, uniform_cells as config  # the suite's layout
+
 VOXEL_UM = 20.0
 N_SPECIES = 3
-
-
-def config(n: int, seed: int = 0):
-    """Uniform cells with ~TARGET_NEIGHBOURS contacts each."""
-    cut = 2 * RADIUS_UM
-    side = math.sqrt(n * math.pi * cut * cut / TARGET_NEIGHBOURS)
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(0, side, n)
-    y = rng.uniform(0, side, n)
-    r = np.full(n, RADIUS_UM)
-    return side, x, y, r, rng
 
 
 def timeit(fn, repeats: int) -> float:
