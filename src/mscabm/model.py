@@ -129,9 +129,7 @@ class MSCModel(mesa.Model):
         self.deaths_by_type = np.zeros(len(self.tables.type_names), dtype=np.int64)
         self.readouts: dict[str, float] = {}
         self._update_readouts()
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: self._reporter(name) for name in self.readouts}
-        )
+        self.datacollector = self._new_collector()
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ setup
@@ -203,6 +201,10 @@ class MSCModel(mesa.Model):
                 grown[: len(old)] = old
             setattr(self, name, grown)
         self._all = np.ones(cap, dtype=np.bool_)
+
+    def _new_collector(self) -> mesa.DataCollector:
+        """A DataCollector with one model reporter per readout."""
+        return mesa.DataCollector(model_reporters={name: self._reporter(name) for name in self.readouts})
 
     @staticmethod
     def _reporter(name: str):
@@ -354,7 +356,7 @@ class MSCModel(mesa.Model):
         self.births_by_type[:] = state["births_by_type"]
         self.deaths_by_type[:] = state["deaths_by_type"]
         if history is not None:
-            self.datacollector = mesa.DataCollector(model_reporters={name: self._reporter(name) for name in self.readouts})
+            self.datacollector = self._new_collector()
             for row in history:
                 self.steps, self.readouts = int(row["step"]), dict(row)
                 self.datacollector.collect(self)

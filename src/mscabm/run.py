@@ -68,7 +68,7 @@ def run_simulation(cfg: Config, out_dir: str | Path | None = None, progress: boo
         while model.steps < steps:
             cell_steps += len(model.population)
             model.step()
-            if model.steps % cfg.output.record_every == 0 or model.steps == steps:
+            if model.readouts["step"] == model.steps:  # the model recorded this step
                 writer.record()
                 bar.set_postfix(cells=model.readouts["n_cells"], refresh=False)
             if snap and model.steps % snap == 0 and model.steps != steps:
