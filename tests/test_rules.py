@@ -25,8 +25,14 @@ def reference(group, apoptotic, signals, base, rules):
                 members = [r for r in rules if r.group == group[i] and r.behaviour == b and r.increases == up]
                 if not members:
                     continue
-                x = sum((max(float(signals[i, r.signal]), 0.0) / r.half_max) ** r.hill_power for r in members)
-                h = x / (1 + x)
+                x = 0.0
+                for r in members:
+                    v = max(float(signals[i, r.signal]), 0.0)
+                    if r.responds_to_low:  # repression curve: full response at v = 0
+                        x += float("inf") if v == 0 else (r.half_max / v) ** r.hill_power
+                    else:
+                        x += (v / r.half_max) ** r.hill_power
+                h = 1.0 if x == float("inf") else x / (1 + x)
                 out[i, b] += (members[0].saturation - out[i, b]) * h
     return out
 
@@ -57,15 +63,30 @@ def test_kernel_matches_plain_reference(n, seed, n_rules):
         g, b, up = int(rng.integers(n_groups)), int(rng.integers(n_beh)), bool(rng.random() < 0.5)
         s = sat.setdefault((g, b, up), float(rng.uniform(0, 3)))
         rules.append(HillRule(g, int(rng.integers(n_sig)), b, up, s, float(rng.uniform(0.1, 5)),
-                              float(rng.uniform(0.5, 4))))
+                              float(rng.uniform(0.5, 4)), responds_to_low=bool(rng.random() < 0.3)))
     compiled = compile_rules(rules, n_groups)
     group = rng.integers(n_groups, size=n)
     apoptotic = rng.random(n) < 0.1
     signals = (rng.random((n, n_sig)) * 6).astype(np.float32)
+    signals[rng.random((n, n_sig)) < 0.1] = 0.0  # absent signals: no response, or full response if low-sensing
     base = rng.uniform(0, 2, (n_groups, n_beh))
     out = np.zeros((n, n_beh), np.float64)
     evaluate_behaviours(group, apoptotic, signals, n, base, compiled, out)
     np.testing.assert_allclose(out, reference(group, apoptotic, signals, base, rules), rtol=1e-9, atol=1e-12)
+
+
+def test_low_signal_rule_is_the_repression_curve():
+    """A rule responding to a low signal: base + (sat - base) K^n / (K^n + s^n); full at s = 0."""
+    s = np.linspace(0, 50, 101)
+    signals = s[:, None].astype(np.float32)
+    base = np.array([[0.8]])
+    rules = compile_rules([HillRule(0, 0, 0, False, 0.0, 2.0, 4.0, responds_to_low=True)], 1)
+    out = np.zeros((len(s), 1), np.float64)
+    evaluate_behaviours(np.zeros(len(s), np.int64), np.zeros(len(s), bool), signals, len(s), base, rules, out)
+    expected = 0.8 * (1 - 2.0**4 / (2.0**4 + s**4))
+    np.testing.assert_allclose(out[:, 0], expected, rtol=1e-6, atol=1e-12)
+    assert out[0, 0] == 0.0  # no tryptophan at all: fully arrested
+    assert out[-1, 0] == pytest.approx(0.8, rel=1e-4)  # plenty: unaffected
 
 
 def test_mismatched_saturation_rejected():

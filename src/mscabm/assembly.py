@@ -14,7 +14,7 @@ import numpy as np
 
 from mscabm.biology.celltypes import CELL_TYPES
 from mscabm.biology.fields import molecules_to_amount
-from mscabm.biology.interventions import behaviour_scales
+from mscabm.biology.interventions import behaviour_scales, disabled_signals
 from mscabm.config import Config, behaviour_names, signal_names
 from mscabm.engine.rules import CompiledRules, HillRule, compile_rules
 
@@ -45,9 +45,21 @@ class Tables:
     apoptosis_min: np.ndarray  # (n_types,) float32
     adherent: np.ndarray  # (n_types,) bool
     chemotaxis_species: np.ndarray  # (n_types,) int64, -1 none
+    kill_col: np.ndarray  # (n_types,) int64: column of a killer's rate against each target type
+    resistance_col: int
+    phagocytosis_col: int
     field_signal_offset: int
-    contact_signal_offset: int
+    contact_signal_offset: int  # live contacts by type: n_types columns
+    state_contact_offset: int  # live contacts by (type, state): one column per real state, types in order
+    apoptotic_signal: int
     time_signal: int
+    contact_class: np.ndarray  # (n_groups,) int64: column (from state_contact_offset) of each group, -1 unused
+    inert_fields: np.ndarray  # (n_fields,) bool: identically zero for the whole run (no source, zero start)
+
+    @property
+    def n_contact_classes(self) -> int:
+        """Live (type, state) classes plus one for apoptotic bodies."""
+        return int(self.contact_class.max()) + 2
 
     def group_of(self, type_code: int, state_code: int) -> int:
         return type_code * self.n_states + state_code
@@ -79,7 +91,8 @@ def build_tables(cfg: Config) -> Tables:
     # base and every rule saturation alike, so the rule-combined value scales exactly (it is linear in them)
     iv = cfg.interventions
     type_scale = np.ones((len(type_names), len(beh)))
-    for (tname, bname), factor in behaviour_scales(iv.knockout, iv.block, iv.immunosuppressant).items():
+    scales = behaviour_scales(iv.knockout, iv.block, iv.immunosuppressant, tuple(type_names))
+    for (tname, bname), factor in scales.items():
         type_scale[type_names.index(tname), bcol[bname]] *= factor
 
     base = np.zeros((n_groups, len(beh)))
@@ -89,8 +102,9 @@ def build_tables(cfg: Config) -> Tables:
                 base[t * n_states + s, bcol[bname]] = value * scale[bcol[bname]] * type_scale[t, bcol[bname]]
 
     rules = []
+    off = disabled_signals(iv.knockout, iv.block)  # contact mechanisms removed with their MSC factor
     for r in cfg.rules.values():
-        if not r.enabled:
+        if not r.enabled or r.signal in off:
             continue
         t = type_names.index(r.cell_type)
         states = state_names[t] if r.state == "*" else (r.state,)
@@ -99,7 +113,8 @@ def build_tables(cfg: Config) -> Tables:
             rules.append(HillRule(group=t * n_states + state_names[t].index(sname), signal=scol[r.signal], behaviour=b,
                                   increases=r.direction == "increases",
                                   saturation=r.saturation * scale[b] * type_scale[t, b],
-                                  half_max=r.half_max, hill_power=r.hill_power))
+                                  half_max=r.half_max, hill_power=r.hill_power,
+                                  responds_to_low=r.responds_to == "low"))
 
     transition_col = np.full((len(type_names), n_states), -1, dtype=np.int64)
     for t, states in enumerate(state_names):
@@ -110,6 +125,12 @@ def build_tables(cfg: Config) -> Tables:
         return np.array([bcol[prefix.format(f)] for f in field_names], dtype=np.int64)
 
     cells = [cfg.cells.get(t) for t in type_names]
+    contact_class = np.full(n_groups, -1, dtype=np.int64)
+    k = 0
+    for t, states in enumerate(state_names):
+        for s in range(len(states)):
+            contact_class[t * n_states + s] = k
+            k += 1
     return Tables(
         type_names=type_names, state_names=state_names, n_states=n_states, field_names=field_names,
         behaviour_names=beh, signal_names=sig, base=base, rules=compile_rules(rules, n_groups),
@@ -124,5 +145,27 @@ def build_tables(cfg: Config) -> Tables:
         adherent=np.array([c.adherent if c else CELL_TYPES[t].adherent for c, t in zip(cells, type_names)]),
         chemotaxis_species=np.array([field_names.index(c.chemotaxis_field) if c and c.chemotaxis_field else -1
                                      for c in cells], dtype=np.int64),
-        field_signal_offset=0, contact_signal_offset=len(field_names), time_signal=scol["time_in_state"],
+        kill_col=np.array([bcol[f"kill_{t}_per_min"] for t in type_names], dtype=np.int64),
+        resistance_col=bcol["kill_resistance"], phagocytosis_col=bcol["phagocytosis_per_min"],
+        field_signal_offset=0, contact_signal_offset=len(field_names),
+        state_contact_offset=scol[f"contact:{type_names[0]}.{state_names[0][0]}"],
+        apoptotic_signal=scol["contact:apoptotic"], time_signal=scol["time_in_state"],
+        contact_class=contact_class, inert_fields=_inert_fields(cfg, field_names, base, rules, bcol),
     )
+
+
+def _inert_fields(cfg: Config, field_names: list[str], base: np.ndarray, rules: list[HillRule],
+                  bcol: dict[str, int]) -> np.ndarray:
+    """Fields that stay identically zero: zero start, no supplement, no dose, zero boundary values,
+    and no cell that can ever release them (base value or any rule saturation of their export or
+    secretion). Diffusion and exchange skip them; every scheme maps a zero field to zero."""
+    iv = cfg.interventions
+    dosed = {d.field for d in iv.doses}
+    inert = np.zeros(len(field_names), dtype=bool)
+    for i, f in enumerate(field_names):
+        fc = cfg.fields[f]
+        cols = {bcol[f"export_{f}_molecules_per_min"], bcol[f"secretion_{f}_per_min"]}
+        released = any(base[:, c].any() for c in cols) or any(r.behaviour in cols and r.saturation > 0 for r in rules)
+        inert[i] = (fc.initial == 0.0 and iv.supplement.get(f, 0.0) == 0.0 and f not in dosed and not released
+                    and (fc.boundary != "dirichlet" or fc.boundary_value == 0.0))
+    return inert

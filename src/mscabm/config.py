@@ -39,12 +39,18 @@ FIELD_BEHAVIOUR_PREFIXES = ("export_{}_molecules_per_min", "uptake_{}_per_min", 
                             "saturation_{}")
 MOTION_BEHAVIOURS = ("speed_um_per_min", "persistence_min", "chemotaxis_bias")
 LIFECYCLE_BEHAVIOURS = ("cycle_rate_per_min", "death_rate_per_min")
+CONTACT_BEHAVIOURS = ("kill_resistance", "phagocytosis_per_min")
+#: behaviours bounded to [0, 1]
+FRACTION_BEHAVIOURS = ("chemotaxis_bias", "kill_resistance")
+#: the contact-signal name of an apoptotic body (any type)
+APOPTOTIC_SIGNAL = "contact:apoptotic"
 
 
 def behaviour_names(field_names: list[str] | tuple[str, ...] = tuple(FIELDS),
                     cell_types: dict = CELL_TYPES) -> list[str]:
     """Every behaviour a rule or base table may set, in column order."""
-    names = list(LIFECYCLE_BEHAVIOURS) + list(MOTION_BEHAVIOURS)
+    names = list(LIFECYCLE_BEHAVIOURS) + list(MOTION_BEHAVIOURS) + list(CONTACT_BEHAVIOURS)
+    names += [f"kill_{t}_per_min" for t in cell_types]
     for f in field_names:
         names += [p.format(f) for p in FIELD_BEHAVIOUR_PREFIXES]
     states = []
@@ -55,8 +61,14 @@ def behaviour_names(field_names: list[str] | tuple[str, ...] = tuple(FIELDS),
 
 
 def signal_names(field_names=tuple(FIELDS), cell_types=CELL_TYPES) -> list[str]:
-    """Every signal a rule may read, in column order of the signals matrix."""
-    return [f"field:{f}" for f in field_names] + [f"contact:{t}" for t in cell_types] + ["time_in_state"]
+    """Every signal a rule may read, in column order of the signals matrix.
+
+    Fields, then contacts with live cells by type, by type and state (types in order, each
+    type's states in order), contacts with apoptotic bodies, and the time in state.
+    """
+    return ([f"field:{f}" for f in field_names] + [f"contact:{t}" for t in cell_types]
+            + [f"contact:{t}.{s}" for t, spec in cell_types.items() for s in spec.states]
+            + [APOPTOTIC_SIGNAL, "time_in_state"])
 
 
 # ---------------------------------------------------------------------------- sections
@@ -93,7 +105,10 @@ class DomainSection:
     width_um: float = _m(1000.0, gt=0.0, max=1e6, unit="um", doc="domain width (x)")
     height_um: float = _m(1000.0, gt=0.0, max=1e6, unit="um", doc="domain height (y)")
     voxel_um: float = _m(10.0, gt=0.0, max=1e4, unit="um", doc="field voxel side")
-    thickness_um: float = _m(10.0, gt=0.0, max=1e4, unit="um", doc="thickness of the 2-D slab (voxel volume)")
+    thickness_um: float = _m(100.0, gt=0.0, max=1e4, unit="um",
+                             doc="effective depth of the 2-D slab (sets the voxel volume): the layer into which "
+                                 "secreted molecules mix; in a culture well they rise into mm of medium within hours, "
+                                 "100 um taken (M, docs/calibration.md)")
     dtype: str = _m("float32", choices=("float32", "float64"), doc="field storage precision")
     diffusion_scheme: str = _m("auto", choices=("auto", "kernel", "explicit", "lod"),
                                doc="diffusion solver for all fields (auto: cheapest within tolerance, per field)")
@@ -115,6 +130,9 @@ class CellSection:
     apoptosis_min: float = _m(516.0, min=0.0, max=1e6, unit="min", doc="time an apoptotic body persists")
     adherent: bool = _m(False, doc="adherent cells do not migrate (speed ignored)")
     chemotaxis_field: str = _m("", doc="field whose gradient biases migration ('' = none)")
+    state_fractions: dict[str, float] = field(default_factory=dict, metadata={
+        "value_meta": {"min": 0.0, "max": 1.0},
+        "doc": "fraction of the initial count placed in each named state (the rest: initial_state)"})
 
 
 @dataclass
@@ -137,6 +155,8 @@ class RuleSection:
     half_max: float = _m(gt=0.0, max=1e12, doc="signal level of half response (signal unit)")
     hill_power: float = _m(1.0, gt=0.0, max=100.0)
     state: str = _m("*", doc="state the rule acts in ('*' = every state of the type)")
+    responds_to: str = _m("high", choices=("high", "low"),
+                          doc="high: (s/K)^n response to a high signal; low: (K/s)^n, full when the signal is absent")
     enabled: bool = _m(True, doc="switch the rule off without deleting it")
     source: str = _m("", doc="citation")
 
@@ -148,6 +168,15 @@ class InfusionSection:
     cell_type: str = _m("MSC", choices=tuple(CELL_TYPES), doc="cell type infused")
     state: str = _m("", doc="state of the infused cells (default: the type's first state)")
     placement: str = _m("uniform", choices=("uniform", "centre"), doc="where they land")
+
+
+@dataclass
+class DoseSection:
+    at_min: float = _m(min=0.0, max=1e9, unit="min", doc="time of the dose")
+    field: str = _m(choices=tuple(FIELDS), doc="field dosed (e.g. EV for an MSC-EV infusion)")
+    level: float = _m(gt=0.0, max=1e9, doc="level added (field unit), over the whole domain or its centre")
+    placement: str = _m("uniform", choices=("uniform", "centre"),
+                        doc="uniform: everywhere; centre: a disc of radius 10% of the domain (local injection)")
 
 
 @dataclass
@@ -168,6 +197,8 @@ class InterventionSection:
         "value_meta": {"choices": tuple(CELL_TYPES)}, "doc": "cell types removed before the start"})
     immunosuppressant: float = _m(0.0, min=0.0, max=1.0, doc="steroid-like damping of activation and cytokines")
     infusions: list[InfusionSection] = field(default_factory=list, metadata={"doc": "cells added during the run"})
+    doses: list[DoseSection] = field(default_factory=list, metadata={
+        "doc": "field doses during the run: MSC-EV infusions, cytokine boluses"})
 
 
 @dataclass
@@ -225,6 +256,13 @@ class Config:
             if c.chemotaxis_field and c.chemotaxis_field not in self.fields:
                 raise ConfigError(f"cells.{name}.chemotaxis_field",
                                   f"unknown field {c.chemotaxis_field!r}; allowed: '', {', '.join(self.fields)}")
+            for st, frac in c.state_fractions.items():
+                if st not in spec.states:
+                    raise ConfigError(f"cells.{name}.state_fractions.{st}",
+                                      f"{st!r} is not a state of {name}; allowed: {', '.join(spec.states)}")
+            if sum(c.state_fractions.values()) > 1.0 + 1e-9:
+                raise ConfigError(f"cells.{name}.state_fractions",
+                                  f"fractions sum to {sum(c.state_fractions.values()):.4g}; allowed: <= 1")
             occupied += c.count * math.pi * c.radius_um**2
             total += c.count
         if occupied > 0.9069 * area:  # hexagonal close packing
@@ -243,7 +281,7 @@ class Config:
                     if bname not in beh:
                         raise ConfigError(f"behaviours.{tname}.{sname}.{bname}",
                                           f"unknown behaviour; allowed: {', '.join(sorted(beh))}")
-                    if bname == "chemotaxis_bias" and values[bname] > 1.0:
+                    if bname in FRACTION_BEHAVIOURS and values[bname] > 1.0:
                         raise ConfigError(f"behaviours.{tname}.{sname}.{bname}", "allowed: 0..1")
         self._check_step_vs_motion()
         for k, inf in enumerate(self.interventions.infusions):
@@ -253,6 +291,9 @@ class Config:
                                   f"{inf.state!r} is not a state of {inf.cell_type}; allowed: {', '.join(states)}")
             if inf.cell_type not in self.cells:
                 raise ConfigError(f"interventions.infusions[{k}].cell_type", f"no [cells.{inf.cell_type}] section")
+        for k, dose in enumerate(self.interventions.doses):
+            if dose.field not in self.fields:
+                raise ConfigError(f"interventions.doses[{k}].field", f"no [fields.{dose.field}] section")
         sigs = set(signal_names(tuple(self.fields)))
         sat_by_run: dict[tuple, tuple[str, float]] = {}
         for rname, r in self.rules.items():
@@ -304,7 +345,11 @@ _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 # ---------------------------------------------------------------------------- defaults
-_DEFAULT_COUNTS = {"MSC": 50, "T": 2000, "B": 300, "NK": 150, "DC": 60, "MAC": 100}  # M: PBMC-like well-bottom mix
+#: M: a PBMC-like well-bottom mix (~45% CD4, ~18% CD8, ~9% B, ~7% NK, ~7% monocyte/macrophage of
+#: mononuclear cells, textbook proportions), mature allogeneic DCs as the MLR stimulus, MSC:responder ~1:30
+_DEFAULT_COUNTS = {"MSC": 100, "T": 2000, "CD8": 800, "B": 400, "NK": 300, "DC": 60, "MAC": 300, "TISSUE": 0}
+#: M: ~5-10% of blood CD4 T cells are FoxP3+ Tregs (textbook)
+_DEFAULT_STATE_FRACTIONS = {"T": {"Treg": 0.07}}
 _DEFAULT_INITIAL_STATE = {"DC": "mature"}  # antigen-presenting DCs drive the response (MLR-like stimulus, M)
 
 
@@ -314,7 +359,8 @@ def default_config_dict() -> dict[str, Any]:
     for name, spec in CELL_TYPES.items():
         cells[name] = dict(count=_DEFAULT_COUNTS.get(name, 0), initial_state=_DEFAULT_INITIAL_STATE.get(name, spec.states[0]),
                            placement="uniform", radius_um=spec.radius_um, apoptosis_min=spec.apoptosis_min,
-                           adherent=spec.adherent, chemotaxis_field=spec.chemotaxis_field)
+                           adherent=spec.adherent, chemotaxis_field=spec.chemotaxis_field,
+                           state_fractions=dict(_DEFAULT_STATE_FRACTIONS.get(name, {})))
     fields = {name: dict(diffusion_um2_per_min=f.diffusion_um2_per_min, decay_per_min=f.decay_per_min,
                          initial=f.initial, boundary="zero_flux", boundary_value=0.0, unit=f.unit)
               for name, f in FIELDS.items()}

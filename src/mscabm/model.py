@@ -3,9 +3,11 @@
 One step (``dt_min`` minutes of ``model.time``) runs, in this order (DESIGN.md section 3):
 
 1. **sense**: sample each field at the cell's voxel, find contacts (cell list), count
-   contacts by cell type, read the time in state -> the signals matrix;
+   contacts with live cells by type and by type and state, and with apoptotic bodies, read
+   the time in state -> the signals matrix;
 2. **decide**: Hill rules turn signals into behaviour values;
-3. **act**: apoptosis, state switches and division (uniforms from ``model.rng``);
+3. **act**: apoptosis, state switches and division (uniforms from ``model.rng``), then
+   contact killing (NK, CTL) and engulfment of apoptotic bodies by phagocytes;
 4. **move**: persistent random walk, chemotaxis, repulsion and adhesion;
 5. **exchange**: secretion/uptake between cells and their voxels;
 6. **diffuse**: every field advances by ``dt_min``;
@@ -26,12 +28,14 @@ import numpy as np
 from mesa.time import EventGenerator, Priority, Schedule
 
 from mscabm.assembly import Tables, build_tables
-from mscabm.biology.interventions import PRELICENSE, TRANSWELL_TYPE
+from mscabm.biology.interventions import PRELICENSE, TRANSWELL_TYPE, neutralisation
+from mscabm.biology.readouts import derived_readouts
 from mscabm.config import Config, ConfigError, build_config, load_config, set_path
 from mscabm.engine.kernels.behaviour import advance_lifecycle, evaluate_behaviours
 from mscabm.engine.kernels.contact import CompartmentFilter, ContactFinder, count_contacts_by_type
 from mscabm.engine.kernels.diffusion import DiffusionSolver
 from mscabm.engine.kernels.exchange import FieldExchange, sample_fields, voxel_indices
+from mscabm.engine.kernels.killing import contact_kill, engulf_apoptotic
 from mscabm.engine.kernels.motion import Mover
 from mscabm.engine.kernels.sorting import counting_sort
 from mscabm.engine.lattice import Boundary, Lattice
@@ -43,13 +47,16 @@ def build_diffusion(cfg: Config, lattice: Lattice) -> DiffusionSolver:
     """The diffusion solver for a config's fields; a forced scheme that cannot reach its
     accuracy target at ``model.dt_min`` is refused as a ConfigError (with the way out)."""
     names = list(cfg.fields)
+    extra = dict(cfg.interventions.neutralise_per_min)
+    for f, rate in neutralisation(cfg.interventions.block).items():
+        extra[f] = extra.get(f, 0.0) + rate
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         try:
             return DiffusionSolver(
                 lattice,
                 [cfg.fields[f].diffusion_um2_per_min for f in names],
-                [cfg.fields[f].decay_per_min + cfg.interventions.neutralise_per_min.get(f, 0.0) for f in names],
+                [cfg.fields[f].decay_per_min + extra.get(f, 0.0) for f in names],
                 [Boundary(cfg.fields[f].boundary, cfg.fields[f].boundary_value) for f in names],
                 cfg.model.dt_min,
                 scheme=cfg.domain.diffusion_scheme,
@@ -107,6 +114,10 @@ class MSCModel(mesa.Model):
         for i, name in enumerate(t.field_names):
             self.lattice.data[i] = cfg.fields[name].initial + cfg.interventions.supplement.get(name, 0.0)
         self.diffusion = build_diffusion(cfg, self.lattice)
+        # fields that stay zero all run (no source) are skipped by exchange and diffusion
+        self._active_fields = [i for i in range(len(t.field_names)) if not t.inert_fields[i]]
+        self._exchange_cols = [np.where(t.inert_fields, -1, c) for c in
+                               (t.secretion_col, t.saturation_col, t.uptake_col, t.export_col)]
         self.population = Population(cfg.model.max_cells)
         self.contacts = ContactFinder(d.width_um, d.height_um)
         self.exchange = FieldExchange(ny * nx)
@@ -115,10 +126,14 @@ class MSCModel(mesa.Model):
         self._compartments = CompartmentFilter()
         self._cap = 0
         self._sort_start = np.zeros(0, np.int64)
+        self.placed_by_type = np.zeros(len(t.type_names), dtype=np.int64)  # seeded + infused, per type
         self._seed_cells()
-        for inf in cfg.interventions.infusions:  # infusions at t = 0 are part of the initial state
+        for inf in cfg.interventions.infusions:  # infusions and doses at t = 0 are part of the initial state
             if inf.at_min <= 0.0:
                 self.add_cells(inf.cell_type, inf.count, inf.state, inf.placement)
+        for dose in cfg.interventions.doses:
+            if dose.at_min <= 0.0:
+                self.add_to_field(dose.field, dose.level, dose.placement)
         self._schedule_infusions()
         self.cells = CellView(self)
 
@@ -127,6 +142,10 @@ class MSCModel(mesa.Model):
         self.deaths_total = 0
         self.births_by_type = np.zeros(len(self.tables.type_names), dtype=np.int64)
         self.deaths_by_type = np.zeros(len(self.tables.type_names), dtype=np.int64)
+        n_types = len(self.tables.type_names)
+        self.kills = np.zeros((n_types, n_types), dtype=np.int64)  # [killer type, target type]
+        self.engulfed_total = 0
+
         self.readouts: dict[str, float] = {}
         self._update_readouts()
         self.datacollector = self._new_collector()
@@ -154,7 +173,13 @@ class MSCModel(mesa.Model):
             state = c.initial_state
             if name == "MSC" and PRELICENSE[iv.prelicense]:
                 state = PRELICENSE[iv.prelicense]
-            self.add_cells(name, c.count, state=state, placement=c.placement)
+            placed = 0
+            for other, frac in c.state_fractions.items():  # e.g. the Treg share of CD4 T cells
+                k = int(round(frac * c.count))
+                if k and other != state:
+                    self.add_cells(name, k, state=other, placement=c.placement)
+                    placed += k
+            self.add_cells(name, max(c.count - placed, 0), state=state, placement=c.placement)
 
     def add_cells(self, cell_type: str, count: int, state: str = "", placement: str = "uniform") -> np.ndarray:
         """Place ``count`` new cells of a type (random positions from ``model.rng``); returns their rows."""
@@ -169,19 +194,41 @@ class MSCModel(mesa.Model):
             x = self.rng.uniform(min(r, self.width_um / 2), max(self.width_um - r, self.width_um / 2), count)
             y = self.rng.uniform(min(r, self.height_um / 2), max(self.height_um - r, self.height_um / 2), count)
         angle = self.rng.uniform(0, 2 * np.pi, count)
+        self.placed_by_type[code] += count
         rows = pop.add(count, type=code, state=t.state_code(cell_type, state or t.state_names[code][0]),
                        x_um=x, y_um=y, px=np.cos(angle), py=np.sin(angle), radius_um=r)
         self._ensure_buffers()
         return rows
 
+    def add_to_field(self, field: str, level: float, placement: str = "uniform") -> None:
+        """Dose a field: add ``level`` (field unit) everywhere, or in a central disc of radius 10%
+        of the domain's smaller side (a local injection)."""
+        i = self.tables.field_names.index(field)
+        if i not in self._active_fields:  # a field that was inert becomes live
+            self._active_fields = sorted(self._active_fields + [i])
+            t = self.tables
+            self._exchange_cols = [np.where(t.inert_fields & (np.arange(len(t.field_names)) != i), -1, c) for c in
+                                   (t.secretion_col, t.saturation_col, t.uptake_col, t.export_col)]
+        if placement == "centre":
+            ny, nx = self.lattice.shape
+            dx = self.lattice.spacing_um
+            yy, xx = np.mgrid[0:ny, 0:nx]
+            r2 = ((xx + 0.5) * dx - self.width_um / 2) ** 2 + ((yy + 0.5) * dx - self.height_um / 2) ** 2
+            self.lattice.data[i][r2 <= (0.1 * min(self.width_um, self.height_um)) ** 2] += level
+        else:
+            self.lattice.data[i] += level
+
     def _schedule_infusions(self) -> None:
-        """Mesa events for the infusions still ahead of ``model.time`` (after the step at that time)."""
-        pending = [inf for inf in self.config.interventions.infusions if inf.at_min > self.time]
+        """Mesa events for the infusions and doses still ahead of ``model.time`` (after the step at that time)."""
+        iv = self.config.interventions
+        pending = [(inf.at_min, partial(self.add_cells, inf.cell_type, inf.count, inf.state, inf.placement))
+                   for inf in iv.infusions if inf.at_min > self.time]
+        pending += [(d.at_min, partial(self.add_to_field, d.field, d.level, d.placement))
+                    for d in iv.doses if d.at_min > self.time]
         # Mesa holds event callbacks weakly: keep them alive here
-        self._infusion_callbacks = [partial(self.add_cells, inf.cell_type, inf.count, inf.state, inf.placement)
-                                    for inf in pending]
-        for inf, callback in zip(pending, self._infusion_callbacks):
-            self.schedule_event(callback, at=inf.at_min)
+        self._infusion_callbacks = [callback for _, callback in pending]
+        for at, callback in pending:
+            self.schedule_event(callback, at=at)
 
     def _ensure_buffers(self) -> None:
         """Per-cell scratch arrays, sized to the population's capacity; growing keeps their rows."""
@@ -193,7 +240,9 @@ class MSCModel(mesa.Model):
         wanted = {"_signals": ((cap, len(t.signal_names)), np.float32),
                   "_behaviours": ((cap, len(t.behaviour_names)), np.float32),
                   "_voxel": ((cap,), np.int64), "_x_out": ((cap,), np.float64), "_y_out": ((cap,), np.float64),
-                  "_divide": ((cap,), np.bool_), "_remove": ((cap,), np.bool_), "_order": ((cap,), np.int64)}
+                  "_divide": ((cap,), np.bool_), "_remove": ((cap,), np.bool_), "_order": ((cap,), np.int64),
+                  "_class": ((cap,), np.int64), "_killed": ((cap,), np.bool_), "_killer": ((cap,), np.int64),
+                  "_engulfed": ((cap,), np.bool_)}
         for name, (shape, dtype) in wanted.items():
             grown = np.zeros(shape, dtype=dtype)
             old = getattr(self, name, None)
@@ -237,13 +286,20 @@ class MSCModel(mesa.Model):
         offsets, neighbours = self.contacts.find(x, y, pop["radius_um"], n, self.config.model.contact_scale)
         if self._transwell_code >= 0:  # the membrane: no contact (signal or mechanics) across compartments
             offsets, neighbours = self._compartments.filter(offsets, neighbours, pop["type"] == self._transwell_code, n)
-        count_contacts_by_type(offsets, neighbours, pop["type"], len(t.type_names),
-                               out=sig[:, t.contact_signal_offset:t.contact_signal_offset + len(t.type_names)])
+        group = pop["type"].astype(np.int64) * t.n_states + pop["state"]
+        apoptotic = pop["apoptosis_left_min"] >= 0
+        n_classes = t.n_contact_classes  # live (type, state) classes, then one for apoptotic bodies
+        cls = self._class[:n]
+        np.copyto(cls, t.contact_class[group])
+        cls[apoptotic] = n_classes - 1
+        by_class = sig[:, t.state_contact_offset:t.state_contact_offset + n_classes]
+        count_contacts_by_type(offsets, neighbours, self._class, n_classes, out=by_class)
+        for code, states in enumerate(t.state_names):  # live contacts by type = sum over its states
+            first = t.contact_class[code * t.n_states]
+            sig[:n, t.contact_signal_offset + code] = by_class[:n, first:first + len(states)].sum(axis=1)
         sig[:n, t.time_signal] = pop["state_age_min"]
 
         # 2. decide
-        group = pop["type"].astype(np.int64) * t.n_states + pop["state"]
-        apoptotic = pop["apoptosis_left_min"] >= 0
         evaluate_behaviours(group, apoptotic, sig, n, t.base, t.rules, self._behaviours)
 
         # 3. act
@@ -254,6 +310,26 @@ class MSCModel(mesa.Model):
         newly_apoptotic = (pop["apoptosis_left_min"] >= 0) & ~apoptotic
         self.deaths_total += int(newly_apoptotic.sum())
         self.deaths_by_type += np.bincount(pop["type"][newly_apoptotic], minlength=len(t.type_names))
+        # contact killing and engulfment (on the contacts sensed this step)
+        alive = pop["apoptosis_left_min"] < 0
+        u_kill = self.rng.random((3, n))
+        engulfed = engulf_apoptotic(offsets, neighbours, n, alive, self._behaviours, t.phagocytosis_col, u_kill[2], dt,
+                                    self._engulfed)
+        if engulfed:
+            self._remove[:n] |= self._engulfed[:n]
+            self._divide[:n] &= ~self._engulfed[:n]
+            self.engulfed_total += engulfed
+        killed = contact_kill(offsets, neighbours, n, pop["type"], alive, self._behaviours, t.kill_col,
+                              t.resistance_col, u_kill[0], u_kill[1], dt, self._killed, self._killer)
+        if killed:
+            victims = np.flatnonzero(self._killed[:n])
+            vtype = pop["type"][victims]
+            np.add.at(self.kills, (pop["type"][self._killer[victims]], vtype), 1)
+            pop["apoptosis_left_min"][victims] = t.apoptosis_min[vtype]
+            self._divide[victims] = False
+            self._remove[victims] |= t.apoptosis_min[vtype] <= 0
+            self.deaths_total += killed
+            self.deaths_by_type += np.bincount(vtype, minlength=len(t.type_names))
         parents = np.flatnonzero(self._divide[:n])
         remove = self._remove[:n].copy()
 
@@ -285,12 +361,11 @@ class MSCModel(mesa.Model):
         # 5. exchange
         voxel_indices(pop["x_um"], pop["y_um"], n, lat.spacing_um, nx, ny, out=self._voxel)
         volume = (4.0 / 3.0) * np.pi * pop["radius_um"] ** 3
-        self.exchange.apply(lat.data, self._voxel, n, self._behaviours, t.secretion_col, t.saturation_col,
-                            t.uptake_col, t.export_col, volume, lat.voxel_volume_um3, dt,
-                            pop["apoptosis_left_min"] < 0)
+        self.exchange.apply(lat.data, self._voxel, n, self._behaviours, *self._exchange_cols, volume,
+                            lat.voxel_volume_um3, dt, pop["apoptosis_left_min"] < 0)
 
         # 6. diffuse
-        self.diffusion.step()
+        self.diffusion.step(species=self._active_fields)
 
         # 7. observe
         if remove.any():
@@ -332,6 +407,8 @@ class MSCModel(mesa.Model):
             "births_total": int(self.births_total), "deaths_total": int(self.deaths_total),
             "removed_total": int(self.removed_total),
             "births_by_type": self.births_by_type.tolist(), "deaths_by_type": self.deaths_by_type.tolist(),
+            "kills": self.kills.tolist(), "engulfed_total": int(self.engulfed_total),
+            "placed_by_type": self.placed_by_type.tolist(), "active_fields": list(self._active_fields),
             "readouts": dict(self.readouts),
         }
 
@@ -355,6 +432,12 @@ class MSCModel(mesa.Model):
         self.removed_total = int(state["removed_total"])
         self.births_by_type[:] = state["births_by_type"]
         self.deaths_by_type[:] = state["deaths_by_type"]
+        self.kills[...] = state["kills"]
+        self.engulfed_total = int(state["engulfed_total"])
+        self.placed_by_type[:] = state["placed_by_type"]
+        for i in state["active_fields"]:  # fields made live by a dose before the checkpoint
+            if i not in self._active_fields:
+                self.add_to_field(self.tables.field_names[i], 0.0)
         if history is not None:
             self.datacollector = self._new_collector()
             for row in history:
@@ -392,4 +475,14 @@ class MSCModel(mesa.Model):
             r[f"mean_{f}_{self.config.fields[f].unit}"] = float(self.lattice.data[i].mean(dtype=np.float64))
         r["births_total"] = int(self.births_total)
         r["deaths_total"] = int(self.deaths_total)
+        killer = t.base[:, t.kill_col].reshape(len(t.type_names), t.n_states, -1).any(axis=1)  # [killer, target]
+        for code, tname in enumerate(t.type_names):  # fixed by the config: the columns do not change in a run
+            if killer[code].any():
+                r[f"kills_by_{tname}_total"] = int(self.kills[code].sum())
+            if killer[:, code].any():
+                r[f"killed_{tname}_total"] = int(self.kills[:, code].sum())
+        r["engulfed_total"] = int(self.engulfed_total)
+        for code, tname in enumerate(t.type_names):
+            r[f"placed_{tname}_total"] = int(self.placed_by_type[code])
+        r.update(derived_readouts(r, t.type_names, t.state_names))
         self.readouts = r

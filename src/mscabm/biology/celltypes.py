@@ -7,7 +7,10 @@ Behaviours not listed are 0. Rules (``biology/rules.py``) then raise or lower th
 
 Behaviour names (the vocabulary rules and configs use):
 
-- ``cycle_rate_per_min``: progress through the division cycle per minute (1/cycle time)
+- ``cycle_rate_per_min``: progress through the division cycle per minute (1/cycle time).
+  Cell-cycle *arrest* (G0/G1, "division-arrest anergy") is this rate pushed toward 0 by
+  rules, not a state: an arrested Th1 cell stays a Th1 cell and cycles again when the
+  arresting signals are gone (V Di Nicola 2002; Glennie 2005).
 - ``death_rate_per_min``: probability rate of entering apoptosis
 - ``speed_um_per_min``, ``persistence_min``: persistent random walk
 - ``chemotaxis_bias``: 0..1 weight of the gradient of the type's ``chemotaxis_field``
@@ -15,6 +18,13 @@ Behaviour names (the vocabulary rules and configs use):
 - ``export_<F>_molecules_per_min``: release of species F
 - ``uptake_<F>_per_min``: first-order uptake of F (BioFVM convention, per cell volume)
 - ``secretion_<F>_per_min`` with ``saturation_<F>``: secretion toward a target level
+- ``kill_<TYPE>_per_min``: rate at which this cell kills one contacted live cell of TYPE
+- ``kill_resistance``: 0..1, fraction of contact-killing hazard this cell resists
+- ``phagocytosis_per_min``: rate at which this cell engulfs one contacted apoptotic body
+
+Cell types: ``T`` is the CD4 T cell (naive, activated Th0, and the fates Th1, Th17, Treg);
+``CD8`` the CD8 T cell; ``TISSUE`` a parenchymal/target cell that immune cells can damage
+and kill (absent from the in-vitro defaults; used by disease scenarios and NK/CTL assays).
 
 Tags: **V** = read in the cited source, **M** = from memory or a model choice, unverified.
 """
@@ -43,95 +53,192 @@ _APOPTOSIS_MIN = 516.0  # PhysiCell default apoptosis duration (8.6 h). V PhysiC
 CELL_TYPES: dict[str, CellTypeSpec] = {
     t.name: t
     for t in (
-        CellTypeSpec("MSC", "mesenchymal stem/stromal cell", ("naive", "licensed"), 10.0, _APOPTOSIS_MIN, True, "",
-                     "diameter 15-30 um, 20 um taken (V Schrepfer 2007; human M), SCIENCE.md s4; adherent "
-                     "in culture"),
-        CellTypeSpec("T", "T cell", ("naive", "activated", "arrested"), 3.75, _APOPTOSIS_MIN, False, "",
-                     "diameter ~7-10 um, 7.5 um taken (V pc4covid19), SCIENCE.md s4"),
-        CellTypeSpec("B", "B cell", ("naive", "activated"), 3.75, _APOPTOSIS_MIN, False, "",
-                     "diameter ~7-10 um (V pc4covid19), SCIENCE.md s4"),
+        CellTypeSpec("MSC", "mesenchymal stem/stromal cell", ("naive", "primed", "licensed"), 10.0, _APOPTOSIS_MIN,
+                     True, "",
+                     "diameter 15-30 um, 20 um taken (V Schrepfer 2007; human M), SCIENCE.md s4; adherent in culture. "
+                     "primed = IFN-gamma alone (IDO, PD-L1, HLA-I up; PGE2 not), licensed = IFN-gamma x TNF-alpha "
+                     "(adds COX-2/PGE2), SCIENCE.md s2"),
+        CellTypeSpec("T", "CD4 T cell", ("naive", "activated", "Th1", "Th17", "Treg"), 3.75, _APOPTOSIS_MIN, False,
+                     "CXCL",
+                     "diameter ~7-10 um, 7.5 um taken (V pc4covid19), SCIENCE.md s4; activated = Th0 blast; fates "
+                     "Th1/Th17/Treg (SCIENCE.md s2; Hong 2011 PLoS Comput Biol e1002122)"),
+        CellTypeSpec("CD8", "CD8 T cell", ("naive", "CTL"), 3.75, _APOPTOSIS_MIN, False, "CXCL",
+                     "diameter ~7-10 um (V pc4covid19), SCIENCE.md s4; CTL kills targets on contact"),
+        CellTypeSpec("B", "B cell", ("naive", "activated", "plasma"), 3.75, _APOPTOSIS_MIN, False, "",
+                     "diameter ~7-10 um (V pc4covid19), SCIENCE.md s4; plasma cells secrete antibody (IG field)"),
         CellTypeSpec("NK", "natural killer cell", ("resting", "active"), 4.0, _APOPTOSIS_MIN, False, "",
                      "diameter ~7-10 um, 8 um taken (V pc4covid19), SCIENCE.md s4"),
         CellTypeSpec("DC", "dendritic cell", ("immature", "mature"), 7.5, _APOPTOSIS_MIN, False, "",
                      "diameter ~15 um (V pc4covid19), SCIENCE.md s4"),
         CellTypeSpec("MAC", "macrophage", ("M0", "M1", "M2"), 10.5, _APOPTOSIS_MIN, False, "",
                      "diameter ~21 um (V pc4covid19), SCIENCE.md s4"),
+        CellTypeSpec("TISSUE", "parenchymal / target cell", ("healthy", "damaged"), 6.0, _APOPTOSIS_MIN, True, "",
+                     "diameter ~12 um (M: epithelial/stromal cell); adherent; damaged cells release DAMPs"),
     )
 }
+
+_T_SPEED = (4.0, "~4 um/min in inflamed tissue models (M Miller 2002, SCIENCE.md s4)")
+_T_PERSIST = (2.0, "M: persistent random walk, minutes-scale persistence (Textor 2011)")
+_T_DEATH_ACTIVE = (1.0 / (5 * 24 * 60), "M: activated T life ~5 days without restimulation")
+_CHEMO = (0.3, "M: CXCR3+ effector T cells follow CXCL9/10 gradients (SCIENCE.md s2, mouse: chemokines pull T "
+               "cells to MSCs); bias 0.3 of the walk")
+_IL2_UPTAKE_CD25 = (0.05, "M: CD25+ consumption, makes IL-2 fall off within a few diameters (V Thurley 2015, "
+                          "SCIENCE.md s4)")
+_IL2_EXPORT = (600.0, "M: ~10 IL-2 molecules/s per secreting T cell (Thurley 2015)")
+_IFNG_EXPORT = (600.0, "M: same order as IL-2 (Thurley 2015)")
+_MSC_DEATH = (1.0 / (7 * 24 * 60), "M: in-vitro MSC turnover ~1/week")
+_MSC_RESIST = (0.8, "M: IFN-gamma raises HLA-I on MSCs and protects them from NK lysis (SCIENCE.md s2; "
+                    "Spaggiari 2006 Blood 107:1484)")
+_EV = "M: MSC-EV release ~1 particle/min per cell (order of 10^3 EVs/cell/day); licensed parents release more " \
+      "potent EVs, modelled as more EVs (SCIENCE.md s2)"
+_IDO = "M: IDO tryptophan consumption (SCIENCE.md s2: tryptophan depletion is the main effector); calibrated: " \
+       "docs/calibration.md"
+_MAC_MOTION = {"speed_um_per_min": (1.0, "0.4-2 um/min (M; pc4covid19, SCIENCE.md s4)"),
+               "persistence_min": (10.0, "M"),
+               "phagocytosis_per_min": (0.05, "M: macrophages clear a touching apoptotic body within ~20 min "
+                                              "(PhysiCell apoptotic phagocytosis, model choice)")}
 
 #: (value, source) per behaviour, per type, per state.
 BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
     "MSC": {
         "naive": {
-            "export_PGE2_molecules_per_min": (6.0e3, "M: constitutive COX-2 output, 10x below licensed (licensing raises "
-                                                     "COX-2/PGE2, SCIENCE.md s2)"),
-            "death_rate_per_min": (1.0 / (7 * 24 * 60), "M: in-vitro MSC turnover ~1/week"),
+            "export_PGE2_molecules_per_min": (1.2e4, "M: constitutive COX-2 output, ~10x below licensed (SCIENCE.md "
+                                                     "s2); ~0.1 pg/cell/day order; calibrated: docs/calibration.md"),
+            "export_TGFB_molecules_per_min": (100.0, "M: constitutive TGF-beta1 (SCIENCE.md s2)"),
+            "export_HGF_molecules_per_min": (100.0, "M: constitutive HGF (SCIENCE.md s2; Di Nicola 2002)"),
+            "export_IL6_molecules_per_min": (300.0, "M: MSCs secrete IL-6; IL-6 6x over PBMC at 1:10 (V Aggarwal & "
+                                                    "Pittenger 2005)"),
+            "export_EV_molecules_per_min": (1.0, _EV),
+            "death_rate_per_min": _MSC_DEATH,
+        },
+        "primed": {
+            "export_PGE2_molecules_per_min": (1.2e4, "M: IFN-gamma alone does not raise PGE2 (SCIENCE.md s2)"),
+            "export_TGFB_molecules_per_min": (100.0, "M: constitutive TGF-beta1 (SCIENCE.md s2)"),
+            "export_HGF_molecules_per_min": (100.0, "M: constitutive HGF (SCIENCE.md s2)"),
+            "export_IL6_molecules_per_min": (300.0, "M: as naive"),
+            "export_EV_molecules_per_min": (1.0, _EV),
+            "uptake_TRP_per_min": (0.15, _IDO + "; IFN-gamma alone induces IDO, half the licensed level (M)"),
+            "kill_resistance": _MSC_RESIST,
+            "death_rate_per_min": _MSC_DEATH,
         },
         "licensed": {
-            "export_PGE2_molecules_per_min": (6.0e4, "M: licensed MSC PGE2 output; calibrated later against the "
-                                                     "10x PGE2 rise at MSC:PBMC 1:10 (V Aggarwal & Pittenger 2005)"),
-            "uptake_TRP_per_min": (0.05, "M: IDO tryptophan consumption after licensing (SCIENCE.md s2); rate "
-                                         "chosen so a licensed MSC depletes its voxel within ~1 h"),
-            "death_rate_per_min": (1.0 / (7 * 24 * 60), "M: in-vitro MSC turnover ~1/week"),
+            "export_PGE2_molecules_per_min": (1.2e5, "M: licensed MSC PGE2 output (IFN-gamma x TNF-alpha raise "
+                                                     "COX-2); calibrated against the 10x PGE2 rise at MSC:PBMC 1:10 "
+                                                     "(V Aggarwal & Pittenger 2005)"),
+            "export_TGFB_molecules_per_min": (200.0, "M: licensing raises TGF-beta (SCIENCE.md s2)"),
+            "export_HGF_molecules_per_min": (200.0, "M: licensing raises HGF (SCIENCE.md s2)"),
+            "export_IL6_molecules_per_min": (600.0, "M: inflammation raises MSC IL-6 (Aggarwal & Pittenger 2005)"),
+            "export_EV_molecules_per_min": (3.0, _EV),
+            "uptake_TRP_per_min": (0.3, _IDO),
+            "kill_resistance": _MSC_RESIST,
+            "death_rate_per_min": _MSC_DEATH,
         },
     },
     "T": {
         "naive": {
-            "speed_um_per_min": (4.0, "~4 um/min in inflamed tissue models (M Miller 2002, SCIENCE.md s4)"),
-            "persistence_min": (2.0, "M: persistent random walk, minutes-scale persistence (Textor 2011)"),
+            "speed_um_per_min": _T_SPEED, "persistence_min": _T_PERSIST,
             "uptake_IL2_per_min": (0.005, "M: low IL-2 receptor (CD25-) consumption"),
         },
         "activated": {
-            "speed_um_per_min": (4.0, "~4 um/min in inflamed tissue models (M Miller 2002, SCIENCE.md s4)"),
-            "persistence_min": (2.0, "M: minutes-scale persistence (Textor 2011)"),
-            "export_IL2_molecules_per_min": (600.0, "M: ~10 IL-2 molecules/s per secreting T cell (Thurley 2015)"),
-            "export_IFNG_molecules_per_min": (600.0, "M: same order as IL-2 (Thurley 2015)"),
-            "uptake_IL2_per_min": (0.05, "M: CD25+ consumption, makes IL-2 fall off within a few diameters "
-                                         "(V Thurley 2015, SCIENCE.md s4)"),
-            "uptake_IFNG_per_min": (0.005, "M: IFN-gamma receptor consumption"),
-            "death_rate_per_min": (1.0 / (5 * 24 * 60), "M: activated T life ~5 days without restimulation"),
-            "to_arrested_per_min": (1.0 / 60, "M: arrest within ~1 h once Trp is depleted; rule low_trp_arrests_t "
-                                              "holds it at 0 while Trp is plentiful"),
+            "speed_um_per_min": _T_SPEED, "persistence_min": _T_PERSIST,
+            "export_IL2_molecules_per_min": _IL2_EXPORT,
+            "export_IFNG_molecules_per_min": (200.0, "M: Th0 blasts make some IFN-gamma"),
+            "uptake_IL2_per_min": _IL2_UPTAKE_CD25,
+            "death_rate_per_min": _T_DEATH_ACTIVE,
+            "to_Th1_per_min": (1.0 / (3 * 24 * 60), "M: default Th1 drift of alloreactive blasts (MLR is Th1-biased); "
+                                                     "IL-12 speeds it (rule)"),
         },
-        "arrested": {
-            "speed_um_per_min": (4.0, "M: arrested T stay motile (division-arrest anergy, SCIENCE.md s2)"),
-            "persistence_min": (2.0, "M: minutes-scale persistence (Textor 2011)"),
-            "to_activated_per_min": (1.0 / 240, "M: recovery within hours once MSC signals are gone "
-                                                "(V Di Nicola 2002; Glennie 2005: T cells recover)"),
-            "uptake_IL2_per_min": (0.05, "M: CD25+ consumption"),
+        "Th1": {
+            "speed_um_per_min": _T_SPEED, "persistence_min": _T_PERSIST, "chemotaxis_bias": _CHEMO,
+            "export_IFNG_molecules_per_min": _IFNG_EXPORT,
+            "export_IL2_molecules_per_min": (300.0, "M: Th1 cells keep some IL-2 output"),
+            "export_TNF_molecules_per_min": (150.0, "M: Th1 cells secrete TNF-alpha"),
+            "uptake_IL2_per_min": _IL2_UPTAKE_CD25,
+            "death_rate_per_min": _T_DEATH_ACTIVE,
         },
+        "Th17": {
+            "speed_um_per_min": _T_SPEED, "persistence_min": _T_PERSIST, "chemotaxis_bias": _CHEMO,
+            "export_IL17_molecules_per_min": (600.0, "M: Th17 effector cytokine, same order as IFN-gamma"),
+            "export_TNF_molecules_per_min": (150.0, "M"),
+            "uptake_IL2_per_min": _IL2_UPTAKE_CD25,
+            "death_rate_per_min": _T_DEATH_ACTIVE,
+        },
+        "Treg": {
+            "speed_um_per_min": _T_SPEED, "persistence_min": _T_PERSIST,
+            "export_IL10_molecules_per_min": (300.0, "M: Treg IL-10 (SCIENCE.md s2)"),
+            "export_TGFB_molecules_per_min": (100.0, "M: Treg TGF-beta (SCIENCE.md s2)"),
+            "uptake_IL2_per_min": (0.1, "M: CD25-high Tregs are IL-2 sinks (a suppression mechanism)"),
+            "death_rate_per_min": (1.0 / (10 * 24 * 60), "M: ~10 days"),
+        },
+    },
+    "CD8": {
+        "naive": {"speed_um_per_min": _T_SPEED, "persistence_min": _T_PERSIST,
+                  "uptake_IL2_per_min": (0.005, "M: CD25- consumption")},
+        "CTL": {"speed_um_per_min": _T_SPEED, "persistence_min": _T_PERSIST, "chemotaxis_bias": _CHEMO,
+                "export_IFNG_molecules_per_min": _IFNG_EXPORT,
+                "export_TNF_molecules_per_min": (150.0, "M"),
+                "uptake_IL2_per_min": _IL2_UPTAKE_CD25,
+                "kill_TISSUE_per_min": (1.0 / 15, "CTL-target: attach 0.2/min, kill after ~5 min cumulative contact "
+                                                  "(V pc4covid19 model choice, SCIENCE.md s4): ~1/15 min per touched "
+                                                  "target"),
+                "death_rate_per_min": _T_DEATH_ACTIVE},
     },
     "B": {
         "naive": {"speed_um_per_min": (6.0, "~6 um/min (M; pc4covid19, SCIENCE.md s4)"),
                   "persistence_min": (2.0, "M")},
         "activated": {"speed_um_per_min": (6.0, "~6 um/min (M; pc4covid19, SCIENCE.md s4)"),
                       "persistence_min": (2.0, "M"),
+                      "uptake_IL2_per_min": (0.02, "M"),
+                      "to_plasma_per_min": (1.0 / (3 * 24 * 60), "M: plasmablasts appear from day ~3 of activation"),
                       "death_rate_per_min": (1.0 / (5 * 24 * 60), "M: ~5 days")},
+        "plasma": {"speed_um_per_min": (1.0, "M: plasma cells settle"),
+                   "persistence_min": (5.0, "M"),
+                   "export_IG_molecules_per_min": (1.2e5, "M: a plasma cell secretes ~2000 antibodies/s"),
+                   "death_rate_per_min": (1.0 / (5 * 24 * 60), "M: short-lived plasmablasts, ~5 days")},
     },
     "NK": {
         "resting": {"speed_um_per_min": (4.0, "3-5 um/min (M; pc4covid19, SCIENCE.md s4)"),
                     "persistence_min": (2.0, "M"),
-                    "uptake_IL2_per_min": (0.01, "M: IL-2 receptor consumption")},
+                    "uptake_IL2_per_min": (0.01, "M: IL-2 receptor consumption"),
+                    "kill_TISSUE_per_min": (1.0 / 600, "M: resting NK cells kill susceptible targets slowly")},
         "active": {"speed_um_per_min": (4.0, "3-5 um/min (M; pc4covid19, SCIENCE.md s4)"),
                    "persistence_min": (2.0, "M"),
                    "export_IFNG_molecules_per_min": (600.0, "M: same order as T cells (Thurley 2015)"),
-                   "uptake_IL2_per_min": (0.05, "M: IL-2 receptor consumption")},
+                   "uptake_IL2_per_min": (0.05, "M: IL-2 receptor consumption"),
+                   "kill_MSC_per_min": (1.0 / 30, "M: IL-2-activated NK cells kill MSCs (SCIENCE.md s2; Spaggiari "
+                                                  "2006); ~30 min per touched MSC"),
+                   "kill_TISSUE_per_min": (1.0 / 30, "M: activated NK cytotoxicity against susceptible targets"),
+                   "death_rate_per_min": (1.0 / (5 * 24 * 60), "M: ~5 days")},
     },
     "DC": {
         "immature": {"speed_um_per_min": (4.0, "2-6 um/min (M; pc4covid19, SCIENCE.md s4)"),
                      "persistence_min": (5.0, "M")},
         "mature": {"speed_um_per_min": (2.0, "2-6 um/min, lower end for mature DCs (M; pc4covid19)"),
                    "persistence_min": (5.0, "M"),
-                   "export_TNF_molecules_per_min": (300.0, "M: mature DCs secrete TNF (SCIENCE.md s2)")},
+                   "export_TNF_molecules_per_min": (300.0, "M: mature DCs secrete TNF (SCIENCE.md s2)"),
+                   "export_IL12_molecules_per_min": (300.0, "M: mature DCs secrete IL-12 (SCIENCE.md s2)"),
+                   "death_rate_per_min": (1.0 / (4 * 24 * 60), "M: mature DCs live a few days in culture")},
     },
     "MAC": {
-        "M0": {"speed_um_per_min": (1.0, "0.4-2 um/min (M; pc4covid19, SCIENCE.md s4)"),
-               "persistence_min": (10.0, "M")},
-        "M1": {"speed_um_per_min": (1.0, "0.4-2 um/min (M; pc4covid19)"),
-               "persistence_min": (10.0, "M"),
-               "export_TNF_molecules_per_min": (1200.0, "M: M1 macrophages secrete TNF (SCIENCE.md s2)")},
-        "M2": {"speed_um_per_min": (1.0, "0.4-2 um/min (M; pc4covid19)"),
-               "persistence_min": (10.0, "M"),
-               "to_M1_per_min": (0.0, "M: re-polarisation only through rules")},
+        "M0": dict(_MAC_MOTION, **{
+            "export_PGE2_molecules_per_min": (1.0e3, "M: monocytes/macrophages make some PGE2; sets the PBMC-alone "
+                                                     "baseline of the 10x rise (Aggarwal & Pittenger 2005)")}),
+        "M1": dict(_MAC_MOTION, **{
+            "export_TNF_molecules_per_min": (600.0, "M: M1 macrophages secrete TNF (SCIENCE.md s2)"),
+            "export_IL12_molecules_per_min": (300.0, "M: M1 IL-12 (SCIENCE.md s2)"),
+            "export_IL6_molecules_per_min": (300.0, "M: M1 IL-6 (SCIENCE.md s2)"),
+            "export_CXCL_molecules_per_min": (300.0, "M: inflammatory macrophages make CXCL9/10"),
+            "export_PGE2_molecules_per_min": (2.0e3, "M: inflammatory COX-2")}),
+        "M2": dict(_MAC_MOTION, **{
+            "export_IL10_molecules_per_min": (600.0, "M: M2 IL-10 (SCIENCE.md s2)"),
+            "export_TGFB_molecules_per_min": (200.0, "M: M2 TGF-beta (issue 3)"),
+            "export_PGE2_molecules_per_min": (1.0e3, "M")}),
+    },
+    "TISSUE": {
+        "healthy": {},
+        "damaged": {"export_DAMP_molecules_per_min": (300.0, "M: damaged cells release danger signals (HMGB1, ATP)"),
+                    "export_CXCL_molecules_per_min": (300.0, "M: inflamed parenchyma makes CXCL9/10"),
+                    "to_healthy_per_min": (1.0 / (3 * 24 * 60), "M: repair within days when inflammation stops"),
+                    "death_rate_per_min": (1.0 / (7 * 24 * 60), "M: damaged cells die slowly")},
     },
 }

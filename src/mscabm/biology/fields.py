@@ -47,23 +47,48 @@ def molecules_to_amount(unit: str) -> float:
 
 _PROTEIN_D = 555.0  # um^2/min (~10 um^2/s effective in tissue). V pc4covid19; M Busse 2010. SCIENCE.md s4
 _PROTEIN_DECAY = 1e-2  # 1/min (half-life ~1 h). V pc4covid19. SCIENCE.md s4
+_SMALL_D = 30000.0  # um^2/min (500 um^2/s): small molecule, M SCIENCE.md s4 (300-800 um^2/s)
+_CYTOKINE = "D, decay: V pc4covid19 protein cytokine defaults (SCIENCE.md s4)"
 
 FIELDS: dict[str, FieldSpec] = {
     f.name: f
     for f in (
         FieldSpec("IFNG", "interferon-gamma", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0,
-                  "D, decay: V pc4covid19 protein cytokine defaults (SCIENCE.md s4); length scale "
-                  "~30-40 um arises with T-cell uptake (V Thurley 2015)"),
-        FieldSpec("TNF", "tumour necrosis factor alpha", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0,
-                  "D, decay: V pc4covid19 protein cytokine defaults (SCIENCE.md s4)"),
+                  _CYTOKINE + "; length scale ~30-40 um arises with T-cell uptake (V Thurley 2015)"),
+        FieldSpec("TNF", "tumour necrosis factor alpha", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0, _CYTOKINE),
         FieldSpec("IL2", "interleukin-2", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0,
-                  "D, decay: V pc4covid19 (SCIENCE.md s4); falls off within a few cell diameters "
-                  "through consumption by T cells (V Thurley 2015 PLoS Comput Biol)"),
-        FieldSpec("PGE2", "prostaglandin E2", "nM", 30000.0, 0.1, 0.0,
-                  "D: small molecule ~300-800 um^2/s, 500 um^2/s taken (M, SCIENCE.md s4); decay "
-                  "0.1/min: 'PGE2 much shorter' than the ~1 h cytokine half-life (M, SCIENCE.md s4)"),
-        FieldSpec("TRP", "tryptophan", "uM", 30000.0, 0.0, 25.0,
-                  "initial 25 uM in culture medium (M, SCIENCE.md s4); D small molecule 500 um^2/s "
-                  "(M, SCIENCE.md s4); not degraded in medium except by IDO uptake"),
+                  _CYTOKINE + "; falls off within a few cell diameters through consumption by T cells "
+                  "(V Thurley 2015 PLoS Comput Biol)"),
+        FieldSpec("IL6", "interleukin-6", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0, _CYTOKINE),
+        FieldSpec("IL10", "interleukin-10", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0, _CYTOKINE),
+        FieldSpec("IL12", "interleukin-12", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0, _CYTOKINE),
+        FieldSpec("IL17", "interleukin-17A", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0, _CYTOKINE),
+        FieldSpec("TGFB", "active transforming growth factor beta", "pM", _PROTEIN_D, 0.05, 0.0,
+                  "D: V pc4covid19 protein default; decay 0.05/min: 'active TGF-beta much shorter' than the ~1 h "
+                  "cytokine half-life (M, SCIENCE.md s4)"),
+        FieldSpec("HGF", "hepatocyte growth factor", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0, _CYTOKINE),
+        FieldSpec("TSG6", "TNF-stimulated gene 6 protein", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0, _CYTOKINE),
+        FieldSpec("PGE2", "prostaglandin E2", "nM", _SMALL_D, 0.1, 0.0,
+                  "D: small molecule ~300-800 um^2/s, 500 um^2/s taken (M, SCIENCE.md s4); decay 0.1/min in "
+                  "tissue: 'PGE2 much shorter' than the ~1 h cytokine half-life (M, SCIENCE.md s4); the in-vitro "
+                  "preset lowers it (no 15-PGDH in medium)"),
+        FieldSpec("TRP", "tryptophan", "uM", _SMALL_D, 0.0, 25.0,
+                  "initial 25 uM in culture medium (M, SCIENCE.md s4; plasma 50-80 uM); D small molecule "
+                  "(M, SCIENCE.md s4); not degraded except by IDO uptake"),
+        FieldSpec("KYN", "kynurenine", "uM", _SMALL_D, 0.0, 0.0,
+                  "IDO product (SCIENCE.md s2: kynurenine adds to tryptophan depletion); D small molecule (M); "
+                  "stable in medium (M)"),
+        FieldSpec("NO", "nitric oxide", "nM", 1.0e5, 6.0, 0.0,
+                  "mouse MSCs suppress through iNOS/NO (SCIENCE.md s2); D ~1700 um^2/s (M, NO in tissue), "
+                  "half-life ~7 s (M): reach ~130 um, i.e. short-range, near-contact action"),
+        FieldSpec("EV", "MSC extracellular vesicles (particles)", "pM", 60.0, 1.0 / 1440, 0.0,
+                  "particle concentration in pM (1 pM = 6e8 particles/mL); D ~1 um^2/s for 100-nm vesicles in "
+                  "tissue (M); cleared over ~1 day (M). SCIENCE.md s2: EVs reproduce part of the paracrine effect"),
+        FieldSpec("CXCL", "inflammatory chemokine (CXCL9/10, CXCR3 ligands)", "pM", _PROTEIN_D, _PROTEIN_DECAY,
+                  0.0, _CYTOKINE + "; pulls CXCR3+ T cells (SCIENCE.md s2, mouse MSCs)"),
+        FieldSpec("IG", "immunoglobulin (antibody)", "nM", 300.0, 1.0e-4, 0.0,
+                  "IgG ~150 kDa diffuses slower than cytokines (M); half-life days (M; serum IgG ~3 weeks)"),
+        FieldSpec("DAMP", "damage-associated molecular patterns (HMGB1, ATP)", "pM", _PROTEIN_D, _PROTEIN_DECAY,
+                  0.0, "M: danger signal of damaged tissue (issue 8); D, decay as a protein cytokine (pc4covid19)"),
     )
 }

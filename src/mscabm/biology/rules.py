@@ -2,69 +2,228 @@
 
 Each rule reads: "in <cell_type> cells in <state>, <signal> <increases|decreases>
 <behaviour> toward <saturation> with half-max <half_max> and Hill power <hill_power>".
-Signals are field levels at the cell (``field:<F>``, field units), contact counts with
-other cells by type (``contact:<TYPE>``) and the time spent in the current state
-(``time_in_state``, min). Behaviours are named in ``biology/celltypes.py``.
+A rule with ``responds_to = "low"`` acts when its signal is *low* (repression curve
+``K^n / (K^n + s^n)``): tryptophan starvation is such a signal.
+
+Signals are field levels at the cell (``field:<F>``, field units), contact counts with live
+cells by type (``contact:<TYPE>``) or by type and state (``contact:<TYPE>.<state>``, e.g.
+``contact:MSC.licensed`` for PD-L1-high MSCs), contact with apoptotic bodies
+(``contact:apoptotic``) and the time spent in the current state (``time_in_state``, min).
+Behaviours are named in ``biology/celltypes.py``.
+
+The table is built by small helpers so that a mechanism shared by several cell states (the
+G0/G1 arrest of every proliferating lymphocyte by tryptophan depletion, PGE2, TGF-beta, ...)
+is written once, with one source, and expands to one named rule per state. Every rule can be
+switched off in a config (``[rules.<name>] enabled = false``); MSC factor knock-outs remove
+the MSC output a mechanism needs (``biology/interventions.py``).
 
 Tags: **V** = read in the cited source, **M** = from memory or a model choice, unverified.
 """
 
 from __future__ import annotations
 
-DEFAULT_RULES: dict[str, dict] = {
-    "ifng_licenses_msc": dict(
-        cell_type="MSC", state="naive", signal="field:IFNG", direction="increases",
-        behaviour="to_licensed_per_min", saturation=1.0 / 60, half_max=20.0, hill_power=2.0,
-        source="IFN-gamma licenses MSCs, raising IDO, PD-L1 and COX-2/PGE2 (SCIENCE.md s2; Chen 2024). "
-               "Half-max 20 pM (M; cytokine receptors ~pM, SCIENCE.md s4); licensing within ~1 h (M)"),
-    "tnf_licenses_msc": dict(
-        cell_type="MSC", state="naive", signal="field:TNF", direction="increases",
-        behaviour="to_licensed_per_min", saturation=1.0 / 60, half_max=50.0, hill_power=2.0,
-        source="TNF-alpha adds to IFN-gamma in MSC licensing (SCIENCE.md s2). Half-max 50 pM (M). "
-               "Combined with IFN-gamma through PhysiCell's multivariate Hill (additive, not yet synergistic)"),
-    "dc_contact_activates_t": dict(
-        cell_type="T", state="naive", signal="contact:DC", direction="increases",
-        behaviour="to_activated_per_min", saturation=1.0 / 120, half_max=0.5, hill_power=4.0,
-        source="T-DC contacts prime T cells over hours (V Mempel 2004 Nature 427:154: brief contacts "
-               "0-8 h, stable 8-20 h); ~2 h to activate while touching a DC (M)"),
-    "il2_drives_t_division": dict(
-        cell_type="T", state="activated", signal="field:IL2", direction="increases",
-        behaviour="cycle_rate_per_min", saturation=1.0 / 480, half_max=10.0, hill_power=1.0,
-        source="IL-2 driven proliferation, cycle 6-12 h once activated (M SCIENCE.md s4; V Yoon 2010); "
-               "IL-2 half-max ~10 pM (M SCIENCE.md s4)"),
-    "pge2_arrests_t_division": dict(
-        cell_type="T", state="activated", signal="field:PGE2", direction="decreases",
-        behaviour="cycle_rate_per_min", saturation=0.0, half_max=1.0, hill_power=1.0,
-        source="PGE2 arrests effector T proliferation (SCIENCE.md s2; Aggarwal & Pittenger 2005); "
-               "PGE2 half-max ~nM (M SCIENCE.md s4)"),
-    "low_trp_arrests_t": dict(
-        cell_type="T", state="activated", signal="field:TRP", direction="decreases",
-        behaviour="to_arrested_per_min", saturation=0.0, half_max=2.0, hill_power=4.0,
-        source="IDO tryptophan depletion arrests T cells in G0/G1 (SCIENCE.md s2); T cells arrest at low uM "
-               "Trp (M SCIENCE.md s4). Base arrest rate set in [behaviours] (rule switches it off while Trp "
-               "is plentiful)"),
-    "trp_restores_arrested_t": dict(
-        cell_type="T", state="arrested", signal="field:TRP", direction="increases",
-        behaviour="to_activated_per_min", saturation=1.0 / 240, half_max=2.0, hill_power=4.0,
-        source="arrested T cells recover when MSC signals are gone (V Di Nicola 2002; Glennie 2005)"),
-    "il2_activates_nk": dict(
-        cell_type="NK", state="resting", signal="field:IL2", direction="increases",
-        behaviour="to_active_per_min", saturation=1.0 / 240, half_max=20.0, hill_power=1.0,
-        source="IL-2 activates NK cells (SCIENCE.md s2); half-max ~pM-scale (M SCIENCE.md s4)"),
-    "ifng_polarises_m1": dict(
-        cell_type="MAC", state="M0", signal="field:IFNG", direction="increases",
-        behaviour="to_M1_per_min", saturation=1.0 / 240, half_max=20.0, hill_power=2.0,
-        source="IFN-gamma drives M0 -> M1 (SCIENCE.md s2, issue 3); rate M"),
-    "pge2_polarises_m2": dict(
-        cell_type="MAC", state="M1", signal="field:PGE2", direction="increases",
-        behaviour="to_M2_per_min", saturation=1.0 / 240, half_max=1.0, hill_power=1.0,
-        source="MSC PGE2 via EP2/EP4 reprograms M1 -> M2 (SCIENCE.md s2); half-max ~nM (M)"),
-    "tnf_matures_dc": dict(
-        cell_type="DC", state="immature", signal="field:TNF", direction="increases",
-        behaviour="to_mature_per_min", saturation=1.0 / 240, half_max=50.0, hill_power=2.0,
-        source="TNF matures DCs (danger signal; SCIENCE.md s2); rate M"),
-    "pge2_blocks_dc_maturation": dict(
-        cell_type="DC", state="immature", signal="field:PGE2", direction="decreases",
-        behaviour="to_mature_per_min", saturation=0.0, half_max=1.0, hill_power=1.0,
-        source="PGE2 blocks DC maturation (SCIENCE.md s2, main mediator); half-max ~nM (M)"),
+DEFAULT_RULES: dict[str, dict] = {}
+
+
+def _rule(name: str, cell_type: str, state: str, signal: str, direction: str, behaviour: str, saturation: float,
+          half_max: float, hill_power: float, source: str, responds_to: str = "high") -> None:
+    if name in DEFAULT_RULES:
+        raise ValueError(f"duplicate rule name {name!r}")
+    DEFAULT_RULES[name] = dict(cell_type=cell_type, state=state, signal=signal, direction=direction,
+                               behaviour=behaviour, saturation=saturation, half_max=half_max,
+                               hill_power=hill_power, responds_to=responds_to, source=source)
+
+
+# ------------------------------------------------------------------------------------------------ MSC licensing
+_rule("ifng_primes_msc", "MSC", "naive", "field:IFNG", "increases", "to_primed_per_min", 1 / 120, 50.0, 2.0,
+      "IFN-gamma induces IDO, PD-L1 and HLA-I in MSCs but not PGE2 (SCIENCE.md s2; Chen 2024); half-max 50 pM "
+      "(M: cytokine receptors ~pM, SCIENCE.md s4); within ~2 h (M)")
+_rule("tnf_licenses_primed_msc", "MSC", "primed", "field:TNF", "increases", "to_licensed_per_min", 1 / 120, 50.0, 2.0,
+      "IFN-gamma x TNF-alpha synergy: only IFN-gamma-primed MSCs are licensed by TNF-alpha (COX-2/PGE2 up, IDO "
+      "higher); IFN-gamma alone does not raise PGE2 (SCIENCE.md s2). Half-max 50 pM (M)")
+_rule("tnf_induces_msc_tsg6", "MSC", "*", "field:TNF", "increases", "export_TSG6_molecules_per_min", 600.0, 100.0,
+      1.0, "TSG-6 is induced in MSCs by macrophage TNF (SCIENCE.md s2); output M")
+_MSC_IDO_UPTAKE = {"primed": 0.15, "licensed": 0.3}  # 1/min, must equal BASE_BEHAVIOURS (a test checks)
+for _s, _u in _MSC_IDO_UPTAKE.items():
+    _rule(f"ido_converts_trp_to_kyn_{_s}", "MSC", _s, "field:TRP", "increases", "export_KYN_molecules_per_min",
+          _u * (4.0 / 3.0 * 3.141592653589793 * 10.0**3) * 20.0 * 602.214076, 20.0, 1.0,
+          "IDO turns tryptophan into kynurenine (SCIENCE.md s2); Michaelis-Menten in Trp with Km 20 uM (M: human "
+          "IDO1 Km ~10-20 uM); saturation = uptake rate x MSC volume x Km in molecules, so kynurenine made ~= "
+          "tryptophan consumed at low Trp")
+
+# ------------------------------------------------------------------------------------------------ T activation
+_PDL1_MSC = ("contact:MSC.primed", "contact:MSC.licensed")
+_PDL1_SRC = "PD-L1 on IFN-gamma-primed/licensed MSCs blocks activation on contact (SCIENCE.md s2: PD-L1 on contact); " \
+            "half-max 0.5 contacts (M)"
+for _t, _naive, _active in (("T", "naive", "activated"), ("CD8", "naive", "CTL")):
+    _rule(f"dc_contact_activates_{_t}", _t, _naive, "contact:DC.mature", "increases", f"to_{_active}_per_min",
+          1 / 120, 0.5, 4.0,
+          "T-DC contacts prime T cells over hours (V Mempel 2004 Nature 427:154: brief contacts 0-8 h, stable "
+          "8-20 h); ~2 h to activate while touching a mature DC (M)")
+    for _sig in _PDL1_MSC:
+        _rule(f"pdl1_{_sig.split('.')[1]}_msc_blocks_{_t}_activation", _t, _naive, _sig, "decreases",
+              f"to_{_active}_per_min", 0.0, 0.5, 2.0, _PDL1_SRC)
+
+# ------------------------------------------------------------------------------------------------ proliferation
+_PROLIFERATING = {  # (type, state): (cycle rate at full IL-2, 1/min; IL-2 half-max, pM; source)
+    ("T", "activated"): (1 / 480, 10.0, "IL-2 driven proliferation, cycle 6-12 h once activated (M SCIENCE.md s4; "
+                                       "V Yoon 2010); IL-2 half-max ~10 pM (M SCIENCE.md s4)"),
+    ("T", "Th1"): (1 / 480, 10.0, "as Th0 blasts (M)"),
+    ("T", "Th17"): (1 / 480, 10.0, "as Th0 blasts (M)"),
+    ("T", "Treg"): (1 / 1440, 10.0, "M: Tregs expand more slowly, IL-2 dependent"),
+    ("CD8", "CTL"): (1 / 480, 10.0, "IL-2 driven CD8 expansion, 6-12 h cycle (M SCIENCE.md s4)"),
+    ("B", "activated"): (1 / 720, 10.0, "M: B-cell proliferation with T help (IL-2 as the help signal)"),
+    ("NK", "active"): (1 / 720, 20.0, "IL-2-driven NK proliferation (SCIENCE.md s2); rate M"),
 }
+for (_t, _s), (_sat, _k, _src) in _PROLIFERATING.items():
+    _rule(f"il2_drives_{_t}_{_s}_division", _t, _s, "field:IL2", "increases", "cycle_rate_per_min", _sat, _k, 1.0, _src)
+
+#: MSC-derived arrest of proliferating cells (G0/G1, not death): signal, half-max, Hill n, responds_to, source
+_ARREST = {
+    "trp_depletion": ("field:TRP", 2.0, 4.0, "low",
+                      "IDO tryptophan depletion arrests lymphocytes in G0/G1, the main effector (SCIENCE.md s2); "
+                      "arrest at low uM Trp (M SCIENCE.md s4)"),
+    "pge2": ("field:PGE2", 5.0, 1.0, "high", "PGE2 arrests proliferation (SCIENCE.md s2; Aggarwal & Pittenger 2005); "
+                                           "half-max ~nM (M SCIENCE.md s4), calibrated: docs/calibration.md"),
+    "tgfb": ("field:TGFB", 50.0, 1.0, "high", "TGF-beta arrests proliferation (SCIENCE.md s2); half-max M"),
+    "kyn": ("field:KYN", 20.0, 1.0, "high", "kynurenine adds to Trp depletion (SCIENCE.md s2); half-max ~10s of uM (M)"),
+    "hgf": ("field:HGF", 200.0, 1.0, "high", "HGF contributes to T arrest (SCIENCE.md s2; Di Nicola 2002); weak (M)"),
+    "no": ("field:NO", 200.0, 2.0, "high", "mouse MSC nitric oxide arrests T cells (SCIENCE.md s2, species); "
+                                          "half-max M"),
+    "pdl1_primed": ("contact:MSC.primed", 0.5, 2.0, "high", "PD-L1/PD-1 on contact (SCIENCE.md s2); half-max M"),
+    "pdl1_licensed": ("contact:MSC.licensed", 0.5, 2.0, "high", "PD-L1/PD-1 on contact (SCIENCE.md s2); half-max M"),
+}
+_TREG_SUPPRESSION = ("contact:T.Treg", 1.0, 1.0, "high",
+                     "Tregs suppress effector T cells in turn (SCIENCE.md s2); one Treg contact halves cycling (M)")
+_IL10_SUPPRESSION = ("field:IL10", 200.0, 1.0, "high", "IL-10 dampens effector proliferation (M)")
+_EV_WEAK = ("field:EV", 50.0, 1.0, "high", "MSC-EVs act on T cells, weaker than the parent cells (SCIENCE.md s2); "
+                                          "half-max M")
+_ARREST_TARGETS = {
+    ("T", "activated"): ("treg", "il10", "ev"), ("T", "Th1"): ("treg", "il10", "ev"),
+    ("T", "Th17"): ("treg", "il10", "ev"), ("CD8", "CTL"): ("treg", "il10", "ev"),
+    ("B", "activated"): ("ev",), ("NK", "active"): ("ev",),
+}
+for (_t, _s), _extra in _ARREST_TARGETS.items():
+    _terms = dict(_ARREST)
+    if "treg" in _extra:
+        _terms["treg_contact"] = _TREG_SUPPRESSION
+    if "il10" in _extra:
+        _terms["il10"] = _IL10_SUPPRESSION
+    if "ev" in _extra:
+        _terms["ev"] = _EV_WEAK
+    for _m, (_sig, _k, _n, _sense, _src) in _terms.items():
+        _rule(f"{_m}_arrests_{_t}_{_s}", _t, _s, _sig, "decreases", "cycle_rate_per_min", 0.0, _k, _n, _src, _sense)
+
+# ------------------------------------------------------------------------------------------------ CD4 fates
+_FATE = 1 / 720  # 1/min: fate decisions within ~12 h of the polarising signal (M)
+_rule("il12_drives_th1", "T", "activated", "field:IL12", "increases", "to_Th1_per_min", _FATE, 20.0, 1.0,
+      "IL-12 from mature DCs / M1 drives Th1 (M; Hong 2011 PLoS Comput Biol e1002122)")
+_rule("ifng_drives_th1", "T", "activated", "field:IFNG", "increases", "to_Th1_per_min", _FATE, 200.0, 1.0,
+      "IFN-gamma reinforces Th1 (M; Hong 2011)")
+_rule("pge2_blocks_th1", "T", "activated", "field:PGE2", "decreases", "to_Th1_per_min", 0.0, 5.0, 1.0,
+      "PGE2 shifts Th1 toward Th2 (SCIENCE.md s2; Th2 is not modelled separately)")
+_rule("il6_drives_th17", "T", "activated", "field:IL6", "increases", "to_Th17_per_min", _FATE, 200.0, 2.0,
+      "IL-6 (with TGF-beta) drives Th17 (M; Hong 2011)")
+_rule("pge2_blocks_th17", "T", "activated", "field:PGE2", "decreases", "to_Th17_per_min", 0.0, 2.0, 1.0,
+      "MSC PGE2 down-regulates Th17 differentiation (SCIENCE.md s2; note PGE2 can favour Th17 elsewhere)")
+_rule("tgfb_induces_treg", "T", "activated", "field:TGFB", "increases", "to_Treg_per_min", _FATE, 20.0, 1.0,
+      "TGF-beta induces FoxP3+ Tregs (SCIENCE.md s2: TGF-beta and PGE2 needed)")
+_rule("pge2_induces_treg", "T", "activated", "field:PGE2", "increases", "to_Treg_per_min", _FATE, 10.0, 1.0,
+      "PGE2 induces Tregs with TGF-beta (SCIENCE.md s2); additive here, not the 'both needed' synergy (M)")
+_rule("kyn_induces_treg", "T", "activated", "field:KYN", "increases", "to_Treg_per_min", _FATE, 20.0, 1.0,
+      "kynurenine favours Treg through AhR (M)")
+_rule("msc_contact_induces_treg", "T", "activated", "contact:MSC", "increases", "to_Treg_per_min", _FATE, 1.0, 1.0,
+      "contact with MSCs helps Treg induction (SCIENCE.md s2: contact helps)")
+_rule("il6_blocks_treg", "T", "activated", "field:IL6", "decreases", "to_Treg_per_min", 0.0, 500.0, 1.0,
+      "IL-6 diverts TGF-beta-exposed cells from Treg to Th17 (M; Hong 2011)")
+
+# ------------------------------------------------------------------------------------------------ B cells
+for _sig in ("contact:T.activated", "contact:T.Th1", "contact:T.Th17"):
+    _rule(f"t_help_{_sig.split('.')[1]}_activates_b", "B", "naive", _sig, "increases", "to_activated_per_min",
+          1 / 240, 0.5, 2.0, "B-cell activation with T help on contact (issue 3; SCIENCE.md s2); rate M")
+for _sig in _PDL1_MSC:
+    _rule(f"pdl1_{_sig.split('.')[1]}_msc_blocks_b_activation", "B", "naive", _sig, "decreases",
+          "to_activated_per_min", 0.0, 0.5, 2.0, "PD-1/PD-L1 limits B activation (SCIENCE.md s2); half-max M")
+_rule("il6_drives_plasma", "B", "activated", "field:IL6", "increases", "to_plasma_per_min", 1 / 720, 200.0, 1.0,
+      "IL-6 promotes plasma-cell differentiation (M)")
+for _m, (_sig, _k, _src) in {"tgfb": ("field:TGFB", 50.0, "MSC soluble factors block plasma-cell differentiation "
+                                                          "(SCIENCE.md s2); half-max M"),
+                             "pge2": ("field:PGE2", 5.0, "MSC soluble factors (PGE2) block plasma-cell "
+                                                         "differentiation (SCIENCE.md s2); half-max M"),
+                             "ev": ("field:EV", 5.0, "MSC-EVs reproduce the B-cell effect (SCIENCE.md s2); half-max M"),
+                             "pdl1_licensed": ("contact:MSC.licensed", 0.5, "PD-1/PD-L1 (SCIENCE.md s2)")}.items():
+    _rule(f"{_m}_blocks_plasma", "B", "activated", _sig, "decreases", "to_plasma_per_min", 0.0, _k, 1.0, _src)
+
+# ------------------------------------------------------------------------------------------------ NK cells
+_rule("il2_activates_nk", "NK", "resting", "field:IL2", "increases", "to_active_per_min", 1 / 240, 20.0, 1.0,
+      "IL-2 activates NK cells (SCIENCE.md s2); half-max ~pM-scale (M SCIENCE.md s4)")
+_rule("il12_activates_nk", "NK", "resting", "field:IL12", "increases", "to_active_per_min", 1 / 240, 20.0, 1.0,
+      "IL-12 activates NK cells (M)")
+_NK_BLOCK = {"trp_depletion": ("field:TRP", 2.0, 4.0, "low", "IDO (Trp depletion) inhibits NK cells, key mediator "
+                                                            "(SCIENCE.md s2)"),
+             "pge2": ("field:PGE2", 5.0, 1.0, "high", "PGE2 inhibits NK activation and cytotoxicity, key mediator "
+                                                    "(SCIENCE.md s2)"),
+             "tgfb": ("field:TGFB", 50.0, 1.0, "high", "TGF-beta inhibits NK cells (SCIENCE.md s2)"),
+             "ev": ("field:EV", 5.0, 1.0, "high", "MSC-EVs reproduce the NK effect (SCIENCE.md s2)")}
+for _m, (_sig, _k, _n, _sense, _src) in _NK_BLOCK.items():
+    _rule(f"{_m}_blocks_nk_activation", "NK", "resting", _sig, "decreases", "to_active_per_min", 0.0, _k, _n, _src,
+          _sense)
+    for _b in ("kill_MSC_per_min", "kill_TISSUE_per_min", "export_IFNG_molecules_per_min"):
+        _rule(f"{_m}_lowers_nk_{_b.split('_')[1]}", "NK", "active", _sig, "decreases", _b, 0.0, _k, _n,
+              _src + "; cytotoxicity and IFN-gamma down", _sense)
+
+# ------------------------------------------------------------------------------------------------ CTL killing
+_rule("tgfb_lowers_ctl_killing", "CD8", "CTL", "field:TGFB", "decreases", "kill_TISSUE_per_min", 0.0, 50.0, 1.0,
+      "TGF-beta damps CTL cytotoxicity (M)")
+
+# ------------------------------------------------------------------------------------------------ DCs
+_rule("tnf_matures_dc", "DC", "immature", "field:TNF", "increases", "to_mature_per_min", 1 / 240, 50.0, 2.0,
+      "TNF matures DCs (danger signal; SCIENCE.md s2); rate M")
+_rule("damp_matures_dc", "DC", "immature", "field:DAMP", "increases", "to_mature_per_min", 1 / 240, 50.0, 2.0,
+      "danger signals mature DCs (issue 3); rate M")
+for _m, (_sig, _k, _src) in {"pge2": ("field:PGE2", 1.0, "PGE2 blocks DC maturation, main mediator (SCIENCE.md s2); "
+                                                         "half-max ~nM (M)"),
+                             "il6": ("field:IL6", 200.0, "IL-6 blocks DC maturation (SCIENCE.md s2)"),
+                             "il10": ("field:IL10", 100.0, "IL-10 keeps DCs immature (M)"),
+                             "ev": ("field:EV", 5.0, "MSC-EVs lower DC maturation (SCIENCE.md s2)")}.items():
+    _rule(f"{_m}_blocks_dc_maturation", "DC", "immature", _sig, "decreases", "to_mature_per_min", 0.0, _k, 1.0, _src)
+for _b in ("export_IL12_molecules_per_min", "export_TNF_molecules_per_min"):
+    _rule(f"pge2_lowers_dc_{_b.split('_')[1]}", "DC", "mature", "field:PGE2", "decreases", _b, 0.0, 5.0, 1.0,
+          "PGE2 lowers DC IL-12 and TNF, less Th1 priming (SCIENCE.md s2)")
+for _s in ("immature", "mature"):
+    _rule(f"pge2_raises_dc_il10_{_s}", "DC", _s, "field:PGE2", "increases", "export_IL10_molecules_per_min", 300.0, 5.0,
+          1.0, "PGE2 raises DC IL-10 (SCIENCE.md s2)")
+
+# ------------------------------------------------------------------------------------------------ macrophages
+for _m, (_sig, _k, _n, _src) in {"ifng": ("field:IFNG", 20.0, 2.0, "IFN-gamma drives M0 -> M1 (SCIENCE.md s2, issue 3)"),
+                                 "tnf": ("field:TNF", 50.0, 2.0, "TNF-alpha drives M0 -> M1 (issue 3)"),
+                                 "damp": ("field:DAMP", 50.0, 2.0, "danger signals drive M1 (M)")}.items():
+    _rule(f"{_m}_polarises_m1", "MAC", "M0", _sig, "increases", "to_M1_per_min", 1 / 240, _k, _n, _src + "; rate M")
+_M2_SIGNALS = {
+    "pge2": ("field:PGE2", 2.0, "MSC PGE2 via EP2/EP4 reprograms macrophages to M2 (SCIENCE.md s2); half-max ~nM (M)"),
+    "il10": ("field:IL10", 50.0, "IL-10 drives M2 (issue 3)"),
+    "tsg6": ("field:TSG6", 20.0, "TSG-6 from TNF-stimulated MSCs drives M2 (SCIENCE.md s2)"),
+    "efferocytosis": ("contact:apoptotic", 0.5, "engulfing apoptotic cells (incl. apoptotic MSCs) turns macrophages "
+                                                "regulatory, 'hit and run' (SCIENCE.md s2)"),
+    "ev": ("field:EV", 5.0, "MSC-EVs favour M2 (SCIENCE.md s2: part of the paracrine effect)"),
+}
+for _s in ("M0", "M1"):
+    for _m, (_sig, _k, _src) in _M2_SIGNALS.items():
+        _rule(f"{_m}_polarises_{_s}_to_m2", "MAC", _s, _sig, "increases", "to_M2_per_min", 1 / 240, _k, 1.0,
+              _src + "; rate M")
+_rule("ifng_repolarises_m2", "MAC", "M2", "field:IFNG", "increases", "to_M1_per_min", 1 / 1440, 200.0, 2.0,
+      "strong IFN-gamma can re-polarise M2 toward M1, slowly (M)")
+
+# ------------------------------------------------------------------------------------------------ tissue
+for _m, (_sig, _k, _src) in {"tnf": ("field:TNF", 200.0, "TNF damages tissue (M)"),
+                             "ifng": ("field:IFNG", 200.0, "IFN-gamma damages tissue (M)"),
+                             "il17": ("field:IL17", 100.0, "IL-17 drives tissue inflammation (M; psoriasis, RA)"),
+                             "ig": ("field:IG", 10.0, "autoantibody deposits damage tissue (M; SLE)")}.items():
+    _rule(f"{_m}_damages_tissue", "TISSUE", "healthy", _sig, "increases", "to_damaged_per_min", 1 / 720, _k, 1.0, _src)
+for _m, (_sig, _k, _src) in {"hgf": ("field:HGF", 50.0, "HGF supports tissue repair (SCIENCE.md s1: MSCs repair)"),
+                             "tgfb": ("field:TGFB", 50.0, "TGF-beta supports repair (M)"),
+                             "il10": ("field:IL10", 100.0, "IL-10 resolves inflammation (M)")}.items():
+    _rule(f"{_m}_repairs_tissue", "TISSUE", "damaged", _sig, "increases", "to_healthy_per_min", 1 / 720, _k, 1.0, _src)
+for _m, (_sig, _k) in {"tnf": ("field:TNF", 100.0), "il17": ("field:IL17", 100.0)}.items():
+    _rule(f"{_m}_stalls_tissue_repair", "TISSUE", "damaged", _sig, "decreases", "to_healthy_per_min", 0.0, _k, 1.0,
+          "ongoing inflammation stalls repair (M)")

@@ -12,6 +12,11 @@ Rules for the same group, behaviour and direction combine as PhysiCell does
 so a single rule is the classic Hill function ``base + (max - base) s^n / (K^n + s^n)``.
 Down-regulation takes precedence: at full ``H_down`` the behaviour is ``min``.
 
+A rule may respond to a *low* signal instead (``responds_to_low``): its term is ``(K / s)^n``
+(full response at ``s = 0``), i.e. the repression curve ``K^n / (K^n + s^n)``. This is how a
+nutrient that must be present (tryptophan) acts: its absence moves the behaviour. The compiled
+term stores such a power negated.
+
 This module is generic: groups, signals and behaviours are integers; names live in biology.
 """
 
@@ -33,6 +38,7 @@ class HillRule:
     saturation: float
     half_max: float
     hill_power: float
+    responds_to_low: bool = False
 
     def __post_init__(self) -> None:
         if not self.half_max > 0:
@@ -56,7 +62,7 @@ class CompiledRules:
     term_end: np.ndarray  # int64 (n_runs,)
     term_signal: np.ndarray  # int64 (n_terms,)
     term_half_max: np.ndarray  # float64 (n_terms,)
-    term_power: np.ndarray  # float64 (n_terms,)
+    term_power: np.ndarray  # float64 (n_terms,); negative = responds to a low signal
 
     @property
     def n_runs(self) -> int:
@@ -90,7 +96,7 @@ def compile_rules(rules: list[HillRule], n_groups: int) -> CompiledRules:
         for r in members:
             term_signal.append(r.signal)
             term_half.append(r.half_max)
-            term_power.append(r.hill_power)
+            term_power.append(-r.hill_power if r.responds_to_low else r.hill_power)
         term_end.append(len(term_signal))
     np.cumsum(run_offsets, out=run_offsets)
     return CompiledRules(

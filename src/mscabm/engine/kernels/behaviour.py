@@ -30,9 +30,15 @@ def _evaluate(group, apoptotic, signals, n, base, run_offsets, run_behaviour, ru
             x = 0.0
             for t in range(term_start[r], term_end[r]):
                 s = signals[i, term_signal[t]]
-                if s > 0.0:
-                    x += (s / term_half_max[t]) ** term_power[t]
-            h = x / (1.0 + x)
+                p = term_power[t]
+                if p > 0.0:  # responds to a high signal: (s / K)^n
+                    if s > 0.0:
+                        x += (s / term_half_max[t]) ** p
+                elif s > 0.0:  # responds to a low signal (power stored negated): (K / s)^n
+                    x += (s / term_half_max[t]) ** p
+                else:
+                    x = np.inf
+            h = 1.0 if x > 1e300 else x / (1.0 + x)
             b = run_behaviour[r]
             v = out[i, b]
             out[i, b] = v + (run_saturation[r] - v) * h
