@@ -196,9 +196,37 @@ class InterventionSection:
     deplete: list[str] = field(default_factory=list, metadata={
         "value_meta": {"choices": tuple(CELL_TYPES)}, "doc": "cell types removed before the start"})
     immunosuppressant: float = _m(0.0, min=0.0, max=1.0, doc="steroid-like damping of activation and cytokines")
+    immunosuppressant_start_min: float = _m(0.0, min=0.0, max=1e9, unit="min",
+                                            doc="time the immunosuppressant starts acting (0: from the start; "
+                                                "mscabm/disease.py)")
     infusions: list[InfusionSection] = field(default_factory=list, metadata={"doc": "cells added during the run"})
     doses: list[DoseSection] = field(default_factory=list, metadata={
         "doc": "field doses during the run: MSC-EV infusions, cytokine boluses"})
+
+
+@dataclass
+class InfluxSection:
+    """Cells of one type entering the domain (mscabm/disease.py): rate x (1 + (max_fold - 1) H(field))."""
+
+    rate_per_min: float = _m(0.0, min=0.0, max=1e6, unit="cells/min", doc="influx without inflammation")
+    max_fold: float = _m(1.0, min=1.0, max=1e4, doc="rate multiplier at full inflammation")
+    field: str = _m("", doc="field whose domain-mean level raises the rate ('' = constant rate)")
+    half_max: float = _m(1.0, gt=0.0, max=1e12, doc="domain-mean level of half the extra rate (field unit)")
+    hill_power: float = _m(1.0, gt=0.0, max=100.0)
+    state: str = _m("", doc="state of the new cells (default: the type's first state)")
+    placement: str = _m("edges", choices=("edges", "uniform"), doc="edges: enter at the domain boundary")
+
+
+@dataclass
+class DiseaseSection:
+    """Disease activity index readouts (mscabm/disease.py, docs/scenarios.md)."""
+
+    enabled: bool = _m(False, doc="record disease_activity, disease_damage_frac, disease_inflammation")
+    damage_weight: float = _m(0.5, min=0.0, max=1.0, doc="weight of tissue damage (the rest: inflammation)")
+    inflammation: dict[str, float] = field(default_factory=dict, metadata={
+        "keys": tuple(FIELDS), "value_meta": {"gt": 0.0, "max": 1e12},
+        "doc": "field -> reference level K: inflammation = mean of c / (c + K) over these fields"})
+    clinical_index: str = _m("", doc="the clinical index this is a trend proxy of (documentation only)")
 
 
 @dataclass
@@ -213,6 +241,9 @@ class Config:
         metadata={"keys": tuple(CELL_TYPES), "value_meta": {"value_meta": {"value_meta": {"min": 0.0, "max": 1e12}}}})
     rules: dict[str, RuleSection] = field(default_factory=dict)
     interventions: InterventionSection = field(default_factory=InterventionSection)
+    influx: dict[str, InfluxSection] = field(default_factory=dict, metadata={
+        "keys": tuple(CELL_TYPES), "doc": "immune-cell influx by type (disease scenarios)"})
+    disease: DiseaseSection = field(default_factory=DiseaseSection)
 
     # ------------------------------------------------------------------ derived
     @property
@@ -294,6 +325,18 @@ class Config:
         for k, dose in enumerate(self.interventions.doses):
             if dose.field not in self.fields:
                 raise ConfigError(f"interventions.doses[{k}].field", f"no [fields.{dose.field}] section")
+        for tname, inf in self.influx.items():
+            if tname not in self.cells:
+                raise ConfigError(f"influx.{tname}", f"no [cells.{tname}] section")
+            if inf.state and inf.state not in CELL_TYPES[tname].states:
+                raise ConfigError(f"influx.{tname}.state", f"{inf.state!r} is not a state of {tname}; allowed: "
+                                  f"{', '.join(CELL_TYPES[tname].states)}")
+            if inf.field and inf.field not in self.fields:
+                raise ConfigError(f"influx.{tname}.field", f"unknown field {inf.field!r}; allowed: '', "
+                                  f"{', '.join(self.fields)}")
+        for f in self.disease.inflammation:
+            if f not in self.fields:
+                raise ConfigError(f"disease.inflammation.{f}", f"no [fields.{f}] section")
         sigs = set(signal_names(tuple(self.fields)))
         sat_by_run: dict[tuple, tuple[str, float]] = {}
         for rname, r in self.rules.items():

@@ -31,6 +31,7 @@ from mscabm.assembly import Tables, build_tables
 from mscabm.biology.interventions import PRELICENSE, TRANSWELL_TYPE, neutralisation
 from mscabm.biology.readouts import derived_readouts
 from mscabm.config import Config, ConfigError, build_config, load_config, set_path
+from mscabm.disease import apply_influx, disease_readouts, drug_free
 from mscabm.engine.kernels.behaviour import advance_lifecycle, evaluate_behaviours
 from mscabm.engine.kernels.contact import CompartmentFilter, ContactFinder, count_contacts_by_type
 from mscabm.engine.kernels.diffusion import DiffusionSolver
@@ -104,7 +105,9 @@ class MSCModel(mesa.Model):
             self, self._do_step, Schedule(interval=self.dt_min, start=self.dt_min), priority=Priority.HIGH
         ).start()
 
-        self.tables: Tables = build_tables(cfg)
+        # a drug that starts later: tables without it until then (mscabm/disease.py)
+        self._drug_delayed = cfg.interventions.immunosuppressant > 0 and cfg.interventions.immunosuppressant_start_min > 0
+        self.tables: Tables = build_tables(drug_free(cfg) if self._drug_delayed else cfg)
         t = self.tables
         ny, nx = cfg.lattice_shape
         d = cfg.domain
@@ -128,6 +131,8 @@ class MSCModel(mesa.Model):
         self._sort_start = np.zeros(0, np.int64)
         self.placed_by_type = np.zeros(len(t.type_names), dtype=np.int64)  # seeded + infused, per type
         self._seed_cells()
+        self.tissue_seeded = int(self.placed_by_type[t.type_code("TISSUE")]) if "TISSUE" in t.type_names else 0
+        self.influx_total = 0
         for inf in cfg.interventions.infusions:  # infusions and doses at t = 0 are part of the initial state
             if inf.at_min <= 0.0:
                 self.add_cells(inf.cell_type, inf.count, inf.state, inf.placement)
@@ -225,10 +230,20 @@ class MSCModel(mesa.Model):
                    for inf in iv.infusions if inf.at_min > self.time]
         pending += [(d.at_min, partial(self.add_to_field, d.field, d.level, d.placement))
                     for d in iv.doses if d.at_min > self.time]
+        if self._drug_delayed:  # the immunosuppressant starts: rebuild the tables with it
+            start = iv.immunosuppressant_start_min
+            if start > self.time:
+                pending.append((start, self._start_drug))
+            else:
+                self._start_drug()
         # Mesa holds event callbacks weakly: keep them alive here
         self._infusion_callbacks = [callback for _, callback in pending]
         for at, callback in pending:
             self.schedule_event(callback, at=at)
+
+    def _start_drug(self) -> None:
+        """The delayed immunosuppressant starts acting (interventions.immunosuppressant_start_min)."""
+        self.tables = build_tables(self.config)
 
     def _ensure_buffers(self) -> None:
         """Per-cell scratch arrays, sized to the population's capacity; growing keeps their rows."""
@@ -370,6 +385,8 @@ class MSCModel(mesa.Model):
         # 7. observe
         if remove.any():
             self.removed_total += pop.compact(~remove)
+        if self.config.influx:  # immune cells entering from the draining vessels (mscabm/disease.py)
+            apply_influx(self)
         every = self.config.output.record_every
         if self.steps % every == 0 or self.steps == self.config.model.steps:
             self.check_numerics()
@@ -485,4 +502,6 @@ class MSCModel(mesa.Model):
         for code, tname in enumerate(t.type_names):
             r[f"placed_{tname}_total"] = int(self.placed_by_type[code])
         r.update(derived_readouts(r, t.type_names, t.state_names))
+        if self.config.disease.enabled:
+            r.update(disease_readouts(self, r))
         self.readouts = r

@@ -71,6 +71,8 @@ def results_table(out: str | Path) -> pd.DataFrame:
                                "control": c["control"] or ""}
         for k in col_names:
             row[k] = c["columns"].get(k)
+        for k, v in r.get("patient", {}).items():  # virtual-cohort draws (experiments/cohort.py)
+            row[f"patient_{k}"] = v
         final = m.get("final", {}) if ok else {}
         for k in spec.readout_columns:
             if next((d for d in spec.derived if d.name == k and d.kind in CONTROL_DERIVED), None) is None:
@@ -100,7 +102,8 @@ def results_table(out: str | Path) -> pd.DataFrame:
 def summarize(df: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     """Long table: condition, role, columns, readout, n, mean, sd, ci95_low, ci95_high, n_failed."""
     col_names = [c for c in df.columns if c not in ("run_id", "condition", "role", "replicate", "seed", "status",
-                                                      "error", "wall_s", "control") and c not in spec.readout_columns]
+                                                      "error", "wall_s", "control") and c not in spec.readout_columns
+                 and not c.startswith("patient_")]
     rows = []
     for cid, g in df.groupby("condition", sort=False):
         base = {"condition": cid, "role": g["role"].iloc[0], **{k: g[k].iloc[0] for k in col_names}}
@@ -235,7 +238,13 @@ def build_report(out: str | Path) -> pd.DataFrame:
     sens = sensitivity(df, spec, pl)
     if sens is not None:
         atomic_write_text(out / "sensitivity.csv", sens.to_csv(index=False))
-    figs = _figure(df, summary, spec, sens, out)
+    cohort_lines: list[str] = []
+    if spec.report.get("kind") == "cohort":
+        from mscabm.experiments.cohort import cohort_report
+
+        figs, cohort_lines = cohort_report(out, spec, df)
+    else:
+        figs = _figure(df, summary, spec, sens, out)
 
     n = len(df)
     counts = df["status"].value_counts().to_dict()
@@ -249,6 +258,7 @@ def build_report(out: str | Path) -> pd.DataFrame:
               f"- wall time of the runs: {np.nansum(df['wall_s'].to_numpy(dtype=float)):.1f} s (sum over runs)", ""]
     if "png" in " ".join(figs):
         lines += ["![figure](figure.png)", "", "(vector: [figure.svg](figure.svg))", ""]
+    lines += cohort_lines
     lines += ["## Summary (mean +- sd [95% CI], n)", ""]
     wide_cols = spec.readout_columns
     lines.append("| condition | " + " | ".join(wide_cols) + " |")

@@ -46,7 +46,7 @@ RUN_DERIVED = ("ratio", "difference", "sum", "max", "min", "mean")
 CONTROL_DERIVED = ("suppression", "fold_change")
 DERIVED_KINDS = RUN_DERIVED + CONTROL_DERIVED
 SEED_MODES = ("common", "independent")
-REPORT_KINDS = ("auto", "dose_response", "bars", "tornado", "none")
+REPORT_KINDS = ("auto", "dose_response", "bars", "tornado", "none", "cohort")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MAX_SEED = 2**63 - 1
 
@@ -229,6 +229,7 @@ class Spec:
     final: list[str] = field(default_factory=list)
     derived: list[Derived] = field(default_factory=list)
     report: dict[str, Any] = field(default_factory=dict)
+    patients: list = field(default_factory=list)  # cohort.PatientVar: per-replicate draws ([patients])
     source: str = ""  # path of the spec file
     document: dict[str, Any] = field(default_factory=dict)
 
@@ -257,7 +258,8 @@ def load_spec(path: str | Path) -> Spec:
 def parse_spec(doc: dict, source: str = "") -> Spec:
     """Validate a spec document (plain data from TOML) into a :class:`Spec`."""
     _table(doc, "")
-    _keys(doc, "", ("experiment", "base", "design", "control", "readouts", "report"), ("experiment", "design", "readouts"))
+    _keys(doc, "", ("experiment", "base", "design", "control", "readouts", "report", "patients"),
+          ("experiment", "design", "readouts"))
     e = _table(doc["experiment"], "experiment")
     _keys(e, "experiment", ("name", "description", "master_seed", "replicates", "seeds", "steps", "record_every"),
           ("name",))
@@ -278,6 +280,10 @@ def parse_spec(doc: dict, source: str = "") -> Spec:
     spec.base_set = _set_table(b.get("set", {}), "base.set")
 
     _parse_design(spec, _table(doc["design"], "design"))
+    if "patients" in doc:  # virtual cohorts: per-replicate patient draws (experiments/cohort.py)
+        from mscabm.experiments.cohort import parse_patients
+
+        spec.patients = parse_patients(doc["patients"])
 
     if "control" in doc:
         c = _table(doc["control"], "control")
@@ -344,8 +350,15 @@ def parse_spec(doc: dict, source: str = "") -> Spec:
         raise ConfigError("readouts.final", "list at least one readout")
 
     rep = _table(doc.get("report", {}), "report")
-    _keys(rep, "report", ("kind", "x", "hue", "y", "log_x", "sensitivity_of", "title"))
+    _keys(rep, "report", ("kind", "x", "hue", "y", "log_x", "sensitivity_of", "title", "activity", "baseline_min",
+                          "responder_drop_pct", "reference"))
     out: dict[str, Any] = {"kind": _str(rep.get("kind", "auto"), "report.kind", REPORT_KINDS)}
+    for k in ("activity", "baseline_min", "responder_drop_pct", "reference"):  # cohort reports (cohort.py)
+        if k in rep:
+            if out["kind"] != "cohort":
+                raise ConfigError(f"report.{k}", "only used by kind = 'cohort'")
+            out[k] = (_str(rep[k], f"report.{k}", nonempty=True) if k in ("activity", "reference")
+                      else _float(rep[k], f"report.{k}", 0.0, 1e9 if k == "baseline_min" else 100.0))
     factor_names = [f.name for f in spec.factors]
     for k in ("x", "hue"):
         if k in rep:
@@ -498,10 +511,14 @@ class Run:
     fingerprint: str
     config: dict[str, Any]  # the resolved, validated config as plain data
     index: int
+    patient: dict[str, float] = field(default_factory=dict)  # drawn patient values ([patients])
 
     def meta(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "condition": self.condition, "replicate": self.replicate, "seed": self.seed,
-                "fingerprint": self.fingerprint, "index": self.index}
+        m = {"run_id": self.run_id, "condition": self.condition, "replicate": self.replicate, "seed": self.seed,
+             "fingerprint": self.fingerprint, "index": self.index}
+        if self.patient:
+            m["patient"] = dict(self.patient)
+        return m
 
 
 @dataclass
@@ -709,10 +726,22 @@ def plan(spec: Spec, validate: bool = True) -> Plan:
             cfg_data = data
         for r in range(spec.replicates):
             seed = _seed(spec, c, r)
-            cfg = copy.deepcopy(cfg_data)
+            drawn: dict[str, float] = {}
+            if spec.patients:  # virtual patient r: the same draws in every condition (paired arms)
+                from mscabm.experiments.cohort import draw_patient
+
+                psets, drawn = draw_patient(spec.patients, spec.master_seed, r, base)
+                pdata = merge(merge(base, _nested(psets)), _nested(c.set))
+                pdata["model"] = dict(pdata["model"], name=_run_name(spec, c, r))
+                try:
+                    cfg = build_config(pdata).to_dict() if validate else pdata
+                except ConfigError as exc:
+                    raise ConfigError(f"{where}: patient {r}: {exc.path}", exc.message) from None
+            else:
+                cfg = copy.deepcopy(cfg_data)
             cfg["model"]["seed"] = seed
             cfg["model"]["name"] = _run_name(spec, c, r)
             fp = _hash({"config": cfg, "final": spec.final,
                         "derived": [d.__dict__ for d in spec.derived if d.kind in RUN_DERIVED]}, 16)
-            runs.append(Run(f"{c.key}-r{r:03d}", c.id, r, seed, fp, cfg, len(runs)))
+            runs.append(Run(f"{c.key}-r{r:03d}", c.id, r, seed, fp, cfg, len(runs), drawn))
     return Plan(spec, all_conds, runs, samples)

@@ -1,0 +1,109 @@
+"""Virtual cohorts: [patients] draws (paired across arms) and the cohort report (experiments/cohort.py)."""
+
+import copy
+
+import pandas as pd
+import pytest
+
+import mscabm.experiments as mx
+from mscabm.experiments.cohort import draw_patient, parse_patients, wilson
+from mscabm.experiments.spec import parse_spec, plan
+from mscabm.schema import ConfigError
+
+SPEC = {
+    "experiment": {"name": "tiny_cohort", "master_seed": 7, "replicates": 3, "steps": 60, "record_every": 10},
+    "base": {"set": {"domain.width_um": 200.0, "domain.height_um": 200.0, "cells.MSC.count": 0, "cells.T.count": 30,
+                     "cells.CD8.count": 0, "cells.B.count": 0, "cells.NK.count": 0, "cells.DC.count": 5,
+                     "cells.MAC.count": 5, "cells.TISSUE.count": 30, "cells.TISSUE.state_fractions.damaged": 0.5,
+                     "output.snapshot_every": 0, "disease.enabled": True,
+                     "disease.inflammation": {"TNF": 10.0, "IFNG": 10.0}, "influx.MAC.rate_per_min": 0.05}},
+    "patients": {"vary": [
+        {"name": "treg_fraction", "keys": ["cells.T.state_fractions.Treg"], "dist": "normal", "mean": 0.07,
+         "sd": 0.03, "clip": [0.01, 0.2]},
+        {"name": "influx_scale", "keys": ["influx.MAC.rate_per_min"], "dist": "lognormal", "median": 1.0,
+         "sigma": 0.5, "scale": "multiply"},
+        {"name": "n_T", "keys": ["cells.T.count"], "dist": "uniform", "low": 20, "high": 40, "integer": True}]},
+    "design": {"kind": "conditions", "conditions": [
+        {"id": "control", "set": {"cells.MSC.count": 0}},
+        {"id": "drug", "set": {"interventions.immunosuppressant": 0.5, "interventions.immunosuppressant_start_min": 20.0}},
+        {"id": "MSC", "set": {"interventions.infusions": [{"at_min": 20.0, "count": 10}]}}]},
+    "readouts": {"final": ["disease_activity", "disease_damage_frac"]},
+    "report": {"kind": "cohort", "baseline_min": 20.0, "responder_drop_pct": 50.0, "reference": "control"},
+}
+
+
+def test_patients_are_paired_across_arms_and_vary_between_patients():
+    p = plan(parse_spec(copy.deepcopy(SPEC)))
+    by = {}
+    for r in p.runs:
+        by.setdefault(r.replicate, []).append(r)
+    for rep, runs in by.items():
+        assert len({tuple(sorted(r.patient.items())) for r in runs}) == 1  # same patient in every arm
+        assert len({r.seed for r in runs}) == 1  # common seeds: identical run-in
+        t = {r.config["cells"]["T"]["count"] for r in runs}
+        assert len(t) == 1
+    tregs = [by[k][0].patient["treg_fraction"] for k in by]
+    assert len(set(tregs)) == 3 and all(0.01 <= x <= 0.2 for x in tregs)
+    r0 = by[0][0]
+    assert r0.config["influx"]["MAC"]["rate_per_min"] == pytest.approx(0.05 * r0.patient["influx_scale"])
+    assert isinstance(r0.config["cells"]["T"]["count"], int)
+
+
+def test_patient_draws_are_reproducible():
+    vs = parse_patients(SPEC["patients"])
+    a = draw_patient(vs, 7, 1, {"influx": {"MAC": {"rate_per_min": 0.05}}})
+    b = draw_patient(vs, 7, 1, {"influx": {"MAC": {"rate_per_min": 0.05}}})
+    c = draw_patient(vs, 7, 2, {"influx": {"MAC": {"rate_per_min": 0.05}}})
+    assert a == b and a != c
+
+
+@pytest.mark.parametrize("bad, path", [
+    ({"vary": [{"name": "x", "keys": ["a"], "dist": "gamma"}]}, "patients.vary[0].dist"),
+    ({"vary": [{"name": "x", "keys": ["a"], "dist": "normal", "mean": 1.0}]}, "patients.vary[0].sd"),
+    ({"vary": [{"name": "x", "keys": ["a"], "dist": "uniform", "low": 2.0, "high": 1.0}]}, "patients.vary[0].high"),
+    ({"vary": [{"name": "x", "keys": ["a"], "dist": "normal", "mean": 1.0, "sd": 1.0, "oops": 1}]},
+     "patients.vary[0].oops"),
+])
+def test_patient_errors_name_the_key(bad, path):
+    with pytest.raises(ConfigError) as e:
+        parse_patients(bad)
+    assert e.value.path == path
+
+
+def test_bad_patient_key_fails_before_running():
+    spec = copy.deepcopy(SPEC)
+    spec["patients"]["vary"][0]["keys"] = ["cells.T.state_fractions.Bogus"]
+    with pytest.raises(ConfigError, match="patient 0"):
+        plan(parse_spec(spec))
+
+
+def test_report_keys_only_for_cohorts():
+    spec = copy.deepcopy(SPEC)
+    spec["report"] = {"kind": "bars", "baseline_min": 10.0}
+    with pytest.raises(ConfigError, match="report.baseline_min"):
+        parse_spec(spec)
+
+
+def test_wilson():
+    lo, hi = wilson(5, 10)
+    assert lo == pytest.approx(0.2366, abs=1e-3) and hi == pytest.approx(0.7634, abs=1e-3)
+    assert wilson(0, 10)[0] == 0.0
+
+
+def test_cohort_runs_and_reports(tmp_path):
+    df = mx.run(copy.deepcopy(SPEC), out=tmp_path / "c", in_process=True, progress=False)
+    assert (df["status"] == "done").all()
+    assert {"patient_treg_fraction", "patient_influx_scale"} <= set(df.columns)
+    out = tmp_path / "c"
+    for f in ("cohort.csv", "cohort_runs.csv", "timecourse.csv", "figure.png", "figure.svg", "report.md"):
+        assert (out / f).is_file(), f
+    summary = pd.read_csv(out / "cohort.csv")
+    assert list(summary["arm"]) == ["control", "drug", "MSC"]
+    assert (summary["n"] == 3).all()
+    assert summary["responder_frac"].between(0, 1).all()
+    runs = pd.read_csv(out / "cohort_runs.csv")
+    # paired arms: identical run-in, so the same baseline activity for a patient in every arm
+    assert runs.groupby("patient")["baseline"].nunique().max() == 1
+    assert "## Cohort" in (out / "report.md").read_text()
+    tc = pd.read_csv(out / "timecourse.csv")
+    assert (tc["ci95_low"] <= tc["mean"] + 1e-9).all()
