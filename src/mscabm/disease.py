@@ -16,8 +16,8 @@ on top of the in-vitro model:
   with the drug at 0; at it the compiled tables are rebuilt with the drug (a Mesa event), so a
   disease can establish itself before treatment starts and every arm shares that run-in.
 - **disease activity index** (``[disease] enabled = true``): readouts
-  ``disease_damage_frac`` = 1 - healthy tissue cells / tissue cells seeded (damage and loss,
-  clipped to 0..1), ``disease_inflammation`` = mean over the fields named in
+  ``disease_damage_frac`` = 1 - healthy tissue cells / max(tissue cells seeded, live tissue
+  cells) (damaged and lost cells; clipped to 0..1), ``disease_inflammation`` = mean over the fields named in
   ``disease.inflammation`` of c / (c + K) (c the domain-mean level, K the value given),
   and ``disease_activity`` = 100 (w damage + (1 - w) inflammation), w = ``damage_weight``.
   It is a trend proxy for each disease's clinical index (SLEDAI, DAS28, EDSS, PASI, fistula
@@ -94,7 +94,8 @@ def disease_readouts(model: MSCModel, r: dict[str, float]) -> dict[str, float]:
     """The disease activity readouts (module docstring) from one step's readouts ``r``."""
     d = model.config.disease
     ref = getattr(model, "tissue_seeded", 0)
-    damage = min(1.0, max(0.0, 1.0 - r.get("n_TISSUE_healthy", 0) / ref)) if ref > 0 else 0.0
+    live = max(ref, r.get("n_TISSUE", 0))  # lost cells count as damage; regrown tissue does not hide damaged cells
+    damage = min(1.0, max(0.0, 1.0 - r.get("n_TISSUE_healthy", 0) / live)) if ref > 0 else 0.0
     terms = []
     for f, k in d.inflammation.items():
         c = r.get(f"mean_{f}_{model.config.fields[f].unit}", 0.0)
@@ -119,8 +120,8 @@ ROUTES: dict[str, tuple[float, float, str]] = {
 #: M: effective MSCs in the simulated patch per 1e6 cells/kg reaching it in full. A literal mass scaling
 #: (1e6/kg = 1 cell/mg; the 400 x 400 x 100 um patch is 0.016 mg) gives 0.016 cells; MSCs home to inflamed
 #: sites, and in vitro suppression needs MSC:responder >= 1:100 (SCIENCE.md s3), so the lesion dose is
-#: a model choice: 1e6/kg IV (8% reaching) ~ 4 cells, local ~ 50 cells in a ~500-immune-cell lesion.
-CELLS_PER_1E6_PER_KG = 50.0
+#: a model choice: 1e6/kg IV (8% reaching) ~ 20 cells, local ~ 250 cells in a ~300-immune-cell lesion.
+CELLS_PER_1E6_PER_KG = 250.0
 
 
 def msc_dose(dose_per_kg: float, route: str) -> tuple[int, float]:
