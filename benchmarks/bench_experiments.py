@@ -27,7 +27,8 @@ from mscabm.experiments import parse_spec, plan, run
 def spec_doc(runs: int, steps: int) -> dict:
     return {
         "experiment": {"name": "bench", "master_seed": 1, "replicates": runs // 4, "steps": steps, "record_every": 20},
-        "base": {"set": {"domain.width_um": 300.0, "domain.height_um": 300.0, "cells.T.count": 200, "cells.DC.count": 6,
+        "base": {"set": {"domain.width_um": 300.0, "domain.height_um": 300.0, "cells.T.count": 200, "cells.CD8.count": 80,
+                         "cells.DC.count": 6,
                          "cells.B.count": 0, "cells.NK.count": 0, "cells.MAC.count": 0, "output.snapshot_every": 0}},
         "design": {"kind": "grid", "factors": [{"name": "msc", "key": "cells.MSC.count", "values": [0, 2, 20, 60]}]},
         "control": {"set": {"cells.MSC.count": 0}},

@@ -21,12 +21,13 @@ import time
 
 import numpy as np
 
+from mscabm.biology.celltypes import CELL_TYPES
 from mscabm.dashboard import render as R
 
-TYPES = ["MSC", "T", "B", "NK", "DC", "MAC"]
-STATES = [("naive", "licensed"), ("naive", "activated", "arrested"), ("naive", "activated"), ("resting", "active"),
-          ("immature", "mature"), ("M0", "M1", "M2")]
-RADII = np.array([10.0, 3.5, 3.75, 5.0, 7.0, 10.5])
+#: every cell type of the model, with its states and radius (the scene mixes them uniformly)
+TYPES = list(CELL_TYPES)
+STATES = [CELL_TYPES[t].states for t in TYPES]
+RADII = np.array([CELL_TYPES[t].radius_um for t in TYPES])
 SIDE_UM, VOXEL_UM = 5000.0, 10.0
 
 
@@ -75,7 +76,8 @@ def mesa_default(n: int, repeats: int) -> dict:
     x, y, t, s, r, field = scene(n)
     model = mesa.Model(rng=0)
     space = mesa.space.ContinuousSpace(SIDE_UM, SIDE_UM, torus=False)
-    colours = {k: "#%02x%02x%02x" % R.TYPE_COLOURS[name] for k, name in enumerate(TYPES)}
+    pal = R.palette(TYPES, STATES)
+    colours = {k: "#%02x%02x%02x" % tuple(int(c) for c in pal[k, len(STATES[k]) - 1]) for k in range(len(TYPES))}
 
     class Cell(mesa.Agent):
         def __init__(self, model, kind):

@@ -12,6 +12,7 @@ import pytest
 from mscabm.bench import harness
 from mscabm.bench.suite import KERNELS, run_suite, summary
 from mscabm.cli import main
+from mscabm.config import default_config_dict
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,8 @@ def test_diffusion_structure(smoke):
     assert _finite(d["numpy_reference"][0]["numba_speedup"])
     for r in d["model_step"]:
         assert _finite(r["sim_min_per_wall_s"])
-        assert len(r["error_by_field"]) == r["species"] == 5
+        assert len(r["error_by_field"]) == r["species"] == len(default_config_dict()["fields"])
+        assert {e["field"] for e in r["error_by_field"]} == set(default_config_dict()["fields"])
     # the default scheme is accurate to the analytic solution (the exact heat kernel)
     auto = next(r for r in d["model_step"] if r["scheme"] == "auto")
     assert auto["max_error"] < 1e-6

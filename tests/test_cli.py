@@ -11,7 +11,10 @@ import pytest
 
 from mscabm.cli import main
 
+# a 300 um square holds ~8e4 um^2 of packed discs: every default type is scaled down to fit
 SMALL = ["--set", "domain.width_um=300", "--set", "domain.height_um=300", "--set", "cells.T.count=150",
+         "--set", "cells.CD8.count=60", "--set", "cells.B.count=30", "--set", "cells.NK.count=20",
+         "--set", "cells.DC.count=5", "--set", "cells.MAC.count=20",
          "--set", "cells.MSC.count=10", "--set", "output.record_every=5", "--set", "output.snapshot_every=10"]
 
 
@@ -22,7 +25,9 @@ def test_run_writes_output_folder(tmp_path, capsys):
     assert "cell-steps/s" in text and str(out) in text
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert len(ts) == 5 and list(ts["step"]) == [0, 5, 10, 15, 20]
-    assert {"time_min", "n_T", "n_T_naive", "mean_IL2_pM"} <= set(ts.columns)
+    assert {"time_min", "n_T", "n_T_naive", "n_T_Treg", "n_CD8", "n_CD8_CTL", "mean_IL2_pM", "mean_EV_pM",
+            "Th17_Treg_ratio", "T_proliferation_index"} <= set(ts.columns)
+    assert ts["n_CD8"].iloc[0] == 60 and ts["n_MSC"].iloc[0] == 10
     snaps = sorted(p.name for p in (out / "cells").iterdir())
     assert snaps == ["step_000000.parquet", "step_000010.parquet", "step_000020.parquet"]
     cells = pd.read_parquet(out / "cells" / "step_000020.parquet")

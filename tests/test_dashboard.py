@@ -13,8 +13,20 @@ import pytest
 from mscabm.config import ConfigError, load_config
 from mscabm.dashboard import render as R
 from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE
-from mscabm.dashboard.controls import PENDING, Settings, intervention_meta, parse_extra, presets, toggled
-from mscabm.dashboard.session import COMPARE_VARIANTS, Sim, suppression
+from mscabm.dashboard.controls import (EV_FIELD, PENDING, Settings, blocker_label, intervention_meta, knockout_label,
+                                       parse_extra, presets, toggled)
+from mscabm.dashboard.session import COMPARE_VARIANTS, Sim, derived, suppression
+
+#: a 400 um square holds ~1.45e5 um^2 of packed discs: the default's other types scaled down to fit
+#: next to the T cells and MSCs the tests set
+SMALL_OTHERS = {"cells.B.count": 40, "cells.NK.count": 30, "cells.DC.count": 6, "cells.MAC.count": 30}
+
+
+def small(**kw) -> Settings:
+    """Settings for a small, quick session (400 um square, every type present)."""
+    kw.setdefault("domain_um", 400.0)
+    kw.setdefault("cd8_count", 100)
+    return Settings(overrides_extra=dict(SMALL_OTHERS), **kw)
 
 
 def test_render_draws_cells_by_type_over_field():
@@ -88,18 +100,31 @@ def test_interventions_become_config_keys():
     with pytest.raises(ConfigError, match="interventions.immunosuppressant"):
         resolve(Settings(immunosuppressant=2.0))
     with pytest.raises(ConfigError, match="interventions.knockout"):
-        resolve(Settings(knockout=("TGFB",)))
-    # what the model lacks is listed, not faked
-    assert {k for k, _ in PENDING} == {"species", "th17_treg"}
+        resolve(Settings(knockout=("NOPE",)))
+    with pytest.raises(ConfigError, match="interventions.block"):
+        resolve(Settings(block=("aspirin-X",)))
+    # labels say what each control does, for both kinds of blocker (factor, neutralising antibody)
+    for f, spec in MSC_FACTORS.items():
+        label = knockout_label(f)
+        assert f in label and all(b in label for b in spec["behaviours"]) and all(x in label for x in spec["signals"])
+    for d, spec in BLOCKERS.items():
+        label = blocker_label(d)
+        assert (spec["factor"] in label) if "factor" in spec else all(f in label for f in spec["neutralise"])
+    assert {"IFNG", "IFNG+TNF", "none"} <= set(PRELICENSE)
+    # what the model lacks is listed, not faked (Th17/Treg now exist: only the species preset is missing)
+    assert {k for k, _ in PENDING} == {"species"}
     assert presets()[0] == "default" and "coculture" in presets()
 
 
 def test_settings_to_overrides_and_errors():
     cfg = load_config()
-    s = Settings(msc_count=10, knockout=("IDO",), rules_off=("pge2_arrests_t_division",),
+    s = Settings(msc_count=10, cd8_count=40, knockout=("IDO",), rules_off=("pge2_arrests_T_activated",),
+                 doses=({"at_min": 0.0, "field": EV_FIELD, "level": 5.0, "placement": "uniform"},),
                  extra="domain.width_um = 500  # comment\n")
     o = s.overrides(cfg)
-    assert o["cells.MSC.count"] == 10 and o["rules.pge2_arrests_t_division.enabled"] is False
+    assert o["cells.MSC.count"] == 10 and o["rules.pge2_arrests_T_activated.enabled"] is False
+    assert o["cells.CD8.count"] == 40
+    assert o["interventions.doses"] == [{"at_min": 0.0, "field": "EV", "level": 5.0, "placement": "uniform"}]
     assert o["interventions.knockout"] == ["IDO"] and o["domain.width_um"] == 500
     with pytest.raises(ConfigError):
         Settings(rules_off=("nope",)).overrides(cfg)
@@ -111,20 +136,25 @@ def test_settings_to_overrides_and_errors():
 
 @pytest.fixture(scope="module")
 def sim():
-    return Sim(Settings(t_count=300, msc_count=30, domain_um=400.0))
+    s = Sim(small(t_count=300, msc_count=30))
+    assert s.error == "", s.error
+    return s
 
 
 def test_session_steps_resets_and_keeps_model_on_bad_input(sim):
-    sim.reset(Settings(t_count=300, msc_count=30, domain_um=400.0), compare_variant=None)
+    sim.reset(small(t_count=300, msc_count=30), compare_variant=None)
     sim.step(3)
     assert sim.main.model.steps == 3
-    assert not sim.reset(Settings(msc_count=-5, domain_um=400.0))
+    assert not sim.reset(small(msc_count=-5))
     assert "cells.MSC.count" in sim.error and sim.main.model.steps == 3  # the old model kept running
-    assert sim.reset(Settings(t_count=300, msc_count=30, domain_um=400.0, knockout=("COX2",), transwell=True))
+    # macrophages make PGE2 too: without them, COX-2 knocked out in MSCs leaves no PGE2 source
+    no_mac = small(t_count=300, msc_count=30, knockout=("COX2",), transwell=True)
+    no_mac.overrides_extra["cells.MAC.count"] = 0
+    assert sim.reset(no_mac)
     assert sim.error == "" and "interventions.knockout=['COX2']" in sim.notice and sim.main.model.steps == 0
     assert sim.main.model.config.interventions.knockout == ["COX2"] and sim.main.model.config.interventions.transwell
     sim.step(10)
-    assert sim.field_means()["PGE2"] == 0.0  # only MSCs make PGE2
+    assert sim.field_means()["PGE2"] == 0.0  # only MSCs and macrophages make PGE2
     data = tomllib.loads(sim.config_toml())["interventions"]
     assert data["knockout"] == ["COX2"] and data["transwell"] is True
 
@@ -132,7 +162,7 @@ def test_session_steps_resets_and_keeps_model_on_bad_input(sim):
 def test_infuse_now_adds_cells_without_reset_and_export_reproduces_it(tmp_path):
     from mscabm.model import MSCModel
 
-    sim = Sim(Settings(t_count=200, msc_count=20, domain_um=400.0, prelicense="IFNG+TNF"))
+    sim = Sim(small(t_count=200, msc_count=20, prelicense="IFNG+TNF"))
     sim.step(4)
     n0 = sim.count("MSC")
     assert sim.infuse(15), sim.error
@@ -171,13 +201,15 @@ def test_infuse_now_adds_cells_without_reset_and_export_reproduces_it(tmp_path):
 
 
 def test_session_compare_inspect_and_exports(sim):
-    sim.reset(Settings(t_count=300, msc_count=30, domain_um=400.0), compare_variant="no MSCs (control)")
+    sim.reset(small(t_count=300, msc_count=30), compare_variant="no MSCs (control)")
     assert sim.compare is not None and sim.compare.model.config.cells["MSC"].count == 0
     sim.step(20)
     assert sim.compare.model.steps == 20
     df = sim.timeseries()
-    assert {"n_T", "control:n_T", "pct_MAC_M2", "pct_MSC_licensed", "pct_MSC_surviving",
+    assert {"n_T", "n_CD8", "control:n_T", "pct_MAC_M2", "pct_MSC_licensed", "pct_MSC_surviving", "pct_T_Th1",
+            "pct_T_Th17", "pct_T_Treg", "pct_CD8_CTL", "pct_B_plasma", "kills_by_NK_total", "Th17_Treg_ratio",
             "pct_suppression_T_proliferation"} <= set(df.columns)
+    assert (df["pct_MSC_surviving"] <= 100.0).all() and df["pct_T_Treg"].iloc[0] > 0  # the default seeds Tregs
     assert tomllib.loads(sim.config_toml())["model"]["steps"] == 20
     assert pd.read_csv(io.BytesIO(sim.csv_bytes())).shape[0] == len(df)
     assert pd.read_parquet(io.BytesIO(sim.parquet_bytes())).shape[0] == len(df)
@@ -195,9 +227,10 @@ def test_session_compare_inspect_and_exports(sim):
     assert fr.rgb.shape[:2] == (view.height_px, view.width_px) and view.x1 - view.x0 == pytest.approx(400 / 3)
     assert "PGE2 (nM)" == sim.field_label()
     assert {"no MSCs (control)", "transwell"} <= set(COMPARE_VARIANTS)
-    assert {f"{f} knock-out" for f in MSC_FACTORS} <= set(COMPARE_VARIANTS)  # from the table
+    assert {f"{f} knock-out" for f in MSC_FACTORS} <= set(COMPARE_VARIANTS)  # from the tables
+    assert set(BLOCKERS) <= set(COMPARE_VARIANTS)
     # a non-control variant: columns prefixed compare:, no suppression (it is not a control)
-    sim.reset(Settings(t_count=300, msc_count=30, domain_um=400.0, knockout=("IDO",)), compare_variant="COX2 knock-out")
+    sim.reset(small(t_count=300, msc_count=30, knockout=("IDO",)), compare_variant="COX2 knock-out")
     assert sim.compare.model.config.interventions.knockout == ["COX2", "IDO"] and not sim.compare_is_control
     sim.step(2)
     df = sim.timeseries()
@@ -210,6 +243,59 @@ def test_suppression_definition():
     control = pd.DataFrame({"step": [0, 10, 20], "births_T_total": [0, 10, 120]})
     s = suppression(treated, control)
     assert np.isnan(s.iloc[0]) and s.iloc[1] == 50.0 and s.iloc[2] == 75.0
+    # CD8 divisions count as T proliferation too: (5 + 5) / (10 + 30) and (30 + 10) / (120 + 40)
+    treated["births_CD8_total"] = [0, 5, 10]
+    control["births_CD8_total"] = [0, 30, 40]
+    s = suppression(treated, control)
+    assert s.iloc[1] == 75.0 and s.iloc[2] == 75.0
+
+
+def test_derived_percentages_cover_every_state():
+    from mscabm.biology.celltypes import CELL_TYPES
+
+    row = {"step": 0, "time_min": 0.0}
+    for t, spec in CELL_TYPES.items():
+        row[f"n_{t}"] = 10 * len(spec.states)
+        for s in spec.states:
+            row[f"n_{t}_{s}"] = 10
+    df = derived(pd.DataFrame([row]))
+    for t, spec in CELL_TYPES.items():
+        for s in spec.states:
+            assert df[f"pct_{t}_{s}"].iloc[0] == pytest.approx(100.0 / len(spec.states))
+    empty = derived(pd.DataFrame([{**row, "n_CD8": 0, "n_CD8_CTL": 0, "n_CD8_naive": 0}]))
+    assert np.isnan(empty["pct_CD8_CTL"].iloc[0])  # no live CD8 cell: undefined, not 0
+
+
+def test_ev_dose_now_without_reset_and_export_reproduces_it(tmp_path):
+    from mscabm.model import MSCModel
+
+    sim = Sim(small(t_count=100, msc_count=10, domain_um=300.0, cd8_count=40))
+    sim.step(3)
+    before = sim.field_means()[EV_FIELD]
+    assert sim.dose(40.0), sim.error
+    assert sim.main.model.steps == 3  # no reset
+    assert sim.field_means()[EV_FIELD] == pytest.approx(before + 40.0, rel=1e-5)
+    assert [(d.at_min, d.field, d.level) for d in sim.main.model.config.interventions.doses] == [(3.0, EV_FIELD, 40.0)]
+    assert "Dosed EV +40" in sim.notice
+    sim.step(4)
+    path = tmp_path / "exported.toml"
+    path.write_text(sim.config_toml())
+    replay = MSCModel(str(path))
+    for _ in range(7):
+        replay.step()
+    assert np.array_equal(replay.lattice.data, sim.main.model.lattice.data)  # mscabm run repeats it
+    for bad in (0, -1, "x"):
+        assert not sim.dose(bad) and "nothing was dosed" in sim.error
+    assert len(sim.main.model.config.interventions.doses) == 1
+    # the no-MSC control gets no MSC-EVs; a reset keeps the dose, clear_doses drops it
+    sim.reset(compare_variant="no MSCs (control)")
+    sim.step(1)
+    assert sim.dose(10.0) and sim.field_means(sim.compare)[EV_FIELD] == 0.0  # only MSCs release EVs
+    assert sim.compare.model.config.interventions.doses == []
+    assert sim.clear_doses() and sim.main.model.config.interventions.doses == []
+    # at t = 0 the dose is part of the initial state
+    assert sim.dose(7.0) and sim.main.model.steps == 0
+    assert sim.field_means()[EV_FIELD] == pytest.approx(7.0, rel=1e-5)
 
 
 def test_assets_list_comes_from_solara_template():

@@ -109,7 +109,8 @@ def _play_until(page, steps: int) -> None:
 def test_dashboard_in_browser(server):
     from playwright.sync_api import expect, sync_playwright
 
-    from mscabm.dashboard.controls import knockout_label, transwell_label
+    from mscabm.biology.celltypes import CELL_TYPES
+    from mscabm.dashboard.controls import blocker_label, knockout_label, transwell_label
 
     url, first_line = server
     assert url in first_line and "127.0.0.1" in first_line, first_line
@@ -132,6 +133,10 @@ def test_dashboard_in_browser(server):
         assert not offline_misses, f"browser assets missing from the local cache: {offline_misses}"
         page.screenshot(path=ARTIFACTS / "01_open.png")
         assert _steps(page) == 0
+        legend = page.inner_text(".mscabm-legend")
+        for t, spec in CELL_TYPES.items():  # every type and state has a colour in the legend
+            for st in spec.states:
+                assert f"{t} {st}" in legend, (t, st)
 
         # play: the step counter advances and the image changes
         before = _tissue_src(page)
@@ -148,14 +153,18 @@ def test_dashboard_in_browser(server):
         page.get_by_text(knockout_label("COX2"), exact=True).click()
         expect(page.locator(".mscabm-notice")).to_contain_text("interventions.knockout=['COX2']")
         expect(page.locator(".mscabm-steps")).to_have_text("0")
+        # a blocker from the table: indomethacin blocks COX in every cell (macrophages make PGE2 too)
+        page.get_by_text(blocker_label("indomethacin"), exact=True).click()
+        expect(page.locator(".mscabm-notice")).to_contain_text("interventions.block=['indomethacin']")
         # a rule switched off
-        page.get_by_text("pge2_arrests_t_division", exact=True).click()
-        expect(page.locator(".mscabm-notice")).to_contain_text("rules.pge2_arrests_t_division.enabled=False")
+        page.get_by_text("pge2_arrests_T_activated", exact=True).click()
+        expect(page.locator(".mscabm-notice")).to_contain_text("rules.pge2_arrests_T_activated.enabled=False")
         expect(page.locator(".mscabm-notice")).to_contain_text("interventions.transwell=True")  # still in force
         cfg = _config(page)
         assert cfg["interventions"]["transwell"] is True and cfg["interventions"]["knockout"] == ["COX2"], cfg
-        assert cfg["rules"]["pge2_arrests_t_division"]["enabled"] is False
-        # the knock-out took effect: only MSCs make PGE2, so its mean stays 0 while other fields rise
+        assert cfg["interventions"]["block"] == ["indomethacin"], cfg
+        assert cfg["rules"]["pge2_arrests_T_activated"]["enabled"] is False
+        # the blockade took effect: no cell makes PGE2, so its mean stays 0 while other fields rise
         _play_until(page, 5)
         expect(page.locator(".mscabm-mean-PGE2")).to_have_text("0")
         assert float(page.inner_text(".mscabm-mean-TNF")) > 0
@@ -173,6 +182,16 @@ def test_dashboard_in_browser(server):
         infusions = _config(page)["interventions"]["infusions"]
         assert [(i["at_min"], i["count"], i["cell_type"]) for i in infusions] == [(float(steps), 25, "MSC")], infusions
         page.screenshot(path=ARTIFACTS / "04_infused.png")
+
+        # dose MSC-EVs now: the EV field rises, no reset, recorded as interventions.doses
+        ev_box = page.locator(".mscabm-ev-level input")
+        ev_box.fill("30")
+        ev_box.press("Enter")
+        page.click(".mscabm-ev-dose")
+        expect(page.locator(".mscabm-notice")).to_contain_text("Dosed EV +30")
+        assert _steps(page) == steps and float(page.inner_text(".mscabm-mean-EV")) >= 30
+        doses = _config(page)["interventions"]["doses"]
+        assert [(d["at_min"], d["field"], d["level"]) for d in doses] == [(float(steps), "EV", 30.0)], doses
 
         # invalid input: an error in the page, the box shows the value in force again, the server keeps
         # serving, the model keeps running

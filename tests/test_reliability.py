@@ -13,13 +13,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mscabm.config import ConfigError, load_config
+from mscabm.biology.celltypes import CELL_TYPES
+from mscabm.config import ConfigError, default_config_dict, load_config
 from mscabm.model import MSCModel, NumericalError
 from mscabm.observe import io as mio
 from mscabm.observe.checkpoint import CHECKPOINT_FORMAT, CheckpointError, load_checkpoint, save_checkpoint
 
+# a 300 um square holds ~8e4 um^2 of packed discs: every default type is scaled down to fit
 SMALL = ["--set", "domain.width_um=300", "--set", "domain.height_um=300", "--set", "cells.T.count=150",
-         "--set", "cells.MSC.count=10", "--set", "output.record_every=10", "--set", "output.snapshot_every=200",
+         "--set", "cells.CD8.count=60", "--set", "cells.B.count=30", "--set", "cells.NK.count=20",
+         "--set", "cells.DC.count=5", "--set", "cells.MAC.count=20", "--set", "cells.MSC.count=10", "--set", "output.record_every=10", "--set", "output.snapshot_every=200",
          "--set", "output.flush_every=5"]
 
 
@@ -108,7 +111,7 @@ def test_disk_full_gives_clear_error(tmp_path, monkeypatch):
 
 
 def test_numerical_guard_names_step_field_and_voxel():
-    tiny = {f"cells.{t}.count": 0 for t in ["MSC", "B", "NK", "DC", "MAC"]}
+    tiny = {f"cells.{t}.count": 0 for t in CELL_TYPES if t != "T"}
     m = MSCModel(**{"domain.width_um": 200.0, "domain.height_um": 200.0, "cells.T.count": 20, "output.record_every": 1,
                     **tiny})
     m.step()
@@ -134,7 +137,7 @@ def test_config_time_guards():
 
 @settings(max_examples=25)
 @given(
-    counts=st.lists(st.integers(0, 40), min_size=6, max_size=6),
+    counts=st.lists(st.integers(0, 40), min_size=len(CELL_TYPES), max_size=len(CELL_TYPES)),
     side=st.sampled_from([50.0, 120.0, 300.0]),
     voxel=st.sampled_from([5.0, 10.0, 25.0]),
     dt=st.sampled_from([0.1, 0.5, 1.0]),
@@ -146,10 +149,10 @@ def test_fuzzed_small_models_run_and_keep_invariants(counts, side, voxel, dt, bo
     """Random small worlds (crowded, empty, cells piled in the centre): a valid run or a ConfigError."""
     overrides = {"domain.width_um": side, "domain.height_um": side, "domain.voxel_um": voxel, "model.dt_min": dt,
                  "model.seed": seed, "output.record_every": 1}
-    for t, c in zip(["MSC", "T", "B", "NK", "DC", "MAC"], counts):
+    for t, c in zip(CELL_TYPES, counts, strict=True):
         overrides[f"cells.{t}.count"] = c
         overrides[f"cells.{t}.placement"] = placement
-    for f in ["IFNG", "TNF", "IL2", "PGE2", "TRP"]:
+    for f in default_config_dict()["fields"]:
         overrides[f"fields.{f}.boundary"] = boundary
     try:
         m = MSCModel(**overrides)

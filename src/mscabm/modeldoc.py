@@ -15,7 +15,8 @@ from pathlib import Path
 
 from mscabm.biology.celltypes import BASE_BEHAVIOURS, CELL_TYPES
 from mscabm.biology.fields import FIELDS, molecules_to_amount
-from mscabm.biology.interventions import BLOCKERS, IMMUNOSUPPRESSANT_TARGETS, MSC_FACTORS
+from mscabm.biology.interventions import (BLOCKERS, IMMUNOSUPPRESSANT_TARGETS, MSC_FACTORS, PRELICENSE,
+                                          TRANSWELL_TYPE)
 from mscabm.biology.rules import DEFAULT_RULES
 from mscabm.config import DomainSection, ModelSection, OutputSection, default_config_dict
 from mscabm.schema import field_table
@@ -30,6 +31,27 @@ def _row(cells) -> str:
 
 def _table(header, rows) -> str:
     return "\n".join([_row(header), _row(["---"] * len(header)), *(_row(r) for r in rows)])
+
+
+def _knockout_effect(spec: dict) -> str:
+    """What knocking an MSC factor out does (``MSC_FACTORS`` entry: behaviours and signals)."""
+    parts = []
+    if spec["behaviours"]:
+        parts.append("MSC " + ", ".join(spec["behaviours"]) + " -> 0")
+    if spec["signals"]:
+        parts.append("rules reading " + ", ".join(spec["signals"]) + " off (all cell types)")
+    return "; ".join(parts) or "nothing"
+
+
+def _blocker_effect(spec: dict) -> str:
+    """What a drug or antibody does (``BLOCKERS`` entry: ``factor`` + ``all_cells``, or ``neutralise``)."""
+    parts = []
+    if "factor" in spec:
+        parts.append(f"as knockout {spec['factor']}" + (" and the same enzyme in every cell type"
+                                                         if spec.get("all_cells") else " (MSCs only)"))
+    for f, rate in spec.get("neutralise", {}).items():
+        parts.append(f"neutralises {f}: extra removal {rate:g}/min")
+    return "; ".join(parts) or "nothing"
 
 
 def render() -> str:
@@ -57,17 +79,20 @@ def render() -> str:
          for name, r in DEFAULT_RULES.items()])]
     parts += ["\n\n### Interventions (`[interventions]`)\n", _table(
         ["intervention", "acts on", "source"],
-        [[f"knockout = [\"{k}\"]", "MSC " + ", ".join(v["behaviours"]) + " -> 0", v["source"]]
-         for k, v in MSC_FACTORS.items()]
-        + [[f"block = [\"{k}\"]", f"as knockout {v['factor']}", v["source"]] for k, v in BLOCKERS.items()]
+        [[f"knockout = [\"{k}\"]", _knockout_effect(v), v["source"]] for k, v in MSC_FACTORS.items()]
+        + [[f"block = [\"{k}\"]", _blocker_effect(v), v["source"]] for k, v in BLOCKERS.items()]
         + [["immunosuppressant = L", "x (1 - L): " + ", ".join(f"{t} {b}" for t, b in IMMUNOSUPPRESSANT_TARGETS),
             "M: steroid-like broad damping (SCIENCE.md s2)"],
            ["neutralise_per_min = {F = k}", "extra first-order removal of field F", "antibody/inhibitor (issue 3)"],
-           ["supplement = {F = c}", "adds c to F's initial level", ""],
-           ["prelicense = \"IFNG+TNF\"", "MSCs start licensed", "SCIENCE.md s2 (licensing)"],
-           ["transwell = true", "MSCs touch no other cell (contacts and mechanics); fields shared", "SCIENCE.md s1"],
+           ["supplement = {F = c}", "adds c to F's initial level", ""]]
+        + [[f"prelicense = \"{k}\"", f"MSCs start {state}" if state else "MSCs start in their configured state",
+            "SCIENCE.md s2 (priming and licensing)"] for k, state in PRELICENSE.items()]
+        + [["transwell = true", f"{TRANSWELL_TYPE}s touch no other cell (contacts and mechanics); fields shared",
+            "SCIENCE.md s1"],
            ["deplete = [\"TYPE\"]", "no cells of TYPE at the start", ""],
-           ["[[interventions.infusions]]", "at_min, count, cell_type, state, placement: cells added (Mesa event)", ""]])]
+           ["[[interventions.infusions]]", "at_min, count, cell_type, state, placement: cells added (Mesa event)", ""],
+           ["[[interventions.doses]]", "at_min, field, level, placement: level added to a field (Mesa event), "
+            "e.g. an MSC-EV infusion as a dose of field EV", "SCIENCE.md s2 (EVs)"]])]
     for title, section in (("model", ModelSection), ("domain", DomainSection), ("output", OutputSection)):
         parts += [f"\n\n### Parameters: [{title}]\n", _table(
             ["key", "type", "default", "allowed", "meaning"],

@@ -58,7 +58,7 @@ def write_plots(res: dict, out_dir: str | Path) -> list[Path]:
         ax.set_xticks(range(len(rows)), labels, fontsize=8)
         ax.set_yscale("log")
         ax.set_ylabel("simulated min / wall s")
-        ax.set_title("Default 5 fields at dt = 1 min")
+        ax.set_title(f"Default {rows[0]['species'] if rows else ''} fields at dt = 1 min")
         fig.suptitle(stamp, fontsize=8)
         fig.tight_layout()
         written.append(_save(fig, out / "diffusion.png", plt))

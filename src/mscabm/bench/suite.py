@@ -608,6 +608,12 @@ def checks(res: dict) -> dict:
     return out
 
 
+def _n_fields(res: dict) -> int:
+    """Fields of the default config the results were taken with (the current default if not recorded)."""
+    rows = (res.get("diffusion") or {}).get("model_step") or []
+    return rows[0]["species"] if rows else len(_default_fields()[0])
+
+
 def summary(res: dict) -> str:
     """The results tables (medians; spreads are in the JSON) with ratios and targets."""
     parts = []
@@ -632,7 +638,8 @@ def summary(res: dict) -> str:
                  r["sim_min_per_wall_s"], r["max_error"]) for r in d["model_step"]]
         parts.append(table(["scheme", "lattice", "plan (scheme:sub-steps per field)", "ms/step", "sim-min/wall-s",
                             "max rel. error"], rows,
-                           "Diffusion, default field set (5 fields) at the model step; error of one step vs analytic"))
+                           f"Diffusion, default field set ({_n_fields(res)} fields) at the model step; "
+                           "error of one step vs analytic"))
     c = res.get("contact")
     if c:
         rows = [(r["n"], r["neighbours_per_cell"], r["timing"]["median"] * 1e3, r["agent_updates_per_s"]["median"],
@@ -654,7 +661,7 @@ def summary(res: dict) -> str:
                  r["ns_per_cell_step"], r["bytes_per_cell"] / 1e3,
                  (r["cell_steps_per_s"]["median"] / pc[r["n"]]) if pc.get(r["n"]) else None) for r in mo["rows"]]
         parts.append(table(["cells", "lattice", "cell-steps/s", "steps/s", "ns/cell-step", "KB/cell",
-                            "x PhysiCell"], rows, "Whole model, default biology (5 fields)"))
+                            "x PhysiCell"], rows, f"Whole model, default biology ({_n_fields(res)} fields)"))
         if mo.get("profile"):
             p = mo["profile"]["per_step_s"]
             tot = p["total"]

@@ -5,7 +5,8 @@ Each browser session gets its own :class:`~mscabm.dashboard.session.Sim`. A play
 ``CHART_EVERY_S`` seconds, the charts; buttons and controls act on the same Sim under its lock.
 Every control change rebuilds the model (with a notice); invalid values leave the running model
 alone, show the error in the page and put the values in force back into the boxes. "Infuse MSCs
-now" adds cells to the running model without a reset and records the infusion in the config.
+now" adds cells to the running model without a reset and records the infusion in the config;
+"Dose MSC-EVs now" does the same for a dose of the EV field (``interventions.doses``).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import solara
 from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE
 from mscabm.dashboard import render as R
 from mscabm.dashboard.charts import sim_chart_png
-from mscabm.dashboard.controls import (PENDING, Settings, blocker_label, intervention_meta, knockout_label, presets,
-                                       toggled, transwell_label)
+from mscabm.dashboard.controls import (EV_FIELD, PENDING, Settings, blocker_label, dose_meta, intervention_meta,
+                                       knockout_label, presets, toggled, transwell_label)
 from mscabm.dashboard.session import COMPARE_VARIANTS, Sim
 
 CHART_EVERY_S = float(os.environ.get("MSCABM_DASHBOARD_CHART_EVERY_S", "2.0"))
@@ -74,6 +75,7 @@ fps = solara.reactive(0.0)
 state_type = solara.reactive("T")
 cell_text = solara.reactive("")
 infuse_count = solara.reactive(50)
+ev_level = solara.reactive(50.0)   # MSC-EV dose, EV field unit
 
 
 def bump(charts: bool = True, page: bool = False) -> None:
@@ -228,12 +230,14 @@ def _controls(sim: Sim, s: Settings, apply):
     if s.preset not in values:
         values.append(s.preset)
     solara.Select("preset", value=s.preset, values=values,
-                  on_value=lambda v: apply(preset=v, msc_count=None, t_count=None, domain_um=None))
+                  on_value=lambda v: apply(preset=v, msc_count=None, t_count=None, cd8_count=None, domain_um=None))
     msc = cfg.cells["MSC"].count if "MSC" in cfg.cells else 0
     tc = cfg.cells["T"].count if "T" in cfg.cells else 0
+    c8 = cfg.cells["CD8"].count if "CD8" in cfg.cells else 0
     NumberBox("MSC dose (cells)", msc, lambda v: apply(msc_count=v), classes=["mscabm-msc"])
-    NumberBox("T cells", tc, lambda v: apply(t_count=v), classes=["mscabm-t"])
-    solara.Text(f"MSC:T ratio = 1:{tc / msc:.3g}" if msc else "no MSCs", style="font-size:12px")
+    NumberBox("CD4 T cells", tc, lambda v: apply(t_count=v), classes=["mscabm-t"])
+    NumberBox("CD8 T cells", c8, lambda v: apply(cd8_count=v), classes=["mscabm-cd8"])
+    solara.Text(f"MSC:T (CD4 + CD8) ratio = 1:{(tc + c8) / msc:.3g}" if msc else "no MSCs", style="font-size:12px")
     NumberBox("seed", cfg.model.seed, lambda v: apply(seed=v))
     NumberBox("domain side (um)", cfg.domain.width_um, lambda v: apply(domain_um=v), integer=False)
     solara.SliderInt("steps per frame", value=s.steps_per_frame, min=1, max=50,
@@ -309,6 +313,35 @@ def _interventions(sim: Sim, iv, apply):
         solara.Text(f"infusions: {listed}", style=small, classes=["mscabm-infusions"])
         solara.Button("clear infusions (reset)", on_click=lambda: (sim.clear_infusions(), bump(page=True)),
                       text=True, classes=["mscabm-clear-infusions"])
+    _ev_dose(sim, iv, small)
+
+
+def _ev_dose(sim: Sim, iv, small: str):
+    """MSC-EV infusion: a dose of the EV field now (``interventions.doses``), like "Infuse MSCs now"."""
+    unit = sim.main.model.config.fields[EV_FIELD].unit if EV_FIELD in sim.main.model.config.fields else ""
+    meta = dose_meta("level")
+
+    def set_level(v) -> bool:
+        if not v > 0:
+            sim.error = (f"Invalid input: MSC-EV dose: {v} is out of range; allowed: > 0, <= {meta['max']:g} "
+                         f"(kept {ev_level.value:g})")
+            bump(charts=False, page=True)
+            return False
+        if sim.error.startswith("Invalid input: MSC-EV dose"):
+            sim.error = ""
+        ev_level.set(float(v))
+        return True
+
+    with solara.Row(style="align-items:center"):
+        NumberBox(f"MSC-EV dose ({EV_FIELD}, {unit})", ev_level.value, set_level, classes=["mscabm-ev-level"],
+                  style="max-width:140px", integer=False)
+        solara.Button("Dose MSC-EVs now", icon_name="mdi-water", classes=["mscabm-ev-dose"],
+                      on_click=lambda: (sim.dose(ev_level.value), bump(page=True)))
+    if iv.doses:
+        listed = ", ".join(f"{d.field} +{d.level:g} at {d.at_min:g} min" for d in iv.doses)
+        solara.Text(f"doses: {listed}", style=small, classes=["mscabm-doses"])
+        solara.Button("clear doses (reset)", on_click=lambda: (sim.clear_doses(), bump(page=True)),
+                      text=True, classes=["mscabm-clear-doses"])
 
 
 @solara.component

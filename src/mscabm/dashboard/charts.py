@@ -9,9 +9,16 @@ import pandas as pd
 
 from mscabm.dashboard.render import TYPE_COLOURS
 
+#: percentage panel: (column of session.derived, label); a column the run lacks is skipped
 _PCT = [("pct_MSC_surviving", "MSC surviving"), ("pct_MSC_licensed", "MSC licensed"), ("pct_MAC_M2", "M2 of MAC"),
-        ("pct_T_activated", "T activated"), ("pct_T_arrested", "T arrested"),
+        ("pct_T_Th1", "Th1 of CD4"), ("pct_T_Th17", "Th17 of CD4"), ("pct_T_Treg", "Treg of CD4"),
+        ("pct_CD8_CTL", "CTL of CD8"), ("pct_B_plasma", "plasma of B"), ("pct_TISSUE_damaged", "tissue damaged"),
         ("pct_suppression_T_proliferation", "suppression of T proliferation")]
+#: cumulative events panel: (readout, label)
+_EVENTS = [("kills_by_NK_total", "NK kills"), ("kills_by_CD8_total", "CTL kills"), ("killed_MSC_total", "MSCs killed"),
+           ("engulfed_total", "apoptotic bodies engulfed")]
+#: ratios panel: (readout, label)
+_RATIOS = [("Th17_Treg_ratio", "Th17 / Treg"), ("T_proliferation_index", "T proliferation index (divisions per T)")]
 
 
 def _hex(rgb) -> str:
@@ -20,8 +27,10 @@ def _hex(rgb) -> str:
 
 def chart_png(main: pd.DataFrame, control: pd.DataFrame | None = None, *, type_names=(), state_type: str = "T",
               state_names=(), field_units: dict[str, str] | None = None, labels=("treated", "control"),
-              suppression: pd.Series | None = None, width_in: float = 10.0) -> bytes:
-    """Four panels: cells by type, cells by state (one type), percentages, mean field levels.
+              suppression: pd.Series | None = None, width_in: float = 13.0) -> bytes:
+    """Six panels: cells by type, cells by state (one type), cumulative kills and engulfment,
+    percentages (CD4 fates, CD8 CTLs, plasma cells, M2 macrophages, MSC licensing and survival),
+    ratios (Th17/Treg, T proliferation index) and mean field levels.
 
     ``control`` (if given) is drawn dashed on the same axes.
     """
@@ -31,7 +40,7 @@ def chart_png(main: pd.DataFrame, control: pd.DataFrame | None = None, *, type_n
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width_in, 6.4), dpi=80)
-    axes = fig.subplots(2, 2)
+    axes = fig.subplots(2, 3)
     few = len(main) < 3  # single points are invisible as lines
     marker = "o" if few else None
     runs = [(main, "-", labels[0])] + ([(control, "--", labels[1])] if control is not None and len(control) else [])
@@ -60,6 +69,21 @@ def chart_png(main: pd.DataFrame, control: pd.DataFrame | None = None, *, type_n
     ax.set_title(f"{state_type} cells by state")
     ax.legend(fontsize=7)
 
+    def series_panel(ax, items, title, ylabel):
+        for df, ls, lab in runs:
+            for k, (col, name) in enumerate(items):
+                if col in df and np.isfinite(np.asarray(df[col], dtype=float)).any():
+                    ax.plot(hours(df), np.asarray(df[col], dtype=float), ls, marker=marker, color=cmap(k),
+                            label=name if ls == "-" else None)
+        ax.set_title(title)
+        ax.set_ylabel(ylabel)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
+
+    series_panel(axes[0, 2], _EVENTS, "kills and clearance (cumulative)", "events")
+    series_panel(axes[1, 1], _RATIOS, "ratios", "")
+    axes[1, 1].set_xlabel("time (h)")
+
     ax = axes[1, 0]
     for df, ls, lab in runs:
         for k, (col, name) in enumerate(_PCT):
@@ -73,22 +97,23 @@ def chart_png(main: pd.DataFrame, control: pd.DataFrame | None = None, *, type_n
     ax.set_xlabel("time (h)")
     ax.legend(fontsize=7)
 
-    ax = axes[1, 1]
+    ax = axes[1, 2]
     fu = field_units or {}
+    fcmap = matplotlib.colormaps["tab20"]  # up to 20 fields, distinguishable
     for df, ls, lab in runs:
         for k, (f, unit) in enumerate(fu.items()):
             col = f"mean_{f}_{unit}"
             if col in df:
                 y = np.asarray(df[col], dtype=float)
-                ax.plot(hours(df), np.where(y > 0, y, np.nan), ls, marker=marker, color=cmap(k),
+                ax.plot(hours(df), np.where(y > 0, y, np.nan), ls, marker=marker, color=fcmap(k % 20),
                         label=f"{f} ({unit})" if ls == "-" else None)
     ax.set_yscale("log")
     ax.set_title("mean field level (log)")
     ax.set_xlabel("time (h)")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=6, ncol=2)
     if len(runs) > 1:
         fig.suptitle(f"solid: {labels[0]}   dashed: {labels[1]}", fontsize=9)
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.92, wspace=0.18, hspace=0.3)
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.08, top=0.92, wspace=0.2, hspace=0.3)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()

@@ -7,7 +7,9 @@ New controls appear in the page without UI code:
 * an intervention is a row of the tables in :mod:`mscabm.biology.interventions`: each MSC factor of
   ``MSC_FACTORS`` gets a knock-out switch, each drug of ``BLOCKERS`` a switch, each ``PRELICENSE``
   key an entry of the pre-treatment select, each cell type a depletion switch; the numeric ranges
-  (immunosuppressant level, infusion count) come from the config's field metadata.
+  (immunosuppressant level, infusion count, dose level) come from the config's field metadata.
+* an MSC-EV infusion is a dose of the field that MSCs release EVs into (``interventions.doses``,
+  field :data:`EV_FIELD`), recorded like a cell infusion.
 
 The settings hold ``None`` for "the preset's value"; a control that is touched sets the whole
 config key (e.g. ``interventions.knockout = ["COX2"]``), and the model's config checks it.
@@ -23,15 +25,19 @@ from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE, TRAN
 from mscabm.config import PRESET_DIR, Config, ConfigError, InterventionSection
 
 #: Settings attributes that are ``interventions.<name>`` config keys (the page builds their controls
-#: from the intervention tables). ``infusions`` holds the "Infuse MSCs now" events.
+#: from the intervention tables). ``infusions`` holds the "Infuse MSCs now" events, ``doses`` the
+#: "Dose MSC-EVs now" events.
 INTERVENTION_KEYS: tuple[str, ...] = ("transwell", "prelicense", "knockout", "block", "deplete",
-                                      "immunosuppressant", "infusions")
+                                      "immunosuppressant", "infusions", "doses")
+
+#: the field an MSC-EV infusion doses: the one MSCs export EVs into (the ``EV`` factor of MSC_FACTORS)
+EV_FIELD: str = next(b[len("export_"):-len("_molecules_per_min")] for b in MSC_FACTORS["EV"]["behaviours"]
+                     if b.startswith("export_"))
 
 #: controls asked for by the dashboard issue whose mechanism is not in the model yet (biology issue);
 #: shown disabled with this note, never faked
 PENDING: tuple[tuple[str, str], ...] = (
     ("species", "species preset (human / mouse): the model has one parameter set, no species"),
-    ("th17_treg", "Th17/Treg ratio readout: the model has no CD4 subsets (Th17, Treg)"),
 )
 
 DEFAULT_PRESET = "default"
@@ -52,11 +58,35 @@ def intervention_meta(name: str) -> dict[str, Any]:
 
 
 def knockout_label(factor: str) -> str:
-    return f"{factor} knock-out (MSC {', '.join(MSC_FACTORS[factor]['behaviours'])} = 0)"
+    spec = MSC_FACTORS[factor]
+    parts = []
+    if spec["behaviours"]:
+        parts.append(f"MSC {', '.join(spec['behaviours'])} = 0")
+    if spec["signals"]:
+        parts.append(f"no {', '.join(spec['signals'])} signalling")
+    return f"{factor} knock-out ({'; '.join(parts)})"
 
 
 def blocker_label(drug: str) -> str:
-    return f"{drug} (blocks {BLOCKERS[drug]['factor']})"
+    """``BLOCKERS`` entries act as a factor knock-out (``factor``, in every cell with ``all_cells``)
+    or neutralise fields (``neutralise``)."""
+    spec = BLOCKERS[drug]
+    parts = []
+    if "factor" in spec:
+        parts.append(f"blocks {spec['factor']}" + (" in every cell" if spec.get("all_cells") else ""))
+    if spec.get("neutralise"):
+        parts.append("neutralises " + ", ".join(spec["neutralise"]))
+    return f"{drug} ({'; '.join(parts)})"
+
+
+def dose_meta(name: str) -> dict[str, Any]:
+    """The config metadata (doc, min/max, choices) of ``interventions.doses[].<name>``."""
+    from mscabm.config import DoseSection
+
+    for f in dataclasses.fields(DoseSection):
+        if f.name == name:
+            return dict(f.metadata)
+    raise KeyError(name)
 
 
 def transwell_label() -> str:
@@ -101,7 +131,8 @@ class Settings:
 
     preset: str = DEFAULT_PRESET
     msc_count: int | None = None
-    t_count: int | None = None
+    t_count: int | None = None        # CD4 T cells
+    cd8_count: int | None = None
     seed: int | None = None
     domain_um: float | None = None    # square domain side
     # interventions (INTERVENTION_KEYS): values of interventions.<name>
@@ -112,6 +143,7 @@ class Settings:
     deplete: tuple[str, ...] | None = None
     immunosuppressant: float | None = None
     infusions: tuple[dict, ...] | None = None
+    doses: tuple[dict, ...] | None = None
     rules_off: tuple[str, ...] = ()
     extra: str = ""                    # free-form overrides, one per line
     steps_per_frame: int = 1
@@ -127,6 +159,8 @@ class Settings:
             o["cells.MSC.count"] = _int("cells.MSC.count", self.msc_count)
         if self.t_count is not None:
             o["cells.T.count"] = _int("cells.T.count", self.t_count)
+        if self.cd8_count is not None:
+            o["cells.CD8.count"] = _int("cells.CD8.count", self.cd8_count)
         if self.seed is not None:
             o["model.seed"] = _int("model.seed", self.seed)
         if self.domain_um is not None:
@@ -137,7 +171,7 @@ class Settings:
                 continue
             if name == "immunosuppressant":
                 v = _float(f"interventions.{name}", v)
-            o[f"interventions.{name}"] = [dict(x) for x in v] if name == "infusions" else (
+            o[f"interventions.{name}"] = [dict(x) for x in v] if name in ("infusions", "doses") else (
                 list(v) if isinstance(v, tuple) else v)
         for r in self.rules_off:
             if r not in base.rules:

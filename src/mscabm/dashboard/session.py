@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mscabm.biology.interventions import MSC_FACTORS, PRELICENSE, TRANSWELL_TYPE
+from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE, TRANSWELL_TYPE
 from mscabm.config import Config, ConfigError
 from mscabm.dashboard import render as R
-from mscabm.dashboard.controls import Settings, _int, resolve
+from mscabm.dashboard.controls import EV_FIELD, Settings, _float, _int, resolve
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,32 @@ def _with_knockout(factor: str):
     return lambda cfg: sorted(set(cfg.interventions.knockout) | {factor})
 
 
+def _with_block(drug: str):
+    return lambda cfg: sorted(set(cfg.interventions.block) | {drug})
+
+
+#: the keys an untreated control clears: no MSCs, no MSC infusions, no MSC-EV doses
+_NO_MSC = {"cells.MSC.count": 0, "interventions.infusions": [],
+           "interventions.doses": lambda cfg: [dataclasses.asdict(d) for d in cfg.interventions.doses
+                                               if d.field != EV_FIELD]}
+
+
 def compare_variants() -> dict[str, CompareVariant]:
     """The compare menu, built from the intervention tables (``biology/interventions.py``)."""
-    out = {"no MSCs (control)": CompareVariant({"cells.MSC.count": 0, "interventions.infusions": []}, control=True,
-                                               doc="no MSCs and no MSC infusions")}
+    out = {"no MSCs (control)": CompareVariant(dict(_NO_MSC), control=True,
+                                               doc="no MSCs, no MSC infusions and no MSC-EV doses")}
     out["transwell"] = CompareVariant({"interventions.transwell": True},
                                       doc=f"{TRANSWELL_TYPE}s behind a membrane: fields shared, no contact")
     for factor in MSC_FACTORS:
         out[f"{factor} knock-out"] = CompareVariant({"interventions.knockout": _with_knockout(factor)},
                                                     doc=f"MSC {factor} knocked out, added to the main run's")
+    for drug in BLOCKERS:
+        out[drug] = CompareVariant({"interventions.block": _with_block(drug)},
+                                   doc=f"{drug} added to the main run's blockers")
+    for pre, state in PRELICENSE.items():
+        if state:
+            out[f"pre-treated {pre}"] = CompareVariant({"interventions.prelicense": pre},
+                                                       doc=f"MSCs start {state}")
     return out
 
 
@@ -93,26 +110,33 @@ def derived(df: pd.DataFrame, initial_msc: int | None = None) -> pd.DataFrame:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(den > 0, 100.0 * np.asarray(df[num], dtype=float) / den, np.nan)
 
-    if {"n_MAC_M2", "n_MAC"} <= set(df):
-        df["pct_MAC_M2"] = pct("n_MAC_M2", "n_MAC")
-    if {"n_MSC_licensed", "n_MSC"} <= set(df):
-        df["pct_MSC_licensed"] = pct("n_MSC_licensed", "n_MSC")
-    if "n_MSC" in df:
+    # every state of every type as % of the type's live cells (pct_MAC_M2, pct_T_Treg, pct_CD8_CTL, ...)
+    for col in list(df.columns):
+        if col.startswith("n_") and col.count("_") >= 2:
+            tname = col.split("_")[1]
+            if f"n_{tname}" in df and col != f"n_{tname}":
+                df["pct_" + col[2:]] = pct(col, f"n_{tname}")
+    if "MSC_survival_frac" in df:  # live MSCs / MSCs placed (seeded and infused)
+        df["pct_MSC_surviving"] = 100.0 * np.asarray(df["MSC_survival_frac"], dtype=float)
+    elif "n_MSC" in df:
         n0 = initial_msc if initial_msc else (df["n_MSC"].iloc[0] or 0)
         df["pct_MSC_surviving"] = pct("n_MSC", np.full(len(df), float(n0))) if n0 else np.nan
-    for s in ("activated", "arrested"):
-        if {f"n_T_{s}", "n_T"} <= set(df):
-            df[f"pct_T_{s}"] = pct(f"n_T_{s}", "n_T")
     return df
+
+
+#: T-cell divisions counted by the suppression readout: CD4 and, where the model has them, CD8
+T_BIRTHS = ("births_T_total", "births_CD8_total")
 
 
 def suppression(treated: pd.DataFrame, control: pd.DataFrame) -> pd.Series:
     """% suppression of T-cell proliferation vs the control run:
-    100 * (1 - T births treated / T births control), by step (rows matched on ``step``)."""
-    if "births_T_total" not in treated or "births_T_total" not in control:
+    100 * (1 - T births treated / T births control), by step (rows matched on ``step``); T births
+    are CD4 + CD8 divisions (the columns of :data:`T_BIRTHS` both runs have)."""
+    cols = [c for c in T_BIRTHS if c in treated and c in control]
+    if "births_T_total" not in cols:
         return pd.Series(dtype=float)
-    a = treated.set_index("step")["births_T_total"].astype(float)
-    b = control.set_index("step")["births_T_total"].astype(float).reindex(a.index)
+    a = treated.set_index("step")[cols].astype(float).sum(axis=1)
+    b = control.set_index("step")[cols].astype(float).sum(axis=1).reindex(a.index)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where(b > 0, 100.0 * (1.0 - a / b), np.nan)
     return pd.Series(out, index=a.index, name="pct_suppression")
@@ -195,7 +219,7 @@ class Sim:
                     self.error = (f"Invalid input: {cell_type} is depleted at t = 0; step once, then infuse "
                                   "(nothing was infused)")
                     return False
-                key = {"MSC": "msc_count", "T": "t_count"}.get(cell_type)
+                key = {"MSC": "msc_count", "T": "t_count", "CD8": "cd8_count"}.get(cell_type)
                 if key is None:
                     self.error = f"Invalid input: cannot infuse {cell_type} at t = 0; step once first"
                     return False
@@ -239,6 +263,57 @@ class Sim:
     def clear_infusions(self) -> bool:
         """Drop the recorded infusions (rebuilds the model at t = 0)."""
         return self.reset(replace(self.settings, infusions=()))
+
+    def dose(self, level: Any, field: str = EV_FIELD, placement: str = "uniform") -> bool:
+        """Add ``level`` (field unit) to a field of the running model(s) now, without a reset (an
+        MSC-EV infusion by default), and record it as ``interventions.doses`` at the current time so
+        that the exported config and every later reset reproduce it. At t = 0 the dose is part of
+        the initial state (the model applies doses at t <= 0 when it is built): the model is rebuilt.
+        The comparison run gets the same dose unless its variant sets ``interventions.doses`` itself
+        (the no-MSC control gets no MSC-EVs). On a bad level nothing changes and ``error`` says why."""
+        with self.lock:
+            m = self.main.model
+            cfg = self.main.config
+            try:
+                lv = _float(f"interventions.doses[].level ({field} dose)", level)
+                if not (lv > 0 and np.isfinite(lv)):
+                    raise ConfigError("interventions.doses[].level", f"{level} is out of range; allowed: > 0")
+            except ConfigError as exc:
+                self.error = f"Invalid input: {exc} (nothing was dosed)"
+                return False
+            unit = cfg.fields[field].unit if field in cfg.fields else ""
+            dose = {"at_min": float(m.time), "field": field, "level": lv, "placement": placement}
+            current = [dataclasses.asdict(x) for x in cfg.interventions.doses]
+            new_settings = replace(self.settings, doses=tuple(current) + (dose,))
+            if m.steps == 0:
+                ok = self.reset(new_settings)
+                if ok:
+                    self.notice = f"Dosed {field} +{lv:g} {unit} at t = 0 (initial state). " + self.notice
+                return ok
+            try:
+                main_cfg, main_overrides = resolve(new_settings)  # checks the dose like a config would
+            except ConfigError as exc:
+                self.error = f"Invalid input: {exc} (nothing was dosed)"
+                return False
+            runs = [self.main]
+            if self.compare is not None and "interventions.doses" not in COMPARE_VARIANTS[
+                    self.compare_variant].overrides:
+                runs.append(self.compare)
+            section = main_cfg.interventions.doses[-1]
+            for run in runs:
+                run.model.add_to_field(section.field, section.level, section.placement)
+                run.model.config.interventions.doses.append(dataclasses.replace(section))
+            self.main.overrides = main_overrides
+            self.main.settings = self.settings = new_settings
+            self.error = ""
+            where = " (main and comparison runs)" if len(runs) > 1 else ""
+            self.notice = (f"Dosed {field} +{lv:g} {unit} at t = {m.time:g} min{where}; recorded as "
+                           "interventions.doses (kept by Reset and in the exported config)")
+            return True
+
+    def clear_doses(self) -> bool:
+        """Drop the recorded doses (rebuilds the model at t = 0)."""
+        return self.reset(replace(self.settings, doses=()))
 
     def count(self, cell_type: str, run: Run | None = None) -> int:
         """Live cells of a type now (apoptotic included), straight from the population."""
