@@ -15,8 +15,9 @@ from mscabm.config import (Config, ConfigError, apply_override, build_config, de
 def test_default_is_complete_and_valid():
     cfg = load_config()
     assert isinstance(cfg, Config)
-    assert set(cfg.cells) == {"MSC", "T", "B", "NK", "DC", "MAC"}
-    assert {"IFNG", "TNF", "IL2", "PGE2", "TRP"} <= set(cfg.fields)
+    assert set(cfg.cells) == {"MSC", "T", "CD8", "B", "NK", "DC", "MAC", "TISSUE"}
+    assert {"IFNG", "TNF", "IL2", "IL6", "IL10", "IL12", "IL17", "TGFB", "PGE2", "HGF", "TRP", "KYN", "EV", "CXCL",
+            "IG", "NO"} <= set(cfg.fields)
     assert cfg.lattice_shape == (100, 100)
     assert len(cfg.rules) >= 5
 
@@ -43,9 +44,9 @@ def test_presets_load():
 def test_set_overrides_parse_toml_values():
     assert parse_value("3") == 3 and parse_value("2.5") == 2.5 and parse_value("true") is True
     assert parse_value("zero_flux") == "zero_flux" and parse_value('"x y"') == "x y"
-    cfg = load_config(overrides=["domain.width_um=500", "fields.PGE2.boundary=periodic", "rules.pge2_arrests_t_division.enabled=false"])
+    cfg = load_config(overrides=["domain.width_um=500", "fields.PGE2.boundary=periodic", "rules.pge2_arrests_T_activated.enabled=false"])
     assert cfg.domain.width_um == 500.0 and cfg.fields["PGE2"].boundary == "periodic"
-    assert not cfg.rules["pge2_arrests_t_division"].enabled
+    assert not cfg.rules["pge2_arrests_T_activated"].enabled
 
 
 @pytest.mark.parametrize(
@@ -64,7 +65,7 @@ def test_set_overrides_parse_toml_values():
         ("domain.voxel_um=5000", "domain.voxel_um", "larger than the domain"),
         ("cells.T.initial_state=sleepy", "cells.T.initial_state", "naive"),
         ("rules.new.signal=field:IL2", "rules.new.cell_type", "required key is missing"),
-        ("rules.pge2_arrests_t_division.signal=field:XYZ", "rules.pge2_arrests_t_division.signal", "unknown signal"),
+        ("rules.pge2_arrests_T_activated.signal=field:XYZ", "rules.pge2_arrests_T_activated.signal", "unknown signal"),
         ("behaviours.T.activated.fly_per_min=1", "behaviours.T.activated.fly_per_min", "unknown behaviour"),
         ("behaviours.T.activated.speed_um_per_min=-3", "behaviours.T.activated.speed_um_per_min", ">= 0.0"),
         ("model.max_cells=10", "model.max_cells", ">="),
@@ -89,7 +90,7 @@ def test_bad_toml_file(tmp_path):
 
 def test_mismatched_rule_saturation_rejected():
     with pytest.raises(ConfigError, match="differs from rule"):
-        load_config(overrides=["rules.tnf_licenses_msc.saturation=0.5"])
+        load_config(overrides=["rules.pge2_arrests_T_activated.saturation=0.5"])  # tgfb_arrests_T_activated: 0
 
 
 def test_set_requires_assignment():

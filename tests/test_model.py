@@ -7,7 +7,7 @@ import pytest
 from mscabm.model import MSCModel
 
 SMALL = {"domain.width_um": 300.0, "domain.height_um": 300.0, "cells.MSC.count": 10, "cells.T.count": 200,
-         "cells.B.count": 20, "cells.NK.count": 20, "cells.DC.count": 10, "cells.MAC.count": 10,
+         "cells.CD8.count": 20, "cells.B.count": 20, "cells.NK.count": 20, "cells.DC.count": 10, "cells.MAC.count": 10,
          "model.steps": 60, "output.record_every": 10}
 
 
@@ -36,15 +36,16 @@ def test_datacollector_records_every_k_steps_and_stops_running():
 
 def test_cells_view_agentset_like():
     m = small()
-    assert len(m.cells) == 270
+    assert len(m.cells) == 290
     assert len(m.cells.select(type="T")) == 200
+    assert len(m.cells.select(type="T", state="Treg")) == 14  # 7% of CD4 T cells start as Tregs
     assert m.cells.groupby("type")["MSC"] == 10
-    assert sum(m.cells.groupby("state").values()) == 270
+    assert sum(m.cells.groupby("state").values()) == 290
     frame = m.cells.to_frame()
     assert {"id", "type", "state", "x_um", "y_um"} <= set(frame.columns)
-    assert set(frame["type"].astype(str)) == {"MSC", "T", "B", "NK", "DC", "MAC"}
+    assert set(frame["type"].astype(str)) == {"MSC", "T", "CD8", "B", "NK", "DC", "MAC"}
     c = m.cells.cell(int(frame["id"].iloc[5]))
-    assert c.type in {"MSC", "T", "B", "NK", "DC", "MAC"} and "PGE2" in c.local_fields
+    assert c.type in {"MSC", "T", "CD8", "B", "NK", "DC", "MAC"} and "PGE2" in c.local_fields
     assert "cell" in str(c)
     with pytest.raises(KeyError):
         m.cells.select(type="Q")
@@ -66,7 +67,8 @@ def test_same_seed_same_run_different_seed_differs():
 
 def test_batch_run_compatible():
     results = mesa.batch_run(MSCModel, {"cells.MSC.count": [0, 10], "model.steps": 20, "domain.width_um": 300.0,
-                                        "domain.height_um": 300.0, "cells.T.count": 100},
+                                        "domain.height_um": 300.0, "cells.T.count": 100, "cells.CD8.count": 20,
+                                        "cells.B.count": 20, "cells.NK.count": 20, "cells.MAC.count": 20},
                              rng=[1], max_steps=50, number_processes=1, display_progress=False)
     assert len(results) == 2
     assert {r["cells.MSC.count"] for r in results} == {0, 10}
@@ -83,32 +85,40 @@ def test_cells_stay_in_domain_and_fields_nonnegative():
     assert np.isfinite(m.lattice.data).all() and m.lattice.data.min() >= 0
 
 
-def test_msc_licensing_raises_pge2_and_depletes_trp():
-    """IFN-gamma licenses MSCs (rule ifng_licenses_msc): licensed MSCs export 10x PGE2 and consume Trp."""
-    base = {**SMALL, "cells.T.count": 0, "cells.B.count": 0, "cells.NK.count": 0, "cells.DC.count": 0,
-            "cells.MAC.count": 0, "cells.MSC.count": 30}
+def test_msc_priming_and_licensing_synergy():
+    """IFN-gamma alone primes MSCs (IDO: Trp falls, kynurenine rises; PGE2 does not rise);
+    IFN-gamma with TNF-alpha licenses them (PGE2 up several-fold): the synergy of SCIENCE.md s2."""
+    base = {**SMALL, "cells.T.count": 0, "cells.CD8.count": 0, "cells.B.count": 0, "cells.NK.count": 0,
+            "cells.DC.count": 0, "cells.MAC.count": 0, "cells.MSC.count": 30}
+    clamp = {"fields.IFNG.initial": 500.0, "fields.IFNG.decay_per_min": 0.0}
     plain = MSCModel(**base)
-    primed = MSCModel(**{**base, "fields.IFNG.initial": 500.0, "fields.IFNG.decay_per_min": 0.0})
-    for _ in range(120):
-        plain.step()
-        primed.step()
-    assert plain.readouts["n_MSC_licensed"] == 0
-    assert primed.readouts["n_MSC_licensed"] > 20
-    assert primed.readouts["mean_PGE2_nM"] > 3 * plain.readouts["mean_PGE2_nM"]
-    assert primed.readouts["mean_TRP_uM"] < plain.readouts["mean_TRP_uM"]
+    ifng = MSCModel(**{**base, **clamp})
+    both = MSCModel(**{**base, **clamp, "fields.TNF.initial": 500.0, "fields.TNF.decay_per_min": 0.0})
+    for _ in range(480):  # two steps of ~2 h each: naive -> primed -> licensed
+        for m in (plain, ifng, both):
+            m.step()
+    assert plain.readouts["n_MSC_primed"] + plain.readouts["n_MSC_licensed"] == 0
+    assert ifng.readouts["n_MSC_primed"] > 20 and ifng.readouts["n_MSC_licensed"] == 0
+    assert both.readouts["n_MSC_licensed"] > 20
+    assert ifng.readouts["mean_TRP_uM"] < plain.readouts["mean_TRP_uM"] - 1.0
+    assert ifng.readouts["mean_KYN_uM"] > 1.0 and plain.readouts["mean_KYN_uM"] == 0.0
+    assert ifng.readouts["mean_PGE2_nM"] == pytest.approx(plain.readouts["mean_PGE2_nM"], rel=0.05)
+    assert both.readouts["mean_PGE2_nM"] > 3 * ifng.readouts["mean_PGE2_nM"]
 
 
 def test_pge2_slows_t_proliferation():
-    """Rule pge2_arrests_t_division: with PGE2 clamped high, activated T cells divide less."""
+    """Rules pge2_arrests_T_*: with PGE2 clamped high, activated T cells divide less (arrest, not death)."""
     base = {**SMALL, "cells.MSC.count": 0, "cells.DC.count": 0, "cells.T.initial_state": "activated",
+            "cells.T.state_fractions": {},  # no Tregs: this test isolates the PGE2 rule
             "fields.IL2.initial": 1000.0, "fields.IL2.decay_per_min": 0.0, "model.steps": 600}
     ctrl = MSCModel(**base)
     pge2 = MSCModel(**{**base, "fields.PGE2.initial": 100.0, "fields.PGE2.decay_per_min": 0.0})
     for _ in range(600):
         ctrl.step()
         pge2.step()
-    assert ctrl.births_total > 100
-    assert pge2.births_total < 0.2 * ctrl.births_total
+    assert ctrl.readouts["births_T_total"] > 100
+    assert pge2.readouts["births_T_total"] < 0.2 * ctrl.readouts["births_T_total"]
+    assert pge2.readouts["deaths_T_total"] <= ctrl.readouts["deaths_T_total"] + 5
 
 
 def test_buffer_growth_keeps_behaviours_of_existing_cells():

@@ -209,11 +209,12 @@ class MSCModel(mesa.Model):
         """Dose a field: add ``level`` (field unit) everywhere, or in a central disc of radius 10%
         of the domain's smaller side (a local injection)."""
         i = self.tables.field_names.index(field)
-        if i not in self._active_fields:  # a field that was inert becomes live
+        if i not in self._active_fields:  # a field that was inert becomes live (cells now take it up)
             self._active_fields = sorted(self._active_fields + [i])
-            t = self.tables
-            self._exchange_cols = [np.where(t.inert_fields & (np.arange(len(t.field_names)) != i), -1, c) for c in
-                                   (t.secretion_col, t.saturation_col, t.uptake_col, t.export_col)]
+            inert = np.ones(len(self.tables.field_names), dtype=bool)
+            inert[self._active_fields] = False
+            self._exchange_cols = [np.where(inert, -1, c) for c in (self.tables.secretion_col, self.tables.saturation_col,
+                                                                     self.tables.uptake_col, self.tables.export_col)]
         if placement == "centre":
             ny, nx = self.lattice.shape
             dx = self.lattice.spacing_um

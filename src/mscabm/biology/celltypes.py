@@ -86,7 +86,7 @@ _IL2_UPTAKE_CD25 = (0.05, "M: CD25+ consumption, makes IL-2 fall off within a fe
                           "SCIENCE.md s4)")
 _IL2_EXPORT = (600.0, "M: ~10 IL-2 molecules/s per secreting T cell (Thurley 2015)")
 _IFNG_EXPORT = (600.0, "M: same order as IL-2 (Thurley 2015)")
-_MSC_DEATH = (1.0 / (7 * 24 * 60), "M: in-vitro MSC turnover ~1/week")
+_MSC_DEATH = (1.0 / (21 * 24 * 60), "M: MSCs are long-lived in culture (passaged for weeks); ~3 weeks")
 _MSC_RESIST = (0.8, "M: IFN-gamma raises HLA-I on MSCs and protects them from NK lysis (SCIENCE.md s2; "
                     "Spaggiari 2006 Blood 107:1484)")
 _EV = "M: MSC-EV release ~1 particle/min per cell (order of 10^3 EVs/cell/day); licensed parents release more " \
@@ -102,8 +102,8 @@ _MAC_MOTION = {"speed_um_per_min": (1.0, "0.4-2 um/min (M; pc4covid19, SCIENCE.m
 BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
     "MSC": {
         "naive": {
-            "export_PGE2_molecules_per_min": (1.2e4, "M: constitutive COX-2 output, ~10x below licensed (SCIENCE.md "
-                                                     "s2); ~0.1 pg/cell/day order; calibrated: docs/calibration.md"),
+            "export_PGE2_molecules_per_min": (1.5e3, "M: constitutive COX-2 output, 4x below licensed (SCIENCE.md s2); "
+                                                     "calibrated: docs/calibration.md"),
             "export_TGFB_molecules_per_min": (100.0, "M: constitutive TGF-beta1 (SCIENCE.md s2)"),
             "export_HGF_molecules_per_min": (100.0, "M: constitutive HGF (SCIENCE.md s2; Di Nicola 2002)"),
             "export_IL6_molecules_per_min": (300.0, "M: MSCs secrete IL-6; IL-6 6x over PBMC at 1:10 (V Aggarwal & "
@@ -112,24 +112,24 @@ BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
             "death_rate_per_min": _MSC_DEATH,
         },
         "primed": {
-            "export_PGE2_molecules_per_min": (1.2e4, "M: IFN-gamma alone does not raise PGE2 (SCIENCE.md s2)"),
+            "export_PGE2_molecules_per_min": (1.5e3, "M: IFN-gamma alone does not raise PGE2 (SCIENCE.md s2)"),
             "export_TGFB_molecules_per_min": (100.0, "M: constitutive TGF-beta1 (SCIENCE.md s2)"),
             "export_HGF_molecules_per_min": (100.0, "M: constitutive HGF (SCIENCE.md s2)"),
             "export_IL6_molecules_per_min": (300.0, "M: as naive"),
             "export_EV_molecules_per_min": (1.0, _EV),
-            "uptake_TRP_per_min": (0.15, _IDO + "; IFN-gamma alone induces IDO, half the licensed level (M)"),
+            "uptake_TRP_per_min": (0.04, _IDO + "; IFN-gamma alone induces IDO, half the licensed level (M)"),
             "kill_resistance": _MSC_RESIST,
             "death_rate_per_min": _MSC_DEATH,
         },
         "licensed": {
-            "export_PGE2_molecules_per_min": (1.2e5, "M: licensed MSC PGE2 output (IFN-gamma x TNF-alpha raise "
+            "export_PGE2_molecules_per_min": (6.0e3, "M: licensed MSC PGE2 output (IFN-gamma x TNF-alpha raise "
                                                      "COX-2); calibrated against the 10x PGE2 rise at MSC:PBMC 1:10 "
                                                      "(V Aggarwal & Pittenger 2005)"),
             "export_TGFB_molecules_per_min": (200.0, "M: licensing raises TGF-beta (SCIENCE.md s2)"),
             "export_HGF_molecules_per_min": (200.0, "M: licensing raises HGF (SCIENCE.md s2)"),
             "export_IL6_molecules_per_min": (600.0, "M: inflammation raises MSC IL-6 (Aggarwal & Pittenger 2005)"),
             "export_EV_molecules_per_min": (3.0, _EV),
-            "uptake_TRP_per_min": (0.3, _IDO),
+            "uptake_TRP_per_min": (0.08, _IDO),
             "kill_resistance": _MSC_RESIST,
             "death_rate_per_min": _MSC_DEATH,
         },
@@ -165,8 +165,8 @@ BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
         },
         "Treg": {
             "speed_um_per_min": _T_SPEED, "persistence_min": _T_PERSIST,
-            "export_IL10_molecules_per_min": (300.0, "M: Treg IL-10 (SCIENCE.md s2)"),
-            "export_TGFB_molecules_per_min": (100.0, "M: Treg TGF-beta (SCIENCE.md s2)"),
+            "export_IL10_molecules_per_min": (100.0, "M: Treg IL-10 (SCIENCE.md s2)"),
+            "export_TGFB_molecules_per_min": (50.0, "M: Treg TGF-beta (SCIENCE.md s2)"),
             "uptake_IL2_per_min": (0.1, "M: CD25-high Tregs are IL-2 sinks (a suppression mechanism)"),
             "death_rate_per_min": (1.0 / (10 * 24 * 60), "M: ~10 days"),
         },
@@ -205,8 +205,9 @@ BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
                    "persistence_min": (2.0, "M"),
                    "export_IFNG_molecules_per_min": (600.0, "M: same order as T cells (Thurley 2015)"),
                    "uptake_IL2_per_min": (0.05, "M: IL-2 receptor consumption"),
-                   "kill_MSC_per_min": (1.0 / 30, "M: IL-2-activated NK cells kill MSCs (SCIENCE.md s2; Spaggiari "
-                                                  "2006); ~30 min per touched MSC"),
+                   "kill_MSC_per_min": (1.0 / 300, "M: IL-2-activated NK cells kill MSCs (SCIENCE.md s2; Spaggiari "
+                                                   "2006); ~5 h per touched MSC, so most MSCs persist in co-culture "
+                                                   "(docs/calibration.md)"),
                    "kill_TISSUE_per_min": (1.0 / 30, "M: activated NK cytotoxicity against susceptible targets"),
                    "death_rate_per_min": (1.0 / (5 * 24 * 60), "M: ~5 days")},
     },
@@ -217,22 +218,23 @@ BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
                    "persistence_min": (5.0, "M"),
                    "export_TNF_molecules_per_min": (300.0, "M: mature DCs secrete TNF (SCIENCE.md s2)"),
                    "export_IL12_molecules_per_min": (300.0, "M: mature DCs secrete IL-12 (SCIENCE.md s2)"),
+                   "export_IL6_molecules_per_min": (150.0, "M: mature DCs secrete IL-6"),
                    "death_rate_per_min": (1.0 / (4 * 24 * 60), "M: mature DCs live a few days in culture")},
     },
     "MAC": {
         "M0": dict(_MAC_MOTION, **{
-            "export_PGE2_molecules_per_min": (1.0e3, "M: monocytes/macrophages make some PGE2; sets the PBMC-alone "
+            "export_PGE2_molecules_per_min": (300.0, "M: monocytes/macrophages make some PGE2; sets the PBMC-alone "
                                                      "baseline of the 10x rise (Aggarwal & Pittenger 2005)")}),
         "M1": dict(_MAC_MOTION, **{
             "export_TNF_molecules_per_min": (600.0, "M: M1 macrophages secrete TNF (SCIENCE.md s2)"),
             "export_IL12_molecules_per_min": (300.0, "M: M1 IL-12 (SCIENCE.md s2)"),
             "export_IL6_molecules_per_min": (300.0, "M: M1 IL-6 (SCIENCE.md s2)"),
             "export_CXCL_molecules_per_min": (300.0, "M: inflammatory macrophages make CXCL9/10"),
-            "export_PGE2_molecules_per_min": (2.0e3, "M: inflammatory COX-2")}),
+            "export_PGE2_molecules_per_min": (600.0, "M: inflammatory COX-2")}),
         "M2": dict(_MAC_MOTION, **{
             "export_IL10_molecules_per_min": (600.0, "M: M2 IL-10 (SCIENCE.md s2)"),
-            "export_TGFB_molecules_per_min": (200.0, "M: M2 TGF-beta (issue 3)"),
-            "export_PGE2_molecules_per_min": (1.0e3, "M")}),
+            "export_TGFB_molecules_per_min": (100.0, "M: M2 TGF-beta (issue 3)"),
+            "export_PGE2_molecules_per_min": (300.0, "M")}),
     },
     "TISSUE": {
         "healthy": {},

@@ -43,7 +43,7 @@ _rule("tnf_licenses_primed_msc", "MSC", "primed", "field:TNF", "increases", "to_
       "higher); IFN-gamma alone does not raise PGE2 (SCIENCE.md s2). Half-max 50 pM (M)")
 _rule("tnf_induces_msc_tsg6", "MSC", "*", "field:TNF", "increases", "export_TSG6_molecules_per_min", 600.0, 100.0,
       1.0, "TSG-6 is induced in MSCs by macrophage TNF (SCIENCE.md s2); output M")
-_MSC_IDO_UPTAKE = {"primed": 0.15, "licensed": 0.3}  # 1/min, must equal BASE_BEHAVIOURS (a test checks)
+_MSC_IDO_UPTAKE = {"primed": 0.04, "licensed": 0.08}  # 1/min, must equal BASE_BEHAVIOURS (a test checks)
 for _s, _u in _MSC_IDO_UPTAKE.items():
     _rule(f"ido_converts_trp_to_kyn_{_s}", "MSC", _s, "field:TRP", "increases", "export_KYN_molecules_per_min",
           _u * (4.0 / 3.0 * 3.141592653589793 * 10.0**3) * 20.0 * 602.214076, 20.0, 1.0,
@@ -57,21 +57,23 @@ _PDL1_SRC = "PD-L1 on IFN-gamma-primed/licensed MSCs blocks activation on contac
             "half-max 0.5 contacts (M)"
 for _t, _naive, _active in (("T", "naive", "activated"), ("CD8", "naive", "CTL")):
     _rule(f"dc_contact_activates_{_t}", _t, _naive, "contact:DC.mature", "increases", f"to_{_active}_per_min",
-          1 / 120, 0.5, 4.0,
+          1 / 300, 0.5, 4.0,
           "T-DC contacts prime T cells over hours (V Mempel 2004 Nature 427:154: brief contacts 0-8 h, stable "
-          "8-20 h); ~2 h to activate while touching a mature DC (M)")
+          "8-20 h). Only a few % of T cells recognise a given (allo)antigen (M: alloreactive precursor frequency "
+          "1-10%): a low rate per minute of contact makes ~10% of responders activate over 4 days of brief DC "
+          "encounters (calibration, docs/calibration.md)")
     for _sig in _PDL1_MSC:
         _rule(f"pdl1_{_sig.split('.')[1]}_msc_blocks_{_t}_activation", _t, _naive, _sig, "decreases",
               f"to_{_active}_per_min", 0.0, 0.5, 2.0, _PDL1_SRC)
 
 # ------------------------------------------------------------------------------------------------ proliferation
 _PROLIFERATING = {  # (type, state): (cycle rate at full IL-2, 1/min; IL-2 half-max, pM; source)
-    ("T", "activated"): (1 / 480, 10.0, "IL-2 driven proliferation, cycle 6-12 h once activated (M SCIENCE.md s4; "
-                                       "V Yoon 2010); IL-2 half-max ~10 pM (M SCIENCE.md s4)"),
-    ("T", "Th1"): (1 / 480, 10.0, "as Th0 blasts (M)"),
-    ("T", "Th17"): (1 / 480, 10.0, "as Th0 blasts (M)"),
-    ("T", "Treg"): (1 / 1440, 10.0, "M: Tregs expand more slowly, IL-2 dependent"),
-    ("CD8", "CTL"): (1 / 480, 10.0, "IL-2 driven CD8 expansion, 6-12 h cycle (M SCIENCE.md s4)"),
+    ("T", "activated"): (1 / 720, 10.0, "IL-2 driven proliferation, cycle 6-12 h once activated, 12 h taken (M "
+                                       "SCIENCE.md s4; V Yoon 2010); IL-2 half-max ~10 pM (M SCIENCE.md s4)"),
+    ("T", "Th1"): (1 / 720, 10.0, "as Th0 blasts (M)"),
+    ("T", "Th17"): (1 / 720, 10.0, "as Th0 blasts (M)"),
+    ("T", "Treg"): (1 / 2880, 10.0, "M: Tregs are hypoproliferative in vitro, IL-2 dependent"),
+    ("CD8", "CTL"): (1 / 720, 10.0, "IL-2 driven CD8 expansion, 6-12 h cycle, 12 h taken (M SCIENCE.md s4)"),
     ("B", "activated"): (1 / 720, 10.0, "M: B-cell proliferation with T help (IL-2 as the help signal)"),
     ("NK", "active"): (1 / 720, 20.0, "IL-2-driven NK proliferation (SCIENCE.md s2); rate M"),
 }
@@ -83,19 +85,19 @@ _ARREST = {
     "trp_depletion": ("field:TRP", 2.0, 4.0, "low",
                       "IDO tryptophan depletion arrests lymphocytes in G0/G1, the main effector (SCIENCE.md s2); "
                       "arrest at low uM Trp (M SCIENCE.md s4)"),
-    "pge2": ("field:PGE2", 5.0, 1.0, "high", "PGE2 arrests proliferation (SCIENCE.md s2; Aggarwal & Pittenger 2005); "
+    "pge2": ("field:PGE2", 5.0, 2.0, "high", "PGE2 arrests proliferation (SCIENCE.md s2; Aggarwal & Pittenger 2005); "
                                            "half-max ~nM (M SCIENCE.md s4), calibrated: docs/calibration.md"),
-    "tgfb": ("field:TGFB", 50.0, 1.0, "high", "TGF-beta arrests proliferation (SCIENCE.md s2); half-max M"),
-    "kyn": ("field:KYN", 20.0, 1.0, "high", "kynurenine adds to Trp depletion (SCIENCE.md s2); half-max ~10s of uM (M)"),
+    "tgfb": ("field:TGFB", 100.0, 1.0, "high", "TGF-beta arrests proliferation (SCIENCE.md s2); half-max M"),
+    "kyn": ("field:KYN", 50.0, 1.0, "high", "kynurenine adds to Trp depletion (SCIENCE.md s2); half-max ~10s of uM (M)"),
     "hgf": ("field:HGF", 200.0, 1.0, "high", "HGF contributes to T arrest (SCIENCE.md s2; Di Nicola 2002); weak (M)"),
-    "no": ("field:NO", 200.0, 2.0, "high", "mouse MSC nitric oxide arrests T cells (SCIENCE.md s2, species); "
+    "no": ("field:NO", 20.0, 2.0, "high", "mouse MSC nitric oxide arrests T cells (SCIENCE.md s2, species); "
                                           "half-max M"),
     "pdl1_primed": ("contact:MSC.primed", 0.5, 2.0, "high", "PD-L1/PD-1 on contact (SCIENCE.md s2); half-max M"),
     "pdl1_licensed": ("contact:MSC.licensed", 0.5, 2.0, "high", "PD-L1/PD-1 on contact (SCIENCE.md s2); half-max M"),
 }
 _TREG_SUPPRESSION = ("contact:T.Treg", 1.0, 1.0, "high",
                      "Tregs suppress effector T cells in turn (SCIENCE.md s2); one Treg contact halves cycling (M)")
-_IL10_SUPPRESSION = ("field:IL10", 200.0, 1.0, "high", "IL-10 dampens effector proliferation (M)")
+_IL10_SUPPRESSION = ("field:IL10", 500.0, 1.0, "high", "IL-10 dampens effector proliferation (M)")
 _EV_WEAK = ("field:EV", 50.0, 1.0, "high", "MSC-EVs act on T cells, weaker than the parent cells (SCIENCE.md s2); "
                                           "half-max M")
 _ARREST_TARGETS = {
@@ -113,6 +115,15 @@ for (_t, _s), _extra in _ARREST_TARGETS.items():
         _terms["ev"] = _EV_WEAK
     for _m, (_sig, _k, _n, _sense, _src) in _terms.items():
         _rule(f"{_m}_arrests_{_t}_{_s}", _t, _s, _sig, "decreases", "cycle_rate_per_min", 0.0, _k, _n, _src, _sense)
+for (_t, _s) in _ARREST_TARGETS:
+    if _t in ("T", "CD8", "NK"):
+        _rule(f"expansion_wanes_{_t}_{_s}", _t, _s, "time_in_state", "decreases", "cycle_rate_per_min", 0.0,
+              1.5 * 24 * 60.0, 4.0, "M: clonal expansion is programmed and self-limiting: effector T cells stop "
+              "cycling ~1.5 days into their state (in-vitro MLR proliferation peaks at day 4-6); without this brake "
+              "the IL-2 loop grows without bound (docs/calibration.md)")
+_sig, _k, _n, _sense, _src = _ARREST["trp_depletion"]
+_rule("trp_depletion_arrests_T_Treg", "T", "Treg", _sig, "decreases", "cycle_rate_per_min", 0.0, _k, _n,
+      _src + "; Tregs need tryptophan to divide too (M)", _sense)
 
 # ------------------------------------------------------------------------------------------------ CD4 fates
 _FATE = 1 / 720  # 1/min: fate decisions within ~12 h of the polarising signal (M)
@@ -122,11 +133,11 @@ _rule("ifng_drives_th1", "T", "activated", "field:IFNG", "increases", "to_Th1_pe
       "IFN-gamma reinforces Th1 (M; Hong 2011)")
 _rule("pge2_blocks_th1", "T", "activated", "field:PGE2", "decreases", "to_Th1_per_min", 0.0, 5.0, 1.0,
       "PGE2 shifts Th1 toward Th2 (SCIENCE.md s2; Th2 is not modelled separately)")
-_rule("il6_drives_th17", "T", "activated", "field:IL6", "increases", "to_Th17_per_min", _FATE, 200.0, 2.0,
+_rule("il6_drives_th17", "T", "activated", "field:IL6", "increases", "to_Th17_per_min", _FATE, 30.0, 1.0,
       "IL-6 (with TGF-beta) drives Th17 (M; Hong 2011)")
 _rule("pge2_blocks_th17", "T", "activated", "field:PGE2", "decreases", "to_Th17_per_min", 0.0, 2.0, 1.0,
       "MSC PGE2 down-regulates Th17 differentiation (SCIENCE.md s2; note PGE2 can favour Th17 elsewhere)")
-_rule("tgfb_induces_treg", "T", "activated", "field:TGFB", "increases", "to_Treg_per_min", _FATE, 20.0, 1.0,
+_rule("tgfb_induces_treg", "T", "activated", "field:TGFB", "increases", "to_Treg_per_min", _FATE, 100.0, 1.0,
       "TGF-beta induces FoxP3+ Tregs (SCIENCE.md s2: TGF-beta and PGE2 needed)")
 _rule("pge2_induces_treg", "T", "activated", "field:PGE2", "increases", "to_Treg_per_min", _FATE, 10.0, 1.0,
       "PGE2 induces Tregs with TGF-beta (SCIENCE.md s2); additive here, not the 'both needed' synergy (M)")
@@ -181,9 +192,9 @@ _rule("tnf_matures_dc", "DC", "immature", "field:TNF", "increases", "to_mature_p
       "TNF matures DCs (danger signal; SCIENCE.md s2); rate M")
 _rule("damp_matures_dc", "DC", "immature", "field:DAMP", "increases", "to_mature_per_min", 1 / 240, 50.0, 2.0,
       "danger signals mature DCs (issue 3); rate M")
-for _m, (_sig, _k, _src) in {"pge2": ("field:PGE2", 1.0, "PGE2 blocks DC maturation, main mediator (SCIENCE.md s2); "
+for _m, (_sig, _k, _src) in {"pge2": ("field:PGE2", 2.0, "PGE2 blocks DC maturation, main mediator (SCIENCE.md s2); "
                                                          "half-max ~nM (M)"),
-                             "il6": ("field:IL6", 200.0, "IL-6 blocks DC maturation (SCIENCE.md s2)"),
+                             "il6": ("field:IL6", 500.0, "IL-6 blocks DC maturation (SCIENCE.md s2)"),
                              "il10": ("field:IL10", 100.0, "IL-10 keeps DCs immature (M)"),
                              "ev": ("field:EV", 5.0, "MSC-EVs lower DC maturation (SCIENCE.md s2)")}.items():
     _rule(f"{_m}_blocks_dc_maturation", "DC", "immature", _sig, "decreases", "to_mature_per_min", 0.0, _k, 1.0, _src)
@@ -200,8 +211,9 @@ for _m, (_sig, _k, _n, _src) in {"ifng": ("field:IFNG", 20.0, 2.0, "IFN-gamma dr
                                  "damp": ("field:DAMP", 50.0, 2.0, "danger signals drive M1 (M)")}.items():
     _rule(f"{_m}_polarises_m1", "MAC", "M0", _sig, "increases", "to_M1_per_min", 1 / 240, _k, _n, _src + "; rate M")
 _M2_SIGNALS = {
-    "pge2": ("field:PGE2", 2.0, "MSC PGE2 via EP2/EP4 reprograms macrophages to M2 (SCIENCE.md s2); half-max ~nM (M)"),
-    "il10": ("field:IL10", 50.0, "IL-10 drives M2 (issue 3)"),
+    "pge2": ("field:PGE2", 5.0, "MSC PGE2 via EP2/EP4 reprograms macrophages to M2 (SCIENCE.md s2); half-max ~nM (M)"),
+    "il10": ("field:IL10", 1000.0, "IL-10 drives M2 (issue 3); high half-max keeps Treg/M2 IL-10 from locking every "
+                                   "macrophage in M2 (calibration, M)"),
     "tsg6": ("field:TSG6", 20.0, "TSG-6 from TNF-stimulated MSCs drives M2 (SCIENCE.md s2)"),
     "efferocytosis": ("contact:apoptotic", 0.5, "engulfing apoptotic cells (incl. apoptotic MSCs) turns macrophages "
                                                 "regulatory, 'hit and run' (SCIENCE.md s2)"),
@@ -211,8 +223,10 @@ for _s in ("M0", "M1"):
     for _m, (_sig, _k, _src) in _M2_SIGNALS.items():
         _rule(f"{_m}_polarises_{_s}_to_m2", "MAC", _s, _sig, "increases", "to_M2_per_min", 1 / 240, _k, 1.0,
               _src + "; rate M")
-_rule("ifng_repolarises_m2", "MAC", "M2", "field:IFNG", "increases", "to_M1_per_min", 1 / 1440, 200.0, 2.0,
-      "strong IFN-gamma can re-polarise M2 toward M1, slowly (M)")
+_rule("ifng_repolarises_m2", "MAC", "M2", "field:IFNG", "increases", "to_M1_per_min", 1 / 480, 200.0, 2.0,
+      "macrophage polarisation is plastic: strong IFN-gamma re-polarises M2 toward M1 (M)")
+_rule("pge2_holds_m2", "MAC", "M2", "field:PGE2", "decreases", "to_M1_per_min", 0.0, 5.0, 1.0,
+      "PGE2 keeps reprogrammed macrophages M2 (SCIENCE.md s2; M)")
 
 # ------------------------------------------------------------------------------------------------ tissue
 for _m, (_sig, _k, _src) in {"tnf": ("field:TNF", 200.0, "TNF damages tissue (M)"),

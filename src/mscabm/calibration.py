@@ -1,0 +1,166 @@
+"""Calibration targets (SCIENCE.md section 3) and the check of a model against them.
+
+The targets are the in-vitro outcomes the default (human) biology is tuned to reproduce in
+the co-culture configuration (``configs/coculture.toml``, ``configs/coculture_mitogen.toml``).
+``mscabm calibrate`` runs the two calibration experiment specs through the experiment runner
+(``experiments/dose_response.toml``: MLR and mitogen x MSC dose x replicates, with matched
+no-MSC controls; ``experiments/pge2_24h.toml``: PGE2 at 24 h, 1:10 vs PBMC alone) and prints
+each target with the model's value (mean and 95% interval over replicates) and whether it
+falls in the accepted range. docs/calibration.md records the procedure, the fitted values and
+the remaining error.
+
+    mscabm calibrate --workers 2            # ~15 min on 2 cores
+    mscabm calibrate --from runs/calibration  # re-check finished runs without running them
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SPECS = ("dose_response", "pge2_24h")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One calibration target: a readout of one condition, and the range the model must hit."""
+
+    name: str
+    spec: str  # which calibration spec produces it
+    readout: str
+    where: dict  # condition columns -> value (selects the runs)
+    low: float
+    high: float
+    observed: str  # what the experiment found
+    source: str
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("MLR, MSC:responder 1:1", "dose_response", "suppression_T_proliferation_pct",
+           {"stimulus": "MLR", "msc_per_responder": "1:1"}, 90.0, 100.0,
+           "98 +- 1 % inhibition at the highest MSC dose", "V Di Nicola 2002 Blood 99:3838"),
+    Target("MLR, MSC:responder 1:10", "dose_response", "suppression_T_proliferation_pct",
+           {"stimulus": "MLR", "msc_per_responder": "1:10"}, 55.0, 99.0,
+           "60 +- 5 % to 98 +- 1 % as the dose rises; strong at 1:10", "V Di Nicola 2002; M Le Blanc 2003"),
+    Target("MLR, MSC:responder 1:100", "dose_response", "suppression_T_proliferation_pct",
+           {"stimulus": "MLR", "msc_per_responder": "1:100"}, -30.0, 40.0,
+           "weak, even stimulatory, at 1:100 to 1:1000", "M Le Blanc 2003 Scand J Immunol 57:11"),
+    Target("MLR, MSC:responder 1:1000", "dose_response", "suppression_T_proliferation_pct",
+           {"stimulus": "MLR", "msc_per_responder": "1:1000"}, -30.0, 30.0,
+           "weak, even stimulatory, at 1:100 to 1:1000", "M Le Blanc 2003"),
+    Target("mitogen, MSC:responder 1:10", "dose_response", "suppression_T_proliferation_pct",
+           {"stimulus": "mitogen", "msc_per_responder": "1:10"}, 50.0, 80.0,
+           "65 +- 5 % inhibition of mitogen-driven proliferation", "V Di Nicola 2002"),
+    Target("PGE2 fold at 24 h, MSC:PBMC 1:10", "pge2_24h", "fold_PGE2",
+           {"condition": "MSC 1:10"}, 5.0, 20.0, "PGE2 10x over PBMC alone", "V Aggarwal & Pittenger 2005 Blood 105:1815"),
+    Target("MSC persistence in MLR, day 4 (1:10)", "dose_response", "MSC_survival_frac",
+           {"stimulus": "MLR", "msc_per_responder": "1:10"}, 0.6, 1.0,
+           "MSCs persist in co-culture; T cells, not MSCs, are arrested", "V Di Nicola 2002 (M: no number given)"),
+)
+
+
+def _interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean and normal-approximation 95% interval of the mean (NaN-safe)."""
+    v = values[np.isfinite(values)]
+    if len(v) == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(v.mean())
+    half = 1.96 * float(v.std(ddof=1)) / math.sqrt(len(v)) if len(v) > 1 else math.nan
+    return mean, mean - half, mean + half
+
+
+def check_targets(results: dict[str, pd.DataFrame], targets: tuple[Target, ...] = TARGETS) -> pd.DataFrame:
+    """One row per target: model mean, 95% interval, replicates, in range (the mean) or not.
+
+    ``results``: spec name -> its ``results.parquet`` table (one row per run, condition columns,
+    readouts). A target whose runs or readout are missing is reported with ``n = 0``.
+    """
+    rows = []
+    for t in targets:
+        df = results.get(t.spec)
+        values = np.array([])
+        if df is not None and t.readout in df.columns:
+            sel = df
+            if "role" in sel.columns:
+                sel = sel[sel["role"] == "condition"]
+            for col, val in t.where.items():
+                sel = sel[sel[col].astype(str) == str(val)] if col in sel.columns else sel.iloc[0:0]
+            values = sel[t.readout].to_numpy(dtype=float)
+        mean, lo, hi = _interval(values)
+        rows.append({"target": t.name, "readout": t.readout, "model_mean": mean, "ci95_low": lo, "ci95_high": hi,
+                     "n": int(np.isfinite(values).sum()), "accepted_low": t.low, "accepted_high": t.high,
+                     "in_range": bool(np.isfinite(mean) and t.low <= mean <= t.high),
+                     "observed": t.observed, "source": t.source})
+    return pd.DataFrame(rows)
+
+
+def to_markdown(table: pd.DataFrame) -> str:
+    """The target table as Markdown (no optional dependency)."""
+    head = "| target | model (mean, 95% CI, n) | accepted | in range | observed | source |"
+    lines = [head, "|---|---|---|---|---|---|"]
+    for r in table.itertuples():
+        model = f"{r.model_mean:.3g} [{r.ci95_low:.3g}, {r.ci95_high:.3g}], n={r.n}" if r.n else "no runs"
+        lines.append(f"| {r.target} | {model} | {r.accepted_low:g} to {r.accepted_high:g} | "
+                     f"{'yes' if r.in_range else 'NO'} | {r.observed} | {r.source} |")
+    return "\n".join(lines)
+
+
+def run_calibration(out: Path, workers: int | None = None, replicates: int | None = None, progress: bool = True,
+                    run: bool = True) -> pd.DataFrame:
+    """Run (or, with ``run=False``, only read) the calibration specs under ``out`` and check the targets.
+
+    Writes ``out/targets.csv``, ``out/targets.md`` and ``out/targets.json``.
+    """
+    from mscabm.experiments.runner import run_experiment
+    from mscabm.experiments.spec import load_spec
+
+    results = {}
+    for name in SPECS:
+        folder = out / name
+        if run:
+            spec = load_spec(name)
+            if replicates is not None:
+                spec.replicates = int(replicates)
+            results[name] = run_experiment(spec, folder, workers=workers, resume=True, progress=progress)
+        else:
+            path = folder / "results.parquet"
+            if not path.is_file():
+                raise FileNotFoundError(f"{path} not found: run `mscabm calibrate` first")
+            results[name] = pd.read_parquet(path)
+    table = check_targets(results)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "targets.csv", index=False)
+    (out / "targets.md").write_text(to_markdown(table) + "\n", encoding="utf-8")
+    (out / "targets.json").write_text(json.dumps({"targets": [asdict(t) for t in TARGETS],
+                                                  "results": table.to_dict(orient="records")}, indent=1,
+                                                 default=float), encoding="utf-8")
+    return table
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    out = args.from_dir or args.out
+    table = run_calibration(out, workers=args.workers, replicates=args.replicates, progress=not args.quiet,
+                            run=args.from_dir is None)
+    print(to_markdown(table))
+    print(f"mscabm: {int(table['in_range'].sum())}/{len(table)} targets in range; tables in {out}/targets.md")
+    return 0 if table["in_range"].all() else 1
+
+
+def register(subparsers) -> dict:
+    p = subparsers.add_parser(
+        "calibrate", help="run the calibration experiments and check the model against SCIENCE.md s3",
+        description="Run experiments/dose_response.toml and experiments/pge2_24h.toml (resuming finished runs) "
+                    "and compare each calibration target with its accepted range. Exit 0 if every target is in "
+                    "range, 1 otherwise, 2 for bad options.")
+    p.add_argument("--out", type=Path, default=Path("runs/calibration"), help="output folder (default runs/calibration)")
+    p.add_argument("--from", dest="from_dir", type=Path, help="only re-check finished runs in this folder")
+    p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
+    p.add_argument("--replicates", type=int, help="override the specs' replicate count")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return {"calibrate": cmd_calibrate}
