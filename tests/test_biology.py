@@ -13,15 +13,17 @@ from mscabm.biology.rules import DEFAULT_RULES
 from mscabm.config import load_config
 from mscabm.model import MSCModel
 
-#: a small MLR well: responders, allogeneic mature DCs, a few monocytes, no B/NK unless asked
+#: a small well: 200 T-cell responders under a polyclonal (mitogen-like) stimulus, which activates
+#: them within ~1 h (a few DCs add IL-12/TNF); no B, NK or macrophages unless a test asks
 WELL = {"domain.width_um": 300.0, "domain.height_um": 300.0, "cells.MSC.count": 0, "cells.T.count": 140,
-        "cells.CD8.count": 60, "cells.B.count": 0, "cells.NK.count": 0, "cells.DC.count": 6,
+        "cells.CD8.count": 60, "cells.B.count": 0, "cells.NK.count": 0, "cells.DC.count": 4,
         "cells.MAC.count": 0, "fields.PGE2.decay_per_min": 0.002, "model.steps": 10**6,
-        "output.record_every": 60}
+        "output.record_every": 60, "behaviours.T.naive.to_activated_per_min": 1 / 60,
+        "behaviours.CD8.naive.to_CTL_per_min": 1 / 60}
 LICENSED_MSC = {"cells.MSC.count": 20, "interventions.prelicense": "IFNG+TNF"}
 
 
-def run(steps=1440, seed=7, **kw):
+def run(steps=2880, seed=7, **kw):
     m = MSCModel(**{**WELL, **kw}, rng=seed)
     for _ in range(steps):
         m.step()
@@ -62,10 +64,11 @@ def test_msc_suppress_t_proliferation_and_all_mechanisms_off_does_not():
     assert divisions(off) > 0.8 * divisions(ctrl)
 
 
-@pytest.mark.parametrize("factor", ["IDO", "COX2"])
-def test_knocking_out_a_soluble_factor_raises_t_proliferation(factor):
-    msc = run(**LICENSED_MSC)
-    ko = run(**LICENSED_MSC, **{"interventions.knockout": [factor]})
+@pytest.mark.parametrize("factor, other", [("IDO", "COX2"), ("COX2", "IDO")])
+def test_knocking_out_a_soluble_factor_raises_t_proliferation(factor, other):
+    """Each main soluble route on its own (the other one knocked out) holds proliferation down."""
+    msc = run(4320, **LICENSED_MSC, **{"interventions.knockout": [other]})
+    ko = run(4320, **LICENSED_MSC, **{"interventions.knockout": [other, factor]})
     assert divisions(ko) > divisions(msc) * 1.2 + 5
 
 
@@ -75,7 +78,7 @@ def test_trp_depletion_arrests_t_cells_without_killing_them_and_they_recover():
           "cells.CD8.count": 0, "fields.IL2.initial": 500.0, "fields.IL2.decay_per_min": 0.0}
     starved = MSCModel(**{**WELL, **kw, "fields.TRP.initial": 0.2}, rng=3)
     fed = MSCModel(**{**WELL, **kw}, rng=3)
-    for _ in range(720):
+    for _ in range(1440):
         starved.step()
         fed.step()
     for m in (starved, fed):
@@ -84,7 +87,7 @@ def test_trp_depletion_arrests_t_cells_without_killing_them_and_they_recover():
     assert starved.readouts["deaths_T_total"] <= fed.readouts["deaths_T_total"] + 3
     before = starved.readouts["births_T_total"]
     starved.add_to_field("TRP", 25.0)  # the MSCs are gone: medium replaced
-    for _ in range(720):
+    for _ in range(1440):
         starved.step()
     starved._update_readouts()
     assert starved.readouts["births_T_total"] - before > 0.5 * fed.readouts["births_T_total"]
@@ -142,18 +145,20 @@ NK_ASSAY = {"cells.T.count": 0, "cells.CD8.count": 0, "cells.DC.count": 0, "cell
 
 
 def test_msc_lower_nk_cytotoxicity():
-    ctrl = run(720, **NK_ASSAY)
-    msc = run(720, **NK_ASSAY, **LICENSED_MSC)
+    kw = {**NK_ASSAY, "cells.NK.count": 30, "cells.TISSUE.count": 300}
+    ctrl = run(720, **kw)
+    msc = run(720, **kw, **{**LICENSED_MSC, "cells.MSC.count": 40})
     assert ctrl["killed_TISSUE_total"] > 10
     assert msc["killed_TISSUE_total"] < 0.6 * ctrl["killed_TISSUE_total"]
 
 
 def test_activated_nk_kill_unlicensed_msc_but_primed_msc_are_protected():
     kw = {**NK_ASSAY, "cells.TISSUE.count": 0, "cells.MSC.count": 40, "cells.NK.initial_state": "active",
-          "cells.NK.count": 80, "interventions.knockout": ["IDO", "COX2", "TGFB", "EV"]}
-    naive = run(480, **kw)
-    primed = run(480, **kw, **{"interventions.prelicense": "IFNG"})
-    assert naive["killed_MSC_total"] > 5
+          "cells.NK.count": 80, "interventions.knockout": ["IDO", "COX2", "TGFB", "EV"],
+          "rules.ifng_primes_msc.enabled": False}  # NK IFN-gamma would prime the naive arm's MSCs too
+    naive = run(1440, **kw)
+    primed = run(1440, **kw, **{"interventions.prelicense": "IFNG"})
+    assert naive["killed_MSC_total"] > 15
     assert primed["killed_MSC_total"] < 0.5 * naive["killed_MSC_total"]
 
 
@@ -195,11 +200,11 @@ def test_tnf_induces_msc_tsg6_which_turns_macrophages_m2():
 def test_efferocytosis_of_apoptotic_msc_turns_macrophages_m2():
     """'Hit and run': apoptotic MSCs are engulfed by macrophages, which turn regulatory."""
     kw = {"cells.T.count": 0, "cells.CD8.count": 0, "cells.DC.count": 0, "cells.MAC.count": 40,
-          "cells.MSC.count": 60, "interventions.knockout": sorted(MSC_FACTORS)}
-    alive = run(720, **kw)
-    dying = run(720, **kw, **{"behaviours.MSC.naive.death_rate_per_min": 0.01})
-    assert dying["engulfed_total"] > 20 and alive["engulfed_total"] < 5
-    assert dying["frac_MAC_M2"] > alive["frac_MAC_M2"] + 0.2
+          "cells.MSC.count": 100, "interventions.knockout": sorted(MSC_FACTORS)}
+    alive = run(1440, **kw)
+    dying = run(1440, **kw, **{"behaviours.MSC.naive.death_rate_per_min": 0.01})
+    assert dying["engulfed_total"] > 30 and alive["engulfed_total"] < 5
+    assert dying["frac_MAC_M2"] > alive["frac_MAC_M2"] + 0.1
 
 
 # ---------------------------------------------------------------------------------------- EVs, species
@@ -217,12 +222,13 @@ def test_mouse_preset_suppresses_through_nitric_oxide():
     cfg = lambda **kw: load_config("mouse", values={**mouse, **LICENSED_MSC, **kw})  # noqa: E731
     def go(c):
         m = MSCModel(c, rng=7)
-        for _ in range(1440):
+        for _ in range(2880):
             m.step()
         m._update_readouts()
         return m.readouts
-    wt = go(cfg())
-    ko = go(cfg(**{"interventions.knockout": ["iNOS"]}))
+    others = ["COX2", "TGFB", "HGF", "EV", "IL6", "PDL1"]  # leave NO as the route under test
+    wt = go(cfg(**{"interventions.knockout": others}))
+    ko = go(cfg(**{"interventions.knockout": others + ["iNOS"]}))
     assert wt["mean_NO_nM"] > 0 and ko["mean_NO_nM"] == 0
     assert divisions(ko) > 1.2 * divisions(wt) + 5
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from mscabm.engine.kernels.contact import CompartmentFilter, ContactFinder, csr_to_pairs
 from mscabm.model import MSCModel
 
-WORLD = {"domain.width_um": 300.0, "domain.height_um": 300.0, "cells.B.count": 0, "cells.NK.count": 0,
+WORLD = {"domain.width_um": 300.0, "domain.height_um": 300.0, "cells.B.count": 0, "cells.NK.count": 0, "cells.CD8.count": 0,
          "cells.MAC.count": 0, "cells.DC.count": 0, "model.steps": 10**6, "output.record_every": 10}
 MSC_ONLY = {**WORLD, "cells.T.count": 0, "cells.MSC.count": 20, "interventions.prelicense": "IFNG+TNF"}
 
@@ -103,7 +103,8 @@ def test_transwell_removes_msc_contacts_but_keeps_paracrine_suppression():
 
 
 def test_immunosuppressant_damps_t_activation():
-    kw = {**WORLD, "cells.T.count": 200, "cells.MSC.count": 0, "cells.DC.count": 12, "cells.DC.initial_state": "mature"}
+    kw = {**WORLD, "cells.T.count": 200, "cells.MSC.count": 0, "cells.DC.count": 12, "cells.DC.initial_state": "mature",
+          "behaviours.T.naive.to_activated_per_min": 1 / 120}  # polyclonal stimulus: a strong activation signal
     plain = run(240, **kw)
     drug = run(240, **kw, **{"interventions.immunosuppressant": 0.9})
     assert plain.readouts["n_T_activated"] > 10

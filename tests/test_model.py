@@ -110,10 +110,10 @@ def test_pge2_slows_t_proliferation():
     """Rules pge2_arrests_T_*: with PGE2 clamped high, activated T cells divide less (arrest, not death)."""
     base = {**SMALL, "cells.MSC.count": 0, "cells.DC.count": 0, "cells.T.initial_state": "activated",
             "cells.T.state_fractions": {},  # no Tregs: this test isolates the PGE2 rule
-            "fields.IL2.initial": 1000.0, "fields.IL2.decay_per_min": 0.0, "model.steps": 600}
+            "fields.IL2.initial": 1000.0, "fields.IL2.decay_per_min": 0.0, "model.steps": 1440}
     ctrl = MSCModel(**base)
     pge2 = MSCModel(**{**base, "fields.PGE2.initial": 100.0, "fields.PGE2.decay_per_min": 0.0})
-    for _ in range(600):
+    for _ in range(1440):  # one 12-h cycle and more
         ctrl.step()
         pge2.step()
     assert ctrl.readouts["births_T_total"] > 100

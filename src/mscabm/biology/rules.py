@@ -211,7 +211,8 @@ for _m, (_sig, _k, _n, _src) in {"ifng": ("field:IFNG", 20.0, 2.0, "IFN-gamma dr
                                  "damp": ("field:DAMP", 50.0, 2.0, "danger signals drive M1 (M)")}.items():
     _rule(f"{_m}_polarises_m1", "MAC", "M0", _sig, "increases", "to_M1_per_min", 1 / 240, _k, _n, _src + "; rate M")
 _M2_SIGNALS = {
-    "pge2": ("field:PGE2", 5.0, "MSC PGE2 via EP2/EP4 reprograms macrophages to M2 (SCIENCE.md s2); half-max ~nM (M)"),
+    "pge2": ("field:PGE2", 10.0, "MSC PGE2 via EP2/EP4 reprograms macrophages to M2 (SCIENCE.md s2); half-max ~nM (M), "
+                                 "above the PBMC-alone level so that monocyte PGE2 alone does not polarise"),
     "il10": ("field:IL10", 1000.0, "IL-10 drives M2 (issue 3); high half-max keeps Treg/M2 IL-10 from locking every "
                                    "macrophage in M2 (calibration, M)"),
     "tsg6": ("field:TSG6", 20.0, "TSG-6 from TNF-stimulated MSCs drives M2 (SCIENCE.md s2)"),
@@ -221,8 +222,8 @@ _M2_SIGNALS = {
 }
 for _s in ("M0", "M1"):
     for _m, (_sig, _k, _src) in _M2_SIGNALS.items():
-        _rule(f"{_m}_polarises_{_s}_to_m2", "MAC", _s, _sig, "increases", "to_M2_per_min", 1 / 240, _k, 1.0,
-              _src + "; rate M")
+        _rule(f"{_m}_polarises_{_s}_to_m2", "MAC", _s, _sig, "increases", "to_M2_per_min", 1 / 240, _k,
+              2.0 if _m == "pge2" else 1.0, _src + "; rate M")
 _rule("ifng_repolarises_m2", "MAC", "M2", "field:IFNG", "increases", "to_M1_per_min", 1 / 480, 200.0, 2.0,
       "macrophage polarisation is plastic: strong IFN-gamma re-polarises M2 toward M1 (M)")
 _rule("pge2_holds_m2", "MAC", "M2", "field:PGE2", "decreases", "to_M1_per_min", 0.0, 5.0, 1.0,

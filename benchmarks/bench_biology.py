@@ -1,0 +1,104 @@
+"""Cost of the biology: the full model vs the engine alone, per cell-step, at 10^5 cells.
+
+Issue 3 asks that the whole step stays in numba kernels, so that a run with the complete
+biology (18 fields, ~150 rules, contact killing, efferocytosis, state-resolved contact
+signals) is not more than 3x slower per cell-step than the engine alone. "Engine alone" here
+is the same cells in the same domain with the biology stripped: one diffusing field (IL-2,
+still secreted and taken up), no rules, no contact killing or phagocytosis. Both use the same
+step code; the ratio is measured in one run, medians over timed blocks, JIT excluded.
+
+    python benchmarks/bench_biology.py [--cells 100000] [--steps 10] [--repeats 5] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import time
+
+import numba
+
+from mscabm.config import build_config, default_config_dict
+from mscabm.model import MSCModel
+
+ENGINE_FIELD = "IL2"
+
+
+def scaled_config_dict(n_cells: int) -> dict:
+    """The default config at ~n_cells: default cell mix and density, domain side scaled with sqrt(N)."""
+    d = default_config_dict()
+    base = sum(c["count"] for c in d["cells"].values())
+    scale = n_cells / base
+    side = d["domain"]["width_um"] * math.sqrt(scale)
+    d["domain"]["width_um"] = d["domain"]["height_um"] = side
+    d["model"]["steps"] = 10**8
+    for c in d["cells"].values():
+        c["count"] = int(round(c["count"] * scale))
+    return d
+
+
+def engine_only(d: dict) -> dict:
+    """Strip the biology: one field, no rules, no behaviours that name other fields, no killing."""
+    d = dict(d)
+    d["fields"] = {ENGINE_FIELD: d["fields"][ENGINE_FIELD]}
+    d["rules"] = {}
+    keep = ("cycle_rate_per_min", "death_rate_per_min", "speed_um_per_min", "persistence_min",
+            f"export_{ENGINE_FIELD}_molecules_per_min", f"uptake_{ENGINE_FIELD}_per_min")
+    d["behaviours"] = {t: {s: {b: v for b, v in vals.items() if b in keep} for s, vals in states.items()}
+                       for t, states in d["behaviours"].items()}
+    for c in d["cells"].values():
+        c["chemotaxis_field"] = ""
+    return d
+
+
+def time_model(m: MSCModel, steps: int, repeats: int) -> list[float]:
+    """Cell-steps per second of ``repeats`` blocks of ``steps`` steps (after 3 warm-up steps)."""
+    for _ in range(3):
+        m.step()
+    rates = []
+    for _ in range(repeats):
+        cells = 0
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            cells += len(m.population)
+            m.step()
+        rates.append(cells / (time.perf_counter() - t0))
+    return rates
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cells", type=int, default=100_000)
+    ap.add_argument("--steps", type=int, default=10, help="steps per timed block")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--json", help="write results to this file")
+    args = ap.parse_args()
+    print(f"biology cost: numba {numba.__version__}, {numba.get_num_threads()} threads, {os.cpu_count()} CPUs, "
+          f"{platform.machine()}, {args.cells:,} cells")
+    full_cfg = scaled_config_dict(args.cells)
+    results = {}
+    for name, data in (("engine", engine_only(full_cfg)), ("full", full_cfg)):
+        m = MSCModel(build_config(data))
+        rates = time_model(m, args.steps, args.repeats)
+        med = statistics.median(rates)
+        results[name] = {"cell_steps_per_s": med, "spread": [min(rates), max(rates)],
+                         "fields": len(m.tables.field_names), "live_fields": len(m._active_fields),
+                         "rule_runs": m.tables.rules.n_runs, "cells": len(m.population),
+                         "lattice": list(m.lattice.shape)}
+        print(f"{name:>6}: {med:.3g} cell-steps/s (min {min(rates):.3g}, max {max(rates):.3g}); "
+              f"{results[name]['live_fields']}/{results[name]['fields']} fields live, "
+              f"{results[name]['rule_runs']} rule runs, {len(m.population):,} cells")
+    ratio = results["engine"]["cell_steps_per_s"] / results["full"]["cell_steps_per_s"]
+    print(f"full biology is {ratio:.2f}x slower per cell-step than the engine alone (target <= 3x)")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"benchmark": "biology_cost", "numba_threads": numba.get_num_threads(), "cells": args.cells,
+                       "results": results, "slowdown_full_vs_engine": ratio}, fh, indent=2)
+
+
+if __name__ == "__main__":
+    main()
