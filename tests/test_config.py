@@ -70,6 +70,14 @@ def test_set_overrides_parse_toml_values():
         ("behaviours.T.activated.speed_um_per_min=-3", "behaviours.T.activated.speed_um_per_min", ">= 0.0"),
         ("model.max_cells=10", "model.max_cells", ">="),
         ("cells.T.chemotaxis_field=XYZ", "cells.T.chemotaxis_field", "unknown field"),
+        ("cells.T.state_fractions.sleepy=0.1", "cells.T.state_fractions.sleepy", "not a state of T"),
+        ("cells.T.state_fractions.Treg=1.5", "cells.T.state_fractions.Treg", "<= 1.0"),
+        ("rules.pge2_arrests_T_activated.responds_to=middle", "rules.pge2_arrests_T_activated.responds_to",
+         "one of high, low"),
+        ("interventions.knockout=[\"XYZ\"]", "interventions.knockout[0]", "one of IDO"),
+        ("interventions.block=[\"aspirin\"]", "interventions.block[0]", "one of indomethacin"),
+        ("interventions.prelicense=IL1", "interventions.prelicense", "one of none, IFNG, IFNG+TNF"),
+        ("behaviours.MSC.licensed.kill_resistance=2", "behaviours.MSC.licensed.kill_resistance", "0..1"),
     ],
 )
 def test_bad_values_name_key_and_range(override, path, fragment):
@@ -91,6 +99,15 @@ def test_bad_toml_file(tmp_path):
 def test_mismatched_rule_saturation_rejected():
     with pytest.raises(ConfigError, match="differs from rule"):
         load_config(overrides=["rules.pge2_arrests_T_activated.saturation=0.5"])  # tgfb_arrests_T_activated: 0
+
+
+def test_state_fractions_must_not_exceed_the_count_and_doses_need_a_field():
+    with pytest.raises(ConfigError) as info:
+        load_config(values={"cells.T.state_fractions": {"Treg": 0.6, "Th1": 0.6}})
+    assert info.value.path == "cells.T.state_fractions" and "<= 1" in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        load_config(values={"interventions.doses": [{"at_min": 5.0, "field": "EV", "level": -1.0}]})
+    assert info.value.path == "interventions.doses[0].level"
 
 
 def test_set_requires_assignment():
