@@ -2,10 +2,16 @@
 
 Issue 3 asks that the whole step stays in numba kernels, so that a run with the complete
 biology (18 fields, ~150 rules, contact killing, efferocytosis, state-resolved contact
-signals) is not more than 3x slower per cell-step than the engine alone. "Engine alone" here
-is the same cells in the same domain with the biology stripped: one diffusing field (IL-2,
-still secreted and taken up), no rules, no contact killing or phagocytosis. Both use the same
-step code; the ratio is measured in one run, medians over timed blocks, JIT excluded.
+signals) is not more than 3x slower per cell-step than the engine alone. Two "engine alone"
+baselines, same cells in the same domain, same step code:
+
+- ``engine_1_field``: the biology stripped to one diffusing field (IL-2, still secreted and
+  taken up), no rules, no contact killing or phagocytosis;
+- ``engine_all_fields``: every field diffusing with the same base secretion and uptake, but no
+  rules, no killing, no phagocytosis: the cost of the biology *logic* on top of the engine's
+  per-field work.
+
+Ratios are measured in one run, medians over timed blocks, JIT excluded.
 
     python benchmarks/bench_biology.py [--cells 100000] [--steps 10] [--repeats 5] [--json FILE]
 """
@@ -55,6 +61,15 @@ def engine_only(d: dict) -> dict:
     return d
 
 
+def engine_all_fields(d: dict) -> dict:
+    """Keep every field and base behaviour; drop the rules, contact killing and phagocytosis."""
+    d = dict(d)
+    d["rules"] = {}
+    d["behaviours"] = {t: {s: {b: v for b, v in vals.items() if not b.startswith("kill_") and b != "phagocytosis_per_min"}
+                           for s, vals in states.items()} for t, states in d["behaviours"].items()}
+    return d
+
+
 def time_model(m: MSCModel, steps: int, repeats: int) -> list[float]:
     """Cell-steps per second of ``repeats`` blocks of ``steps`` steps (after 3 warm-up steps)."""
     for _ in range(3):
@@ -81,7 +96,8 @@ def main() -> None:
           f"{platform.machine()}, {args.cells:,} cells")
     full_cfg = scaled_config_dict(args.cells)
     results = {}
-    for name, data in (("engine", engine_only(full_cfg)), ("full", full_cfg)):
+    for name, data in (("engine_1_field", engine_only(full_cfg)), ("engine_all_fields", engine_all_fields(full_cfg)),
+                       ("full", full_cfg)):
         m = MSCModel(build_config(data))
         rates = time_model(m, args.steps, args.repeats)
         med = statistics.median(rates)
@@ -89,15 +105,17 @@ def main() -> None:
                          "fields": len(m.tables.field_names), "live_fields": len(m._active_fields),
                          "rule_runs": m.tables.rules.n_runs, "cells": len(m.population),
                          "lattice": list(m.lattice.shape)}
-        print(f"{name:>6}: {med:.3g} cell-steps/s (min {min(rates):.3g}, max {max(rates):.3g}); "
+        print(f"{name:>17}: {med:.3g} cell-steps/s (min {min(rates):.3g}, max {max(rates):.3g}); "
               f"{results[name]['live_fields']}/{results[name]['fields']} fields live, "
               f"{results[name]['rule_runs']} rule runs, {len(m.population):,} cells")
-    ratio = results["engine"]["cell_steps_per_s"] / results["full"]["cell_steps_per_s"]
-    print(f"full biology is {ratio:.2f}x slower per cell-step than the engine alone (target <= 3x)")
+    full = results["full"]["cell_steps_per_s"]
+    ratios = {k: results[k]["cell_steps_per_s"] / full for k in ("engine_1_field", "engine_all_fields")}
+    for k, r in ratios.items():
+        print(f"full biology is {r:.2f}x slower per cell-step than {k} (target <= 3x)")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"benchmark": "biology_cost", "numba_threads": numba.get_num_threads(), "cells": args.cells,
-                       "results": results, "slowdown_full_vs_engine": ratio}, fh, indent=2)
+                       "results": results, "slowdown_full_vs": ratios}, fh, indent=2)
 
 
 if __name__ == "__main__":

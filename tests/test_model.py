@@ -130,3 +130,46 @@ def test_buffer_growth_keeps_behaviours_of_existing_cells():
     m._ensure_buffers()
     assert m._cap > before
     assert np.all(m._behaviours[:5] == 7.0)
+
+
+def test_contact_signals_by_type_state_and_apoptotic_are_consistent():
+    """contact:TYPE counts live neighbours and equals the sum of its contact:TYPE.state columns
+    (two independent counting passes in the model); contact:apoptotic counts apoptotic bodies
+    (checked against a plain loop over the neighbour list)."""
+    m = small(**{"behaviours.T.naive.death_rate_per_min": 0.02})
+    for _ in range(20):
+        m.step()
+    t = m.tables
+    n = len(m.population)
+    sig = m._signals[:n]
+    by_type = sig[:, t.contact_signal_offset:t.contact_signal_offset + len(t.type_names)]
+    for code, states in enumerate(t.state_names):
+        first = t.state_contact_offset + t.contact_class[code * t.n_states]
+        np.testing.assert_array_equal(by_type[:, code], sig[:, first:first + len(states)].sum(axis=1))
+    assert by_type.sum() > 100
+    # spy on the sense phase's contact search: the apoptotic and per-type columns equal plain counts
+    rec = {}
+    find = m.contacts.find
+
+    def spy(x, y, r, n, scale):
+        offsets, neighbours = find(x, y, r, n, scale)
+        rec.update(offsets=offsets.copy(), neighbours=neighbours.copy(), n=n, type=m.population["type"][:n].copy(),
+                   apoptotic=(m.population["apoptosis_left_min"][:n] >= 0).copy())
+        return offsets, neighbours
+
+    m.contacts.find = spy
+    m.step()
+    n, o, nb, apo = rec["n"], rec["offsets"], rec["neighbours"], rec["apoptotic"]
+    assert apo.any()
+    sig = m._signals[:n]
+    for i in range(n):
+        js = nb[o[i]:o[i + 1]]
+        assert sig[i, t.apoptotic_signal] == apo[js].sum()
+        live = js[~apo[js]]
+        np.testing.assert_array_equal(sig[i, t.contact_signal_offset:t.contact_signal_offset + len(t.type_names)],
+                                      np.bincount(rec["type"][live], minlength=len(t.type_names)))
+    names = t.signal_names
+    assert names[t.contact_signal_offset] == f"contact:{t.type_names[0]}"
+    assert names[t.state_contact_offset] == f"contact:{t.type_names[0]}.{t.state_names[0][0]}"
+    assert names[t.apoptotic_signal] == "contact:apoptotic"
+    assert t.apoptotic_signal == t.state_contact_offset + t.n_contact_classes - 1

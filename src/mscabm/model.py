@@ -257,7 +257,7 @@ class MSCModel(mesa.Model):
                   "_behaviours": ((cap, len(t.behaviour_names)), np.float32),
                   "_voxel": ((cap,), np.int64), "_x_out": ((cap,), np.float64), "_y_out": ((cap,), np.float64),
                   "_divide": ((cap,), np.bool_), "_remove": ((cap,), np.bool_), "_order": ((cap,), np.int64),
-                  "_class": ((cap,), np.int64), "_killed": ((cap,), np.bool_), "_killer": ((cap,), np.int64),
+                  "_class": ((cap,), np.int64), "_live_type": ((cap,), np.int64), "_killed": ((cap,), np.bool_), "_killer": ((cap,), np.int64),
                   "_engulfed": ((cap,), np.bool_)}
         for name, (shape, dtype) in wanted.items():
             grown = np.zeros(shape, dtype=dtype)
@@ -310,9 +310,12 @@ class MSCModel(mesa.Model):
         cls[apoptotic] = n_classes - 1
         by_class = sig[:, t.state_contact_offset:t.state_contact_offset + n_classes]
         count_contacts_by_type(offsets, neighbours, self._class, n_classes, out=by_class)
-        for code, states in enumerate(t.state_names):  # live contacts by type = sum over its states
-            first = t.contact_class[code * t.n_states]
-            sig[:n, t.contact_signal_offset + code] = by_class[:n, first:first + len(states)].sum(axis=1)
+        n_types = len(t.type_names)  # live contacts by type (apoptotic bodies: out of range, not counted)
+        live_type = self._live_type[:n]
+        np.copyto(live_type, pop["type"])
+        live_type[apoptotic] = n_types
+        count_contacts_by_type(offsets, neighbours, self._live_type, n_types,
+                               out=sig[:, t.contact_signal_offset:t.contact_signal_offset + n_types])
         sig[:n, t.time_signal] = pop["state_age_min"]
 
         # 2. decide
