@@ -107,3 +107,17 @@ def test_cohort_runs_and_reports(tmp_path):
     assert "## Cohort" in (out / "report.md").read_text()
     tc = pd.read_csv(out / "timecourse.csv")
     assert (tc["ci95_low"] <= tc["mean"] + 1e-9).all()
+
+
+def test_paired_responder_against_the_untreated_twin(tmp_path):
+    spec = copy.deepcopy(SPEC)
+    spec["report"]["responder_vs_reference_pct"] = 0.0  # any arm at or below its twin's end counts
+    mx.run(spec, out=tmp_path / "c", in_process=True, progress=False)
+    runs = pd.read_csv(tmp_path / "c" / "cohort_runs.csv")
+    twin = runs[runs["arm"] == "control"].set_index("patient")["end"]
+    treated = runs[runs["arm"] != "control"]
+    assert (treated["responder_vs_ref"] == (treated["end"] <= treated["patient"].map(twin))).all()
+    assert not runs[runs["arm"] == "control"]["responder_vs_ref"].any()
+    summary = pd.read_csv(tmp_path / "c" / "cohort.csv")
+    assert summary["vs_ref_frac"].between(0, 1).all()
+    assert "Paired responder" in (tmp_path / "c" / "report.md").read_text()

@@ -1,7 +1,8 @@
 """Disease presets (configs/disease_*.toml) and cohort specs: they load, and the sanity checks of issue 8.
 
-Tiny versions (a 250 x 250 um patch, 2.5 days): the untreated disease does not resolve, removing the
-antigen source (autoantigen + DAMP + TNF maturation of DCs) resolves it.
+The presets' own 250 x 250 um lesion over 5 days (~7 s a run, 14 runs): the untreated disease does not
+resolve, removing the antigen source (no autoantigen presentation or DC maturation, no immune complexes)
+resolves it.
 """
 
 import pytest
@@ -11,8 +12,12 @@ from mscabm.experiments.spec import load_spec, plan
 from mscabm.model import MSCModel
 
 DISEASES = ["sle", "ra", "ms", "ibd", "psoriasis", "gvhd", "t1d"]
-ANTIGEN_OFF = {"rules.autoantigen_matures_dc.enabled": False, "rules.damp_matures_dc.enabled": False,
-               "rules.tnf_matures_dc.enabled": False}
+ANTIGEN_OFF = {  # no autoantigen: DCs neither mature on it nor present it (no cognate T/CD8 priming)
+               "rules.dc_contact_activates_T.enabled": False, "rules.dc_contact_activates_CD8.enabled": False,
+               "rules.autoantigen_matures_dc.enabled": False, "rules.damp_matures_dc.enabled": False,
+               "rules.tnf_matures_dc.enabled": False,
+               # autoantibody damages tissue as immune complexes with its antigen: none without the antigen
+               "rules.ig_damages_tissue.enabled": False}
 
 
 @pytest.mark.parametrize("disease", DISEASES)
@@ -29,31 +34,42 @@ def test_cohort_spec_plans(disease):
     assert p.spec.report["kind"] == "cohort" and p.spec.patients
 
 
-def _tiny(**extra):
-    vals = {"domain.width_um": 250.0, "domain.height_um": 250.0, "cells.TISSUE.count": 120, "cells.T.count": 60,
-            "cells.CD8.count": 16, "cells.B.count": 8, "cells.NK.count": 4, "cells.DC.count": 6,
-            "cells.MAC.count": 28, "influx.T.rate_per_min": 0.008, "influx.CD8.rate_per_min": 0.002,
-            "influx.MAC.rate_per_min": 0.0016, "influx.DC.rate_per_min": 0.001, "model.steps": 3600, "model.seed": 3}
-    vals.update(extra)
-    m = MSCModel("disease_ra", **vals)
-    start = m.readouts["disease_activity"]
-    acts = []
-    while m.running:
-        m.step()
-        if m.steps % 600 == 0:
-            acts.append(m.readouts["disease_activity"])
-    return start, acts
+_HORIZON = 7200  # 5 days: effectors live ~2 days in the lesion and damaged tissue repairs over ~3 days
+_RUNS: dict = {}
 
 
-def test_untreated_disease_does_not_resolve():
-    _, untreated = _tiny()
-    assert untreated[-1] >= 0.5 * max(untreated) and untreated[-1] > 10.0
+def _run(disease, antigen=True):
+    """disease_activity every 12 h of the preset lesion (250 x 250 um), untreated, with or without the antigen."""
+    key = (disease, antigen)
+    if key not in _RUNS:
+        m = MSCModel(f"disease_{disease}", **{"model.steps": _HORIZON, "model.seed": 3},
+                     **({} if antigen else ANTIGEN_OFF))
+        acts, infl = [], []
+        while m.running:
+            m.step()
+            if m.steps % 720 == 0:
+                acts.append(m.readouts["disease_activity"])
+                infl.append(m.readouts["disease_inflammation"])
+        _RUNS[key] = acts, infl
+    return _RUNS[key]
 
 
-@pytest.mark.xfail(reason="KNOWN GAP (docs/scenarios.md): in the current presets the lesion is also kept going by "
-                          "the innate loop (M1 macrophages, DAMP/CXCL-driven influx), so switching off DC "
-                          "maturation by autoantigen/DAMP/TNF does not resolve it within 2.5 days", strict=False)
-def test_antigen_removal_resolves():
-    _, untreated = _tiny()
-    _, no_antigen = _tiny(**ANTIGEN_OFF)
-    assert no_antigen[-1] < 0.5 * untreated[-1]
+@pytest.mark.parametrize("disease", DISEASES)
+def test_untreated_disease_does_not_resolve(disease):
+    untreated, _ = _run(disease)
+    assert untreated[-1] >= 0.8 * max(untreated) and untreated[-1] > 20.0
+
+
+@pytest.mark.parametrize("disease", DISEASES)
+def test_antigen_removal_resolves(disease):
+    """Removing the antigen (ANTIGEN_OFF) lets the lesion resolve: activity below half the untreated one at
+    day 5 and falling (the innate loop decays without antigen-driven IFN-gamma, docs/scenarios.md). In
+    progressive MS lost function repairs over weeks (failing remyelination), so there the inflammation
+    resolves within the horizon and the activity index only stops rising."""
+    (untreated, u_infl), (no_antigen, n_infl) = _run(disease), _run(disease, antigen=False)
+    if disease != "ms":
+        assert no_antigen[-1] < 0.5 * untreated[-1]
+        assert no_antigen[-1] < 0.75 * max(no_antigen)
+    else:
+        assert n_infl[-1] < 0.5 * u_infl[-1] and n_infl[-1] < 0.75 * max(n_infl)
+        assert no_antigen[-1] < untreated[-1] - 10.0

@@ -118,10 +118,11 @@ ROUTES: dict[str, tuple[float, float, str]] = {
                                              "reach the lesion, persistence ~5 days (M)"),
 }
 #: M: effective MSCs in the simulated patch per 1e6 cells/kg reaching it in full. A literal mass scaling
-#: (1e6/kg = 1 cell/mg; the 400 x 400 x 100 um patch is 0.016 mg) gives 0.016 cells; MSCs home to inflamed
+#: (1e6/kg = 1 cell/mg; the 250 x 250 x 100 um patch is 0.006 mg) gives 0.006 cells; MSCs home to inflamed
 #: sites, and in vitro suppression needs MSC:responder >= 1:100 (SCIENCE.md s3), so the lesion dose is
-#: a model choice: 1e6/kg IV (8% reaching) ~ 20 cells, local ~ 250 cells in a ~300-immune-cell lesion.
-CELLS_PER_1E6_PER_KG = 250.0
+#: a model choice: 1e6/kg IV (8% reaching) ~ 8 cells, local ~ 100 cells in a ~120-immune-cell lesion
+#: (250 per 1e6/kg in the first 400 x 400 um draft, scaled by the area).
+CELLS_PER_1E6_PER_KG = 100.0
 
 
 def msc_dose(dose_per_kg: float, route: str) -> tuple[int, float]:

@@ -26,6 +26,11 @@ baseline`` (default 50%, the common "50% improvement" criterion). Writes ``cohor
 95% CI, mean and median % drop, mean end activity, mean paired difference to the reference
 arm), ``timecourse.csv`` (per arm and time: mean, 95% CI, 10th/90th percentiles) and
 ``figure.png/.svg`` (activity over time with 95% CI bands per arm, and responder fractions).
+
+``responder_vs_reference_pct`` (optional) adds a second, paired criterion: a patient responds in an
+arm when its end activity is <= (1 - pct / 100) x the same patient's end activity in the reference
+arm (its untreated twin): improvement against what the disease would have done, for horizons too
+short for a drop from baseline (columns ``responder_vs_ref``, ``vs_ref_*``).
 """
 
 from __future__ import annotations
@@ -162,6 +167,7 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
     drop_thr = float(rep.get("responder_drop_pct", 50.0))
     arms = list(dict.fromkeys(df["condition"]))
     ref = rep.get("reference") or arms[0]
+    vs_thr = rep.get("responder_vs_reference_pct")
     rows, traces = [], {}
     for r in df.itertuples():
         if r.status != "done":
@@ -184,8 +190,12 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
         return [], ["## Cohort", "", "No finished runs yet.", ""]
     from mscabm.observe.io import atomic_write_text
 
-    atomic_write_text(out / "cohort_runs.csv", runs.to_csv(index=False))
     refv = runs[runs["arm"] == ref].set_index("patient")["end"]
+    if vs_thr is not None:
+        twin = runs["patient"].map(refv)
+        runs["responder_vs_ref"] = (runs["end"] <= (1 - float(vs_thr) / 100.0) * twin) & twin.notna()
+        runs.loc[runs["arm"] == ref, "responder_vs_ref"] = False
+    atomic_write_text(out / "cohort_runs.csv", runs.to_csv(index=False))
     summ = []
     for arm in arms:
         g = runs[runs["arm"] == arm]
@@ -199,6 +209,11 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
                      "mean_baseline": float(g["baseline"].mean()), "mean_end": float(g["end"].mean()),
                      "mean_auc_after_start": float(g["auc_after_start"].mean()),
                      f"mean_end_minus_{ref}": float(paired.mean()) if len(paired) else math.nan})
+        if vs_thr is not None:
+            kv = int(g["responder_vs_ref"].sum())
+            lo2, hi2 = wilson(kv, n)
+            summ[-1].update({"vs_ref_responders": kv, "vs_ref_frac": kv / n, "vs_ref_ci95_low": lo2,
+                             "vs_ref_ci95_high": hi2})
     summary = pd.DataFrame(summ)
     atomic_write_text(out / "cohort.csv", summary.to_csv(index=False))
     tc = []
@@ -227,6 +242,13 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
         lines.append(f"| {r.arm} | {r.n} | {r.responders} | {r.responder_frac:.2f} [{r.ci95_low:.2f}, "
                      f"{r.ci95_high:.2f}] | {r.mean_drop_pct:.1f} | {r.mean_baseline:.1f} | {r.mean_end:.1f} | "
                      f"{getattr(r, f'mean_end_minus_{ref}'):.1f} |")
+    if vs_thr is not None:
+        lines += ["", f"Paired responder: end `{col}` <= {100 - float(vs_thr):g}% of the same patient's end in "
+                  f"`{ref}` (its untreated twin), i.e. >= {float(vs_thr):g}% better than without this arm.", "",
+                  "| arm | paired responders | fraction [95% CI, Wilson] |", "|---|---|---|"]
+        for r in summary.itertuples():
+            lines.append(f"| {r.arm} | {r.vs_ref_responders} | {r.vs_ref_frac:.2f} [{r.vs_ref_ci95_low:.2f}, "
+                         f"{r.vs_ref_ci95_high:.2f}] |")
     lines += ["", "Files: `cohort.csv` (per arm), `cohort_runs.csv` (per patient and arm), `timecourse.csv` "
               "(mean, 95% CI, 10th-90th percentile per arm and time).", ""]
     return figs, lines
@@ -256,13 +278,18 @@ def _figure(out: Path, spec, summary, timecourse, traces, col, t0, drop_thr) -> 
     ax.grid(alpha=0.3)
     ax.set_title("mean, 95% CI band, patients (thin)")
     x = np.arange(len(summary))
-    err = np.vstack([summary["responder_frac"] - summary["ci95_low"], summary["ci95_high"] - summary["responder_frac"]])
-    bx.bar(x, summary["responder_frac"], yerr=np.nan_to_num(err), capsize=3,
+    fr, lo, hi = "responder_frac", "ci95_low", "ci95_high"
+    ylab = f"responders (>= {drop_thr:g}% drop)"
+    if "vs_ref_frac" in summary:  # the paired criterion, when the spec asks for it
+        fr, lo, hi = "vs_ref_frac", "vs_ref_ci95_low", "vs_ref_ci95_high"
+        ylab = f"responders (>= {spec.report['responder_vs_reference_pct']:g}% below untreated twin)"
+    err = np.vstack([summary[fr] - summary[lo], summary[hi] - summary[fr]])
+    bx.bar(x, summary[fr], yerr=np.nan_to_num(err), capsize=3,
            color=[colors[i % len(colors)] for i in range(len(summary))], alpha=0.8)
     bx.set_xticks(x)
     bx.set_xticklabels(summary["arm"], rotation=35, ha="right", fontsize=8)
     bx.set_ylim(0, 1)
-    bx.set_ylabel(f"responders (>= {drop_thr:g}% drop)")
+    bx.set_ylabel(ylab, fontsize=8)
     bx.grid(alpha=0.3)
     fig.suptitle(spec.report.get("title") or spec.name)
     fig.tight_layout()

@@ -351,9 +351,10 @@ def parse_spec(doc: dict, source: str = "") -> Spec:
 
     rep = _table(doc.get("report", {}), "report")
     _keys(rep, "report", ("kind", "x", "hue", "y", "log_x", "sensitivity_of", "title", "activity", "baseline_min",
-                          "responder_drop_pct", "reference"))
+                          "responder_drop_pct", "reference", "responder_vs_reference_pct"))
     out: dict[str, Any] = {"kind": _str(rep.get("kind", "auto"), "report.kind", REPORT_KINDS)}
-    for k in ("activity", "baseline_min", "responder_drop_pct", "reference"):  # cohort reports (cohort.py)
+    for k in ("activity", "baseline_min", "responder_drop_pct", "reference",  # cohort reports (cohort.py)
+              "responder_vs_reference_pct"):
         if k in rep:
             if out["kind"] != "cohort":
                 raise ConfigError(f"report.{k}", "only used by kind = 'cohort'")
