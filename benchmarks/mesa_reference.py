@@ -10,7 +10,8 @@ or state change (every rule disabled), each cell per step of dt = 1 min:
    for d < R = r_i + r_j and adhesion ``c_a (1 - d/R_a)^2`` for d < R_a = 1.25 R, each pair's
    push capped at (R - d)/2, its pull at d/4, the sum capped at r/2;
 3. reflect at the walls (flipping the polarity component), then clamp;
-4. export IL-2 into its voxel: ``rho += dt * E / V_voxel`` (600 molecules/min);
+4. export IL-2 into its voxel: ``rho += dt * E / V_voxel`` (600 molecules/min, times the model's
+   release-then-decay correction ``mscabm.assembly.export_decay_correction``, 1.005 here);
 5. the field diffuses (D = 25 um^2/min, explicit FTCS with the same sub-steps as mscabm, zero
    flux) and decays (0.01 /min); every other field is switched off in mscabm (D = 0, k = 0,
    initial 0).
@@ -111,6 +112,7 @@ class Params:
 
 def params_for(n: int) -> Params:
     """The reduced model's parameters, read from mscabm's resolved config (one source of truth)."""
+    from mscabm.assembly import export_decay_correction
     from mscabm.biology.fields import molecules_to_amount
     from mscabm.config import load_config
     from mscabm.model import MSCModel
@@ -130,7 +132,8 @@ def params_for(n: int) -> Params:
                   radius_um=cfg.cells["T"].radius_um, speed_um_per_min=b["speed_um_per_min"],
                   persistence_min=b["persistence_min"], repulsion_um_per_min=cfg.model.repulsion_um_per_min,
                   adhesion_um_per_min=cfg.model.adhesion_um_per_min, contact_scale=cfg.model.contact_scale,
-                  export_amount_per_min=EXPORT_MOLECULES_PER_MIN * molecules_to_amount(cfg.fields[FIELD].unit),
+                  export_amount_per_min=EXPORT_MOLECULES_PER_MIN * molecules_to_amount(cfg.fields[FIELD].unit)
+                  * export_decay_correction(DECAY_PER_MIN, cfg.model.dt_min),
                   voxel_um=cfg.domain.voxel_um,
                   voxel_volume_um3=cfg.domain.voxel_um**2 * cfg.domain.thickness_um,
                   D_um2_per_min=D_UM2_PER_MIN, decay_per_min=DECAY_PER_MIN, substeps=plan.substeps,
