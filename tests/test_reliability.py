@@ -44,14 +44,14 @@ def _assert_same_run(a, b):
 
 
 def test_sigkill_then_resume_is_bit_identical(tmp_path):
-    steps = "3000"
+    steps = "1200"
     ref = tmp_path / "ref"
     proc = _run("--steps", steps, "--seed", "5", "--out", str(ref), *SMALL)
     assert proc.returncode == 0, proc.stderr
 
     killed = tmp_path / "killed"
     p = subprocess.Popen([sys.executable, "-m", "mscabm", "run", "--quiet", "--steps", steps, "--seed", "5",
-                          "--checkpoint-every", "250", "--out", str(killed), *SMALL],
+                          "--checkpoint-every", "100", "--out", str(killed), *SMALL],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ckpt = killed / "checkpoint.npz"
     deadline = time.time() + 240
