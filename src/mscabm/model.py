@@ -118,9 +118,7 @@ class MSCModel(mesa.Model):
             self.lattice.data[i] = cfg.fields[name].initial + cfg.interventions.supplement.get(name, 0.0)
         self.diffusion = build_diffusion(cfg, self.lattice)
         # fields that stay zero all run (no source) are skipped by exchange and diffusion
-        self._active_fields = [i for i in range(len(t.field_names)) if not t.inert_fields[i]]
-        self._exchange_cols = [np.where(t.inert_fields, -1, c) for c in
-                               (t.secretion_col, t.saturation_col, t.uptake_col, t.export_col)]
+        self._set_active_fields(np.flatnonzero(~t.inert_fields))
         self.population = Population(cfg.model.max_cells)
         self.contacts = ContactFinder(d.width_um, d.height_um)
         self.exchange = FieldExchange(ny * nx)
@@ -205,16 +203,21 @@ class MSCModel(mesa.Model):
         self._ensure_buffers()
         return rows
 
+    def _set_active_fields(self, indices) -> None:
+        """The fields that exchange and diffusion advance (sorted indices); the others are skipped."""
+        t = self.tables
+        self._active_fields = sorted(int(i) for i in indices)
+        inert = np.ones(len(t.field_names), dtype=bool)
+        inert[self._active_fields] = False
+        self._exchange_cols = [np.where(inert, -1, c) for c in
+                               (t.secretion_col, t.saturation_col, t.uptake_col, t.export_col)]
+
     def add_to_field(self, field: str, level: float, placement: str = "uniform") -> None:
         """Dose a field: add ``level`` (field unit) everywhere, or in a central disc of radius 10%
         of the domain's smaller side (a local injection)."""
         i = self.tables.field_names.index(field)
         if i not in self._active_fields:  # a field that was inert becomes live (cells now take it up)
-            self._active_fields = sorted(self._active_fields + [i])
-            inert = np.ones(len(self.tables.field_names), dtype=bool)
-            inert[self._active_fields] = False
-            self._exchange_cols = [np.where(inert, -1, c) for c in (self.tables.secretion_col, self.tables.saturation_col,
-                                                                     self.tables.uptake_col, self.tables.export_col)]
+            self._set_active_fields(self._active_fields + [i])
         if placement == "centre":
             ny, nx = self.lattice.shape
             dx = self.lattice.spacing_um
@@ -456,9 +459,7 @@ class MSCModel(mesa.Model):
         self.kills[...] = state["kills"]
         self.engulfed_total = int(state["engulfed_total"])
         self.placed_by_type[:] = state["placed_by_type"]
-        for i in state["active_fields"]:  # fields made live by a dose before the checkpoint
-            if i not in self._active_fields:
-                self.add_to_field(self.tables.field_names[i], 0.0)
+        self._set_active_fields(state["active_fields"])  # incl. fields made live by a dose before the checkpoint
         if history is not None:
             self.datacollector = self._new_collector()
             for row in history:
