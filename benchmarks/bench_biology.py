@@ -11,7 +11,8 @@ baselines, same cells in the same domain, same step code:
   rules, no killing, no phagocytosis: the cost of the biology *logic* on top of the engine's
   per-field work.
 
-Ratios are measured in one run, medians over timed blocks, JIT excluded.
+Ratios are measured in one run (mscabm.bench.suite.time_steps: medians over timed blocks, JIT
+excluded).
 
     python benchmarks/bench_biology.py [--cells 100000] [--steps 10] [--repeats 5] [--json FILE]
 """
@@ -23,11 +24,9 @@ import json
 import math
 import os
 import platform
-import statistics
-import time
-
 import numba
 
+from mscabm.bench.suite import time_steps
 from mscabm.config import build_config, default_config_dict
 from mscabm.model import MSCModel
 
@@ -70,21 +69,6 @@ def engine_all_fields(d: dict) -> dict:
     return d
 
 
-def time_model(m: MSCModel, steps: int, repeats: int) -> list[float]:
-    """Cell-steps per second of ``repeats`` blocks of ``steps`` steps (after 3 warm-up steps)."""
-    for _ in range(3):
-        m.step()
-    rates = []
-    for _ in range(repeats):
-        cells = 0
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            cells += len(m.population)
-            m.step()
-        rates.append(cells / (time.perf_counter() - t0))
-    return rates
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cells", type=int, default=100_000)
@@ -99,8 +83,8 @@ def main() -> None:
     for name, data in (("engine_1_field", engine_only(full_cfg)), ("engine_all_fields", engine_all_fields(full_cfg)),
                        ("full", full_cfg)):
         m = MSCModel(build_config(data))
-        rates = time_model(m, args.steps, args.repeats)
-        med = statistics.median(rates)
+        timing, cells = time_steps(m, args.steps, args.repeats)
+        med, rates = cells / timing.median, (cells / timing.max, cells / timing.min)
         results[name] = {"cell_steps_per_s": med, "spread": [min(rates), max(rates)],
                          "fields": len(m.tables.field_names), "live_fields": len(m._active_fields),
                          "rule_runs": m.tables.rules.n_runs, "cells": len(m.population),
