@@ -293,11 +293,6 @@ def _figure(out: Path, spec, summary, timecourse, traces, col, t0, drop_thr) -> 
     bx.grid(alpha=0.3)
     fig.suptitle(spec.report.get("title") or spec.name)
     fig.tight_layout()
-    names = []
-    for ext in ("png", "svg"):
-        tmp = out / f".figure.{ext}.tmp"
-        fig.savefig(tmp, format=ext, dpi=110)
-        tmp.replace(out / f"figure.{ext}")
-        names.append(f"figure.{ext}")
-    plt.close(fig)
-    return names
+    from mscabm.experiments.report import save_figure
+
+    return save_figure(fig, out, dpi=110)

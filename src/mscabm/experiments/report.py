@@ -211,10 +211,18 @@ def _figure(df: pd.DataFrame, summary: pd.DataFrame, spec: Spec, sens: pd.DataFr
             ax.grid(alpha=0.3)
         fig.suptitle(title)
     fig.tight_layout()
+    return save_figure(fig, out, dpi=120)
+
+
+def save_figure(fig, out: Path, dpi: int) -> list[str]:
+    """Write ``figure.png`` and ``figure.svg`` into ``out`` atomically (temp file, then rename), close
+    the figure, and return the file names."""
+    import matplotlib.pyplot as plt
+
     names = []
     for ext in ("png", "svg"):
         tmp = out / f".figure.{ext}.tmp"
-        fig.savefig(tmp, format=ext, dpi=120)
+        fig.savefig(tmp, format=ext, dpi=dpi)
         tmp.replace(out / f"figure.{ext}")
         names.append(f"figure.{ext}")
     plt.close(fig)
