@@ -121,3 +121,24 @@ def test_paired_responder_against_the_untreated_twin(tmp_path):
     summary = pd.read_csv(tmp_path / "c" / "cohort.csv")
     assert summary["vs_ref_frac"].between(0, 1).all()
     assert "Paired responder" in (tmp_path / "c" / "report.md").read_text()
+
+
+def test_absolute_responder_criterion(tmp_path):
+    """responder_below: a responder ends at or below the value, whatever its baseline (incidence = 1 - fraction)."""
+    spec = copy.deepcopy(SPEC)
+    del spec["report"]["responder_drop_pct"]
+    spec["report"].update({"responder_below": 30.0, "responder_label": "disease-free"})
+    mx.run(spec, out=tmp_path / "c", in_process=True, progress=False)
+    runs = pd.read_csv(tmp_path / "c" / "cohort_runs.csv")
+    assert (runs["responder"] == (runs["end"] <= 30.0)).all()
+    summary = pd.read_csv(tmp_path / "c" / "cohort.csv").set_index("arm")
+    for arm, g in runs.groupby("arm"):
+        assert summary.loc[arm, "responders"] == (g["end"] <= 30.0).sum()
+    assert "Responder (disease-free): at the end" in (tmp_path / "c" / "report.md").read_text()
+
+
+def test_absolute_and_drop_criteria_exclude_each_other():
+    spec = copy.deepcopy(SPEC)
+    spec["report"]["responder_below"] = 30.0
+    with pytest.raises(ConfigError, match="report.responder_below"):
+        parse_spec(spec)

@@ -101,3 +101,27 @@ def test_msc_dose_routes():
     assert n_iv < n_local
     assert math.exp(-death_iv * 3 * 1440) == pytest.approx(0.14)
     assert set(ROUTES) == {"iv", "local", "intrathecal"}
+
+
+
+def _delivered(scale: float, infusions: list, doses: list) -> MSCModel:
+    m = MSCModel(load_config(None, values={**SMALL, "interventions.delivery_scale": scale,
+                                           "interventions.infusions": infusions, "interventions.doses": doses}))
+    for _ in range(4):
+        m.step()
+    return m
+
+
+@pytest.mark.parametrize("scale, expect", [(1.0, 10), (0.5, 5), (0.26, 3), (2.0, 20), (0.04, 0)])
+def test_delivery_scale_multiplies_infusion_counts(scale, expect):
+    """interventions.delivery_scale: the share of each nominal infusion reaching the lesion (rounded to cells)."""
+    m = _delivered(scale, [{"at_min": 2.0, "count": 10}, {"at_min": 3.0, "count": 10, "placement": "centre"}], [])
+    assert m.placed_by_type[m.tables.type_code("MSC")] == 2 * expect
+
+
+def test_delivery_scale_multiplies_dose_levels():
+    dose = [{"at_min": 2.0, "field": "EV", "level": 100.0}]
+    i = MSCModel(load_config(None, values=SMALL)).tables.field_names.index("EV")
+    full = float(_delivered(1.0, [], dose).lattice.data[i].sum(dtype=np.float64))
+    part = float(_delivered(0.3, [], dose).lattice.data[i].sum(dtype=np.float64))
+    assert full > 0 and part == pytest.approx(0.3 * full, rel=1e-5)

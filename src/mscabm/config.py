@@ -200,6 +200,10 @@ class InterventionSection:
                                             doc="time the immunosuppressant starts acting (0: from the start; "
                                                 "mscabm/disease.py)")
     infusions: list[InfusionSection] = field(default_factory=list, metadata={"doc": "cells added during the run"})
+    delivery_scale: float = _m(1.0, min=0.0, max=100.0,
+                               doc="multiplies every infusion's count (rounded) and every dose's level: the "
+                                   "patient-level share of a nominal dose that reaches the lesion (homing, lung "
+                                   "trapping; varied per patient in the disease cohorts, docs/scenarios.md)")
     doses: list[DoseSection] = field(default_factory=list, metadata={
         "doc": "field doses during the run: MSC-EV infusions, cytokine boluses"})
 

@@ -27,6 +27,11 @@ baseline`` (default 50%, the common "50% improvement" criterion). Writes ``cohor
 arm), ``timecourse.csv`` (per arm and time: mean, 95% CI, 10th/90th percentiles) and
 ``figure.png/.svg`` (activity over time with 95% CI bands per arm, and responder fractions).
 
+``responder_below`` (instead of ``responder_drop_pct``): a responder has ``end <= responder_below``
+(an absolute criterion: free of clinically significant disease at the end, e.g. the complement of
+a cGVHD incidence). ``responder_label`` names the criterion in the report and figure (e.g.
+"PASI40-like").
+
 ``responder_vs_reference_pct`` (optional) adds a second, paired criterion: a patient responds in an
 arm when its end activity is <= (1 - pct / 100) x the same patient's end activity in the reference
 arm (its untreated twin): improvement against what the disease would have done, for horizons too
@@ -165,6 +170,10 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
     col = rep.get("activity", "disease_activity")
     t0 = float(rep.get("baseline_min", 0.0))
     drop_thr = float(rep.get("responder_drop_pct", 50.0))
+    below = rep.get("responder_below")
+    label = rep.get("responder_label", "")
+    crit = (f"end `{col}` <= {below:g}" if below is not None
+            else f"`{col}` drop >= {drop_thr:g}% from treatment start")
     arms = list(dict.fromkeys(df["condition"]))
     ref = rep.get("reference") or arms[0]
     vs_thr = rep.get("responder_vs_reference_pct")
@@ -180,7 +189,8 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
         end = float(s[col].iloc[-1])
         drop = 100.0 * (1.0 - end / base) if base > 0 else math.nan
         rows.append({"run_id": r.run_id, "arm": r.condition, "patient": r.replicate, "baseline": base, "end": end,
-                     "drop_pct": drop, "responder": bool(base > 0 and end <= (1 - drop_thr / 100.0) * base),
+                     "drop_pct": drop, "responder": bool(end <= below) if below is not None
+                     else bool(base > 0 and end <= (1 - drop_thr / 100.0) * base),
                      "auc_after_start": float(np.trapezoid(after[col], after["time_min"]) /
                                               max(1e-9, after["time_min"].iloc[-1] - after["time_min"].iloc[0]))
                      if len(after) > 1 else math.nan})
@@ -230,10 +240,12 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
                                 "p10": m.quantile(0.1, axis=1).values, "p90": m.quantile(0.9, axis=1).values}))
     timecourse = pd.concat(tc, ignore_index=True)
     atomic_write_text(out / "timecourse.csv", timecourse.to_csv(index=False))
-    figs = _figure(out, spec, summary, timecourse, traces, col, t0, drop_thr)
+    figs = _figure(out, spec, summary, timecourse, traces, col, t0, (f"{label}: " if label else "") + crit)
+    how = (f"at the end `{col}` <= {below:g} (absolute: free of clinically significant disease)" if below is not None
+           else f"`{col}` at the end <= {100 - drop_thr:g}% of its value at treatment start (t = {t0:g} min, first "
+                f"recorded time >= it), i.e. a drop of >= {drop_thr:g}%")
     lines = ["## Cohort", "",
-             f"Responder: `{col}` at the end <= {100 - drop_thr:g}% of its value at treatment start "
-             f"(t = {t0:g} min, first recorded time >= it), i.e. a drop of >= {drop_thr:g}%. "
+             f"Responder{f' ({label})' if label else ''}: {how}. "
              f"Patients are paired across arms (same draws, same seed); reference arm for paired "
              f"differences: `{ref}`.", "",
              "| arm | n | responders | fraction [95% CI, Wilson] | mean drop % | mean baseline | mean end | "
@@ -254,7 +266,7 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
     return figs, lines
 
 
-def _figure(out: Path, spec, summary, timecourse, traces, col, t0, drop_thr) -> list[str]:
+def _figure(out: Path, spec, summary, timecourse, traces, col, t0, crit: str) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -278,18 +290,21 @@ def _figure(out: Path, spec, summary, timecourse, traces, col, t0, drop_thr) -> 
     ax.grid(alpha=0.3)
     ax.set_title("mean, 95% CI band, patients (thin)")
     x = np.arange(len(summary))
-    fr, lo, hi = "responder_frac", "ci95_low", "ci95_high"
-    ylab = f"responders (>= {drop_thr:g}% drop)"
-    if "vs_ref_frac" in summary:  # the paired criterion, when the spec asks for it
-        fr, lo, hi = "vs_ref_frac", "vs_ref_ci95_low", "vs_ref_ci95_high"
-        ylab = f"responders (>= {spec.report['responder_vs_reference_pct']:g}% below untreated twin)"
-    err = np.vstack([summary[fr] - summary[lo], summary[hi] - summary[fr]])
-    bx.bar(x, summary[fr], yerr=np.nan_to_num(err), capsize=3,
-           color=[colors[i % len(colors)] for i in range(len(summary))], alpha=0.8)
+    bars = [("responder_frac", "ci95_low", "ci95_high", crit, 0.8, None)]
+    if "vs_ref_frac" in summary:  # the paired criterion too, hatched, when the spec asks for it
+        bars.append(("vs_ref_frac", "vs_ref_ci95_low", "vs_ref_ci95_high",
+                     f">= {spec.report['responder_vs_reference_pct']:g}% below untreated twin", 0.35, "//"))
+    w = 0.8 / len(bars)
+    for j, (fr, lo, hi, lab, alpha, hatch) in enumerate(bars):
+        err = np.vstack([summary[fr] - summary[lo], summary[hi] - summary[fr]])
+        bx.bar(x + (j - (len(bars) - 1) / 2) * w, summary[fr], width=w, yerr=np.nan_to_num(err), capsize=2,
+               color=[colors[i % len(colors)] for i in range(len(summary))], alpha=alpha, hatch=hatch,
+               edgecolor="k", linewidth=0.4, label=lab)
     bx.set_xticks(x)
     bx.set_xticklabels(summary["arm"], rotation=35, ha="right", fontsize=8)
-    bx.set_ylim(0, 1)
-    bx.set_ylabel(ylab, fontsize=8)
+    bx.set_ylim(0, 1.05)
+    bx.set_ylabel("responder fraction (95% CI)", fontsize=8)
+    bx.legend(fontsize=6.5, loc="upper left")
     bx.grid(alpha=0.3)
     fig.suptitle(spec.report.get("title") or spec.name)
     fig.tight_layout()

@@ -351,15 +351,19 @@ def parse_spec(doc: dict, source: str = "") -> Spec:
 
     rep = _table(doc.get("report", {}), "report")
     _keys(rep, "report", ("kind", "x", "hue", "y", "log_x", "sensitivity_of", "title", "activity", "baseline_min",
-                          "responder_drop_pct", "reference", "responder_vs_reference_pct"))
+                          "responder_drop_pct", "reference", "responder_vs_reference_pct", "responder_below",
+                          "responder_label"))
     out: dict[str, Any] = {"kind": _str(rep.get("kind", "auto"), "report.kind", REPORT_KINDS)}
     for k in ("activity", "baseline_min", "responder_drop_pct", "reference",  # cohort reports (cohort.py)
-              "responder_vs_reference_pct"):
+              "responder_vs_reference_pct", "responder_below", "responder_label"):
         if k in rep:
             if out["kind"] != "cohort":
                 raise ConfigError(f"report.{k}", "only used by kind = 'cohort'")
-            out[k] = (_str(rep[k], f"report.{k}", nonempty=True) if k in ("activity", "reference")
-                      else _float(rep[k], f"report.{k}", 0.0, 1e9 if k == "baseline_min" else 100.0))
+            out[k] = (_str(rep[k], f"report.{k}", nonempty=True) if k in ("activity", "reference", "responder_label")
+                      else _float(rep[k], f"report.{k}", 0.0, 1e9 if k in ("baseline_min", "responder_below")
+                                  else 100.0))
+    if "responder_below" in out and "responder_drop_pct" in out:
+        raise ConfigError("report.responder_below", "give responder_below or responder_drop_pct, not both")
     factor_names = [f.name for f in spec.factors]
     for k in ("x", "hue"):
         if k in rep:
