@@ -41,6 +41,7 @@ short for a drop from baseline (columns ``responder_vs_ref``, ``vs_ref_*``).
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -240,7 +241,7 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
                                 "p10": m.quantile(0.1, axis=1).values, "p90": m.quantile(0.9, axis=1).values}))
     timecourse = pd.concat(tc, ignore_index=True)
     atomic_write_text(out / "timecourse.csv", timecourse.to_csv(index=False))
-    figs = _figure(out, spec, summary, timecourse, traces, col, t0, (f"{label}: " if label else "") + crit)
+    figs = _figure(out, spec, summary, timecourse, traces, col, t0, label or crit)
     how = (f"at the end `{col}` <= {below:g} (absolute: free of clinically significant disease)" if below is not None
            else f"`{col}` at the end <= {100 - drop_thr:g}% of its value at treatment start (t = {t0:g} min, first "
                 f"recorded time >= it), i.e. a drop of >= {drop_thr:g}%")
@@ -272,7 +273,7 @@ def _figure(out: Path, spec, summary, timecourse, traces, col, t0, crit: str) ->
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [2, 1]})
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.8), gridspec_kw={"width_ratios": [2, 1]})
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, arm in enumerate(summary["arm"]):
         c = colors[i % len(colors)]
@@ -284,6 +285,8 @@ def _figure(out: Path, spec, summary, timecourse, traces, col, t0, crit: str) ->
         ax.plot(days, g["mean"], color=c, lw=2, label=arm)
         ax.fill_between(days, g["ci95_low"], g["ci95_high"], color=c, alpha=0.25)
     ax.axvline(t0 / 1440.0, color="k", ls="--", lw=0.8)
+    if spec.report.get("responder_below") is not None:  # the absolute criterion's threshold
+        ax.axhline(spec.report["responder_below"], color="grey", ls=":", lw=1.0)
     ax.set_xlabel("day")
     ax.set_ylabel(col)
     ax.legend(fontsize=8)
@@ -299,12 +302,12 @@ def _figure(out: Path, spec, summary, timecourse, traces, col, t0, crit: str) ->
         err = np.vstack([summary[fr] - summary[lo], summary[hi] - summary[fr]])
         bx.bar(x + (j - (len(bars) - 1) / 2) * w, summary[fr], width=w, yerr=np.nan_to_num(err), capsize=2,
                color=[colors[i % len(colors)] for i in range(len(summary))], alpha=alpha, hatch=hatch,
-               edgecolor="k", linewidth=0.4, label=lab)
+               edgecolor="k", linewidth=0.4, label=textwrap.fill(lab, 48))
     bx.set_xticks(x)
     bx.set_xticklabels(summary["arm"], rotation=35, ha="right", fontsize=8)
     bx.set_ylim(0, 1.05)
     bx.set_ylabel("responder fraction (95% CI)", fontsize=8)
-    bx.legend(fontsize=6.5, loc="upper left")
+    bx.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.32), frameon=False)
     bx.grid(alpha=0.3)
     fig.suptitle(spec.report.get("title") or spec.name)
     fig.tight_layout()
