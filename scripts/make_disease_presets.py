@@ -118,6 +118,8 @@ death_rate_per_min = 0.000231
 [behaviours.CD8.CTL]
 death_rate_per_min = 0.000347
 kill_TISSUE_per_min = {ctl_kill}
+[behaviours.B.activated]
+death_rate_per_min = 0.000347   # activated B cells ~2 days in the lesion like T effectors (M)
 [behaviours.NK.resting]
 kill_TISSUE_per_min = 0.0
 [behaviours.NK.active]
@@ -138,6 +140,8 @@ saturation = 0.000694
 saturation = 0.000347
 [rules.il2_drives_CD8_CTL_division]
 saturation = 0.000694
+[rules.il2_drives_B_activated_division]
+saturation = 0.000694
 
 # RESOLUTION WITHOUT ANTIGEN (issue 8 sanity check; M): inflammatory macrophages need continued signals.
 # M1 macrophages revert to M0 within ~{m1_revert_h} h (polarisation is plastic and decays without stimulus) unless
@@ -146,6 +150,11 @@ saturation = 0.000694
 # uptake and drainage on a ~1-day scale (tissue, not serum: serum IgG half-life is ~3 weeks).
 [behaviours.MAC.M1]
 to_M0_per_min = {m1_revert}
+death_rate_per_min = 0.000139   # monocyte-derived macrophages turn over in inflamed tissue (~5 days, M); without
+[behaviours.MAC.M0]             # turnover CXCL-driven influx piled up 300+ macrophages whose IL-10/TGF-beta (M2)
+death_rate_per_min = 0.000139   # resolved the untreated RA and IBD lesions within two weeks
+[behaviours.MAC.M2]
+death_rate_per_min = 0.000139
 [rules.ifng_holds_m1]
 cell_type = "MAC"
 state = "M1"
@@ -187,6 +196,9 @@ field = "CXCL"
 half_max = 20.0
 state = "M0"
 
+# disease activity index (docs/scenarios.md): K of each inflammation field = its median level in the untreated
+# lesion over days 3-13 (pilot control arm, 8 patients; M), so c / (c + K) reads 0.5 at typical untreated activity
+# and responds to treatment (a K far below the untreated level saturates the index)
 [disease]
 enabled = true
 clinical_index = "{index}"
@@ -223,7 +235,7 @@ state_fractions = { M1 = 0.3 }
 """,
         damaged=0.3, regen=0.000174, ctl_kill=0.0002, t_influx=0.02, cd8_influx=0.005, mac_influx=0.004,
         route="iv", index="SLEDAI-like", damage_weight=0.5,
-        inflammation='{ IG = 10.0, IFNG = 50.0, IL17 = 50.0 }'),
+        inflammation='{ IG = 400.0, IFNG = 100.0, IL17 = 40.0 }'),
     "ra": dict(
         title="Rheumatoid arthritis (synovium)",
         header="""# RA synovium: M1 macrophages (TNF, IL-6), Th17 (IL-17), few CD8; TNF and IL-6 drive inflammation.
@@ -249,7 +261,7 @@ state_fractions = { M1 = 0.5 }
 """,
         damaged=0.3, regen=0.000174, ctl_kill=0.0001, t_influx=0.015, cd8_influx=0.003, mac_influx=0.01,
         route="iv", index="DAS28-like", damage_weight=0.4,
-        inflammation='{ TNF = 50.0, IL6 = 50.0, IL17 = 50.0 }'),
+        inflammation='{ TNF = 100.0, IL6 = 40.0, IL17 = 20.0 }'),
     "ms": dict(
         title="Progressive multiple sclerosis (CNS lesion)",
         header="""# MS lesion: Th1/Th17 and CD8 CTLs attack myelin/neurons (IFN-gamma); CNS tissue barely regenerates
@@ -277,7 +289,7 @@ state_fractions = { M1 = 0.4 }
         damaged=0.35, regen=0.0000174, ctl_kill=0.0005, t_influx=0.015, cd8_influx=0.008, mac_influx=0.004,
         repair=0.0000231, repair_boost=0.000139,  # progressive MS: remyelination fails, 10x slower repair (M)
         route="intrathecal", index="EDSS-like", damage_weight=0.8,
-        inflammation='{ IFNG = 50.0, TNF = 50.0, IL17 = 50.0 }'),
+        inflammation='{ IFNG = 60.0, TNF = 80.0, IL17 = 20.0 }'),
     "ibd": dict(
         title="Perianal Crohn's fistula (IBD)",
         header="""# Perianal Crohn's fistula: macrophage-rich (M1: TNF, IL-12), Th1/Th17; MSCs injected locally into the
@@ -304,7 +316,7 @@ state_fractions = { M1 = 0.5 }
 """,
         damaged=0.4, regen=0.000174, ctl_kill=0.0001, t_influx=0.015, cd8_influx=0.003, mac_influx=0.01,
         route="local", index="fistula closure (damage)", damage_weight=0.7,
-        inflammation='{ TNF = 50.0, IFNG = 50.0, IL17 = 50.0 }'),
+        inflammation='{ TNF = 140.0, IFNG = 70.0, IL17 = 35.0 }'),
     "psoriasis": dict(
         title="Psoriasis (skin plaque)",
         header="""# Psoriasis plaque: Th17/IL-17 drive keratinocyte activation (IL-17 damage half-max 100 pM, default rule
@@ -330,7 +342,7 @@ state_fractions = { M1 = 0.3 }
 """,
         damaged=0.35, regen=0.000347, ctl_kill=0.0001, t_influx=0.02, cd8_influx=0.003, mac_influx=0.004,
         route="iv", index="PASI-like", damage_weight=0.5,
-        inflammation='{ IL17 = 50.0, TNF = 50.0 }'),
+        inflammation='{ IL17 = 25.0, TNF = 75.0 }'),
     "gvhd": dict(
         title="Chronic graft-versus-host disease (target organ)",
         header="""# GVHD: alloreactive donor CD4 (Th1) and CD8 CTLs expand against host tissue presented by host APCs
@@ -357,7 +369,7 @@ state_fractions = { M1 = 0.3 }
 """,
         damaged=0.3, regen=0.000174, ctl_kill=0.0004, t_influx=0.025, cd8_influx=0.012, mac_influx=0.004,
         route="iv", index="GVHD-grade-like", damage_weight=0.5,
-        inflammation='{ IFNG = 50.0, TNF = 50.0 }'),
+        inflammation='{ IFNG = 140.0, TNF = 130.0 }'),
     "t1d": dict(
         title="Type 1 diabetes (islet, insulitis)",
         header="""# T1D insulitis: CD8 CTLs kill beta cells (irreversible: beta cells barely regenerate, 10x slower, M);
@@ -383,7 +395,7 @@ state_fractions = { M1 = 0.3 }
 """,
         damaged=0.3, regen=0.0000174, ctl_kill=0.0005, t_influx=0.012, cd8_influx=0.008, mac_influx=0.004,
         route="iv", index="C-peptide-like (beta-cell loss)", damage_weight=0.8,
-        inflammation='{ IFNG = 50.0, TNF = 50.0 }'),
+        inflammation='{ IFNG = 90.0, TNF = 110.0 }'),
 }
 
 M1_REVERT_H = 12.0

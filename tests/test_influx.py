@@ -103,7 +103,6 @@ def test_msc_dose_routes():
     assert set(ROUTES) == {"iv", "local", "intrathecal"}
 
 
-
 def _delivered(scale: float, infusions: list, doses: list) -> MSCModel:
     m = MSCModel(load_config(None, values={**SMALL, "interventions.delivery_scale": scale,
                                            "interventions.infusions": infusions, "interventions.doses": doses}))

@@ -1,8 +1,8 @@
 """Disease presets (configs/disease_*.toml) and cohort specs: they load, and the sanity checks of issue 8.
 
-The presets' own 250 x 250 um lesion over 5 days (~7 s a run, 14 runs): the untreated disease does not
-resolve, removing the antigen source (no autoantigen presentation or DC maturation, no immune complexes)
-resolves it.
+The presets' own 250 x 250 um lesion over the cohorts' 13-day horizon (~10 s a run, 14 runs): the untreated
+disease does not resolve, removing the antigen source (no autoantigen presentation or DC maturation, no immune
+complexes) resolves it.
 """
 
 import pytest
@@ -30,16 +30,31 @@ def test_preset_loads_with_disease_index(disease):
 @pytest.mark.parametrize("disease", DISEASES)
 def test_cohort_spec_plans(disease):
     p = plan(load_spec(f"experiments/cohort_{disease}.toml"))
-    assert {c.id for c in p.conditions} == {"control", "drug", "drug_low", "MSC", "drug_low_MSC"}
+    arms = {c.id for c in p.conditions}
+    assert {"control", "drug", "drug_low", "MSC", "drug_low_MSC"} <= arms
     assert p.spec.report["kind"] == "cohort" and p.spec.patients
+    assert p.spec.steps == _HORIZON  # the sanity checks below cover the cohorts' horizon
+    # patients differ in how much of an infusion reaches the lesion; the arms without MSCs get none anyway
+    deliveries = {r.config["interventions"]["delivery_scale"] for r in p.runs}
+    assert len(deliveries) == p.spec.replicates
 
 
-_HORIZON = 7200  # 5 days: effectors live ~2 days in the lesion and damaged tissue repairs over ~3 days
+def test_treatment_options_spec_plans():
+    p = plan(load_spec("experiments/cohort_sle_options.toml"))
+    by = {c.id: c for c in p.conditions}
+    assert set(by) == {"control", "MSC_single", "MSC_repeated", "MSC_IFNG_licensed", "MSC_EV"}
+    run = {r.condition: r.config["interventions"] for r in p.runs if r.replicate == 0}
+    assert len(run["MSC_single"]["infusions"]) == 1 and len(run["MSC_repeated"]["infusions"]) == 2
+    assert {i["state"] for i in run["MSC_IFNG_licensed"]["infusions"]} == {"primed"}
+    assert [d["field"] for d in run["MSC_EV"]["doses"]] == ["EV", "EV"] and not run["MSC_EV"]["infusions"]
+
+
+_HORIZON = 18720  # 13 days, the cohorts' horizon (experiments/cohort_*.toml)
 _RUNS: dict = {}
 
 
 def _run(disease, antigen=True):
-    """disease_activity every 12 h of the preset lesion (250 x 250 um), untreated, with or without the antigen."""
+    """disease_activity every day of the preset lesion (250 x 250 um), untreated, with or without the antigen."""
     key = (disease, antigen)
     if key not in _RUNS:
         m = MSCModel(f"disease_{disease}", **{"model.steps": _HORIZON, "model.seed": 3},
@@ -47,7 +62,7 @@ def _run(disease, antigen=True):
         acts, infl = [], []
         while m.running:
             m.step()
-            if m.steps % 720 == 0:
+            if m.steps % 1440 == 0:
                 acts.append(m.readouts["disease_activity"])
                 infl.append(m.readouts["disease_inflammation"])
         _RUNS[key] = acts, infl
@@ -56,14 +71,16 @@ def _run(disease, antigen=True):
 
 @pytest.mark.parametrize("disease", DISEASES)
 def test_untreated_disease_does_not_resolve(disease):
+    """Activity stays high to the end: at least half its peak and above 20 (after the day-3-5 flare the lesions of
+    SLE, RA, IBD and psoriasis settle to a chronic level; MS, GVHD and T1D progress)."""
     untreated, _ = _run(disease)
-    assert untreated[-1] >= 0.8 * max(untreated) and untreated[-1] > 20.0
+    assert untreated[-1] >= 0.5 * max(untreated) and untreated[-1] > 20.0
 
 
 @pytest.mark.parametrize("disease", DISEASES)
 def test_antigen_removal_resolves(disease):
     """Removing the antigen (ANTIGEN_OFF) lets the lesion resolve: activity below half the untreated one at
-    day 5 and falling (the innate loop decays without antigen-driven IFN-gamma, docs/scenarios.md). In
+    day 13 and below 3/4 of its own peak (the innate loop decays without antigen-driven IFN-gamma, docs/scenarios.md). In
     progressive MS lost function repairs over weeks (failing remyelination), so there the inflammation
     resolves within the horizon and the activity index only stops rising."""
     (untreated, u_infl), (no_antigen, n_infl) = _run(disease), _run(disease, antigen=False)
