@@ -46,15 +46,23 @@ def main() -> None:
         if {"drug", "drug_low", "drug_low_MSC"} <= set(summ.index):
             combo.append((d, summ))
     print()
-    print("| disease | drug 0.5: mean end (responders) | drug 0.25 | drug 0.25 + MSC | MSC | combo end - drug end |"
-          " combo reaches drug alone? |")
-    print("|---|---|---|---|---|---|---|")
+    print("| disease | drug 0.5: mean end (responders) | drug 0.25 | MSC | drug 0.25 + MSC | drug 0.375 + MSC |"
+          " reaches drug 0.5 at -50% dose? | at -25% dose? |")
+    print("|---|---|---|---|---|---|---|---|")
+
+    def verdict(s, arm: str) -> str:
+        if arm not in s.index:
+            return "-"
+        diff = s.loc[arm].mean_end - s.loc["drug"].mean_end
+        more = int(s.loc[arm].responders) >= int(s.loc["drug"].responders)
+        word = "yes" if diff <= 0 and more else ("close" if diff < 3 else "no")
+        return f"{word} ({diff:+.1f}; responders {'>=' if more else '<'})"
+
     for d, s in combo:
-        cell = lambda a: f"{s.loc[a].mean_end:.1f} ({int(s.loc[a].responders)}/{int(s.loc[a].n)})"  # noqa: E731
-        diff = s.loc["drug_low_MSC"].mean_end - s.loc["drug"].mean_end
-        verdict = "yes" if diff <= 0 else ("close (< 3 points)" if diff < 3 else "no")
-        print(f"| {d} | {cell('drug')} | {cell('drug_low')} | {cell('drug_low_MSC')} | {cell('MSC')} | {diff:+.1f} | "
-              f"{verdict} |")
+        cell = lambda a: (f"{s.loc[a].mean_end:.1f} ({int(s.loc[a].responders)}/{int(s.loc[a].n)})"  # noqa: E731
+                          if a in s.index else "-")
+        print(f"| {d} | {cell('drug')} | {cell('drug_low')} | {cell('MSC')} | {cell('drug_low_MSC')} | "
+              f"{cell('drug_mid_MSC')} | {verdict(s, 'drug_low_MSC')} | {verdict(s, 'drug_mid_MSC')} |")
     f = root / "cohort_sle_options"
     if (f / "cohort.csv").is_file():
         s = pd.read_csv(f / "cohort.csv")

@@ -88,6 +88,10 @@ def test_wilson():
     lo, hi = wilson(5, 10)
     assert lo == pytest.approx(0.2366, abs=1e-3) and hi == pytest.approx(0.7634, abs=1e-3)
     assert wilson(0, 10)[0] == 0.0
+    for n in range(1, 41):  # the interval holds k/n exactly (at k = n a rounding error once made a negative error bar)
+        for k in range(n + 1):
+            lo, hi = wilson(k, n)
+            assert 0.0 <= lo <= k / n <= hi <= 1.0
 
 
 def test_cohort_runs_and_reports(tmp_path):

@@ -152,7 +152,7 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     d = 1 + z * z / n
     c = (p + z * z / (2 * n)) / d
     h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return max(0.0, c - h), min(1.0, c + h)
+    return max(0.0, min(p, c - h)), min(1.0, max(p, c + h))  # k = 0 or n: no rounding step past p
 
 
 def _series(out: Path, run_id: str, col: str) -> pd.DataFrame | None:
@@ -299,8 +299,9 @@ def _figure(out: Path, spec, summary, timecourse, traces, col, t0, crit: str) ->
                      f">= {spec.report['responder_vs_reference_pct']:g}% below untreated twin", 0.35, "//"))
     w = 0.8 / len(bars)
     for j, (fr, lo, hi, lab, alpha, hatch) in enumerate(bars):
-        err = np.vstack([summary[fr] - summary[lo], summary[hi] - summary[fr]])
-        bx.bar(x + (j - (len(bars) - 1) / 2) * w, summary[fr], width=w, yerr=np.nan_to_num(err), capsize=2,
+        # Wilson bounds at k = 0 or k = n can sit a rounding error inside the fraction: clip to >= 0
+        err = np.clip(np.nan_to_num(np.vstack([summary[fr] - summary[lo], summary[hi] - summary[fr]])), 0.0, None)
+        bx.bar(x + (j - (len(bars) - 1) / 2) * w, summary[fr], width=w, yerr=err, capsize=2,
                color=[colors[i % len(colors)] for i in range(len(summary))], alpha=alpha, hatch=hatch,
                edgecolor="k", linewidth=0.4, label=textwrap.fill(lab, 48))
     bx.set_xticks(x)
