@@ -16,7 +16,7 @@ T0, END = 3 * DAY, 13 * DAY
 
 #: disease -> plan. route, dose/kg per infusion, infusion days after treatment start, primary responder
 #: criterion (drop: % drop from enrolment; below: end activity <= value, absolute), its clinical meaning,
-#: the anchor (SCIENCE.md s5), and whether the cohort adds a full-dose drug + MSC arm (the anchor's add-on design)
+#: the anchor (SCIENCE.md s5), and whether the cohort adds standard-prophylaxis arms with and without MSC (GVHD)
 PLANS = {
     # SRI-4-like: a 4-point SLEDAI drop on a baseline of ~12 (-33%); chosen after the pilot cohort showed no patient
     # in any arm reaching a 50% drop within 10 days (docs/scenarios.md reports both)
@@ -142,11 +142,16 @@ def conditions(t0: float, infusions: str, prophylaxis: bool) -> dict[str, str]:
 EV_DOSE_PM = 20.0
 
 
+def infusion_list(t0: float, days: list[int], count: int, placement: str, state: str = "") -> str:
+    """The TOML inline array of infusions on treatment ``days`` (MSCs of ``state``, default: naive)."""
+    st = f', state = "{state}"' if state else ""
+    return "[" + ", ".join(f'{{ at_min = {t0 + DAY * d}, count = {count}, placement = "{placement}"{st} }}'
+                           for d in days) + "]"
+
+
 def options_conditions(t0: float, count: int) -> dict[str, str]:
     """SLE treatment options (cohort_sle_options): schedule, IFN-gamma licensing, EVs instead of cells."""
-    inf = lambda days, state="": "[" + ", ".join(  # noqa: E731
-        f'{{ at_min = {t0 + DAY * d}, count = {count}, placement = "uniform"{f", state = {state!r}" if state else ""} }}'
-        .replace("'", '"') for d in days) + "]"
+    inf = lambda days, state="": infusion_list(t0, days, count, "uniform", state)  # noqa: E731
     ev = "[" + ", ".join(f'{{ at_min = {t0 + DAY * d}, field = "EV", level = {EV_DOSE_PM} }}' for d in (0, 7)) + "]"
     return {"control": '"interventions.immunosuppressant" = 0.0',
             "MSC_single": f'"interventions.infusions" = {inf([0])}',
@@ -170,48 +175,40 @@ def main() -> None:
     a = ap.parse_args()
     root = Path(a.out)
     root.mkdir(parents=True, exist_ok=True)
+    only = set(a.arms.split(",")) if a.arms else None
     for i, (key, p) in enumerate(PLANS.items()):
         t0 = GVHD_T0 if key == "gvhd" else T0
         count, _ = msc_dose(p["dose"], p["route"])
         placement = "centre" if p["route"] == "local" else "uniform"
-        inf = "[" + ", ".join(f'{{ at_min = {t0 + DAY * d}, count = {count}, placement = "{placement}" }}'
-                              for d in p["days"]) + "]"
-        arms = conditions(t0, inf, p.get("prophylaxis", False))
-        if a.arms:
-            arms = {k: v for k, v in arms.items() if k in a.arms.split(",")}
-        conds = "\n".join(f'[[design.conditions]]\nid = "{k}"\nset = {{ {v} }}' for k, v in arms.items())
         if "below" in p:
-            criterion = f"end activity <= {p['below']:g}"
-            ckeys = f"responder_below = {p['below']}"
+            criterion, ckeys = f"end activity <= {p['below']:g}", f"responder_below = {p['below']}"
         else:
             criterion = f"activity drop >= {p['drop']:g}% from treatment start to the end"
             ckeys = f"responder_drop_pct = {p['drop']}"
         pat = PATIENTS.format(infl_sigma=0.5, damage_low=0.0 if key == "gvhd" else 0.2,
                               damage_high=0.1 if key == "gvhd" else 0.5)
-        text = SPEC.format(key=key, n=a.patients, n_arms=len(arms), t0_day=t0 / DAY, end_day=END / DAY, drug_text=drug_text(key),
-                           route=p["route"], dose=p["dose"], days=p["days"], count=count,
-                           label=p["label"], criterion=criterion, anchor=p["anchor"], seed=8000 + i, steps=int(END),
-                           t0=t0, patients=pat, conditions=conds, criterion_keys=ckeys)
-        (root / f"cohort_{key}.toml").write_text(text)
-        print("wrote", root / f"cohort_{key}.toml", count, "MSC per infusion,", len(arms), "arms")
+
+        def render(arms: dict[str, str], drug: str, days) -> str:
+            arms = {k: v for k, v in arms.items() if only is None or k in only}
+            conds = "\n".join(f'[[design.conditions]]\nid = "{k}"\nset = {{ {v} }}' for k, v in arms.items())
+            return SPEC.format(key=key, n=a.patients, n_arms=len(arms), t0_day=t0 / DAY, end_day=END / DAY,
+                               drug_text=drug, route=p["route"], dose=p["dose"], days=days, count=count,
+                               label=p["label"], criterion=criterion, anchor=p["anchor"], seed=8000 + i,
+                               steps=int(END), t0=t0, patients=pat, conditions=conds, criterion_keys=ckeys)
+
+        arms = conditions(t0, infusion_list(t0, p["days"], count, placement), p.get("prophylaxis", False))
+        (root / f"cohort_{key}.toml").write_text(render(arms, drug_text(key), p["days"]))
+        print("wrote", root / f"cohort_{key}.toml", count, "MSC per infusion")
         if key != "sle":
             continue
-        # SLE treatment options: single vs repeated infusion, IFN-gamma-licensed (primed) MSCs, MSC-EVs
-        arms = options_conditions(t0, count)
-        if a.arms:
-            arms = {k: v for k, v in arms.items() if k in a.arms.split(",")}
-        conds = "\n".join(f'[[design.conditions]]\nid = "{k}"\nset = {{ {v} }}' for k, v in arms.items())
-        text = SPEC.format(key=key, n=a.patients, n_arms=len(arms), t0_day=t0 / DAY, end_day=END / DAY, drug_text="",
-                           route=p["route"], dose=p["dose"], days="[0] or [0, 7]", count=count,
-                           label=p["label"], criterion=criterion, anchor=p["anchor"], seed=8000 + i, steps=int(END),
-                           t0=t0, patients=pat, conditions=conds, criterion_keys=ckeys)
-        text = (text.replace("cohort_sle", "cohort_sle_options")
+        # SLE treatment options (same patients: same master seed): single vs repeated infusion, IFN-gamma-licensed
+        # (primed) MSCs, MSC-EVs
+        text = (render(options_conditions(t0, count), "", "[0] or [0, 7]").replace("cohort_sle", "cohort_sle_options")
                 .replace("Virtual cohort on", "SLE treatment options (single vs repeated infusion, IFN-gamma-licensed "
                          f"MSCs, MSC-EVs at {EV_DOSE_PM:g} pM per dose x msc_delivery) on")
                 .replace('title = "sle:', 'title = "sle treatment options:'))
         (root / "cohort_sle_options.toml").write_text(text)
-        print("wrote", root / "cohort_sle_options.toml", len(arms), "arms")
-
+        print("wrote", root / "cohort_sle_options.toml")
 
 if __name__ == "__main__":
     main()

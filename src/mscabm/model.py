@@ -231,9 +231,9 @@ class MSCModel(mesa.Model):
         """Mesa events for the infusions and doses still ahead of ``model.time`` (after the step at that time)."""
         iv = self.config.interventions
         k = iv.delivery_scale  # the share of each nominal infusion/dose that reaches the lesion
-        pending = [(inf.at_min, partial(self.add_cells, inf.cell_type, int(round(inf.count * k)), inf.state,
-                                        inf.placement))
-                   for inf in iv.infusions if inf.at_min > self.time and int(round(inf.count * k)) > 0]
+        ahead = [(inf, int(round(inf.count * k))) for inf in iv.infusions if inf.at_min > self.time]
+        pending = [(inf.at_min, partial(self.add_cells, inf.cell_type, n, inf.state, inf.placement))
+                   for inf, n in ahead if n > 0]
         pending += [(d.at_min, partial(self.add_to_field, d.field, d.level * k, d.placement))
                     for d in iv.doses if d.at_min > self.time and k > 0]
         if self._drug_delayed:  # the immunosuppressant starts: rebuild the tables with it
