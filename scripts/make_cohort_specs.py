@@ -11,8 +11,10 @@ from mscabm.disease import msc_dose
 
 DAY = 1440.0
 #: enrolment = treatment start: day 3, the lesion's established (peak/chronic) phase after the run-in (M);
-#: end = day 13: 10 days of treatment (the anchors are 3-24 months: a trend proxy, docs/scenarios.md)
+#: end = 10 days of treatment later: day 13 (the anchors are 3-24 months: a trend proxy, docs/scenarios.md)
+#: (a plan's t0_day overrides the enrolment day; treatment always lasts TREATMENT_DAYS)
 T0, END = 3 * DAY, 13 * DAY
+TREATMENT_DAYS = 10
 
 #: disease -> plan. route, dose/kg per infusion, infusion days after treatment start, primary responder
 #: criterion (drop: % drop from enrolment; below: end activity <= value, absolute), its clinical meaning,
@@ -29,8 +31,11 @@ PLANS = {
                anchor="progressive MS: primary endpoint missed, 33% vs 37% improved (2024 RCT; intrathecal, 2-monthly)"),
     "ibd": dict(route="local", dose=0.4e6, days=[0], drop=50.0, label="fistula healing-like (activity -50%)",
                 anchor="perianal Crohn's fistula: lasting healing after local injection (Ko 2021, no pooled %)"),
+    # the plaque is still growing on day 3 (untreated activity 35 on day 3, flat at ~55 from about day 9, in the
+    # day-3 cohort, docs/scenarios.md); trial patients have established chronic plaques, so enrolment is on
+    # day 7 (M, changed after that cohort)
     "psoriasis": dict(route="iv", dose=1e6, days=[0, 7], drop=40.0, label="PASI40-like (activity -40%)",
-                      anchor="psoriasis: 47.1% PASI40 at 6 months (Cheng 2022)"),
+                      anchor="psoriasis: 47.1% PASI40 at 6 months (Cheng 2022)", t0_day=7),
     "gvhd": dict(route="iv", dose=1e6, days=[0, 7], below=50.0, label="free of clinically significant GVHD (activity <= 50)",
                  anchor="cGVHD 27% vs 43-49% with repeated infusions added to standard prophylaxis (Gao 2016; "
                         "Blood 2022): compare the prophylaxis and prophylaxis_MSC arms", prophylaxis=True),
@@ -177,7 +182,8 @@ def main() -> None:
     root.mkdir(parents=True, exist_ok=True)
     only = set(a.arms.split(",")) if a.arms else None
     for i, (key, p) in enumerate(PLANS.items()):
-        t0 = GVHD_T0 if key == "gvhd" else T0
+        t0 = GVHD_T0 if key == "gvhd" else p.get("t0_day", T0 / DAY) * DAY
+        end = max(END, t0 + TREATMENT_DAYS * DAY)
         count, _ = msc_dose(p["dose"], p["route"])
         placement = "centre" if p["route"] == "local" else "uniform"
         if "below" in p:
@@ -188,17 +194,28 @@ def main() -> None:
         pat = PATIENTS.format(infl_sigma=0.5, damage_low=0.0 if key == "gvhd" else 0.2,
                               damage_high=0.1 if key == "gvhd" else 0.5)
 
-        def render(arms: dict[str, str], drug: str, days) -> str:
+        def render(arms: dict[str, str], drug: str, days, n: int = a.patients) -> str:
             arms = {k: v for k, v in arms.items() if only is None or k in only}
             conds = "\n".join(f'[[design.conditions]]\nid = "{k}"\nset = {{ {v} }}' for k, v in arms.items())
-            return SPEC.format(key=key, n=a.patients, n_arms=len(arms), t0_day=t0 / DAY, end_day=END / DAY,
+            return SPEC.format(key=key, n=n, n_arms=len(arms), t0_day=t0 / DAY, end_day=end / DAY,
                                drug_text=drug, route=p["route"], dose=p["dose"], days=days, count=count,
                                label=p["label"], criterion=criterion, anchor=p["anchor"], seed=8000 + i,
-                               steps=int(END), t0=t0, patients=pat, conditions=conds, criterion_keys=ckeys)
+                               steps=int(end), t0=t0, patients=pat, conditions=conds, criterion_keys=ckeys)
 
         arms = conditions(t0, infusion_list(t0, p["days"], count, placement), p.get("prophylaxis", False))
         (root / f"cohort_{key}.toml").write_text(render(arms, drug_text(key), p["days"]))
         print("wrote", root / f"cohort_{key}.toml", count, "MSC per infusion")
+        if key == "gvhd":
+            # the trials' comparison alone (prophylaxis with vs without MSC) with 3x the patients, for a tighter
+            # estimate of the relative reduction; same master seed: its first patients are the cohort's
+            trial = {k: v for k, v in arms.items() if k in ("prophylaxis", "prophylaxis_MSC")}
+            text = (render(trial, drug_text(key), p["days"], n=3 * a.patients)
+                    .replace("cohort_gvhd", "cohort_gvhd_trial").replace('reference = "control"',
+                                                                         'reference = "prophylaxis"')
+                    .replace("the same patient's untreated twin", "the same patient's prophylaxis-alone twin")
+                    .replace('title = "gvhd:', 'title = "gvhd, prophylaxis +- MSC:'))
+            (root / "cohort_gvhd_trial.toml").write_text(text)
+            print("wrote", root / "cohort_gvhd_trial.toml")
         if key != "sle":
             continue
         # SLE treatment options (same patients: same master seed): single vs repeated infusion, IFN-gamma-licensed

@@ -1,7 +1,7 @@
 """Disease presets (configs/disease_*.toml) and cohort specs: they load, and the sanity checks of issue 8.
 
-The presets' own 250 x 250 um lesion over the cohorts' 13-day horizon (~10 s a run, 14 runs): the untreated
-disease does not resolve, removing the antigen source (no autoantigen presentation or DC maturation, no immune
+The presets' own 250 x 250 um lesion over each cohort's horizon (13 days; psoriasis 17; ~10 s a run, 14 runs): the
+untreated disease does not resolve, removing the antigen source (no autoantigen presentation or DC maturation, no immune
 complexes) resolves it.
 """
 
@@ -33,7 +33,9 @@ def test_cohort_spec_plans(disease):
     arms = {c.id for c in p.conditions}
     assert {"control", "drug", "drug_low", "MSC", "drug_low_MSC"} <= arms
     assert p.spec.report["kind"] == "cohort" and p.spec.patients
-    assert p.spec.steps == _HORIZON  # the sanity checks below cover the cohorts' horizon
+    assert p.spec.steps == _horizon(disease) >= 18720  # the sanity checks below cover the cohort's horizon
+    t0 = p.spec.report["baseline_min"]
+    assert p.spec.steps - t0 >= 10 * 1440  # 10 days of treatment after enrolment
     # patients differ in how much of an infusion reaches the lesion; the arms without MSCs get none anyway
     deliveries = {r.config["interventions"]["delivery_scale"] for r in p.runs}
     assert len(deliveries) == p.spec.replicates
@@ -49,15 +51,31 @@ def test_treatment_options_spec_plans():
     assert [d["field"] for d in run["MSC_EV"]["doses"]] == ["EV", "EV"] and not run["MSC_EV"]["infusions"]
 
 
-_HORIZON = 18720  # 13 days, the cohorts' horizon (experiments/cohort_*.toml)
 _RUNS: dict = {}
+
+
+def _horizon(disease: str) -> int:
+    """The cohort's horizon in steps (1 min): 13 days, psoriasis 17 (enrolment on day 7)."""
+    return {"psoriasis": 24480}.get(disease, 18720)
+
+
+def test_gvhd_trial_spec_repeats_the_cohorts_patients():
+    """cohort_gvhd_trial: the trials' comparison (prophylaxis +- MSC) with 3x the patients; its first 10 patients
+    are the GVHD cohort's (same master seed: same draws and seeds), and the paired reference is prophylaxis."""
+    trial, cohort = (plan(load_spec(f"experiments/{n}.toml")) for n in ("cohort_gvhd_trial", "cohort_gvhd"))
+    assert {c.id for c in trial.conditions} == {"prophylaxis", "prophylaxis_MSC"}
+    assert trial.spec.replicates == 3 * cohort.spec.replicates and trial.spec.report["reference"] == "prophylaxis"
+    same = {(r.condition, r.replicate): (r.seed, r.patient) for r in cohort.runs}
+    for r in trial.runs:
+        if r.replicate < cohort.spec.replicates:
+            assert same[(r.condition, r.replicate)] == (r.seed, r.patient)
 
 
 def _run(disease, antigen=True):
     """disease_activity every day of the preset lesion (250 x 250 um), untreated, with or without the antigen."""
     key = (disease, antigen)
     if key not in _RUNS:
-        m = MSCModel(f"disease_{disease}", **{"model.steps": _HORIZON, "model.seed": 3},
+        m = MSCModel(f"disease_{disease}", **{"model.steps": _horizon(disease), "model.seed": 3},
                      **({} if antigen else ANTIGEN_OFF))
         acts, infl = [], []
         while m.running:
@@ -80,9 +98,9 @@ def test_untreated_disease_does_not_resolve(disease):
 @pytest.mark.parametrize("disease", DISEASES)
 def test_antigen_removal_resolves(disease):
     """Removing the antigen (ANTIGEN_OFF) lets the lesion resolve: activity below half the untreated one at
-    day 13 and below 3/4 of its own peak (the innate loop decays without antigen-driven IFN-gamma, docs/scenarios.md). In
-    progressive MS lost function repairs over weeks (failing remyelination), so there the inflammation
-    resolves within the horizon and the activity index only stops rising."""
+    the end (day 13, psoriasis 17) and below 3/4 of its own peak (the innate loop decays without antigen-driven
+    IFN-gamma, docs/scenarios.md). In progressive MS lost function repairs over weeks (failing remyelination), so
+    there the inflammation resolves within the horizon and the activity index only stops rising."""
     (untreated, u_infl), (no_antigen, n_infl) = _run(disease), _run(disease, antigen=False)
     if disease != "ms":
         assert no_antigen[-1] < 0.5 * untreated[-1]

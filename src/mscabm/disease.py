@@ -122,7 +122,8 @@ ROUTES: dict[str, tuple[float, float, str]] = {
 #: sites, and in vitro suppression needs MSC:responder >= 1:100 (SCIENCE.md s3), so the lesion dose is a
 #: free parameter, fitted to one clinical anchor (docs/scenarios.md): 100 gave 1/8 psoriasis patients at
 #: PASI40-like in the pilot cohort, 200 gave 3/8 (anchor 47%, Cheng 2022). The fit predates the presets' macrophage
-#: turnover; with it the final psoriasis cohort gives 1/10, and the value was not refitted. 1e6/kg IV (8% reaching)
+#: turnover, and enrolment on day 3 caught a plaque still growing; with both fixed (enrolment on day 7) the
+#: psoriasis cohort gives 3/10 PASI40-like, and the value was not refitted. 1e6/kg IV (8% reaching)
 #: -> 16 cells, local 0.4e6/kg -> 80, intrathecal 1e6/kg -> 100, in a lesion of ~300-900 cells.
 CELLS_PER_1E6_PER_KG = 200.0
 

@@ -257,7 +257,7 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
                      f"{getattr(r, f'mean_end_minus_{ref}'):.1f} |")
     if vs_thr is not None:
         lines += ["", f"Paired responder: end `{col}` <= {100 - float(vs_thr):g}% of the same patient's end in "
-                  f"`{ref}` (its untreated twin), i.e. >= {float(vs_thr):g}% better than without this arm.", "",
+                  f"`{ref}` (its twin in the reference arm), i.e. >= {float(vs_thr):g}% better than `{ref}`.", "",
                   "| arm | paired responders | fraction [95% CI, Wilson] |", "|---|---|---|"]
         for r in summary.itertuples():
             lines.append(f"| {r.arm} | {r.vs_ref_responders} | {r.vs_ref_frac:.2f} [{r.vs_ref_ci95_low:.2f}, "
@@ -295,8 +295,9 @@ def _figure(out: Path, spec, summary, timecourse, traces, col, t0, crit: str) ->
     x = np.arange(len(summary))
     bars = [("responder_frac", "ci95_low", "ci95_high", crit, 0.8, None)]
     if "vs_ref_frac" in summary:  # the paired criterion too, hatched, when the spec asks for it
+        ref = spec.report.get("reference") or "reference"
         bars.append(("vs_ref_frac", "vs_ref_ci95_low", "vs_ref_ci95_high",
-                     f">= {spec.report['responder_vs_reference_pct']:g}% below untreated twin", 0.35, "//"))
+                     f">= {spec.report['responder_vs_reference_pct']:g}% below the {ref} twin", 0.35, "//"))
     w = 0.8 / len(bars)
     for j, (fr, lo, hi, lab, alpha, hatch) in enumerate(bars):
         # Wilson bounds at k = 0 or k = n can sit a rounding error inside the fraction: clip to >= 0
