@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mscabm.experiments.spec import load_spec
+
 DISEASES = ["sle", "ra", "ms", "ibd", "psoriasis", "gvhd", "t1d"]
 
 
@@ -36,9 +38,7 @@ def main() -> None:
             continue
         summ = pd.read_csv(f / "cohort.csv").set_index("arm")
         runs = pd.read_csv(f / "cohort_runs.csv")
-        spec = (f / "spec.toml").read_text()
-        label = next((ln.split("=", 1)[1].strip().strip('"') for ln in spec.splitlines()
-                      if ln.startswith("responder_label")), "")
+        label = load_spec(f / "spec.toml").report.get("responder_label", "")
         cells = [arm_cell(summ.loc[a], runs[runs.arm == a]) if a in summ.index else "-" for a in arms]
         print(f"| {d} ({label}) | {summ.loc['control'].mean_baseline:.1f} | " + " | ".join(cells) + " |")
         extra = [a for a in summ.index if a not in arms]

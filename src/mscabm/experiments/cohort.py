@@ -241,7 +241,7 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
                                 "p10": m.quantile(0.1, axis=1).values, "p90": m.quantile(0.9, axis=1).values}))
     timecourse = pd.concat(tc, ignore_index=True)
     atomic_write_text(out / "timecourse.csv", timecourse.to_csv(index=False))
-    figs = _figure(out, spec, summary, timecourse, traces, col, t0, label or crit)
+    figs = _figure(out, spec, summary, timecourse, traces, col, t0, label or crit, below)
     how = (f"at the end `{col}` <= {below:g} (absolute: free of clinically significant disease)" if below is not None
            else f"`{col}` at the end <= {100 - drop_thr:g}% of its value at treatment start (t = {t0:g} min, first "
                 f"recorded time >= it), i.e. a drop of >= {drop_thr:g}%")
@@ -267,7 +267,7 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
     return figs, lines
 
 
-def _figure(out: Path, spec, summary, timecourse, traces, col, t0, crit: str) -> list[str]:
+def _figure(out: Path, spec, summary, timecourse, traces, col, t0, crit: str, below: float | None) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -285,8 +285,8 @@ def _figure(out: Path, spec, summary, timecourse, traces, col, t0, crit: str) ->
         ax.plot(days, g["mean"], color=c, lw=2, label=arm)
         ax.fill_between(days, g["ci95_low"], g["ci95_high"], color=c, alpha=0.25)
     ax.axvline(t0 / 1440.0, color="k", ls="--", lw=0.8)
-    if spec.report.get("responder_below") is not None:  # the absolute criterion's threshold
-        ax.axhline(spec.report["responder_below"], color="grey", ls=":", lw=1.0)
+    if below is not None:  # the absolute criterion's threshold
+        ax.axhline(below, color="grey", ls=":", lw=1.0)
     ax.set_xlabel("day")
     ax.set_ylabel(col)
     ax.legend(fontsize=8)
