@@ -87,6 +87,13 @@ def test_bad_values_name_key_and_range(override, path, fragment):
     assert fragment in str(info.value)
 
 
+def test_supply_needs_a_zero_flux_or_periodic_field():
+    with pytest.raises(ConfigError) as info:
+        load_config(overrides=["fields.TRP.supply_per_min=1.0", "fields.TRP.boundary=dirichlet"])
+    assert info.value.path == "fields.TRP.supply_per_min"
+    assert load_config(overrides=["fields.TRP.supply_per_min=1.0"]).fields["TRP"].supply_per_min == 1.0
+
+
 def test_bad_toml_file(tmp_path):
     p = tmp_path / "bad.toml"
     p.write_text("[model\nsteps = 3")

@@ -434,6 +434,56 @@ def test_uniform_field_decays_exactly_with_diffusion(scheme):
     np.testing.assert_allclose(lat.data, 3.0 * math.exp(-0.2 * 7), rtol=1e-12)
 
 
+# ========================================================================= uniform supply
+@pytest.mark.parametrize("scheme", ["explicit", "lod", "kernel"])
+@pytest.mark.parametrize("k", [0.0, 0.1, 2.0])
+def test_supply_relaxes_to_supply_over_decay(scheme, k):
+    """du/dt = -k u + s from a uniform start: u(t) = s/k + (u0 - s/k) exp(-k t) (u0 + s t at k = 0)."""
+    lat = Lattice((9, 11), 10.0, ["a"], dtype=np.float64)
+    lat.data[:] = 3.0
+    sup, dt, n = 2.5, 0.5, 40
+    s = solver(lat, [900.0], [k], [ZF], dt, scheme=scheme, substeps=None if scheme != "lod" else 3,
+               supply_per_min=[sup])
+    for _ in range(n):
+        s.step()
+    t = n * dt
+    want = 3.0 + sup * t if k == 0.0 else sup / k + (3.0 - sup / k) * math.exp(-k * t)
+    np.testing.assert_allclose(lat.data, want, rtol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(logD=st.floats(0.0, 4.5), k=st.floats(0.0, 1.0), sup=st.floats(0.0, 50.0), dt=st.floats(0.1, 5.0),
+       scheme=st.sampled_from(["explicit", "lod", "kernel"]), periodic=st.booleans(), seed=st.integers(0, 2**31))
+def test_supply_adds_the_exact_uniform_increment(logD, k, sup, dt, scheme, periodic, seed):
+    """Under zero-flux/periodic boundaries the Laplacian of a uniform field vanishes, so the step with a
+    supply equals the step without it plus s(1 - exp(-k dt))/k everywhere; the mean obeys dm/dt = -k m + s."""
+    rng = np.random.default_rng(seed)
+    bnd = PER if periodic else ZF
+    u0 = random_field((12, 14), rng, spikes=5)
+    with_s = Lattice((12, 14), 10.0, ["a"], dtype=np.float64)
+    without = Lattice((12, 14), 10.0, ["a"], dtype=np.float64)
+    with_s.data[0] = u0
+    without.data[0] = u0
+    kw = dict(scheme=scheme, substeps=None if scheme != "lod" else 2)
+    solver(with_s, [10.0 ** logD], [k], [bnd], dt, supply_per_min=[sup], **kw).step()
+    solver(without, [10.0 ** logD], [k], [bnd], dt, **kw).step()
+    inc = sup * dt if k == 0.0 else -sup * math.expm1(-k * dt) / k  # expm1: exact for tiny k too
+    np.testing.assert_allclose(with_s.data - without.data, inc, rtol=1e-9, atol=1e-9)
+    want_mean = u0.mean() * math.exp(-k * dt) + inc
+    assert with_s.data.mean() == pytest.approx(want_mean, rel=1e-9, abs=1e-9)
+    assert with_s.data.min() >= 0.0
+
+
+def test_supply_is_refused_with_a_dirichlet_side():
+    lat = Lattice((6, 7), 10.0, ["a"], dtype=np.float64)
+    with pytest.raises(ValueError, match="zero-flux or periodic"):
+        DiffusionSolver(lat, [100.0], [0.1], [{"x": (ZF, dirichlet(1.0))}], 1.0, supply_per_min=[1.0])
+    with pytest.raises(ValueError):
+        DiffusionSolver(lat, [100.0], [0.1], [ZF], 1.0, supply_per_min=[-1.0])
+    with pytest.raises(ValueError):
+        DiffusionSolver(lat, [100.0], [0.1], [ZF], 1.0, supply_per_min=[1.0, 2.0])
+
+
 @pytest.mark.parametrize("scheme", ["explicit", "lod", "kernel"])
 def test_dirichlet_holds_its_value(scheme):
     lat = Lattice((8, 10), 10.0, ["a"], dtype=np.float64)

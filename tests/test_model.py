@@ -76,6 +76,17 @@ def test_batch_run_compatible():
     assert [r["n_MSC"] for r in sorted(results, key=lambda r: r["cells.MSC.count"])] == [0, 10]
 
 
+def test_supplied_field_relaxes_to_supply_over_decay():
+    """A field with a supply and no start level is live (not skipped as inert) and, with no cell
+    touching it, follows u(t) = (s/k)(1 - exp(-k t)) exactly."""
+    no_cells = {f"cells.{t}.count": 0 for t in ("MSC", "T", "CD8", "B", "NK", "DC", "MAC")}
+    m = small(**no_cells, **{"fields.KYN.supply_per_min": 0.5, "fields.KYN.decay_per_min": 0.05})
+    for _ in range(60):
+        m.step()
+    want = 0.5 / 0.05 * (1.0 - np.exp(-0.05 * m.time))
+    np.testing.assert_allclose(m.lattice.field("KYN"), want, rtol=1e-5)
+
+
 def test_cells_stay_in_domain_and_fields_nonnegative():
     m = small()
     for _ in range(60):

@@ -176,8 +176,8 @@ def build_tables(cfg: Config) -> Tables:
 
 def _inert_fields(cfg: Config, field_names: list[str], base: np.ndarray, rules: list[HillRule],
                   bcol: dict[str, int]) -> np.ndarray:
-    """Fields that stay identically zero: zero start, no supplement, no dose, zero boundary values,
-    and no cell that can ever release them (base value or any rule saturation of their export or
+    """Fields that stay identically zero: zero start, no supply, no supplement, no dose, zero boundary
+    values, and no cell that can ever release them (base value or any rule saturation of their export or
     secretion). Diffusion and exchange skip them; every scheme maps a zero field to zero."""
     iv = cfg.interventions
     dosed = {d.field for d in iv.doses}
@@ -186,6 +186,6 @@ def _inert_fields(cfg: Config, field_names: list[str], base: np.ndarray, rules: 
         fc = cfg.fields[f]
         cols = {bcol[f"export_{f}_molecules_per_min"], bcol[f"secretion_{f}_per_min"]}
         released = any(base[:, c].any() for c in cols) or any(r.behaviour in cols and r.saturation > 0 for r in rules)
-        inert[i] = (fc.initial == 0.0 and iv.supplement.get(f, 0.0) == 0.0 and f not in dosed and not released
-                    and (fc.boundary != "dirichlet" or fc.boundary_value == 0.0))
+        inert[i] = (fc.initial == 0.0 and fc.supply_per_min == 0.0 and iv.supplement.get(f, 0.0) == 0.0
+                    and f not in dosed and not released and (fc.boundary != "dirichlet" or fc.boundary_value == 0.0))
     return inert

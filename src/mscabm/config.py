@@ -139,6 +139,9 @@ class CellSection:
 class FieldSection:
     diffusion_um2_per_min: float = _m(0.0, min=0.0, max=1e6, unit="um^2/min", doc="diffusion coefficient")
     decay_per_min: float = _m(0.0, min=0.0, max=1e3, unit="1/min", doc="first-order decay")
+    supply_per_min: float = _m(0.0, min=0.0, max=1e9, unit="field unit/min",
+                               doc="uniform zero-order supply (e.g. from the blood); with decay k the level "
+                                   "without cells relaxes to supply/k; zero-flux or periodic boundary only")
     initial: float = _m(0.0, min=0.0, max=1e9, doc="initial uniform level (field unit)")
     boundary: str = _m("zero_flux", choices=("zero_flux", "dirichlet", "periodic"), doc="boundary condition")
     boundary_value: float = _m(0.0, min=0.0, max=1e9, doc="Dirichlet value (field unit)")
@@ -338,6 +341,10 @@ class Config:
             if inf.field and inf.field not in self.fields:
                 raise ConfigError(f"influx.{tname}.field", f"unknown field {inf.field!r}; allowed: '', "
                                   f"{', '.join(self.fields)}")
+        for f, fc in self.fields.items():
+            if fc.supply_per_min > 0 and fc.boundary == "dirichlet":
+                raise ConfigError(f"fields.{f}.supply_per_min", "a uniform supply needs boundary 'zero_flux' or "
+                                  "'periodic'; with 'dirichlet', supply the field through boundary_value")
         for f in self.disease.inflammation:
             if f not in self.fields:
                 raise ConfigError(f"disease.inflammation.{f}", f"no [fields.{f}] section")
@@ -409,7 +416,8 @@ def default_config_dict() -> dict[str, Any]:
                            adherent=spec.adherent, chemotaxis_field=spec.chemotaxis_field,
                            state_fractions=dict(_DEFAULT_STATE_FRACTIONS.get(name, {})))
     fields = {name: dict(diffusion_um2_per_min=f.diffusion_um2_per_min, decay_per_min=f.decay_per_min,
-                         initial=f.initial, boundary="zero_flux", boundary_value=0.0, unit=f.unit)
+                         initial=f.initial, supply_per_min=0.0, boundary="zero_flux", boundary_value=0.0,
+                         unit=f.unit)
               for name, f in FIELDS.items()}
     behaviours = {t: {s: {b: v for b, (v, _src) in vals.items()} for s, vals in states.items()}
                   for t, states in BASE_BEHAVIOURS.items()}

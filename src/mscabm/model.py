@@ -61,6 +61,7 @@ def build_diffusion(cfg: Config, lattice: Lattice) -> DiffusionSolver:
                 [Boundary(cfg.fields[f].boundary, cfg.fields[f].boundary_value) for f in names],
                 cfg.model.dt_min,
                 scheme=cfg.domain.diffusion_scheme,
+                supply_per_min=[cfg.fields[f].supply_per_min for f in names],
             )
         except RuntimeWarning as exc:
             raise ConfigError("domain.diffusion_scheme", f"{exc}; allowed: 'auto' or 'kernel' "

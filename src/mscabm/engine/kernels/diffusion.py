@@ -1,8 +1,9 @@
 """Diffusion-decay of the fields on a :class:`~mscabm.engine.lattice.Lattice`.
 
-Every species obeys ``du/dt = D * laplacian(u) - k * u`` (D in um^2/min, k in 1/min) on the
-lattice's voxels, with per-species boundaries (zero flux by default, Dirichlet, periodic; per
-axis and side if wanted).  :class:`DiffusionSolver` advances all species by the model step
+Every species obeys ``du/dt = D * laplacian(u) - k * u + s`` (D in um^2/min, k in 1/min, s an
+optional uniform zero-order supply in field units per min, default 0) on the lattice's voxels,
+with per-species boundaries (zero flux by default, Dirichlet, periodic; per axis and side if
+wanted).  :class:`DiffusionSolver` advances all species by the model step
 ``dt`` in place; ``solver.plan`` / ``solver.describe()`` say how each species is advanced.
 
 Schemes.  All are monotone (non-negative fields stay non-negative, for any D and dt) and
@@ -42,6 +43,9 @@ all numba kernels accumulate in float64 (a float32 field is rounded once per mod
 Decay is applied exactly, as the factor ``exp(-k*dt)`` (kernel: folded into the x pass).  It
 commutes with diffusion except next to Dirichlet boundaries; there ``explicit``/``lod`` use a
 symmetric (Strang) splitting per sub-step (the same as a ghost value ``v*exp(k*dt_sub/2)``).
+A uniform supply ``s`` (zero-flux or periodic species only) is added after the step as the exact
+increment ``s*(1 - exp(-k*dt))/k`` (``s*dt`` when k = 0): the Laplacian of a uniform field is zero
+under those boundaries, so the split is exact (the mean obeys ``dm/dt = -k m + s`` to rounding).
 ``kernel`` handles Dirichlet sides exactly: ``u_new = q + exp(-k*dt) Kx Ky (u - q)`` with ``q``
 the steady state, ``Kx Ky`` the homogeneous kernels (odd images), so its fixed point is ``q``
 for any dt.  ``q`` is the analytic continuum profile (``cosh``/``sinh``, ``L = sqrt(D/k)``)
@@ -982,6 +986,9 @@ class DiffusionSolver:
     lattice : the field lattice (its ``spacing_um`` and ``shape`` are used; ``step`` updates
         ``lattice.data`` in place unless another array of the same shape is given).
     diffusion_um2_per_min, decay_per_min : one value per species (>= 0).
+    supply_per_min : optional, one value per species (>= 0, field units per min): a uniform
+        zero-order source (e.g. vascular resupply of a nutrient); the level without cells
+        relaxes to ``supply / decay``. Refused on a species with a Dirichlet side.
     boundaries : one per species: a :class:`Boundary` (all sides) or a mapping
         ``{"x": b, "y": b}`` where each ``b`` is a Boundary or a ``(low, high)`` pair; a single
         Boundary is also accepted for all species.
@@ -1005,13 +1012,15 @@ class DiffusionSolver:
         rel_tol: float = 1e-3,
         substeps: int | Sequence[int | None] | None = None,
         max_substeps: int = 256,
+        supply_per_min: Sequence[float] | None = None,
     ) -> None:
         if lattice.ndim != 2:
             raise NotImplementedError("only 2-D lattices are implemented")
         ns = lattice.n_species
         D = self._per_species(diffusion_um2_per_min, ns, "diffusion_um2_per_min", float)
         K = self._per_species(decay_per_min, ns, "decay_per_min", float)
-        for name, arr in (("diffusion_um2_per_min", D), ("decay_per_min", K)):
+        S = [0.0] * ns if supply_per_min is None else self._per_species(supply_per_min, ns, "supply_per_min", float)
+        for name, arr in (("diffusion_um2_per_min", D), ("decay_per_min", K), ("supply_per_min", S)):
             for s, v in zip(lattice.species, arr):
                 if not (math.isfinite(v) and v >= 0.0):
                     raise ValueError(f"{name} of {s!r} must be finite and >= 0, got {v!r}")
@@ -1041,6 +1050,10 @@ class DiffusionSolver:
         self.max_substeps = int(max_substeps)
         self.diffusion_um2_per_min = tuple(D)
         self.decay_per_min = tuple(K)
+        self.supply_per_min = tuple(S)
+        #: per species: the exact uniform increment of one step from the supply (0 = none)
+        self._supply_step = tuple(0.0 if s == 0.0 else (s * dt if k == 0.0 else s * -math.expm1(-k * dt) / k)
+                                  for s, k in zip(S, K))
         self.plan: list[SpeciesPlan] = []
         self._ops: list = []
         self._targets: list[float] = []
@@ -1054,6 +1067,10 @@ class DiffusionSolver:
         dx = lattice.spacing_um
         for s in range(ns):
             kinds, values = _normalise_boundary(boundaries[s], lattice.axes)
+            if S[s] > 0.0 and bool((kinds == DIRICHLET).any()):
+                raise ValueError(f"supply_per_min of {lattice.species[s]!r}: a uniform supply needs zero-flux or "
+                                 f"periodic boundaries (it is exact only there); give the supply through the "
+                                 f"Dirichlet value instead")
             lam = D[s] * dt / (dx * dx)
             plan, op = self._build(lattice.species[s], lam, D[s], K[s], kinds, values, schemes[s], subs[s])
             self.plan.append(plan)
@@ -1254,6 +1271,8 @@ class DiffusionSolver:
             raise ValueError("data must be C-contiguous")
         for s in range(len(self._ops)) if species is None else species:
             self._ops[s].run(arr[s], self)
+            if self._supply_step[s]:
+                arr[s] += self._supply_step[s]
 
     def describe(self) -> str:
         """Human-readable table of the plan."""
