@@ -49,7 +49,7 @@ DRUG, DRUG_LOW = 0.5, 0.25
 DRUG_MID = 0.375  # the combination's other reduced dose (-25%)
 #: GVHD standard prophylaxis (calcineurin inhibitor + MTX/MMF in both trial arms) as the immunosuppressant at the dose
 #: whose cGVHD-like incidence in the pilot cohort came closest to the trials' control arms (43-49%; fitted, M)
-PROPHYLAXIS = 0.13  # pilot (8 patients): 0.10 -> 6/8, 0.15 -> 3/8 above 50
+PROPHYLAXIS = 0.55  # fitted to the trials' control incidence (43-49%) on 10-patient pilots with primed-CTL influx (incidence on day 13): 0.25 -> 7/10, 0.3 -> 25/30, 0.4 -> 6/10, 0.5 -> 6/10, 0.65 -> 2/10 (0.5 and 0.65 with tryptophan resupply)
 
 PATIENTS = '''
 [patients]

@@ -100,6 +100,15 @@ decay_per_min = 0.1
 decay_per_min = 0.1
 [fields.HGF]
 decay_per_min = 0.1
+# in-vivo exchange of small solutes with the blood (M): tryptophan is resupplied toward its starting level
+# (25 uM; supply/decay) and kynurenine drains, on the cytokines' ~7 min scale (small solutes cross capillary
+# walls at least as fast as proteins leave by lymph). The culture well has no blood supply: without this,
+# IDO's depletion was permanent and MSC arms kept tryptophan at 1-4 uM for days after the last MSC had gone.
+[fields.TRP]
+decay_per_min = 0.1
+supply_per_min = 2.5
+[fields.KYN]
+decay_per_min = 0.1
 
 # in-vivo contraction: effectors live ~2 days in the lesion (activation-induced death, egress; M); naive
 # cells leave within a day (recirculation, M); expansion in tissue slower than in an IL-2-rich well (M)
@@ -183,7 +192,7 @@ half_max = 20.0
 rate_per_min = {cd8_influx}
 max_fold = 10.0
 field = "CXCL"
-half_max = 20.0
+half_max = 20.0{cd8_influx_state}
 [influx.DC]
 rate_per_min = 0.0008
 max_fold = 5.0
@@ -205,6 +214,14 @@ clinical_index = "{index}"
 damage_weight = {damage_weight}
 inflammation = {inflammation}
 '''
+
+#: GVHD: alloreactive donor CD8 T cells are primed by host APCs in secondary lymphoid organs and home to the
+#: target organs as effectors (Shlomchik 2007 Nat Rev Immunol 7:340; Ferrara et al. 2009 Lancet 373:1550); in
+#: the autoimmune lesions entering CD8 cells are naive and must be primed on site. Without it one local MSC
+#: course prevented GVHD in 27/30 virtual patients (docs/scenarios.md): the lesion could only be fed by local
+#: priming, which MSCs block.
+GVHD_PRIMED_CTL_INFLUX = """
+state = "CTL"                # primed in lymphoid organs: alloreactive CTLs arrive as effectors (GVHD; M, see generator)"""
 
 DISEASES = {
     "sle": dict(
@@ -368,6 +385,7 @@ count = 30
 state_fractions = { M1 = 0.3 }
 """,
         damaged=0.3, regen=0.000174, ctl_kill=0.0004, t_influx=0.025, cd8_influx=0.012, mac_influx=0.004,
+        cd8_influx_state=GVHD_PRIMED_CTL_INFLUX,
         route="iv", index="GVHD-grade-like", damage_weight=0.5,
         inflammation='{ IFNG = 140.0, TNF = 130.0 }'),
     "t1d": dict(
@@ -409,6 +427,7 @@ def _scaled(d: dict) -> dict:
     d = dict(d)
     d.setdefault("repair", 1 / (3 * 24 * 60))  # the default damaged -> healthy rate, 1/(3 d)
     d.setdefault("repair_boost", 1 / 720)  # the default repair-rule saturation, 1/(12 h)
+    d.setdefault("cd8_influx_state", "")  # entering CD8 cells are naive unless the disease says otherwise
     d["cells"] = re.sub(r"^count = (\d+)", lambda m: f"count = {max(1, round(int(m.group(1)) * SCALE))}", d["cells"],
                         flags=re.M)
     for k in ("t_influx", "cd8_influx", "mac_influx"):

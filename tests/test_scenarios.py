@@ -17,7 +17,10 @@ ANTIGEN_OFF = {  # no autoantigen: DCs neither mature on it nor present it (no c
                "rules.autoantigen_matures_dc.enabled": False, "rules.damp_matures_dc.enabled": False,
                "rules.tnf_matures_dc.enabled": False,
                # autoantibody damages tissue as immune complexes with its antigen: none without the antigen
-               "rules.ig_damages_tissue.enabled": False}
+               "rules.ig_damages_tissue.enabled": False,
+               # GVHD: without the alloantigen no CTLs are primed in the lymphoid organs either; entering CD8 cells
+               # stay naive (the autoimmune presets' influx is naive anyway)
+               "influx.CD8.state": ""}
 
 
 @pytest.mark.parametrize("disease", DISEASES)
