@@ -109,7 +109,7 @@ record_every = 240
 
 [base]
 config = "disease_{key}"
-{patients}
+{base_set}{patients}
 [design]
 kind = "conditions"
 {conditions}
@@ -127,6 +127,18 @@ responder_vs_reference_pct = 25.0
 reference = "{reference}"
 title = "{title}: disease activity by arm"
 '''
+
+
+#: sensitivity runs of the fits that missed their anchors (docs/scenarios.md, "Would a higher MSC dose close the SLE
+#: and psoriasis gaps?"): the cohort's patients and seeds, the control and MSC arms only (GVHD: the trial spec's arms)
+SENSITIVITY = {
+    # in-vivo tryptophan/kynurenine exchange 10x slower than the presets' 0.1/min (supply keeps TRP's 25 uM start)
+    "slow_exchange": dict(diseases=("sle", "psoriasis"), what="tryptophan exchange 10x slower, 0.01/min",
+                          set={"fields.TRP.decay_per_min": 0.01, "fields.TRP.supply_per_min": 0.25,
+                               "fields.KYN.decay_per_min": 0.01}),
+    "double_dose": dict(diseases=("sle", "psoriasis", "gvhd"), what="double MSC dose", dose_factor=2),
+    "day40": dict(diseases=("sle", "psoriasis"), what="horizon to day 40", end_day=40),
+}
 
 
 def conditions(t0: float, infusions: str, prophylaxis: bool) -> dict[str, str]:
@@ -196,15 +208,17 @@ def main() -> None:
 
         def render(arms: dict[str, str], drug: str, days, n: int = a.patients, name: str = f"cohort_{key}",
                    intro: str = "Virtual cohort", reference: str = "control", twin: str = "untreated",
-                   title: str = key) -> str:
-            """One spec: these arms of this disease's plan, named ``name``, paired against ``reference``."""
+                   title: str = key, count: int = count, end: float = end, base_set: str = "") -> str:
+            """One spec: these arms of this disease's plan, named ``name``, paired against ``reference``
+            (``count`` MSCs per infusion, to day ``end``/DAY, with ``base_set`` overrides of the preset)."""
             arms = {k: v for k, v in arms.items() if only is None or k in only}
             conds = "\n".join(f'[[design.conditions]]\nid = "{k}"\nset = {{ {v} }}' for k, v in arms.items())
             return SPEC.format(key=key, name=name, intro=intro, reference=reference, twin=twin, title=title,
                                n=n, n_arms=len(arms), t0_day=t0 / DAY, end_day=end / DAY,
                                drug_text=drug, route=p["route"], dose=p["dose"], days=days, count=count,
                                label=p["label"], criterion=criterion, anchor=p["anchor"], seed=8000 + i,
-                               steps=int(end), t0=t0, patients=pat, conditions=conds, criterion_keys=ckeys)
+                               steps=int(end), t0=t0, patients=pat, conditions=conds, criterion_keys=ckeys,
+                               base_set=base_set)
 
         arms = conditions(t0, infusion_list(t0, p["days"], count, placement), p.get("prophylaxis", False))
         (root / f"cohort_{key}.toml").write_text(render(arms, drug_text(key), p["days"]))
@@ -217,6 +231,22 @@ def main() -> None:
                           reference="prophylaxis", twin="prophylaxis-alone", title="gvhd, prophylaxis +- MSC")
             (root / "cohort_gvhd_trial.toml").write_text(text)
             print("wrote", root / "cohort_gvhd_trial.toml")
+        for variant, sens in SENSITIVITY.items():
+            if key not in sens["diseases"]:
+                continue
+            factor = sens.get("dose_factor", 1)
+            sarms = conditions(t0, infusion_list(t0, p["days"], factor * count, placement), p.get("prophylaxis", False))
+            trial = key == "gvhd"  # GVHD: the trials' comparison, as cohort_gvhd_trial
+            keep = ("prophylaxis", "prophylaxis_MSC") if trial else ("control", "MSC")
+            sset = "".join(f'"{k}" = {v}\n' for k, v in sens.get("set", {}).items())
+            name = f"sens_{key}_{variant}"
+            text = render({k: v for k, v in sarms.items() if k in keep}, drug_text(key), p["days"],
+                          n=(3 if trial else 1) * a.patients, name=name, intro=f"Sensitivity run ({sens['what']})",
+                          reference=keep[0], twin="prophylaxis-alone" if trial else "untreated",
+                          title=f"{key}, {sens['what']}", count=factor * count,
+                          end=sens.get("end_day", end / DAY) * DAY, base_set=f"[base.set]\n{sset}" if sset else "")
+            (root / f"{name}.toml").write_text(text)
+            print("wrote", root / f"{name}.toml")
         if key != "sle":
             continue
         # SLE treatment options (same patients: same master seed): single vs repeated infusion, IFN-gamma-licensed
