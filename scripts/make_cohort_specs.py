@@ -48,8 +48,14 @@ GVHD_T0 = 1 * DAY
 DRUG, DRUG_LOW = 0.5, 0.25
 DRUG_MID = 0.375  # the combination's other reduced dose (-25%)
 #: GVHD standard prophylaxis (calcineurin inhibitor + MTX/MMF in both trial arms) as the immunosuppressant at the dose
-#: whose cGVHD-like incidence in the pilot cohort came closest to the trials' control arms (43-49%; fitted, M)
-PROPHYLAXIS = 0.55  # fitted to the trials' control incidence (43-49%) on 10-patient pilots with primed-CTL influx (incidence on day 13): 0.25 -> 7/10, 0.3 -> 25/30, 0.4 -> 6/10, 0.5 -> 6/10, 0.65 -> 2/10 (0.5 and 0.65 with tryptophan resupply)
+#: whose cGVHD-like incidence in the pilot cohort came closest to the trials' control arms (43-49%; fitted, M).
+#: Pilots with primed-CTL influx (incidence on day 13; 10 patients, 30 at 0.3): 0.25 -> 7/10, 0.3 -> 25/30,
+#: 0.4 -> 6/10, 0.5 -> 6/10, 0.65 -> 2/10 (0.5 and 0.65 with tryptophan resupply)
+PROPHYLAXIS = 0.55
+#: the trials' comparison (cohort_gvhd_trial and the GVHD sensitivity specs): these arms, paired against the first,
+#: with TRIAL_PATIENT_FACTOR x the cohort's patients for a tighter estimate of the relative reduction
+TRIAL_ARMS = ("prophylaxis", "prophylaxis_MSC")
+TRIAL_PATIENT_FACTOR = 3
 
 PATIENTS = '''
 [patients]
@@ -226,23 +232,26 @@ def main() -> None:
         if key == "gvhd":
             # the trials' comparison alone (prophylaxis with vs without MSC) with 3x the patients, for a tighter
             # estimate of the relative reduction; same master seed: its first patients are the cohort's
-            trial = {k: v for k, v in arms.items() if k in ("prophylaxis", "prophylaxis_MSC")}
-            text = render(trial, drug_text(key), p["days"], n=3 * a.patients, name="cohort_gvhd_trial",
-                          reference="prophylaxis", twin="prophylaxis-alone", title="gvhd, prophylaxis +- MSC")
+            trial = {k: v for k, v in arms.items() if k in TRIAL_ARMS}
+            text = render(trial, drug_text(key), p["days"], n=TRIAL_PATIENT_FACTOR * a.patients,
+                          name="cohort_gvhd_trial",
+                          reference=TRIAL_ARMS[0], twin="prophylaxis-alone", title="gvhd, prophylaxis +- MSC")
             (root / "cohort_gvhd_trial.toml").write_text(text)
             print("wrote", root / "cohort_gvhd_trial.toml")
         for variant, sens in SENSITIVITY.items():
             if key not in sens["diseases"]:
                 continue
             factor = sens.get("dose_factor", 1)
-            sarms = conditions(t0, infusion_list(t0, p["days"], factor * count, placement), p.get("prophylaxis", False))
-            trial = key == "gvhd"  # GVHD: the trials' comparison, as cohort_gvhd_trial
-            keep = ("prophylaxis", "prophylaxis_MSC") if trial else ("control", "MSC")
+            sarms = conditions(t0, infusion_list(t0, p["days"], factor * count, placement),
+                               p.get("prophylaxis", False))
+            gvhd_trial = key == "gvhd"  # GVHD: the trials' comparison, as cohort_gvhd_trial
+            keep = TRIAL_ARMS if gvhd_trial else ("control", "MSC")
             sset = "".join(f'"{k}" = {v}\n' for k, v in sens.get("set", {}).items())
             name = f"sens_{key}_{variant}"
             text = render({k: v for k, v in sarms.items() if k in keep}, drug_text(key), p["days"],
-                          n=(3 if trial else 1) * a.patients, name=name, intro=f"Sensitivity run ({sens['what']})",
-                          reference=keep[0], twin="prophylaxis-alone" if trial else "untreated",
+                          n=(TRIAL_PATIENT_FACTOR if gvhd_trial else 1) * a.patients, name=name,
+                          intro=f"Sensitivity run ({sens['what']})",
+                          reference=keep[0], twin="prophylaxis-alone" if gvhd_trial else "untreated",
                           title=f"{key}, {sens['what']}", count=factor * count,
                           end=sens.get("end_day", end / DAY) * DAY, base_set=f"[base.set]\n{sset}" if sset else "")
             (root / f"{name}.toml").write_text(text)

@@ -217,9 +217,9 @@ inflammation = {inflammation}
 
 #: GVHD: alloreactive donor CD8 T cells are primed by host APCs in secondary lymphoid organs and home to the
 #: target organs as effectors (Shlomchik 2007 Nat Rev Immunol 7:340; Ferrara et al. 2009 Lancet 373:1550); in
-#: the autoimmune lesions entering CD8 cells are naive and must be primed on site. Without it one local MSC
-#: course prevented GVHD in 27/30 virtual patients (docs/scenarios.md): the lesion could only be fed by local
-#: priming, which MSCs block.
+#: the autoimmune lesions entering CD8 cells are naive and must be primed on site. Without it the MSC course
+#: (two IV infusions) added to prophylaxis kept 27/30 virtual patients free of GVHD (docs/scenarios.md): the
+#: lesion could only be fed by local priming, which MSCs block.
 GVHD_PRIMED_CTL_INFLUX = """
 state = "CTL"                # primed in lymphoid organs: alloreactive CTLs arrive as effectors (GVHD; M, see generator)"""
 
