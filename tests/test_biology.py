@@ -176,6 +176,25 @@ def test_msc_block_dc_maturation_through_pge2():
     assert ko["frac_DC_mature"] > msc["frac_DC_mature"] + 0.2
 
 
+TREGS = {"cells.T.count": 120, "cells.T.initial_state": "Treg"}
+TREG_DC_OFF = {"rules.treg_ctla4_disarms_dc.enabled": False, "rules.treg_blocks_dc_maturation.enabled": False}
+
+
+def test_tregs_keep_dcs_from_priming_on_contact():
+    """Onishi 2008: Tregs aggregating on DCs down-modulate CD80/86 (CTLA-4) even under a maturing
+    stimulus. Immature DCs in TNF mature less with Tregs around than with the same Tregs whose two
+    contact rules are off (what is left is their IL-10/TGF-beta), and mature DCs are disarmed."""
+    ctrl = run(720, **DC_ASSAY)
+    treg = run(720, **{**DC_ASSAY, **TREGS})
+    off = run(720, **{**DC_ASSAY, **TREGS, **TREG_DC_OFF})
+    assert treg["frac_DC_mature"] < off["frac_DC_mature"] - 0.2
+    assert off["frac_DC_mature"] < ctrl["frac_DC_mature"]
+    mature = {**DC_ASSAY, "cells.DC.initial_state": "mature", "fields.TNF.initial": 0.0}
+    assert run(720, **mature)["frac_DC_mature"] == 1.0
+    assert run(720, **{**mature, **TREGS})["frac_DC_mature"] < 0.7
+    assert run(720, **{**mature, **TREGS, **TREG_DC_OFF})["frac_DC_mature"] == 1.0
+
+
 def test_msc_pge2_turns_macrophages_m2_and_cox2_knockout_lowers_it():
     kw = {"cells.T.count": 0, "cells.CD8.count": 0, "cells.DC.count": 0, "cells.MAC.count": 40,
           "cells.MAC.initial_state": "M1"}
@@ -237,14 +256,18 @@ def test_mouse_chemokines_pull_t_cells_to_msc():
     from scipy.spatial import cKDTree
 
     def mean_distance(preset):
+        """mean T-to-nearest-MSC distance after 6 h, over two seeds (no DCs: only chemotaxis matters)"""
         c = load_config(preset, values={**{k: v for k, v in WELL.items() if not k.startswith("fields.PGE2")},
-                                        **LICENSED_MSC, "cells.T.initial_state": "Th1"})
-        m = MSCModel(c, rng=5)
-        for _ in range(360):
-            m.step()
-        f = m.cells.to_frame()
-        msc = f[f["type"] == "MSC"][["x_um", "y_um"]].to_numpy()
-        t = f[f["type"] == "T"][["x_um", "y_um"]].to_numpy()
-        return float(np.mean(cKDTree(msc).query(t)[0]))
+                                        **LICENSED_MSC, "cells.T.initial_state": "Th1", "cells.DC.count": 0})
+        d = []
+        for seed in (5, 6):
+            m = MSCModel(c, rng=seed)
+            for _ in range(360):
+                m.step()
+            f = m.cells.to_frame()
+            msc = f[f["type"] == "MSC"][["x_um", "y_um"]].to_numpy()
+            t = f[f["type"] == "T"][["x_um", "y_um"]].to_numpy()
+            d.append(float(np.mean(cKDTree(msc).query(t)[0])))
+        return float(np.mean(d))
 
     assert mean_distance("mouse") < 0.85 * mean_distance("human")

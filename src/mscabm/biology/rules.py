@@ -201,6 +201,15 @@ for _m, (_sig, _k, _src) in {"pge2": ("field:PGE2", 2.0, "PGE2 blocks DC maturat
 for _b in ("export_IL12_molecules_per_min", "export_TNF_molecules_per_min"):
     _rule(f"pge2_lowers_dc_{_b.split('_')[1]}", "DC", "mature", "field:PGE2", "decreases", _b, 0.0, 5.0, 1.0,
           "PGE2 lowers DC IL-12 and TNF, less Th1 priming (SCIENCE.md s2)")
+_TREG_DC_SRC = ("V Onishi 2008 PNAS 105:10113 (abstract): Foxp3+ Tregs out-compete naive T cells in aggregating "
+                "on DCs and down-modulate CD80/86 through CTLA-4, even under strong maturing stimuli (TNF, "
+                "IFN-gamma, LPS), so the DCs cannot activate naive T cells. The model's DC states are "
+                "priming (mature) vs not (immature), so a disarmed DC is counted immature and its IL-12/TNF output "
+                "stops too (a simplification: the paper saw CD40 and MHC II unchanged). Rate and half-max M")
+_rule("treg_ctla4_disarms_dc", "DC", "mature", "contact:T.Treg", "increases", "to_immature_per_min", 1 / 60, 0.5,
+      1.0, _TREG_DC_SRC + "; ~1 h per touching Treg")
+_rule("treg_blocks_dc_maturation", "DC", "immature", "contact:T.Treg", "decreases", "to_mature_per_min", 0.0, 0.5,
+      1.0, _TREG_DC_SRC)
 for _s in ("immature", "mature"):
     _rule(f"pge2_raises_dc_il10_{_s}", "DC", _s, "field:PGE2", "increases", "export_IL10_molecules_per_min", 300.0, 5.0,
           1.0, "PGE2 raises DC IL-10 (SCIENCE.md s2)")
