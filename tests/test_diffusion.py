@@ -576,6 +576,11 @@ def test_auto_plan_and_describe():
         assert name in text
     assert "kernel" in text and "explicit" in text
     assert "il10: kernel x1" in str(s.plan[0])
+    supplied = DiffusionSolver(lat, [600.0, 40000.0, 6.0, 0.0], [0.01, 0.1, 0.0, 0.0], ZF, 1.0,
+                               supply_per_min=[0.0, 2.5, 0.0, 0.0])
+    lines = supplied.describe().splitlines()  # title, header, rule, one row per species
+    assert lines[1].split()[:4] == ["species", "D", "um2/min", "decay/min"] and "supply/min" in lines[1]
+    assert lines[4].split()[:4] == ["pge2", "40000", "0.1", "2.5"]
 
 
 def test_forced_schemes_choose_substeps():

@@ -1276,11 +1276,12 @@ class DiffusionSolver:
 
     def describe(self) -> str:
         """Human-readable table of the plan."""
-        hdr = ("species", "D um2/min", "decay/min", "lambda/step", "scheme", "sub", "lambda/sub", "taps y x",
-               "est.err", "ns/voxel", "boundary")
+        hdr = ("species", "D um2/min", "decay/min", "supply/min", "lambda/step", "scheme", "sub", "lambda/sub",
+               "taps y x", "est.err", "ns/voxel", "boundary")
         rows = [hdr]
-        for p in self.plan:
-            rows.append((p.species, f"{p.diffusion_um2_per_min:g}", f"{p.decay_per_min:g}", f"{p.lam_step:.4g}",
+        for p, supply in zip(self.plan, self.supply_per_min):
+            rows.append((p.species, f"{p.diffusion_um2_per_min:g}", f"{p.decay_per_min:g}", f"{supply:g}",
+                         f"{p.lam_step:.4g}",
                          p.scheme, str(p.substeps), f"{p.lam_sub:.3g}", " ".join(map(str, p.taps)) or "-",
                          f"{p.est_error:.1e}", f"{p.est_cost_ns:.3g}", p.boundary))
         widths = [max(len(r[c]) for r in rows) for c in range(len(hdr))]
