@@ -135,8 +135,8 @@ title = "{title}: disease activity by arm"
 '''
 
 
-#: sensitivity runs of the fits that missed their anchors (docs/scenarios.md, "Would a higher MSC dose close the SLE
-#: and psoriasis gaps?"): the cohort's patients and seeds, the control and MSC arms only (GVHD: the trial spec's arms)
+#: sensitivity runs of the MSC arms' fit to their anchors (docs/scenarios.md, "Sensitivity of the SLE and psoriasis
+#: MSC arms"): the cohort's patients and seeds, the control and MSC arms only (GVHD: the trial spec's arms)
 SENSITIVITY = {
     # in-vivo tryptophan/kynurenine exchange 10x slower than the presets' 0.1/min (supply keeps TRP's 25 uM start)
     "slow_exchange": dict(diseases=("sle", "psoriasis"), what="tryptophan exchange 10x slower, 0.01/min",
