@@ -1,12 +1,16 @@
 """Virtual cohorts: [patients] draws (paired across arms) and the cohort report (experiments/cohort.py)."""
 
 import copy
+import types
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mscabm.experiments as mx
-from mscabm.experiments.cohort import draw_patient, parse_patients, wilson
+from mscabm.experiments.cohort import cohort_report, draw_patient, parse_patients, period_mean, wilson
 from mscabm.experiments.spec import parse_spec, plan
 from mscabm.schema import ConfigError
 
@@ -146,3 +150,61 @@ def test_absolute_and_drop_criteria_exclude_each_other():
     spec["report"]["responder_below"] = 30.0
     with pytest.raises(ConfigError, match="report.responder_below"):
         parse_spec(spec)
+
+
+def test_period_mean_is_the_time_average():
+    """Trapezoid time average: exact for piecewise-linear series, with uneven spacing."""
+    assert period_mean(np.array([0.0, 10.0]), np.array([40.0, 20.0])) == pytest.approx(30.0)
+    # 0 -> 10 over the first minute (mean 5), then 10 for two minutes: (5 + 20) / 3
+    assert period_mean(np.array([0.0, 1.0, 3.0]), np.array([0.0, 10.0, 10.0])) == pytest.approx(25.0 / 3.0)
+    assert np.isnan(period_mean(np.array([5.0]), np.array([1.0])))
+
+
+@settings(max_examples=50, deadline=None)
+@given(a=st.floats(-100, 100), b=st.floats(-100, 100),
+       times=st.lists(st.floats(0, 1e4), min_size=2, max_size=30, unique=True))
+def test_period_mean_of_a_line_is_its_midpoint(a, b, times):
+    t = np.sort(np.array(times))
+    if t[-1] - t[0] < 1e-3:
+        return
+    line = a + b * (t - t[0]) / (t[-1] - t[0])
+    assert period_mean(t, line) == pytest.approx(a + b / 2.0, abs=1e-6 * (1 + abs(a) + abs(b)))
+
+
+def _fake_cohort(tmp_path, series: dict[str, list[list[float]]], times: list[float]):
+    """A cohort output folder with hand-made activity series (arm -> one list of values per patient)."""
+    out = tmp_path / "fake"
+    (out / "parts").mkdir(parents=True)
+    rows = []
+    for arm, patients in series.items():
+        for rep, vals in enumerate(patients):
+            run_id = f"{arm}-r{rep:03d}"
+            pd.DataFrame({"time_min": times, "disease_activity": vals}).to_parquet(out / "parts" / f"{run_id}.parquet")
+            rows.append({"run_id": run_id, "condition": arm, "replicate": rep, "status": "done"})
+    spec = types.SimpleNamespace(name="fake", report={"kind": "cohort", "baseline_min": 0.0, "reference": "control",
+                                                      "responder_drop_pct": 50.0})
+    return out, spec, pd.DataFrame(rows)
+
+
+def test_period_mean_shows_an_effect_that_fades_before_the_end(tmp_path):
+    """An arm that dips and comes back ends level with its twin but is below it over the period."""
+    times = [0.0, 100.0, 200.0, 300.0, 400.0]
+    out, spec, df = _fake_cohort(tmp_path, {
+        "control": [[50, 50, 50, 50, 50], [40, 40, 40, 40, 40]],
+        "transient": [[50, 20, 20, 40, 50], [40, 10, 10, 30, 40]],
+        "late": [[50, 50, 50, 45, 20], [40, 40, 40, 40, 30]]}, times)
+    _, lines = cohort_report(out, spec, df)
+    summary = pd.read_csv(out / "cohort.csv").set_index("arm")
+    # transient: trapezoid means (35 + 20 + 30 + 45) / 4 = 32.5 and 22.5, end = the twin's
+    assert summary.loc["transient", "mean_period_mean"] == pytest.approx(27.5)
+    assert summary.loc["transient", "mean_period_mean_minus_control"] == pytest.approx(-17.5)
+    assert summary.loc["transient", "period_mean_below_control"] == 2
+    assert summary.loc["transient", "mean_end_minus_control"] == pytest.approx(0.0)
+    assert summary.loc["transient", "end_below_control"] == 0
+    # late: lower at the end in both pairs; period means (50 + 50 + 47.5 + 32.5) / 4 = 45 and 38.75
+    assert summary.loc["late", "end_below_control"] == 2
+    assert summary.loc["late", "mean_period_mean"] == pytest.approx((45.0 + 38.75) / 2)
+    runs = pd.read_csv(out / "cohort_runs.csv")
+    assert runs.loc[runs["run_id"] == "transient-r000", "period_mean"].item() == pytest.approx(32.5)
+    report = "\n".join(lines)
+    assert "| transient | 45.0 | +0.0 | 0/2 | 27.5 | -17.5 | 2/2 |" in report

@@ -27,6 +27,13 @@ baseline`` (default 50%, the common "50% improvement" criterion). Writes ``cohor
 arm), ``timecourse.csv`` (per arm and time: mean, 95% CI, 10th/90th percentiles) and
 ``figure.png/.svg`` (activity over time with 95% CI bands per arm, and responder fractions).
 
+Besides the end value, each run gets its **mean over the treatment period** (``period_mean``: the
+time average of the activity from the treatment start to the end, trapezoid rule over the recorded
+times), the analogue of a trial's repeated visits (DAS28 at every visit, the area under the curve)
+rather than one reading at the last visit. Per arm ``cohort.csv`` gives its mean and, against the
+reference arm, the mean paired difference and the number of patients below their twin (end and
+period mean alike): an effect that peaks and fades before the end shows here and not at the end.
+
 ``responder_below`` (instead of ``responder_drop_pct``): a responder has ``end <= responder_below``
 (an absolute criterion: free of clinically significant disease at the end, e.g. the complement of
 a cGVHD incidence). ``responder_label`` names the criterion in the report and figure (e.g.
@@ -50,7 +57,8 @@ import pandas as pd
 
 from mscabm.schema import ConfigError
 
-__all__ = ["PatientVar", "parse_patients", "draw_patient", "cohort_report", "wilson", "PATIENT_KEY", "DISTS"]
+__all__ = ["PatientVar", "parse_patients", "draw_patient", "cohort_report", "period_mean", "wilson", "PATIENT_KEY",
+           "DISTS"]
 
 PATIENT_KEY = 2**31 - 2  # spawn key of the patient draws (the sampled designs use 2**31 - 1)
 DISTS = {"normal": ("mean", "sd"), "lognormal": ("median", "sigma"), "uniform": ("low", "high")}
@@ -155,6 +163,16 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, min(p, c - h)), min(1.0, max(p, c + h))  # k = 0 or n: no rounding step past p
 
 
+def period_mean(time_min: np.ndarray, values: np.ndarray) -> float:
+    """Time average of ``values`` over ``time_min`` (trapezoid rule; NaN for fewer than 2 points).
+
+    ``time_min``: (n,) increasing recorded times (min); ``values``: (n,) the readout at them.
+    """
+    if len(time_min) < 2 or time_min[-1] <= time_min[0]:
+        return math.nan
+    return float(np.trapezoid(values, time_min) / (time_min[-1] - time_min[0]))
+
+
 def _series(out: Path, run_id: str, col: str) -> pd.DataFrame | None:
     p = out / "parts" / f"{run_id}.parquet"
     if not p.is_file():
@@ -192,9 +210,7 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
         rows.append({"run_id": r.run_id, "arm": r.condition, "patient": r.replicate, "baseline": base, "end": end,
                      "drop_pct": drop, "responder": bool(end <= below) if below is not None
                      else bool(base > 0 and end <= (1 - drop_thr / 100.0) * base),
-                     "auc_after_start": float(np.trapezoid(after[col], after["time_min"]) /
-                                              max(1e-9, after["time_min"].iloc[-1] - after["time_min"].iloc[0]))
-                     if len(after) > 1 else math.nan})
+                     "period_mean": period_mean(after["time_min"].to_numpy(float), after[col].to_numpy(float))})
         traces[(r.condition, r.replicate)] = s
     runs = pd.DataFrame(rows)
     if runs.empty:
@@ -202,6 +218,7 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
     from mscabm.observe.io import atomic_write_text
 
     refv = runs[runs["arm"] == ref].set_index("patient")["end"]
+    refp = runs[runs["arm"] == ref].set_index("patient")["period_mean"]
     if vs_thr is not None:
         twin = runs["patient"].map(refv)
         runs["responder_vs_ref"] = (runs["end"] <= (1 - float(vs_thr) / 100.0) * twin) & twin.notna()
@@ -215,11 +232,15 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
         k, n = int(g["responder"].sum()), len(g)
         lo, hi = wilson(k, n)
         paired = (g.set_index("patient")["end"] - refv).dropna()
+        paired_p = (g.set_index("patient")["period_mean"] - refp).dropna()
         summ.append({"arm": arm, "n": n, "responders": k, "responder_frac": k / n, "ci95_low": lo, "ci95_high": hi,
                      "mean_drop_pct": float(g["drop_pct"].mean()), "median_drop_pct": float(g["drop_pct"].median()),
                      "mean_baseline": float(g["baseline"].mean()), "mean_end": float(g["end"].mean()),
-                     "mean_auc_after_start": float(g["auc_after_start"].mean()),
-                     f"mean_end_minus_{ref}": float(paired.mean()) if len(paired) else math.nan})
+                     f"mean_end_minus_{ref}": float(paired.mean()) if len(paired) else math.nan,
+                     f"end_below_{ref}": int((paired < 0).sum()),
+                     "mean_period_mean": float(g["period_mean"].mean()),
+                     f"mean_period_mean_minus_{ref}": float(paired_p.mean()) if len(paired_p) else math.nan,
+                     f"period_mean_below_{ref}": int((paired_p < 0).sum())})
         if vs_thr is not None:
             kv = int(g["responder_vs_ref"].sum())
             lo2, hi2 = wilson(kv, n)
@@ -262,6 +283,19 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
         for r in summary.itertuples():
             lines.append(f"| {r.arm} | {r.vs_ref_responders} | {r.vs_ref_frac:.2f} [{r.vs_ref_ci95_low:.2f}, "
                          f"{r.vs_ref_ci95_high:.2f}] |")
+    lines += ["", f"Over the treatment period (time average of `{col}` from treatment start to the end, the "
+              "analogue of a trial's repeated visits; an effect that fades before the end shows here and not at "
+              f"the end). Pairs below: patients whose value is lower than their twin's in `{ref}`.", "",
+              f"| arm | mean end | end - {ref} (paired) | pairs below at the end | period mean | "
+              f"period mean - {ref} (paired) | pairs below over the period |", "|---|---|---|---|---|---|---|"]
+    for r in summary.itertuples():
+        if r.arm == ref:
+            lines.append(f"| {r.arm} | {r.mean_end:.1f} | - | - | {r.mean_period_mean:.1f} | - | - |")
+            continue
+        lines.append(f"| {r.arm} | {r.mean_end:.1f} | {getattr(r, f'mean_end_minus_{ref}'):+.1f} | "
+                     f"{getattr(r, f'end_below_{ref}')}/{r.n} | {r.mean_period_mean:.1f} | "
+                     f"{getattr(r, f'mean_period_mean_minus_{ref}'):+.1f} | "
+                     f"{getattr(r, f'period_mean_below_{ref}')}/{r.n} |")
     lines += ["", "Files: `cohort.csv` (per arm), `cohort_runs.csv` (per patient and arm), `timecourse.csv` "
               "(mean, 95% CI, 10th-90th percentile per arm and time).", ""]
     return figs, lines
