@@ -64,6 +64,7 @@ def main() -> None:
                           if a in s.index else "-")
         print(f"| {d} | {cell('drug')} | {cell('drug_low')} | {cell('MSC')} | {cell('drug_low_MSC')} | "
               f"{cell('drug_mid_MSC')} | {verdict(s, 'drug_low_MSC')} | {verdict(s, 'drug_mid_MSC')} |")
+    period_table(root, [d for d, _ in combo])
     f = root / "cohort_sle_options"
     if (f / "cohort.csv").is_file():
         s = pd.read_csv(f / "cohort.csv")
@@ -78,6 +79,54 @@ def main() -> None:
                   f"{g.drop_pct.max():+.0f}] | {frac(r.responders, r.n, r.ci95_low, r.ci95_high)} | "
                   f"{int(r.vs_ref_responders)}/{int(r.n)} |")
     gvhd_trial_table(root / "cohort_gvhd_trial")
+    for d in ("sle", "psoriasis"):
+        anchor_trial_table(root / f"cohort_{d}_trial", d)
+
+
+def period_table(root: Path, diseases: list[str]) -> None:
+    """The combination comparison over the treatment period (time-averaged activity, the cohort report's
+    period_mean) instead of at the end: MSC added to the low drug dose against the low dose alone (pairs lower),
+    and the combinations against the full dose."""
+    print()
+    print("| disease | period mean: drug 0.5 | drug 0.25 | MSC | drug 0.25 + MSC | drug 0.375 + MSC | "
+          "drug 0.25 + MSC vs drug 0.25: paired difference (pairs lower) | at -50% dose | at -25% dose |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for d in diseases:
+        runs = pd.read_csv(root / f"cohort_{d}" / "cohort_runs.csv")
+        pm = runs.pivot(index="patient", columns="arm", values="period_mean")
+        cell = lambda a: f"{pm[a].mean():.1f}" if a in pm else "-"  # noqa: E731
+        diff = (pm["drug_low_MSC"] - pm["drug_low"]).dropna()
+
+        def verdict(arm: str) -> str:
+            if arm not in pm:
+                return "-"
+            dd = pm[arm].mean() - pm["drug"].mean()
+            return f"{'yes' if dd <= 0 else ('close' if dd < 3 else 'no')} ({dd:+.1f})"
+
+        print(f"| {d} | {cell('drug')} | {cell('drug_low')} | {cell('MSC')} | {cell('drug_low_MSC')} | "
+              f"{cell('drug_mid_MSC')} | {diff.mean():+.1f} ({int((diff < 0).sum())}/{len(diff)}) | "
+              f"{verdict('drug_low_MSC')} | {verdict('drug_mid_MSC')} |")
+
+
+def anchor_trial_table(f: Path, disease: str) -> None:
+    """An anchor's comparison with 30 patients (cohort_<disease>_trial: untreated vs MSC): responders with Wilson
+    95% CIs, and how the cohort's first 10 patients compare with the 20 added."""
+    if not (f / "cohort.csv").is_file():
+        return
+    s = pd.read_csv(f / "cohort.csv")
+    runs = pd.read_csv(f / "cohort_runs.csv")
+    label = load_spec(f / "spec.toml").report.get("responder_label", "responders")
+    print()
+    print(f"| {disease} arm | n | {label} [95% CI] | patients 0-9 | patients 10-29 | mean end | mean % drop "
+          "[min, max] | period mean | >= 25% below the untreated twin |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in s.itertuples():
+        g = runs[runs.arm == r.arm]
+        first, rest = g[g.patient < 10], g[g.patient >= 10]
+        print(f"| {r.arm} | {int(r.n)} | {frac(r.responders, r.n, r.ci95_low, r.ci95_high)} | "
+              f"{int(first.responder.sum())}/{len(first)} | {int(rest.responder.sum())}/{len(rest)} | "
+              f"{r.mean_end:.1f} | {r.mean_drop_pct:+.0f} [{g.drop_pct.min():+.0f}, {g.drop_pct.max():+.0f}] | "
+              f"{r.mean_period_mean:.1f} | {int(r.vs_ref_responders)}/{int(r.n)} |")
 
 
 def gvhd_trial_table(f: Path, n_boot: int = 4000) -> None:

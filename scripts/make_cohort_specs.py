@@ -52,9 +52,15 @@ DRUG_MID = 0.375  # the combination's other reduced dose (-25%)
 #: Pilots with primed-CTL influx (incidence on day 13; 10 patients, 30 at 0.3): 0.25 -> 7/10, 0.3 -> 25/30,
 #: 0.4 -> 6/10, 0.5 -> 6/10, 0.65 -> 2/10 (0.5 and 0.65 with tryptophan resupply)
 PROPHYLAXIS = 0.55
-#: the trials' comparison (cohort_gvhd_trial and the GVHD sensitivity specs): these arms, paired against the first,
-#: with TRIAL_PATIENT_FACTOR x the cohort's patients for a tighter estimate of the relative reduction
-TRIAL_ARMS = ("prophylaxis", "prophylaxis_MSC")
+#: the anchors' comparisons with TRIAL_PATIENT_FACTOR x the cohort's patients (cohort_<disease>_trial; GVHD's arms
+#: also in its sensitivity specs): disease -> (reference arm, treated arm, the reference's twin in the text, title).
+#: GVHD: the relative reduction of incidence; SLE and psoriasis: the MSC arm's responder fraction against its
+#: anchor, with a Wilson CI about 0.6x as wide. Same master seed: a trial's first patients are the cohort's.
+TRIALS = {
+    "gvhd": ("prophylaxis", "prophylaxis_MSC", "prophylaxis-alone", "gvhd, prophylaxis +- MSC"),
+    "sle": ("control", "MSC", "untreated", "sle, untreated vs MSC"),
+    "psoriasis": ("control", "MSC", "untreated", "psoriasis, untreated vs MSC"),
+}
 TRIAL_PATIENT_FACTOR = 3
 
 PATIENTS = '''
@@ -229,29 +235,28 @@ def main() -> None:
         arms = conditions(t0, infusion_list(t0, p["days"], count, placement), p.get("prophylaxis", False))
         (root / f"cohort_{key}.toml").write_text(render(arms, drug_text(key), p["days"]))
         print("wrote", root / f"cohort_{key}.toml", count, "MSC per infusion")
-        if key == "gvhd":
-            # the trials' comparison alone (prophylaxis with vs without MSC) with 3x the patients, for a tighter
-            # estimate of the relative reduction; same master seed: its first patients are the cohort's
-            trial = {k: v for k, v in arms.items() if k in TRIAL_ARMS}
+        if key in TRIALS:
+            # the anchor's comparison alone with 3x the patients (TRIALS)
+            ref, treated, twin, title = TRIALS[key]
+            trial = {k: v for k, v in arms.items() if k in (ref, treated)}
             text = render(trial, drug_text(key), p["days"], n=TRIAL_PATIENT_FACTOR * a.patients,
-                          name="cohort_gvhd_trial",
-                          reference=TRIAL_ARMS[0], twin="prophylaxis-alone", title="gvhd, prophylaxis +- MSC")
-            (root / "cohort_gvhd_trial.toml").write_text(text)
-            print("wrote", root / "cohort_gvhd_trial.toml")
+                          name=f"cohort_{key}_trial", reference=ref, twin=twin, title=title)
+            (root / f"cohort_{key}_trial.toml").write_text(text)
+            print("wrote", root / f"cohort_{key}_trial.toml")
         for variant, sens in SENSITIVITY.items():
             if key not in sens["diseases"]:
                 continue
             factor = sens.get("dose_factor", 1)
             sarms = conditions(t0, infusion_list(t0, p["days"], factor * count, placement),
                                p.get("prophylaxis", False))
-            gvhd_trial = key == "gvhd"  # GVHD: the trials' comparison, as cohort_gvhd_trial
-            keep = TRIAL_ARMS if gvhd_trial else ("control", "MSC")
+            gvhd_trial = key == "gvhd"  # GVHD: the trial spec's patients too
+            sref, streated, stwin = TRIALS.get(key, ("control", "MSC", "untreated"))[:3]
             sset = "".join(f'"{k}" = {v}\n' for k, v in sens.get("set", {}).items())
             name = f"sens_{key}_{variant}"
-            text = render({k: v for k, v in sarms.items() if k in keep}, drug_text(key), p["days"],
+            text = render({k: v for k, v in sarms.items() if k in (sref, streated)}, drug_text(key), p["days"],
                           n=(TRIAL_PATIENT_FACTOR if gvhd_trial else 1) * a.patients, name=name,
                           intro=f"Sensitivity run ({sens['what']})",
-                          reference=keep[0], twin="prophylaxis-alone" if gvhd_trial else "untreated",
+                          reference=sref, twin=stwin,
                           title=f"{key}, {sens['what']}", count=factor * count,
                           end=sens.get("end_day", end / DAY) * DAY, base_set=f"[base.set]\n{sset}" if sset else "")
             (root / f"{name}.toml").write_text(text)

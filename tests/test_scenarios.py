@@ -62,12 +62,17 @@ def _horizon(disease: str) -> int:
     return {"psoriasis": 24480}.get(disease, 18720)
 
 
-def test_gvhd_trial_spec_repeats_the_cohorts_patients():
-    """cohort_gvhd_trial: the trials' comparison (prophylaxis +- MSC) with 3x the patients; its first 10 patients
-    are the GVHD cohort's (same master seed: same draws and seeds), and the paired reference is prophylaxis."""
-    trial, cohort = (plan(load_spec(f"experiments/{n}.toml")) for n in ("cohort_gvhd_trial", "cohort_gvhd"))
-    assert {c.id for c in trial.conditions} == {"prophylaxis", "prophylaxis_MSC"}
-    assert trial.spec.replicates == 3 * cohort.spec.replicates and trial.spec.report["reference"] == "prophylaxis"
+@pytest.mark.parametrize("disease, arms", [("gvhd", ("prophylaxis", "prophylaxis_MSC")),
+                                           ("sle", ("control", "MSC")), ("psoriasis", ("control", "MSC"))])
+def test_trial_spec_repeats_the_cohorts_patients(disease, arms):
+    """cohort_<disease>_trial: the anchor's comparison (GVHD: prophylaxis +- MSC; SLE, psoriasis: untreated vs MSC)
+    with 3x the patients; its first 10 patients are the cohort's (same master seed: same draws and seeds), its arms
+    are set exactly as the cohort's, and the paired reference is the first arm."""
+    trial, cohort = (plan(load_spec(f"experiments/{n}.toml")) for n in (f"cohort_{disease}_trial", f"cohort_{disease}"))
+    assert [c.id for c in trial.conditions] == list(arms)
+    assert trial.spec.replicates == 3 * cohort.spec.replicates and trial.spec.report["reference"] == arms[0]
+    in_cohort = {c.id: c.set for c in cohort.conditions}
+    assert all(c.set == in_cohort[c.id] for c in trial.conditions)
     same = {(r.condition, r.replicate): (r.seed, r.patient) for r in cohort.runs}
     for r in trial.runs:
         if r.replicate < cohort.spec.replicates:
