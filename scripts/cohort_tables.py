@@ -93,6 +93,9 @@ def period_table(root: Path, diseases: list[str]) -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for d in diseases:
         runs = pd.read_csv(root / f"cohort_{d}" / "cohort_runs.csv")
+        if "period_mean" not in runs:  # a report from before the period mean: `mscabm report <dir>` rebuilds it
+            print(f"| {d} | (no period_mean: run `mscabm report {root / f'cohort_{d}'}`) |")
+            continue
         pm = runs.pivot(index="patient", columns="arm", values="period_mean")
         cell = lambda a: f"{pm[a].mean():.1f}" if a in pm else "-"  # noqa: E731
         diff = (pm["drug_low_MSC"] - pm["drug_low"]).dropna()

@@ -171,7 +171,7 @@ def test_period_mean_of_a_line_is_its_midpoint(a, b, times):
     assert period_mean(t, line) == pytest.approx(a + b / 2.0, abs=1e-6 * (1 + abs(a) + abs(b)))
 
 
-def _fake_cohort(tmp_path, series: dict[str, list[list[float]]], times: list[float]):
+def _fake_cohort(tmp_path, series: dict[str, list[list[float]]], times: list[float], baseline_min: float):
     """A cohort output folder with hand-made activity series (arm -> one list of values per patient)."""
     out = tmp_path / "fake"
     (out / "parts").mkdir(parents=True)
@@ -181,18 +181,19 @@ def _fake_cohort(tmp_path, series: dict[str, list[list[float]]], times: list[flo
             run_id = f"{arm}-r{rep:03d}"
             pd.DataFrame({"time_min": times, "disease_activity": vals}).to_parquet(out / "parts" / f"{run_id}.parquet")
             rows.append({"run_id": run_id, "condition": arm, "replicate": rep, "status": "done"})
-    spec = types.SimpleNamespace(name="fake", report={"kind": "cohort", "baseline_min": 0.0, "reference": "control",
-                                                      "responder_drop_pct": 50.0})
+    spec = types.SimpleNamespace(name="fake", report={"kind": "cohort", "baseline_min": baseline_min,
+                                                      "reference": "control", "responder_drop_pct": 50.0})
     return out, spec, pd.DataFrame(rows)
 
 
 def test_period_mean_shows_an_effect_that_fades_before_the_end(tmp_path):
-    """An arm that dips and comes back ends level with its twin but is below it over the period."""
-    times = [0.0, 100.0, 200.0, 300.0, 400.0]
+    """An arm that dips and comes back ends level with its twin but is below it over the period. Treatment starts
+    at t = 100 (min): the run-in point before it (90, wildly off) must not count."""
+    times = [0.0, 100.0, 200.0, 300.0, 400.0, 500.0]
     out, spec, df = _fake_cohort(tmp_path, {
-        "control": [[50, 50, 50, 50, 50], [40, 40, 40, 40, 40]],
-        "transient": [[50, 20, 20, 40, 50], [40, 10, 10, 30, 40]],
-        "late": [[50, 50, 50, 45, 20], [40, 40, 40, 40, 30]]}, times)
+        "control": [[90, 50, 50, 50, 50, 50], [90, 40, 40, 40, 40, 40]],
+        "transient": [[90, 50, 20, 20, 40, 50], [90, 40, 10, 10, 30, 40]],
+        "late": [[90, 50, 50, 50, 45, 20], [90, 40, 40, 40, 40, 30]]}, times, baseline_min=100.0)
     _, lines = cohort_report(out, spec, df)
     summary = pd.read_csv(out / "cohort.csv").set_index("arm")
     # transient: trapezoid means (35 + 20 + 30 + 45) / 4 = 32.5 and 22.5, end = the twin's
@@ -204,7 +205,20 @@ def test_period_mean_shows_an_effect_that_fades_before_the_end(tmp_path):
     # late: lower at the end in both pairs; period means (50 + 50 + 47.5 + 32.5) / 4 = 45 and 38.75
     assert summary.loc["late", "end_below_control"] == 2
     assert summary.loc["late", "mean_period_mean"] == pytest.approx((45.0 + 38.75) / 2)
+    assert summary.loc["late", "period_mean_below_control"] == 2 and summary.loc["late", "pairs_control"] == 2
+    assert summary.loc["control", "mean_period_mean"] == pytest.approx(45.0)
     runs = pd.read_csv(out / "cohort_runs.csv")
     assert runs.loc[runs["run_id"] == "transient-r000", "period_mean"].item() == pytest.approx(32.5)
     report = "\n".join(lines)
     assert "| transient | 45.0 | +0.0 | 0/2 | 27.5 | -17.5 | 2/2 |" in report
+
+
+def test_period_pairs_count_only_patients_with_a_twin(tmp_path):
+    """A reference arm missing a patient: pairs are counted over the patients that have a twin."""
+    times = [0.0, 100.0, 200.0]
+    out, spec, df = _fake_cohort(tmp_path, {"control": [[50, 50, 50]], "drug-low": [[50, 30, 30], [50, 30, 30]]},
+                                 times, baseline_min=0.0)
+    _, lines = cohort_report(out, spec, df)
+    summary = pd.read_csv(out / "cohort.csv").set_index("arm")
+    assert summary.loc["drug-low", "pairs_control"] == 1 and summary.loc["drug-low", "period_mean_below_control"] == 1
+    assert "| drug-low | 30.0 | -20.0 | 1/1 | 35.0 | -15.0 | 1/1 |" in "\n".join(lines)

@@ -237,7 +237,7 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
                      "mean_drop_pct": float(g["drop_pct"].mean()), "median_drop_pct": float(g["drop_pct"].median()),
                      "mean_baseline": float(g["baseline"].mean()), "mean_end": float(g["end"].mean()),
                      f"mean_end_minus_{ref}": float(paired.mean()) if len(paired) else math.nan,
-                     f"end_below_{ref}": int((paired < 0).sum()),
+                     f"pairs_{ref}": len(paired), f"end_below_{ref}": int((paired < 0).sum()),
                      "mean_period_mean": float(g["period_mean"].mean()),
                      f"mean_period_mean_minus_{ref}": float(paired_p.mean()) if len(paired_p) else math.nan,
                      f"period_mean_below_{ref}": int((paired_p < 0).sum())})
@@ -288,14 +288,14 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
               f"the end). Pairs below: patients whose value is lower than their twin's in `{ref}`.", "",
               f"| arm | mean end | end - {ref} (paired) | pairs below at the end | period mean | "
               f"period mean - {ref} (paired) | pairs below over the period |", "|---|---|---|---|---|---|---|"]
-    for r in summary.itertuples():
-        if r.arm == ref:
-            lines.append(f"| {r.arm} | {r.mean_end:.1f} | - | - | {r.mean_period_mean:.1f} | - | - |")
+    for row in summary.to_dict("records"):  # records, not itertuples: arm names need not be identifiers
+        n_pairs = row[f"pairs_{ref}"]
+        if row["arm"] == ref or n_pairs == 0:  # the reference itself, or no twins to compare with
+            lines.append(f"| {row['arm']} | {row['mean_end']:.1f} | - | - | {row['mean_period_mean']:.1f} | - | - |")
             continue
-        lines.append(f"| {r.arm} | {r.mean_end:.1f} | {getattr(r, f'mean_end_minus_{ref}'):+.1f} | "
-                     f"{getattr(r, f'end_below_{ref}')}/{r.n} | {r.mean_period_mean:.1f} | "
-                     f"{getattr(r, f'mean_period_mean_minus_{ref}'):+.1f} | "
-                     f"{getattr(r, f'period_mean_below_{ref}')}/{r.n} |")
+        lines.append(f"| {row['arm']} | {row['mean_end']:.1f} | {row[f'mean_end_minus_{ref}']:+.1f} | "
+                     f"{row[f'end_below_{ref}']}/{n_pairs} | {row['mean_period_mean']:.1f} | "
+                     f"{row[f'mean_period_mean_minus_{ref}']:+.1f} | {row[f'period_mean_below_{ref}']}/{n_pairs} |")
     lines += ["", "Files: `cohort.csv` (per arm), `cohort_runs.csv` (per patient and arm), `timecourse.csv` "
               "(mean, 95% CI, 10th-90th percentile per arm and time).", ""]
     return figs, lines
