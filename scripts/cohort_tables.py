@@ -19,6 +19,12 @@ def frac(k: int, n: int, lo: float, hi: float) -> str:
     return f"{int(k)}/{int(n)} [{lo:.2f}, {hi:.2f}]"
 
 
+def verdict_word(diff: float, more: bool = True) -> str:
+    """A combination against the full drug dose: "yes" at or below it (with at least as many responders, where
+    counted), "close" within 3 points of activity, else "no"."""
+    return "yes" if diff <= 0 and more else ("close" if diff < 3 else "no")
+
+
 def arm_cell(s: pd.Series, g: pd.DataFrame) -> str:
     return (f"{s.mean_end:.1f}; {s.mean_drop_pct:+.0f}% [{g.drop_pct.min():+.0f}, {g.drop_pct.max():+.0f}]; "
             f"**{int(s.responders)}/{int(s.n)}**; {int(s.vs_ref_responders)}/{int(s.n)}")
@@ -45,7 +51,7 @@ def main() -> None:
         for a in extra:
             print(f"| {d}: {a} | | " + arm_cell(summ.loc[a], runs[runs.arm == a]) + " | | | | |")
         if {"drug", "drug_low", "drug_low_MSC"} <= set(summ.index):
-            combo.append((d, summ))
+            combo.append((d, summ, runs))
     print()
     print("| disease | drug 0.5: mean end (responders) | drug 0.25 | MSC | drug 0.25 + MSC | drug 0.375 + MSC |"
           " reaches drug 0.5 at -50% dose? | at -25% dose? |")
@@ -56,15 +62,14 @@ def main() -> None:
             return "-"
         diff = s.loc[arm].mean_end - s.loc["drug"].mean_end
         more = int(s.loc[arm].responders) >= int(s.loc["drug"].responders)
-        word = "yes" if diff <= 0 and more else ("close" if diff < 3 else "no")
-        return f"{word} ({diff:+.1f}; responders {'>=' if more else '<'})"
+        return f"{verdict_word(diff, more)} ({diff:+.1f}; responders {'>=' if more else '<'})"
 
-    for d, s in combo:
+    for d, s, _ in combo:
         cell = lambda a: (f"{s.loc[a].mean_end:.1f} ({int(s.loc[a].responders)}/{int(s.loc[a].n)})"  # noqa: E731
                           if a in s.index else "-")
         print(f"| {d} | {cell('drug')} | {cell('drug_low')} | {cell('MSC')} | {cell('drug_low_MSC')} | "
               f"{cell('drug_mid_MSC')} | {verdict(s, 'drug_low_MSC')} | {verdict(s, 'drug_mid_MSC')} |")
-    period_table(root, [d for d, _ in combo])
+    period_table(root, [(d, runs) for d, _, runs in combo])
     f = root / "cohort_sle_options"
     if (f / "cohort.csv").is_file():
         s = pd.read_csv(f / "cohort.csv")
@@ -83,7 +88,7 @@ def main() -> None:
         anchor_trial_table(root / f"cohort_{d}_trial", d)
 
 
-def period_table(root: Path, diseases: list[str]) -> None:
+def period_table(root: Path, cohorts: list[tuple[str, pd.DataFrame]]) -> None:
     """The combination comparison over the treatment period (time-averaged activity, the cohort report's
     period_mean) instead of at the end: MSC added to the low drug dose against the low dose alone (pairs lower),
     and the combinations against the full dose."""
@@ -91,8 +96,7 @@ def period_table(root: Path, diseases: list[str]) -> None:
     print("| disease | period mean: drug 0.5 | drug 0.25 | MSC | drug 0.25 + MSC | drug 0.375 + MSC | "
           "drug 0.25 + MSC vs drug 0.25: paired difference (pairs lower) | at -50% dose | at -25% dose |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for d in diseases:
-        runs = pd.read_csv(root / f"cohort_{d}" / "cohort_runs.csv")
+    for d, runs in cohorts:
         if "period_mean" not in runs:  # a report from before the period mean: `mscabm report <dir>` rebuilds it
             print(f"| {d} | (no period_mean: run `mscabm report {root / f'cohort_{d}'}`) |")
             continue
@@ -104,7 +108,7 @@ def period_table(root: Path, diseases: list[str]) -> None:
             if arm not in pm:
                 return "-"
             dd = pm[arm].mean() - pm["drug"].mean()
-            return f"{'yes' if dd <= 0 else ('close' if dd < 3 else 'no')} ({dd:+.1f})"
+            return f"{verdict_word(dd)} ({dd:+.1f})"
 
         print(f"| {d} | {cell('drug')} | {cell('drug_low')} | {cell('MSC')} | {cell('drug_low_MSC')} | "
               f"{cell('drug_mid_MSC')} | {diff.mean():+.1f} ({int((diff < 0).sum())}/{len(diff)}) | "
@@ -113,19 +117,21 @@ def period_table(root: Path, diseases: list[str]) -> None:
 
 def anchor_trial_table(f: Path, disease: str) -> None:
     """An anchor's comparison with 30 patients (cohort_<disease>_trial: untreated vs MSC): responders with Wilson
-    95% CIs, and how the cohort's first 10 patients compare with the 20 added."""
+    95% CIs, and how the cohort's own patients (the trial's first ones) compare with those added."""
     if not (f / "cohort.csv").is_file():
         return
+    k = load_spec(Path(__file__).resolve().parents[1] / "experiments" / f"cohort_{disease}.toml").replicates
     s = pd.read_csv(f / "cohort.csv")
     runs = pd.read_csv(f / "cohort_runs.csv")
     label = load_spec(f / "spec.toml").report.get("responder_label", "responders")
     print()
-    print(f"| {disease} arm | n | {label} [95% CI] | patients 0-9 | patients 10-29 | mean end | mean % drop "
+    print(f"| {disease} arm | n | {label} [95% CI] | patients 0-{k - 1} | patients {k}-{len(runs) // len(s) - 1} | "
+          "mean end | mean % drop "
           "[min, max] | period mean | >= 25% below the untreated twin |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in s.itertuples():
         g = runs[runs.arm == r.arm]
-        first, rest = g[g.patient < 10], g[g.patient >= 10]
+        first, rest = g[g.patient < k], g[g.patient >= k]
         print(f"| {r.arm} | {int(r.n)} | {frac(r.responders, r.n, r.ci95_low, r.ci95_high)} | "
               f"{int(first.responder.sum())}/{len(first)} | {int(rest.responder.sum())}/{len(rest)} | "
               f"{r.mean_end:.1f} | {r.mean_drop_pct:+.0f} [{g.drop_pct.min():+.0f}, {g.drop_pct.max():+.0f}] | "

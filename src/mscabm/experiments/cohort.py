@@ -217,8 +217,8 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
         return [], ["## Cohort", "", "No finished runs yet.", ""]
     from mscabm.observe.io import atomic_write_text
 
-    refv = runs[runs["arm"] == ref].set_index("patient")["end"]
-    refp = runs[runs["arm"] == ref].set_index("patient")["period_mean"]
+    twins = runs[runs["arm"] == ref].set_index("patient")  # each patient's run in the reference arm
+    refv = twins["end"]
     if vs_thr is not None:
         twin = runs["patient"].map(refv)
         runs["responder_vs_ref"] = (runs["end"] <= (1 - float(vs_thr) / 100.0) * twin) & twin.notna()
@@ -231,8 +231,9 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
             continue
         k, n = int(g["responder"].sum()), len(g)
         lo, hi = wilson(k, n)
-        paired = (g.set_index("patient")["end"] - refv).dropna()
-        paired_p = (g.set_index("patient")["period_mean"] - refp).dropna()
+        by_patient = g.set_index("patient")
+        paired = (by_patient["end"] - refv).dropna()
+        paired_p = (by_patient["period_mean"] - twins["period_mean"]).dropna()
         summ.append({"arm": arm, "n": n, "responders": k, "responder_frac": k / n, "ci95_low": lo, "ci95_high": hi,
                      "mean_drop_pct": float(g["drop_pct"].mean()), "median_drop_pct": float(g["drop_pct"].median()),
                      "mean_baseline": float(g["baseline"].mean()), "mean_end": float(g["end"].mean()),
