@@ -11,7 +11,7 @@ baselines, same cells in the same domain, same step code:
   rules, no killing, no phagocytosis: the cost of the biology *logic* on top of the engine's
   per-field work.
 
-Ratios are measured in one run (mscabm.bench.suite.time_steps: medians over timed blocks, JIT
+Ratios are measured in one run (mscabm.bench.whole_model.time_steps: medians over timed blocks, JIT
 excluded).
 
     python benchmarks/bench_biology.py [--cells 100000] [--steps 10] [--repeats 5] [--json FILE]
@@ -24,9 +24,10 @@ import json
 import math
 import os
 import platform
+
 import numba
 
-from mscabm.bench.suite import time_steps
+from mscabm.bench.whole_model import time_steps
 from mscabm.config import build_config, default_config_dict
 from mscabm.model import MSCModel
 
@@ -64,7 +65,8 @@ def engine_all_fields(d: dict) -> dict:
     """Keep every field and base behaviour; drop the rules, contact killing and phagocytosis."""
     d = dict(d)
     d["rules"] = {}
-    d["behaviours"] = {t: {s: {b: v for b, v in vals.items() if not b.startswith("kill_") and b != "phagocytosis_per_min"}
+    d["behaviours"] = {t: {s: {b: v for b, v in vals.items()
+                               if not b.startswith("kill_") and b != "phagocytosis_per_min"}
                            for s, vals in states.items()} for t, states in d["behaviours"].items()}
     return d
 

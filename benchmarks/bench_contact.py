@@ -20,11 +20,11 @@ import time
 
 import numpy as np
 
+from mscabm.bench.cell_kernels import RADIUS_UM, TARGET_NEIGHBOURS  # the suite's layout
+from mscabm.bench.cell_kernels import uniform_cells as config
 from mscabm.engine.kernels.contact import ContactFinder, csr_to_pairs
 from mscabm.engine.kernels.exchange import FieldExchange, voxel_indices
 from mscabm.engine.kernels.motion import Mover
-
-from mscabm.bench.suite import RADIUS_UM, TARGET_NEIGHBOURS, uniform_cells as config  # the suite's layout
 
 VOXEL_UM = 20.0
 N_SPECIES = 3

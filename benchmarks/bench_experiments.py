@@ -27,8 +27,8 @@ from mscabm.experiments import parse_spec, plan, run
 def spec_doc(runs: int, steps: int) -> dict:
     return {
         "experiment": {"name": "bench", "master_seed": 1, "replicates": runs // 4, "steps": steps, "record_every": 20},
-        "base": {"set": {"domain.width_um": 300.0, "domain.height_um": 300.0, "cells.T.count": 200, "cells.CD8.count": 80,
-                         "cells.DC.count": 6,
+        "base": {"set": {"domain.width_um": 300.0, "domain.height_um": 300.0, "cells.T.count": 200,
+                         "cells.CD8.count": 80, "cells.DC.count": 6,
                          "cells.B.count": 0, "cells.NK.count": 0, "cells.MAC.count": 0, "output.snapshot_every": 0}},
         "design": {"kind": "grid", "factors": [{"name": "msc", "key": "cells.MSC.count", "values": [0, 2, 20, 60]}]},
         "control": {"set": {"cells.MSC.count": 0}},
@@ -90,7 +90,8 @@ def main() -> None:
     res["overhead_pool1_ms_per_run"] = 1e3 * (res["workers1_s"] - res["direct_s"]) / n
     print(f"{n} runs x {steps} steps, {a.threads} numba thread(s) per run")
     print(f"  model directly    : {res['direct_s']:.2f} s ({1e3 * res['direct_s'] / n:.0f} ms/run)")
-    print(f"  runner in-process : {res['in_process_s']:.2f} s (overhead {res['overhead_in_process_ms_per_run']:.0f} ms/run)")
+    print(f"  runner in-process : {res['in_process_s']:.2f} s "
+          f"(overhead {res['overhead_in_process_ms_per_run']:.0f} ms/run)")
     print(f"  runner 1 worker   : {res['workers1_s']:.2f} s, {res['runs_per_s_1']:.2f} runs/s "
           f"(overhead vs direct {res['overhead_pool1_ms_per_run']:.0f} ms/run, includes process start-up)")
     print(f"  runner 2 workers  : {res['workers2_s']:.2f} s, {res['runs_per_s_2']:.2f} runs/s; "

@@ -18,12 +18,12 @@ import time
 
 import numba
 
-from mscabm.bench.suite import build_model
+from mscabm.bench.whole_model import build_model
 from mscabm.model import MSCModel
 
 
 def build(n_cells: int) -> MSCModel:
-    """The default biology at ~n_cells (shared with the suite: ``mscabm.bench.suite.build_model``)."""
+    """The default biology at ~n_cells (shared with the suite: ``mscabm.bench.whole_model.build_model``)."""
     return build_model(n_cells)
 
 

@@ -112,7 +112,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-mesa", action="store_true", help="skip Mesa's matplotlib path")
     args = ap.parse_args(argv)
     results = []
-    print(f"{'cells':>8} | {'ours render':>11} {'ours frame':>10} {'ours fps':>8} | {'mesa frame':>10} {'mesa fps':>8} | speed-up")
+    print(f"{'cells':>8} | {'ours render':>11} {'ours frame':>10} {'ours fps':>8} | "
+          f"{'mesa frame':>10} {'mesa fps':>8} | speed-up")
     for n in (1_000, 10_000, 100_000):
         reps = 5 if args.quick else 15
         o = ours(n, reps)

@@ -25,7 +25,7 @@ Mesa user would write; it is not the bottleneck).  mscabm runs the same reduced 
 (:func:`build_mscabm`).  :func:`compare` checks that both give statistically matching readouts:
 mean squared displacement, total field amount, field spatial std and mean contacts per cell.
 
-Kept in ``benchmarks/`` only (not part of the package); ``mscabm.bench.suite`` imports it by path.
+Kept in ``benchmarks/`` only (not part of the package); ``mscabm.bench.mesa_compare`` imports it by path.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def params_for(n: int) -> Params:
     cfg = MSCModel._resolve_config(None, o)
     b = cfg.to_dict()["behaviours"]["T"]["activated"]
     # sub-steps: the plan mscabm's solver makes for this field (tiny lattice; the plan is per lambda)
-    from mscabm.engine.kernels.diffusion import DiffusionSolver
+    from mscabm.engine.diffusion import DiffusionSolver
     from mscabm.engine.lattice import Boundary, Lattice
 
     lat = Lattice((8, 8), cfg.domain.voxel_um, [FIELD])

@@ -3,7 +3,7 @@
     python benchmarks/update_readme.py benchmarks/results/latest.json [--command "mscabm bench ..."]
 
 Everything between the ``<!-- results:start -->`` and ``<!-- results:end -->`` markers is
-replaced by the run's tables (``mscabm.bench.suite.summary``), its date, command and load, so
+replaced by the run's tables (``mscabm.bench.report.summary``), its date, command and load, so
 every number on the page comes from one run of the suite.
 """
 
@@ -13,7 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
-from mscabm.bench.suite import summary
+from mscabm.bench.report import summary
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 
@@ -25,7 +25,8 @@ def main(argv=None) -> int:
     ap.add_argument("--command", default=None, help="the command that produced the JSON (shown on the page)")
     a = ap.parse_args(argv)
     res = json.loads(a.json.read_text())
-    cmd = a.command or f"mscabm bench {' '.join(res['benchmarks'])}" + ("" if res["mode"] == "full" else f" --{res['mode']}")
+    cmd = a.command or (f"mscabm bench {' '.join(res['benchmarks'])}"
+                        + ("" if res["mode"] == "full" else f" --{res['mode']}"))
     block = (f"{START}\nRun of {res['date']}: `{cmd}` ({res['mode']} mode, {res['wall_s']:.0f} s).\n\n"
              f"{summary(res)}\n{END}")
     text = a.readme.read_text()

@@ -10,7 +10,8 @@ import math
 import pytest
 
 from mscabm.bench import harness
-from mscabm.bench.suite import KERNELS, run_suite, summary
+from mscabm.bench.report import summary
+from mscabm.bench.suite import KERNELS, run_suite
 from mscabm.cli import main
 from mscabm.config import default_config_dict
 

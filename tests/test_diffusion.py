@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mscabm.engine.kernels.diffusion import DiffusionSolver, heat_kernel_taps, probe_error
+from mscabm.engine.diffusion import DiffusionSolver, heat_kernel_taps, probe_error
 from mscabm.engine.lattice import Boundary, Lattice
 
 ZF = Boundary()
@@ -553,7 +553,8 @@ def test_results_do_not_depend_on_thread_count():
             for scheme in ("explicit", "lod", "kernel"):
                 lat = Lattice(shape, 10.0, ["a", "b", "c"], dtype=np.float32)
                 lat.data[:] = u0
-                s = solver(lat, [600.0] * 3, [0.01] * 3, bnds, 1.0, scheme=scheme, substeps=None if scheme != "lod" else 2)
+                s = solver(lat, [600.0] * 3, [0.01] * 3, bnds, 1.0, scheme=scheme,
+                           substeps=None if scheme != "lod" else 2)
                 for _ in range(3):
                     s.step()
                 res.append(lat.data.copy())

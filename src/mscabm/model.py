@@ -34,7 +34,7 @@ from mscabm.config import Config, ConfigError, build_config, load_config, set_pa
 from mscabm.disease import apply_influx, disease_readouts, drug_free
 from mscabm.engine.kernels.behaviour import advance_lifecycle, evaluate_behaviours
 from mscabm.engine.kernels.contact import CompartmentFilter, ContactFinder, count_contacts_by_type
-from mscabm.engine.kernels.diffusion import DiffusionSolver
+from mscabm.engine.diffusion import DiffusionSolver
 from mscabm.engine.kernels.exchange import FieldExchange, sample_fields, voxel_indices
 from mscabm.engine.kernels.killing import contact_kill, engulf_apoptotic
 from mscabm.engine.kernels.motion import Mover

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 from mscabm.config import ConfigError
@@ -42,7 +41,8 @@ def register(subparsers) -> dict:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from mscabm.bench.suite import run_suite, summary
+    from mscabm.bench.report import summary
+    from mscabm.bench.suite import run_suite
 
     which = list(args.which) or ["all"]
     bad = [w for w in which if w not in CHOICES]
@@ -68,12 +68,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def write_json(res: dict, path: Path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w") as fh:
-        json.dump(res, fh, indent=1, default=_default)
-    os.replace(tmp, path)
+    from mscabm.observe.io import atomic_write_text
+
+    atomic_write_text(Path(path), json.dumps(res, indent=1, default=_default))
 
 
 def _default(o):

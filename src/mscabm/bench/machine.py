@@ -79,10 +79,10 @@ def cpu_model() -> str:
 
 def machine_info() -> dict:
     """Cores, numba threads, caches, memory and library versions."""
+    import mesa
     import numba
     import scipy
 
-    import mesa
     import mscabm
 
     info = {

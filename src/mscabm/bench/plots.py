@@ -134,8 +134,9 @@ def write_plots(res: dict, out_dir: str | Path) -> list[Path]:
 
 
 def _save(fig, path: Path, plt) -> Path:
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    from mscabm.observe.io import atomic_write_figure
+
+    try:
+        return atomic_write_figure(path, fig, dpi=110)
+    finally:
+        plt.close(fig)

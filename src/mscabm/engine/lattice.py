@@ -11,7 +11,7 @@ dx*dx*thickness``.
 
 Boundaries are described per species by :class:`Boundary` (zero flux by default; Dirichlet
 holds a fixed value in a ghost layer one voxel outside the domain; periodic wraps).  The
-diffusion solver (``engine.kernels.diffusion``) reads them; the lattice itself only stores
+diffusion solver (``engine.diffusion``) reads them; the lattice itself only stores
 fields.  Everything here is written per axis (``axes``, ``shape``) so that a 3-D lattice
 ``(n_species, nz, ny, nx)`` can follow without changing callers; only 2-D is implemented.
 """
@@ -66,11 +66,12 @@ class Lattice:
         dtype=np.float32,
         thickness_um: float | None = None,
     ) -> None:
-        shape = tuple(int(n) for n in shape)
-        if len(shape) != 2:
-            raise ValueError(f"shape must be (ny, nx); got {shape!r} (only 2-D lattices are implemented)")
-        if any(n < 1 for n in shape):
-            raise ValueError(f"shape must be positive, got {shape!r}")
+        dims = tuple(int(n) for n in shape)
+        if len(dims) != 2:
+            raise ValueError(f"shape must be (ny, nx); got {dims!r} (only 2-D lattices are implemented)")
+        if any(n < 1 for n in dims):
+            raise ValueError(f"shape must be positive, got {dims!r}")
+        shape = (dims[0], dims[1])
         spacing = float(spacing_um)
         if not (np.isfinite(spacing) and spacing > 0):
             raise ValueError(f"spacing_um must be a positive finite number, got {spacing_um!r}")

@@ -61,3 +61,17 @@ def atomic_write_npz(path: Path, **arrays: np.ndarray) -> Path:
             np.savez_compressed(fh, **arrays)
 
     return _atomic(path, write)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+
+    return _atomic(path, write)
+
+
+def atomic_write_figure(path: Path, fig, dpi: int | None = None) -> Path:
+    """Write a matplotlib figure; the format comes from the file name's suffix (``.png``, ``.svg``...)."""
+    fmt = Path(path).suffix.lstrip(".")
+    return _atomic(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi))
