@@ -27,7 +27,7 @@ def run(steps=2880, seed=7, **kw):
     m = MSCModel(**{**WELL, **kw}, rng=seed)
     for _ in range(steps):
         m.step()
-    m._update_readouts()
+    m.record()
     return m.readouts
 
 
@@ -82,14 +82,14 @@ def test_trp_depletion_arrests_t_cells_without_killing_them_and_they_recover():
         starved.step()
         fed.step()
     for m in (starved, fed):
-        m._update_readouts()
+        m.record()
     assert starved.readouts["births_T_total"] < 0.1 * fed.readouts["births_T_total"]
     assert starved.readouts["deaths_T_total"] <= fed.readouts["deaths_T_total"] + 3
     before = starved.readouts["births_T_total"]
     starved.add_to_field("TRP", 25.0)  # the MSCs are gone: medium replaced
     for _ in range(1440):
         starved.step()
-    starved._update_readouts()
+    starved.record()
     assert starved.readouts["births_T_total"] - before > 0.5 * fed.readouts["births_T_total"]
 
 
@@ -243,7 +243,7 @@ def test_mouse_preset_suppresses_through_nitric_oxide():
         m = MSCModel(c, rng=7)
         for _ in range(2880):
             m.step()
-        m._update_readouts()
+        m.record()
         return m.readouts
     others = ["COX2", "TGFB", "HGF", "EV", "IL6", "PDL1"]  # leave NO as the route under test
     wt = go(cfg(**{"interventions.knockout": others}))

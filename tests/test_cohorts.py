@@ -1,4 +1,5 @@
-"""Virtual cohorts: [patients] draws (paired across arms) and the cohort report (experiments/cohort.py)."""
+"""Virtual cohorts: [patients] draws (paired across arms, experiments/patients.py) and the cohort report
+(experiments/cohort.py)."""
 
 import copy
 import types
@@ -10,8 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mscabm.experiments as mx
-from mscabm.experiments.cohort import cohort_report, draw_patient, parse_patients, period_mean, wilson
-from mscabm.experiments.spec import parse_spec, plan
+from mscabm.experiments import parse_spec, plan
+from mscabm.experiments.cohort import cohort_report
+from mscabm.experiments.patients import draw_patient, parse_patients
+from mscabm.experiments.statistics import period_mean, wilson
 from mscabm.schema import ConfigError
 
 SPEC = {
@@ -29,7 +32,8 @@ SPEC = {
         {"name": "n_T", "keys": ["cells.T.count"], "dist": "uniform", "low": 20, "high": 40, "integer": True}]},
     "design": {"kind": "conditions", "conditions": [
         {"id": "control", "set": {"cells.MSC.count": 0}},
-        {"id": "drug", "set": {"interventions.immunosuppressant": 0.5, "interventions.immunosuppressant_start_min": 20.0}},
+        {"id": "drug", "set": {"interventions.immunosuppressant": 0.5,
+                               "interventions.immunosuppressant_start_min": 20.0}},
         {"id": "MSC", "set": {"interventions.infusions": [{"at_min": 20.0, "count": 10}]}}]},
     "readouts": {"final": ["disease_activity", "disease_damage_frac"]},
     "report": {"kind": "cohort", "baseline_min": 20.0, "responder_drop_pct": 50.0, "reference": "control"},
@@ -41,7 +45,7 @@ def test_patients_are_paired_across_arms_and_vary_between_patients():
     by = {}
     for r in p.runs:
         by.setdefault(r.replicate, []).append(r)
-    for rep, runs in by.items():
+    for _rep, runs in by.items():
         assert len({tuple(sorted(r.patient.items())) for r in runs}) == 1  # same patient in every arm
         assert len({r.seed for r in runs}) == 1  # common seeds: identical run-in
         t = {r.config["cells"]["T"]["count"] for r in runs}
@@ -67,6 +71,17 @@ def test_patient_draws_are_reproducible():
     ({"vary": [{"name": "x", "keys": ["a"], "dist": "uniform", "low": 2.0, "high": 1.0}]}, "patients.vary[0].high"),
     ({"vary": [{"name": "x", "keys": ["a"], "dist": "normal", "mean": 1.0, "sd": 1.0, "oops": 1}]},
      "patients.vary[0].oops"),
+    ({"vary": [{"name": "x", "keys": ["a"], "dist": "normal", "mean": 1.0, "sd": -1.0}]}, "patients.vary[0].sd"),
+    ({"vary": [{"name": "x", "keys": ["a"], "dist": "lognormal", "median": 0.0, "sigma": 1.0}]},
+     "patients.vary[0].median"),
+    ({"vary": [{"name": "x", "keys": ["a"], "dist": "lognormal", "median": 1.0, "sigma": 1e300}]},
+     "patients.vary[0].sigma"),
+    ({"vary": [{"name": "x", "keys": ["a"], "dist": "normal", "mean": 1.0, "sd": 1.0, "low": 0.0}]},
+     "patients.vary[0].low"),
+    ({"vary": [{"name": "x", "keys": ["a"], "dist": "normal", "mean": 1.0, "sd": 1.0, "clip": [2.0, 1.0]}]},
+     "patients.vary[0].clip"),
+    ({"vary": [{"name": "x", "keys": [], "dist": "normal", "mean": 1.0, "sd": 1.0}]}, "patients.vary[0].keys"),
+    ({"vary": []}, "patients.vary"),
 ])
 def test_patient_errors_name_the_key(bad, path):
     with pytest.raises(ConfigError) as e:
@@ -88,14 +103,25 @@ def test_report_keys_only_for_cohorts():
         parse_spec(spec)
 
 
+def _wilson_closed_form(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson (1927): (p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n); z = the 97.5% normal quantile."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
 def test_wilson():
     lo, hi = wilson(5, 10)
-    assert lo == pytest.approx(0.2366, abs=1e-3) and hi == pytest.approx(0.7634, abs=1e-3)
-    assert wilson(0, 10)[0] == 0.0
+    assert lo == pytest.approx(0.2366, abs=1e-4) and hi == pytest.approx(0.7634, abs=1e-4)
+    assert wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == 1.0
+    assert all(np.isnan(wilson(0, 0)))
     for n in range(1, 41):  # the interval holds k/n exactly (at k = n a rounding error once made a negative error bar)
         for k in range(n + 1):
             lo, hi = wilson(k, n)
             assert 0.0 <= lo <= k / n <= hi <= 1.0
+            ref_lo, ref_hi = _wilson_closed_form(k, n)
+            assert lo == pytest.approx(max(ref_lo, 0.0), abs=1e-12) and hi == pytest.approx(min(ref_hi, 1.0), abs=1e-12)
 
 
 def test_cohort_runs_and_reports(tmp_path):
@@ -171,6 +197,12 @@ def test_period_mean_of_a_line_is_its_midpoint(a, b, times):
     assert period_mean(t, line) == pytest.approx(a + b / 2.0, abs=1e-6 * (1 + abs(a) + abs(b)))
 
 
+def _table_rows(lines: list[str]) -> list[list[str]]:
+    """The cells of every Markdown table row in report lines (header and separator rows included)."""
+    return [[c.strip() for c in row.strip().strip("|").split("|")]
+            for text in lines for row in text.splitlines() if row.lstrip().startswith("|")]
+
+
 def _fake_cohort(tmp_path, series: dict[str, list[list[float]]], times: list[float], baseline_min: float):
     """A cohort output folder with hand-made activity series (arm -> one list of values per patient)."""
     out = tmp_path / "fake"
@@ -209,8 +241,7 @@ def test_period_mean_shows_an_effect_that_fades_before_the_end(tmp_path):
     assert summary.loc["control", "mean_period_mean"] == pytest.approx(45.0)
     runs = pd.read_csv(out / "cohort_runs.csv")
     assert runs.loc[runs["run_id"] == "transient-r000", "period_mean"].item() == pytest.approx(32.5)
-    report = "\n".join(lines)
-    assert "| transient | 45.0 | +0.0 | 0/2 | 27.5 | -17.5 | 2/2 |" in report
+    assert ["transient", "45.0", "+0.0", "0/2", "27.5", "-17.5", "2/2"] in _table_rows(lines)
 
 
 def test_period_pairs_count_only_patients_with_a_twin(tmp_path):
@@ -221,4 +252,6 @@ def test_period_pairs_count_only_patients_with_a_twin(tmp_path):
     _, lines = cohort_report(out, spec, df)
     summary = pd.read_csv(out / "cohort.csv").set_index("arm")
     assert summary.loc["drug-low", "pairs_control"] == 1 and summary.loc["drug-low", "period_mean_below_control"] == 1
-    assert "| drug-low | 30.0 | -20.0 | 1/1 | 35.0 | -15.0 | 1/1 |" in "\n".join(lines)
+    assert ["drug-low", "30.0", "-20.0", "1/1", "35.0", "-15.0", "1/1"] in _table_rows(lines)
+    rows = _table_rows(lines)
+    assert ["drug-low", "2", "0", "0.00 [0.00, 0.66]", "40.0", "50.0", "30.0", "-20.0"] in rows  # Wilson 0/2, paired

@@ -8,8 +8,16 @@ import tomli_w
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mscabm.config import (Config, ConfigError, apply_override, build_config, default_config_dict, load_config,
-                           merge, parse_value)
+from mscabm.config import (
+    Config,
+    ConfigError,
+    apply_override,
+    build_config,
+    default_config_dict,
+    load_config,
+    merge,
+    parse_value,
+)
 
 
 def test_default_is_complete_and_valid():
@@ -35,7 +43,7 @@ def test_presets_load():
     from mscabm.config import PRESET_DIR
 
     presets = sorted(PRESET_DIR.glob("*.toml"))
-    assert presets, "configs/ has no presets"
+    assert presets, "src/mscabm/presets/ has no presets"
     for p in presets:
         load_config(p)
         load_config(p.stem)  # by name
@@ -44,7 +52,8 @@ def test_presets_load():
 def test_set_overrides_parse_toml_values():
     assert parse_value("3") == 3 and parse_value("2.5") == 2.5 and parse_value("true") is True
     assert parse_value("zero_flux") == "zero_flux" and parse_value('"x y"') == "x y"
-    cfg = load_config(overrides=["domain.width_um=500", "fields.PGE2.boundary=periodic", "rules.pge2_arrests_T_activated.enabled=false"])
+    cfg = load_config(overrides=["domain.width_um=500", "fields.PGE2.boundary=periodic",
+                                 "rules.pge2_arrests_T_activated.enabled=false"])
     assert cfg.domain.width_um == 500.0 and cfg.fields["PGE2"].boundary == "periodic"
     assert not cfg.rules["pge2_arrests_T_activated"].enabled
 
@@ -53,7 +62,7 @@ def test_set_overrides_parse_toml_values():
     "override, path, fragment",
     [
         ("model.stepz=5", "model.stepz", "unknown key"),
-        ("cells.Q.count=5", "cells.Q", "unknown name"),
+        ("cells.Q.count=5", "cells.Q.states", "a new cell type needs its states"),
         ("model.steps=ten", "model.steps", "expected an integer"),
         ("model.steps=true", "model.steps", "expected an integer"),
         ("domain.width_um=0", "domain.width_um", "> 0.0"),
@@ -125,7 +134,8 @@ def test_set_requires_assignment():
 # ------------------------------------------------------------------ property tests
 _leaf_values = st.one_of(
     st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
-    st.text(max_size=8), st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+    st.text(max_size=8), st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
 )
 
 
@@ -180,6 +190,7 @@ def test_unknown_top_level_keys_rejected(extra):
 
 @given(st.integers(1, 10**6), st.floats(1000.0, 1e4), st.sampled_from(["zero_flux", "dirichlet", "periodic"]))
 def test_valid_values_round_trip_through_toml(steps, width, boundary):
-    cfg = load_config(overrides=[f"model.steps={steps}", f"domain.width_um={width!r}", f"fields.TNF.boundary={boundary}"])
+    cfg = load_config(overrides=[f"model.steps={steps}", f"domain.width_um={width!r}",
+                                 f"fields.TNF.boundary={boundary}"])
     again = build_config(tomllib.loads(tomli_w.dumps(cfg.to_dict())))
     assert again == cfg

@@ -10,11 +10,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE
 from mscabm.config import ConfigError, load_config
 from mscabm.dashboard import render as R
-from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE
-from mscabm.dashboard.controls import (EV_FIELD, PENDING, Settings, blocker_label, intervention_meta, knockout_label,
-                                       parse_extra, presets, toggled)
+from mscabm.dashboard.controls import (
+    EV_FIELD,
+    PENDING,
+    Settings,
+    blocker_label,
+    intervention_meta,
+    knockout_label,
+    parse_extra,
+    presets,
+    toggled,
+)
 from mscabm.dashboard.session import COMPARE_VARIANTS, Sim, derived, suppression
 
 #: a 400 um square holds ~1.45e5 um^2 of packed discs: the default's other types scaled down to fit

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import signal
@@ -22,8 +21,7 @@ from hypothesis import strategies as st
 from mscabm.cli import main
 from mscabm.config import default_config_dict
 from mscabm.experiments import parse_spec, plan, run
-from mscabm.experiments.runner import read_manifest
-from mscabm.experiments.spec import slug
+from mscabm.experiments.manifest import read_manifest, slug
 from mscabm.schema import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,6 +84,96 @@ def test_spec_errors_name_the_key_path(mutate, path):
     assert exc.value.path == path, str(exc.value)
 
 
+@pytest.mark.parametrize("mutate, path, allowed", [
+    (lambda d: d["experiment"].update(replicates=0), "experiment.replicates", ">= 1 and <= 10000"),
+    (lambda d: d["experiment"].update(master_seed=-1), "experiment.master_seed", ">= 0"),
+    (lambda d: d["experiment"].update(seeds="random"), "experiment.seeds", "one of common, independent"),
+    (lambda d: d["experiment"].update(name="1x"), "experiment.name", "letters, digits and _"),
+    (lambda d: d["design"].update(kind="latin"), "design.kind", "one of grid, conditions, morris, sobol"),
+    (lambda d: d["design"].update(samples=4), "design.samples", "allowed keys: kind, factors"),
+    (lambda d: d["readouts"]["derived"][0].update(on_zero="zero"), "readouts.derived[0].on_zero", "one of error, nan"),
+    (lambda d: d["experiment"].update(steps=-5), "experiment.steps", ">= 0"),
+    (lambda d: d.update(report={"kind": "cohort", "responder_drop_pct": 120.0}), "report.responder_drop_pct",
+     "<= 100.0"),
+])
+def test_spec_errors_give_the_allowed_range(mutate, path, allowed):
+    doc = tiny_spec()
+    mutate(doc)
+    with pytest.raises(ConfigError) as exc:
+        parse_spec(doc)
+    assert exc.value.path == path and allowed in exc.value.message, str(exc.value)
+
+
+def test_spec_values_keep_their_types():
+    """Set values pass through the schema as given: integers stay integers, floats floats (int | float)."""
+    doc = tiny_spec()
+    doc["design"]["factors"][1] = {"name": "msc", "key": "cells.MSC.count", "values": [0, 2, 3.5, "x", True]}
+    spec = parse_spec(doc)
+    values = [lv.set["cells.MSC.count"] for lv in spec.factors[1].levels]
+    assert values == [0, 2, 3.5, "x", True] and [type(v) for v in values] == [int, int, float, str, bool]
+    assert [lv.numeric for lv in spec.factors[1].levels] == [0.0, 2.0, 3.5, None, None]
+    doc = tiny_spec()
+    doc["base"]["set"] = {"cells": {"T": {"count": 5}}, "domain.width_um": 100}  # nested tables flatten to dotted keys
+    spec = parse_spec(doc)
+    assert spec.base_set == {"cells.T.count": 5, "domain.width_um": 100}
+    assert isinstance(spec.base_set["domain.width_um"], int)
+
+
+def test_sampled_parameters_and_patient_draws_apply_values_alike():
+    """One Parameter concept: a sampled design parameter and a patient variable set their keys the same way."""
+    from mscabm.experiments.patients import parse_patients
+
+    doc = tiny_spec(replicates=1)
+    doc["design"] = {"kind": "morris", "samples": 2, "parameters": [
+        {"name": "msc", "keys": ["cells.MSC.count"], "bounds": [1, 8], "scale": "multiply", "integer": True},
+        {"name": "t", "keys": ["cells.T.count"], "bounds": [10, 20]}]}
+    doc["control"] = {"set": {"cells.MSC.count": 0}, "inherit": []}
+    doc["readouts"]["derived"] = []
+    sampled = parse_spec(doc).parameters[0]
+    drawn = parse_patients({"vary": [{"name": "msc", "keys": ["cells.MSC.count"], "dist": "uniform", "low": 1,
+                                      "high": 8, "scale": "multiply", "integer": True}]})[0]
+    base = {"cells": {"MSC": {"count": 3}}}
+    for x in (1.0, 2.4, 2.6, 7.9):
+        assert sampled.apply(x, base, "p") == drawn.apply(x, base, "p") == {"cells.MSC.count": int(round(3 * x))}
+    for prm, path in ((sampled, "design.parameters[0].keys[0]"), (drawn, "patients.vary[0].keys[0]")):
+        with pytest.raises(ConfigError) as exc:
+            prm.apply(2.0, {"cells": {"MSC": {"count": "many"}}}, path.rsplit(".keys", 1)[0])
+        assert exc.value.path == path and "needs a number" in exc.value.message
+    # a multiply key the base config lacks fails the plan with the parameter's key path
+    doc["design"]["parameters"][0]["keys"] = ["cells.MSC.nope"]
+    with pytest.raises(ConfigError) as exc:
+        plan(parse_spec(doc))
+    assert exc.value.path == "design.parameters[0].keys[0]"
+
+
+def test_experiment_modules_import_only_lower_layers():
+    """The layers listed in mscabm.experiments' docstring: a module imports only modules listed above it;
+    the package's public API (``__init__``: run, load_spec, plan) sits between report and cli."""
+    import ast
+
+    import mscabm.experiments as mx
+
+    block = mx.__doc__.split("Layers", 1)[1]
+    layers = [line.split()[0] for line in block.splitlines()[2:] if line.startswith("    ") and line.split()]
+    pkg = Path(mx.__file__).parent
+    modules = {p.stem for p in pkg.glob("*.py")}
+    assert sorted(layers) == sorted(modules - {"__init__"}) and layers[-1] == "cli"
+    layers.insert(len(layers) - 1, "__init__")
+    for i, name in enumerate(layers):
+        tree = ast.parse((pkg / f"{name}.py").read_text())
+        imported = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "mscabm.experiments":
+                imported |= {a.name if a.name in modules else "__init__" for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("mscabm.experiments."):
+                imported.add(node.module.split(".")[2])
+            elif isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[2] if a.name.count(".") >= 2 else "__init__" for a in node.names
+                             if a.name.startswith("mscabm.experiments")}
+        assert imported <= set(layers[:i]), f"{name} imports {sorted(imported - set(layers[:i]))} (not below it)"
+        assert len((pkg / f"{name}.py").read_text().splitlines()) <= 600, name
+
+
 def test_condition_config_errors_name_condition_and_key():
     doc = tiny_spec()
     doc["design"]["factors"][1]["values"] = [0, -3]
@@ -99,7 +187,8 @@ def test_condition_config_errors_name_condition_and_key():
 
 
 _scalars = st.one_of(st.integers(-5, 10**6), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
-                     st.booleans(), st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
+                     st.booleans(), st.lists(st.integers(), max_size=2),
+                     st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
 
 
 def _paths(node, prefix=()):
@@ -280,7 +369,8 @@ def test_cli_bad_spec_exits_2_with_key_path(tmp_path, capsys):
     f = tmp_path / "bad.toml"
     f.write_text(tomli_w.dumps(doc))
     assert main(["experiment", str(f), "--out", str(tmp_path / "o")]) == 2
-    assert "experiment.replicates" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "experiment.replicates" in err and ">= 1" in err and "Traceback" not in err
     assert main(["experiment", str(tmp_path / "missing.toml")]) == 2
     assert main(["report", str(tmp_path)]) == 2
 

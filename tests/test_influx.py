@@ -5,8 +5,9 @@ import math
 import numpy as np
 import pytest
 
+from mscabm.biology.dosing import ROUTES, msc_dose
 from mscabm.config import ConfigError, load_config
-from mscabm.disease import ROUTES, influx_rate, msc_dose
+from mscabm.disease import influx_rate
 from mscabm.model import MSCModel
 
 SMALL = {"domain.width_um": 200.0, "domain.height_um": 200.0, "cells.MSC.count": 0, "cells.T.count": 20,
@@ -30,8 +31,8 @@ def test_influx_adds_cells_at_edges_deterministically():
             m.step()
         runs.append(m)
     a, b = runs
-    assert a.influx_total > 5
-    assert a.influx_total == b.influx_total
+    assert a.tally.influx_total > 5
+    assert a.tally.influx_total == b.tally.influx_total
     np.testing.assert_array_equal(a.population["x_um"], b.population["x_um"])
     mac = a.population["type"] == a.tables.type_code("MAC")
     assert mac.sum() >= 1
@@ -40,10 +41,8 @@ def test_influx_adds_cells_at_edges_deterministically():
 
 def test_influx_placement_edges_puts_cells_on_the_boundary():
     m = MSCModel(**dict(SMALL, **{"influx.MAC.rate_per_min": 50.0, "model.steps": 1}))
-    from mscabm.disease import apply_influx
-
     n0 = len(m.population)
-    apply_influx(m)
+    m._add_influx()
     x, y = m.population["x_um"][n0:], m.population["y_um"][n0:]
     r = 10.5
     on_edge = (np.isclose(x, r) | np.isclose(x, 200 - r) | np.isclose(y, r) | np.isclose(y, 200 - r))
@@ -58,7 +57,7 @@ def test_influx_rises_with_its_field():
     for m in (low, high):
         for _ in range(100):
             m.step()
-    assert high.influx_total > 5 * max(low.influx_total, 1)
+    assert high.tally.influx_total > 5 * max(low.tally.influx_total, 1)
 
 
 def test_influx_config_errors():
@@ -115,7 +114,7 @@ def _delivered(scale: float, infusions: list, doses: list) -> MSCModel:
 def test_delivery_scale_multiplies_infusion_counts(scale, expect):
     """interventions.delivery_scale: the share of each nominal infusion reaching the lesion (rounded to cells)."""
     m = _delivered(scale, [{"at_min": 2.0, "count": 10}, {"at_min": 3.0, "count": 10, "placement": "centre"}], [])
-    assert m.placed_by_type[m.tables.type_code("MSC")] == 2 * expect
+    assert m.tally.placed_by_type[m.tables.type_code("MSC")] == 2 * expect
 
 
 def test_delivery_scale_multiplies_dose_levels():

@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 from mscabm.engine.kernels.contact import CompartmentFilter, ContactFinder, csr_to_pairs
 from mscabm.model import MSCModel
 
-WORLD = {"domain.width_um": 300.0, "domain.height_um": 300.0, "cells.B.count": 0, "cells.NK.count": 0, "cells.CD8.count": 0,
-         "cells.MAC.count": 0, "cells.DC.count": 0, "model.steps": 10**6, "output.record_every": 10}
+WORLD = {"domain.width_um": 300.0, "domain.height_um": 300.0, "cells.B.count": 0, "cells.NK.count": 0,
+         "cells.CD8.count": 0, "cells.MAC.count": 0, "cells.DC.count": 0, "model.steps": 10**6,
+         "output.record_every": 10}
 MSC_ONLY = {**WORLD, "cells.T.count": 0, "cells.MSC.count": 20, "interventions.prelicense": "IFNG+TNF"}
 
 
@@ -17,7 +18,7 @@ def run(steps, **kw):
     m = MSCModel(**{**WORLD, **kw})
     for _ in range(steps):
         m.step()
-    m._update_readouts()
+    m.record()
     return m
 
 

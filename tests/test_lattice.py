@@ -1,5 +1,7 @@
 """Lattice: geometry, species lookup, voxel indexing, storage layout; Boundary validation."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -122,5 +124,5 @@ def test_boundary_validation():
         Boundary("dirichlet", float("inf"))
     with pytest.raises(ValueError):
         Boundary("dirichlet", -1.0)
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         b.kind = "periodic"  # frozen

@@ -1,7 +1,6 @@
 """Reliability: checkpoint/resume bit-for-bit after SIGKILL, output safety, numerical guards, fuzzed input."""
 
 import errno
-import os
 import signal
 import subprocess
 import sys
@@ -22,7 +21,8 @@ from mscabm.observe.checkpoint import CHECKPOINT_FORMAT, CheckpointError, load_c
 # a 300 um square holds ~8e4 um^2 of packed discs: every default type is scaled down to fit
 SMALL = ["--set", "domain.width_um=300", "--set", "domain.height_um=300", "--set", "cells.T.count=150",
          "--set", "cells.CD8.count=60", "--set", "cells.B.count=30", "--set", "cells.NK.count=20",
-         "--set", "cells.DC.count=5", "--set", "cells.MAC.count=20", "--set", "cells.MSC.count=10", "--set", "output.record_every=10", "--set", "output.snapshot_every=200",
+         "--set", "cells.DC.count=5", "--set", "cells.MAC.count=20", "--set", "cells.MSC.count=10",
+         "--set", "output.record_every=10", "--set", "output.snapshot_every=200",
          "--set", "output.flush_every=5"]
 
 
@@ -38,7 +38,8 @@ def _assert_same_run(a, b):
     assert names == sorted(p.name for p in (b / "cells").iterdir())
     for name in names:
         assert pd.read_parquet(a / "cells" / name).equals(pd.read_parquet(b / "cells" / name)), name
-        fa, fb = np.load(a / "fields" / name.replace(".parquet", ".npz")), np.load(b / "fields" / name.replace(".parquet", ".npz"))
+        npz = name.replace(".parquet", ".npz")
+        fa, fb = np.load(a / "fields" / npz), np.load(b / "fields" / npz)
         for k in fa.files:
             assert np.array_equal(fa[k], fb[k]), (name, k)
 

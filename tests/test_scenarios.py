@@ -1,4 +1,4 @@
-"""Disease presets (configs/disease_*.toml) and cohort specs: they load, and the sanity checks of issue 8.
+"""Disease presets (src/mscabm/presets/disease_*.toml) and cohort specs: they load, and the sanity checks of issue 8.
 
 The presets' own 250 x 250 um lesion over each cohort's horizon (13 days; psoriasis 17; ~10 s a run, 14 runs): the
 untreated disease does not resolve, removing the antigen source (no autoantigen presentation or DC maturation, no immune
@@ -8,7 +8,7 @@ complexes) resolves it.
 import pytest
 
 from mscabm.config import load_config
-from mscabm.experiments.spec import load_spec, plan
+from mscabm.experiments import load_spec, plan
 from mscabm.model import MSCModel
 
 DISEASES = ["sle", "ra", "ms", "ibd", "psoriasis", "gvhd", "t1d"]

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mscabm.biology.celltypes import CELL_TYPES
 from mscabm.biology.fields import molecules_to_amount
 from mscabm.biology.interventions import behaviour_scales, disabled_signals, neutralisation
-from mscabm.config import Config, behaviour_names, signal_names
+from mscabm.config import Config
 from mscabm.engine.rules import CompiledRules, HillRule, compile_rules
+from mscabm.vocabulary import VARIABLE_BEHAVIOUR, VARIABLE_SIGNAL
 
 
 @dataclass
@@ -55,6 +55,14 @@ class Tables:
     time_signal: int
     contact_class: np.ndarray  # (n_groups,) int64: column (from state_contact_offset) of each group, -1 unused
     inert_fields: np.ndarray  # (n_fields,) bool: identically zero for the whole run (no source, zero start)
+    # per-cell variables (V of them, every type's together; mscabm/vocabulary.py)
+    variable_names: list[str]
+    variable_signal_offset: int  # signal column of var:<first variable>; V columns
+    produce_col: np.ndarray  # (V,) int64 behaviour column of each variable's production rate
+    variable_declared: np.ndarray  # (n_types, V) bool: the type carries the variable
+    variable_initial: np.ndarray  # (n_types, V) float64: value of a new cell
+    variable_decay_per_min: np.ndarray  # (n_types, V) float64
+    variable_scales: np.ndarray  # (n_scales, 3) int64 rows (type code, variable, behaviour column)
 
     @property
     def n_contact_classes(self) -> int:
@@ -88,12 +96,12 @@ def export_decay_correction(decay_per_min: float, dt_min: float) -> float:
 
 
 def build_tables(cfg: Config) -> Tables:
-    type_names = list(CELL_TYPES)
-    state_names = [CELL_TYPES[t].states for t in type_names]
+    type_names = list(cfg.cells)
+    state_names = [cfg.states_of(t) for t in type_names]
     n_states = max(len(s) for s in state_names)
     field_names = list(cfg.fields)
-    beh = behaviour_names(tuple(field_names))
-    sig = signal_names(tuple(field_names))
+    beh = cfg.behaviour_names()
+    sig = cfg.signal_names()
     bcol = {b: i for i, b in enumerate(beh)}
     scol = {s: i for i, s in enumerate(sig)}
     n_groups = len(type_names) * n_states
@@ -144,13 +152,24 @@ def build_tables(cfg: Config) -> Tables:
     def cols(prefix: str) -> np.ndarray:
         return np.array([bcol[prefix.format(f)] for f in field_names], dtype=np.int64)
 
-    cells = [cfg.cells.get(t) for t in type_names]
+    cells = [cfg.cells[t] for t in type_names]
     contact_class = np.full(n_groups, -1, dtype=np.int64)
     k = 0
     for t, states in enumerate(state_names):
         for s in range(len(states)):
             contact_class[t * n_states + s] = k
             k += 1
+    var_names = cfg.variable_names()
+    n_vars = len(var_names)
+    declared = np.zeros((len(type_names), n_vars), dtype=bool)
+    initial = np.zeros((len(type_names), n_vars))
+    decay = np.zeros((len(type_names), n_vars))
+    var_scales = []
+    for t, c in enumerate(cells):
+        for vname, var in c.variables.items():
+            j = var_names.index(vname)
+            declared[t, j], initial[t, j], decay[t, j] = True, var.initial, var.decay_per_min
+            var_scales += [(t, j, bcol[b]) for b in var.scales]
     return Tables(
         type_names=type_names, state_names=state_names, n_states=n_states, field_names=field_names,
         behaviour_names=beh, signal_names=sig, base=base, rules=compile_rules(rules, n_groups),
@@ -159,11 +178,10 @@ def build_tables(cfg: Config) -> Tables:
         chemotaxis_col=bcol["chemotaxis_bias"],
         export_col=cols("export_{}_molecules_per_min"), uptake_col=cols("uptake_{}_per_min"),
         secretion_col=cols("secretion_{}_per_min"), saturation_col=cols("saturation_{}"),
-        radius_um=np.array([c.radius_um if c else CELL_TYPES[t].radius_um for c, t in zip(cells, type_names)]),
-        apoptosis_min=np.array([c.apoptosis_min if c else CELL_TYPES[t].apoptosis_min for c, t in zip(cells, type_names)],
-                               dtype=np.float32),
-        adherent=np.array([c.adherent if c else CELL_TYPES[t].adherent for c, t in zip(cells, type_names)]),
-        chemotaxis_species=np.array([field_names.index(c.chemotaxis_field) if c and c.chemotaxis_field else -1
+        radius_um=np.array([c.radius_um for c in cells]),
+        apoptosis_min=np.array([c.apoptosis_min for c in cells], dtype=np.float32),
+        adherent=np.array([c.adherent for c in cells]),
+        chemotaxis_species=np.array([field_names.index(c.chemotaxis_field) if c.chemotaxis_field else -1
                                      for c in cells], dtype=np.int64),
         kill_col=np.array([bcol[f"kill_{t}_per_min"] for t in type_names], dtype=np.int64),
         resistance_col=bcol["kill_resistance"], phagocytosis_col=bcol["phagocytosis_per_min"],
@@ -171,6 +189,11 @@ def build_tables(cfg: Config) -> Tables:
         state_contact_offset=scol[f"contact:{type_names[0]}.{state_names[0][0]}"],
         apoptotic_signal=scol["contact:apoptotic"], time_signal=scol["time_in_state"],
         contact_class=contact_class, inert_fields=_inert_fields(cfg, field_names, base, rules, bcol),
+        variable_names=var_names,
+        variable_signal_offset=scol[VARIABLE_SIGNAL.format(var_names[0])] if var_names else len(sig),
+        produce_col=np.array([bcol[VARIABLE_BEHAVIOUR.format(v)] for v in var_names], dtype=np.int64),
+        variable_declared=declared, variable_initial=initial, variable_decay_per_min=decay,
+        variable_scales=np.array(var_scales, dtype=np.int64).reshape(-1, 3),
     )
 
 

@@ -1,11 +1,11 @@
 """Calibration targets (SCIENCE.md section 3) and the check of a model against them.
 
 The targets are the in-vitro outcomes the default (human) biology is tuned to reproduce in
-the co-culture configuration (``configs/coculture.toml``, ``configs/coculture_mitogen.toml``).
+the co-culture configuration (``src/mscabm/presets/coculture.toml``, ``src/mscabm/presets/coculture_mitogen.toml``).
 ``mscabm calibrate`` runs the two calibration experiment specs through the experiment runner
 (``experiments/dose_response.toml``: MLR and mitogen x MSC dose x replicates, with matched
 no-MSC controls; ``experiments/pge2_24h.toml``: PGE2 at 24 h, 1:10 vs PBMC alone) and prints
-each target with the model's value (mean and 95% interval over replicates) and whether it
+each target with the model's value (mean and Student t 95% interval over replicates) and whether it
 falls in the accepted range. docs/calibration.md records the procedure, the fitted values and
 the remaining error.
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -58,7 +57,8 @@ TARGETS: tuple[Target, ...] = (
            {"stimulus": "mitogen", "msc_per_responder": "1:10"}, 50.0, 80.0,
            "65 +- 5 % inhibition of mitogen-driven proliferation", "V Di Nicola 2002"),
     Target("PGE2 fold at 24 h, MSC:PBMC 1:10", "pge2_24h", "fold_PGE2",
-           {"condition": "MSC 1:10"}, 5.0, 20.0, "PGE2 10x over PBMC alone", "V Aggarwal & Pittenger 2005 Blood 105:1815"),
+           {"condition": "MSC 1:10"}, 5.0, 20.0, "PGE2 10x over PBMC alone",
+           "V Aggarwal & Pittenger 2005 Blood 105:1815"),
     Target("MSC persistence in MLR, day 4 (1:10)", "dose_response", "MSC_survival_frac",
            {"stimulus": "MLR", "msc_per_responder": "1:10"}, 0.6, 1.0,
            "MSCs persist in co-culture; T cells, not MSCs, are arrested", "V Di Nicola 2002 (M: no number given)"),
@@ -66,13 +66,11 @@ TARGETS: tuple[Target, ...] = (
 
 
 def _interval(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and normal-approximation 95% interval of the mean (NaN-safe)."""
-    v = values[np.isfinite(values)]
-    if len(v) == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(v.mean())
-    half = 1.96 * float(v.std(ddof=1)) / math.sqrt(len(v)) if len(v) > 1 else math.nan
-    return mean, mean - half, mean + half
+    """Mean and Student t 95% interval of the mean over the finite values (NaN-safe)."""
+    from mscabm.experiments.statistics import mean_interval
+
+    _, mean, _, lo, hi = mean_interval(values)
+    return mean, lo, hi
 
 
 def check_targets(results: dict[str, pd.DataFrame], targets: tuple[Target, ...] = TARGETS) -> pd.DataFrame:
@@ -101,14 +99,15 @@ def check_targets(results: dict[str, pd.DataFrame], targets: tuple[Target, ...] 
 
 
 def to_markdown(table: pd.DataFrame) -> str:
-    """The target table as Markdown (no optional dependency)."""
-    head = "| target | model (mean, 95% CI, n) | accepted | in range | observed | source |"
-    lines = [head, "|---|---|---|---|---|---|"]
+    """The target table as Markdown."""
+    from mscabm.experiments.render import markdown_table
+
+    rows = []
     for r in table.itertuples():
         model = f"{r.model_mean:.3g} [{r.ci95_low:.3g}, {r.ci95_high:.3g}], n={r.n}" if r.n else "no runs"
-        lines.append(f"| {r.target} | {model} | {r.accepted_low:g} to {r.accepted_high:g} | "
-                     f"{'yes' if r.in_range else 'NO'} | {r.observed} | {r.source} |")
-    return "\n".join(lines)
+        rows.append([r.target, model, f"{r.accepted_low:g} to {r.accepted_high:g}", "yes" if r.in_range else "NO",
+                     r.observed, r.source])
+    return markdown_table(rows, ["target", "model (mean, 95% CI, n)", "accepted", "in range", "observed", "source"])
 
 
 def run_calibration(out: Path, workers: int | None = None, replicates: int | None = None, progress: bool = True,
@@ -117,17 +116,17 @@ def run_calibration(out: Path, workers: int | None = None, replicates: int | Non
 
     Writes ``out/targets.csv``, ``out/targets.md`` and ``out/targets.json``.
     """
-    from mscabm.experiments.runner import run_experiment
-    from mscabm.experiments.spec import load_spec
+    import mscabm.experiments as mx
+    from mscabm.observe.io import atomic_write_text
 
     results = {}
     for name in SPECS:
         folder = out / name
         if run:
-            spec = load_spec(name)
+            spec = mx.load_spec(name)
             if replicates is not None:
                 spec.replicates = int(replicates)
-            results[name] = run_experiment(spec, folder, workers=workers, resume=True, progress=progress)
+            results[name] = mx.run(spec, folder, workers=workers, resume=True, progress=progress)
         else:
             path = folder / "results.parquet"
             if not path.is_file():
@@ -135,11 +134,11 @@ def run_calibration(out: Path, workers: int | None = None, replicates: int | Non
             results[name] = pd.read_parquet(path)
     table = check_targets(results)
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "targets.csv", index=False)
-    (out / "targets.md").write_text(to_markdown(table) + "\n", encoding="utf-8")
-    (out / "targets.json").write_text(json.dumps({"targets": [asdict(t) for t in TARGETS],
-                                                  "results": table.to_dict(orient="records")}, indent=1,
-                                                 default=float), encoding="utf-8")
+    atomic_write_text(out / "targets.csv", table.to_csv(index=False))
+    atomic_write_text(out / "targets.md", to_markdown(table) + "\n")
+    atomic_write_text(out / "targets.json", json.dumps({"targets": [asdict(t) for t in TARGETS],
+                                                        "results": table.to_dict(orient="records")}, indent=1,
+                                                       default=float))
     return table
 
 
@@ -158,7 +157,8 @@ def register(subparsers) -> dict:
         description="Run experiments/dose_response.toml and experiments/pge2_24h.toml (resuming finished runs) "
                     "and compare each calibration target with its accepted range. Exit 0 if every target is in "
                     "range, 1 otherwise, 2 for bad options.")
-    p.add_argument("--out", type=Path, default=Path("runs/calibration"), help="output folder (default runs/calibration)")
+    p.add_argument("--out", type=Path, default=Path("runs/calibration"),
+                   help="output folder (default runs/calibration)")
     p.add_argument("--from", dest="from_dir", type=Path, help="only re-check finished runs in this folder")
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
     p.add_argument("--replicates", type=int, help="override the specs' replicate count")

@@ -16,16 +16,18 @@ from mscabm.config import ConfigError, load_config
 EXAMPLES = """\
 examples:
   mscabm run                                   built-in default configuration
-  mscabm run configs/coculture.toml --steps 2880 --seed 7
+  mscabm run src/mscabm/presets/coculture.toml --steps 2880 --seed 7
   mscabm run --set cells.MSC.count=0 --set model.name=no_msc
-  mscabm validate configs/coculture.toml
+  mscabm validate src/mscabm/presets/coculture.toml
   mscabm show-config > my.toml                 the full default, to edit
+  mscabm describe tests/data/open_vocabulary.toml   the cell types, fields and rules a config declares
+  mscabm import-rules cell_rules.csv --out rules.toml    PhysiCell rules as [rules.*]
 """
 
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("config", nargs="?", default=None,
-                   help="TOML file or preset name in configs/ (default: the built-in default)")
+                   help="TOML file or preset name (src/mscabm/presets/) (default: the built-in default)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override one config value (repeatable), e.g. --set domain.width_um=500")
 
@@ -64,6 +66,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show-config", help="print the resolved configuration as TOML",
                        description="Print the resolved configuration (default, file and --set merged) as TOML.")
     _add_config_args(p)
+
+    p = sub.add_parser("describe", help="print the model a config declares: cell types, fields, variables, rules",
+                       description="Print the Markdown tables of docs/model.md for a configuration's declared "
+                                   "vocabulary: its cell types and states, fields, per-cell variables, base "
+                                   "behaviours and rules (built-in and declared alike).")
+    _add_config_args(p)
+
+    p = sub.add_parser("import-rules", help="convert a PhysiCell rules CSV into mscabm [rules.*] TOML",
+                       description="Read a PhysiCell rules CSV (v3 grammar: cell type, signal, increases/decreases, "
+                                   "behaviour, max response, half-max, Hill power, applies to dead) and write the "
+                                   "equivalent [rules.*] tables, checked against the config (exit 2 naming the CSV "
+                                   "line and column for anything that cannot be mapped). Mapping: "
+                                   "src/mscabm/rules_import.py, docs/model.md.")
+    p.add_argument("csv", type=Path, help="the PhysiCell rules CSV (e.g. config/cell_rules.csv)")
+    p.add_argument("--out", type=Path, help="TOML file to write (default: standard output)")
+    p.add_argument("--map", dest="renames", action="append", default=[], metavar="OLD=NEW",
+                   help="rename a PhysiCell cell type or substrate (repeatable), e.g. --map 'M1 macrophage=MAC.M1'")
+    p.add_argument("--config", default=None, help="check against this config file or preset (default: built-in)")
 
     for module in PLUGIN_MODULES:
         try:
@@ -147,8 +167,34 @@ def cmd_show_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_describe(args: argparse.Namespace) -> int:
+    from mscabm.modeldoc import render
+
+    sys.stdout.write(render(_load(args)))
+    return 0
+
+
+def cmd_import_rules(args: argparse.Namespace) -> int:
+    from mscabm.observe.io import OutputError, atomic_write_text
+    from mscabm.rules_import import import_rules, read_rules_csv
+
+    text, rules, warnings = import_rules(read_rules_csv(args.csv), str(args.csv), args.renames, args.config)
+    for warning in warnings:
+        print(f"mscabm: warning: {warning}", file=sys.stderr)
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        atomic_write_text(args.out, text)
+    except OutputError as exc:
+        raise ConfigError("--out", str(exc)) from None
+    print(f"mscabm: {len(rules)} rules from {args.csv} written to {args.out}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    COMMANDS.update({"run": cmd_run, "validate": cmd_validate, "show-config": cmd_show_config})
+    COMMANDS.update({"run": cmd_run, "validate": cmd_validate, "show-config": cmd_show_config, "describe": cmd_describe,
+                     "import-rules": cmd_import_rules})
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -1,7 +1,8 @@
 """Disease scenarios: immune-cell influx, a delayed drug start, and the disease activity index.
 
-Three small pieces the disease presets (``configs/disease_*.toml``, ``docs/scenarios.md``) need
-on top of the in-vitro model:
+Pure functions of the configuration, field means, counts and a random generator; the model
+(``mscabm.model``) places the cells and reads the readouts. Three pieces the disease presets
+(``src/mscabm/presets/disease_*.toml``, ``docs/scenarios.md``) need on top of the in-vitro model:
 
 - **influx** (``[influx.<TYPE>]``): new cells of a type enter the domain from the draining
   vasculature/lymph at ``rate_per_min``, raised up to ``max_fold`` x by inflammation: the rate
@@ -20,6 +21,7 @@ on top of the in-vitro model:
   cells) (damaged and lost cells; clipped to 0..1), ``disease_inflammation`` = mean over the fields named in
   ``disease.inflammation`` of c / (c + K) (c the domain-mean level, K the value given),
   and ``disease_activity`` = 100 (w damage + (1 - w) inflammation), w = ``damage_weight``.
+  The tissue cells are ``disease.tissue_type`` in its ``disease.healthy_state``.
   It is a trend proxy for each disease's clinical index (SLEDAI, DAS28, EDSS, PASI, fistula
   closure, GVHD grade; mapping in docs/scenarios.md), not a claim of equivalence.
 """
@@ -27,16 +29,15 @@ on top of the in-vitro model:
 from __future__ import annotations
 
 import copy
-import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mscabm.config import Config
-    from mscabm.model import MSCModel
+    from mscabm.config import Config, DiseaseSection, InfluxSection
 
-__all__ = ["influx_rate", "apply_influx", "drug_free", "disease_readouts", "DISEASE_READOUTS", "msc_dose"]
+__all__ = ["influx_rate", "influx_count", "edge_positions", "drug_free", "disease_readouts", "DISEASE_READOUTS"]
 
 DISEASE_READOUTS = ("disease_activity", "disease_damage_frac", "disease_inflammation")
 
@@ -49,37 +50,22 @@ def influx_rate(base_per_min: float, max_fold: float, level: float, half_max: fl
     return base_per_min * (1.0 + (max_fold - 1.0) * x / (1.0 + x))
 
 
-def apply_influx(model: MSCModel) -> int:
-    """Add this step's influx cells (every ``[influx.<TYPE>]``); returns the number added."""
-    cfg = model.config
-    added = 0
-    for tname, inf in cfg.influx.items():
-        if inf.rate_per_min <= 0.0 or tname not in cfg.cells:
-            continue
-        level = 0.0
-        if inf.field:
-            i = model.tables.field_names.index(inf.field)
-            level = float(model.lattice.data[i].mean(dtype=np.float64))
-        rate = influx_rate(inf.rate_per_min, inf.max_fold, level, inf.half_max, inf.hill_power)
-        k = int(model.rng.poisson(rate * model.dt_min))
-        if k == 0:
-            continue
-        if model.population.capacity and len(model.population) + k > cfg.model.max_cells:
-            k = max(0, cfg.model.max_cells - len(model.population))  # the memory guard caps influx, never fails
-            if k == 0:
-                continue
-        rows = model.add_cells(tname, k, inf.state, "uniform")
-        if inf.placement == "edges":
-            w, h = model.width_um, model.height_um
-            r = cfg.cells[tname].radius_um
-            s = model.rng.uniform(0.0, 2.0 * (w + h), k)  # arc length along the boundary
-            x = np.where(s < w, s, np.where(s < w + h, w, np.where(s < 2 * w + h, 2 * w + h - s, 0.0)))
-            y = np.where(s < w, 0.0, np.where(s < w + h, s - w, np.where(s < 2 * w + h, h, 2 * (w + h) - s)))
-            model.population["x_um"][rows] = np.clip(x, r, w - r)
-            model.population["y_um"][rows] = np.clip(y, r, h - r)
-        added += k
-    model.influx_total = getattr(model, "influx_total", 0) + added
-    return added
+def influx_count(inf: InfluxSection, level: float, rng: np.random.Generator, dt_min: float) -> int:
+    """Cells of one ``[influx.<TYPE>]`` entering in one step of ``dt_min`` at the domain-mean level
+    ``level`` of its field: Poisson(rate * dt), one draw from ``rng``."""
+    rate = influx_rate(inf.rate_per_min, inf.max_fold, level, inf.half_max, inf.hill_power)
+    return int(rng.poisson(rate * dt_min))
+
+
+def edge_positions(rng: np.random.Generator, count: int, width_um: float, height_um: float,
+                   radius_um: float) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` points uniform along the boundary of a ``width_um`` x ``height_um`` domain,
+    moved ``radius_um`` inside it (float64 arrays, um): where cells arriving from outside land."""
+    w, h, r = width_um, height_um, radius_um
+    s = rng.uniform(0.0, 2.0 * (w + h), count)  # arc length along the boundary
+    x = np.where(s < w, s, np.where(s < w + h, w, np.where(s < 2 * w + h, 2 * w + h - s, 0.0)))
+    y = np.where(s < w, 0.0, np.where(s < w + h, s - w, np.where(s < 2 * w + h, h, 2 * (w + h) - s)))
+    return np.clip(x, r, w - r), np.clip(y, r, h - r)
 
 
 def drug_free(cfg: Config) -> Config:
@@ -90,45 +76,23 @@ def drug_free(cfg: Config) -> Config:
     return off
 
 
-def disease_readouts(model: MSCModel, r: dict[str, float]) -> dict[str, float]:
-    """The disease activity readouts (module docstring) from one step's readouts ``r``."""
-    d = model.config.disease
-    ref = getattr(model, "tissue_seeded", 0)
-    live = max(ref, r.get("n_TISSUE", 0))  # lost cells count as damage; regrown tissue does not hide damaged cells
-    damage = min(1.0, max(0.0, 1.0 - r.get("n_TISSUE_healthy", 0) / live)) if ref > 0 else 0.0
+def disease_readouts(d: DiseaseSection, field_units: Mapping[str, str], r: Mapping[str, float],
+                     tissue_seeded: int, influx_total: int) -> dict[str, float]:
+    """The disease activity readouts (module docstring) from one step's readouts ``r``.
+
+    ``field_units``: field -> unit (the readout ``mean_<F>_<unit>`` names); ``tissue_seeded``:
+    tissue cells placed at the start; ``influx_total``: cells entered by influx so far.
+    """
+    tissue = d.tissue_type
+    # lost cells count as damage; regrown tissue does not hide damaged cells
+    live = max(tissue_seeded, r.get(f"n_{tissue}", 0))
+    healthy = r.get(f"n_{tissue}_{d.healthy_state}", 0)
+    damage = min(1.0, max(0.0, 1.0 - healthy / live)) if tissue_seeded > 0 else 0.0
     terms = []
     for f, k in d.inflammation.items():
-        c = r.get(f"mean_{f}_{model.config.fields[f].unit}", 0.0)
+        c = r.get(f"mean_{f}_{field_units[f]}", 0.0)
         terms.append(c / (c + k) if c > 0 else 0.0)
     infl = float(np.mean(terms)) if terms else 0.0
     act = 100.0 * (d.damage_weight * damage + (1.0 - d.damage_weight) * infl)
     return {"disease_activity": act, "disease_damage_frac": damage, "disease_inflammation": infl,
-            "influx_total": int(getattr(model, "influx_total", 0))}
-
-
-# ---------------------------------------------------------------------------- MSC dosing (docs, specs)
-#: route -> (fraction of the nominal dose that reaches the lesion, MSC death rate 1/min there, source)
-ROUTES: dict[str, tuple[float, float, str]] = {
-    "iv": (0.08, -math.log(0.14) / (3 * 1440),
-           "V Toma 2009 (SCIENCE.md s3): 92+-7% arrested in the lung on first pass -> 8% reach the tissue; "
-           "14% left at day 3 -> death rate ln(1/0.14)/3 d"),
-    "local": (1.0, 1.0 / (7 * 1440), "M: local injection (perianal fistula, Ko 2021) puts the whole dose in the "
-                                       "lesion; persistence ~1 week (M)"),
-    "intrathecal": (0.5, 1.0 / (5 * 1440), "M: intrathecal MSC-NP reach the CSF/meninges directly; half taken to "
-                                             "reach the lesion, persistence ~5 days (M)"),
-}
-#: M, fitted: effective MSCs in the simulated patch per 1e6 cells/kg reaching it in full. A literal mass scaling
-#: (1e6/kg = 1 cell/mg; the 250 x 250 x 100 um patch is 0.006 mg) gives 0.006 cells; MSCs home to inflamed
-#: sites, and in vitro suppression needs MSC:responder >= 1:100 (SCIENCE.md s3), so the lesion dose is a
-#: free parameter, fitted to one clinical anchor (docs/scenarios.md): 100 gave 1/8 psoriasis patients at
-#: PASI40-like in the pilot cohort, 200 gave 3/8 (anchor 47%, Cheng 2022). The fit predates the presets' macrophage
-#: turnover, and enrolment on day 3 caught a plaque still growing; with both fixed (enrolment on day 7) the
-#: psoriasis cohort gives 3/10 PASI40-like, and the value was not refitted. 1e6/kg IV (8% reaching)
-#: -> 16 cells, local 0.4e6/kg -> 80, intrathecal 1e6/kg -> 100, in a lesion of ~300-900 cells.
-CELLS_PER_1E6_PER_KG = 200.0
-
-
-def msc_dose(dose_per_kg: float, route: str) -> tuple[int, float]:
-    """(MSCs placed in the simulated patch, their death rate 1/min) for a dose in cells/kg and a route."""
-    frac, death, _src = ROUTES[route]
-    return int(round(dose_per_kg / 1e6 * CELLS_PER_1E6_PER_KG * frac)), death
+            "influx_total": int(influx_total)}

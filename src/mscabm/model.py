@@ -1,25 +1,34 @@
 """MSCModel: the Mesa model that composes the biology (a Config) onto the engine and steps it.
 
-One step (``dt_min`` minutes of ``model.time``) runs, in this order (DESIGN.md section 3):
+One step (``dt_min`` minutes of ``model.time``) runs its phases in this order, each a method
+(DESIGN.md section 3); arrays flow down the list once and no phase reaches back:
 
-1. **sense**: sample each field at the cell's voxel, find contacts (cell list), count
-   contacts with live cells by type and by type and state, and with apoptotic bodies, read
-   the time in state -> the signals matrix;
-2. **decide**: Hill rules turn signals into behaviour values;
-3. **act**: apoptosis, state switches and division (uniforms from ``model.rng``), then
-   contact killing (NK, CTL) and engulfment of apoptotic bodies by phagocytes;
-4. **move**: persistent random walk, chemotaxis, repulsion and adhesion;
-5. **exchange**: secretion/uptake between cells and their voxels;
-6. **diffuse**: every field advances by ``dt_min``;
-7. **observe**: remove finished apoptotic bodies; readouts every ``record_every`` steps.
+1. **sense** (:meth:`_sense`): sample each field at the cell's voxel, find contacts (cell
+   list), count contacts with live cells by type and by type and state, and with apoptotic
+   bodies, read the time in state -> the signals matrix;
+2. **decide** (:meth:`_decide`): Hill rules turn signals into behaviour values;
+3. **act** (:meth:`_act`): apoptosis, state switches and cycle progress (uniforms from
+   ``model.rng``), contact killing (NK, CTL) and engulfment of apoptotic bodies: cells enter
+   apoptosis here; divisions and removals are only *flagged*;
+4. **move** (:meth:`_move`): persistent random walk, chemotaxis, repulsion and adhesion;
+5. **update the population** (:meth:`_update_population`): daughters of the flagged
+   divisions, removal of finished, engulfed and instantly killed cells (order-preserving
+   compaction);
+6. **exchange** (:meth:`_exchange`): secretion/uptake between cells and their voxels;
+7. **diffuse** (:meth:`_diffuse`): every field advances by ``dt_min``; then influx
+   (:meth:`_add_influx`: its rate reads the fields at the end of the step);
+8. **observe** (:meth:`_observe`): readouts every ``record_every`` steps, into the one
+   :class:`~mscabm.observe.log.ReadoutLog` that every consumer reads.
 
-Cells are rows of a struct-of-arrays :class:`~mscabm.engine.population.Population`
-(not Mesa agents): ``model.cells`` gives the AgentSet-like view.
+Infusions and doses are Mesa events between steps. Cells are rows of a struct-of-arrays
+:class:`~mscabm.engine.population.Population` (not Mesa agents): ``model.cells`` gives the
+AgentSet-like view. Running counters live in one :class:`~mscabm.observe.tally.Tally`.
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -28,20 +37,23 @@ import numpy as np
 from mesa.time import EventGenerator, Priority, Schedule
 
 from mscabm.assembly import Tables, build_tables
-from mscabm.biology.interventions import PRELICENSE, TRANSWELL_TYPE, neutralisation
-from mscabm.biology.readouts import derived_readouts
+from mscabm.biology.interventions import PRELICENSE, PRELICENSE_TYPE, TRANSWELL_TYPE, neutralisation
 from mscabm.config import Config, ConfigError, build_config, load_config, set_path
-from mscabm.disease import apply_influx, disease_readouts, drug_free
+from mscabm.disease import drug_free, edge_positions, influx_count
+from mscabm.engine.diffusion import DiffusionSolver
 from mscabm.engine.kernels.behaviour import advance_lifecycle, evaluate_behaviours
 from mscabm.engine.kernels.contact import CompartmentFilter, ContactFinder, count_contacts_by_type
-from mscabm.engine.diffusion import DiffusionSolver
 from mscabm.engine.kernels.exchange import FieldExchange, sample_fields, voxel_indices
 from mscabm.engine.kernels.killing import contact_kill, engulf_apoptotic
 from mscabm.engine.kernels.motion import Mover
 from mscabm.engine.kernels.sorting import counting_sort
+from mscabm.engine.kernels.variables import relax_variable, scale_behaviour
 from mscabm.engine.lattice import Boundary, Lattice
 from mscabm.engine.population import Population
 from mscabm.observe.cells import CellView
+from mscabm.observe.log import ReadoutCollector, ReadoutLog
+from mscabm.observe.readouts import compute_readouts
+from mscabm.observe.tally import Tally
 
 
 def build_diffusion(cfg: Config, lattice: Lattice) -> DiffusionSolver:
@@ -72,6 +84,20 @@ class NumericalError(RuntimeError):
     """A field went negative or non-finite, or a cell position became non-finite."""
 
 
+@dataclass
+class _StepArrays:
+    """What one step's phases hand down to the next ones (views valid for this step only)."""
+
+    n: int  # rows sensed (the population before this step's births)
+    offsets: np.ndarray  # contact list (CSR) of the sensed rows
+    neighbours: np.ndarray
+    group: np.ndarray  # (n,) type * n_states + state at sense time
+    apoptotic: np.ndarray  # (n,) bool at sense time
+    parents: np.ndarray | None = None  # rows that divide (set by act)
+    remove: np.ndarray | None = None  # (n,) bool rows to remove (set by act)
+    n_exchange: int = 0  # rows that exchange this step (set by update_population: influx excluded)
+
+
 class MSCModel(mesa.Model):
     """Agent-based model of MSC immunomodulation on a 2-D tissue slab.
 
@@ -91,7 +117,10 @@ class MSCModel(mesa.Model):
     cells : CellView  AgentSet-like view of the population
     lattice : Lattice  the fields, ``lattice.data`` (n_species, ny, nx)
     time : float  minutes since the start (Mesa's clock, advanced by ``dt_min`` per step)
-    datacollector : mesa.DataCollector  model reporters for every readout
+    log : ReadoutLog  one row of readouts per recorded step (every consumer reads it)
+    readouts : dict  the newest row of ``log``
+    tally : Tally  running counts (placed, births, deaths, kills, engulfed, removed, influx)
+    datacollector : mesa.DataCollector  fed from ``log``, one model reporter per readout
     """
 
     def __init__(self, config: Config | str | None = None, *, rng: Any = None, **overrides: Any) -> None:
@@ -100,14 +129,11 @@ class MSCModel(mesa.Model):
         super().__init__(rng=seed)
         self.config = cfg
         self.dt_min = cfg.model.dt_min
-        # Mesa advances time by 1.0 per step; our clock is in minutes: one step = dt_min.
-        self._default_schedule.stop()
-        self._default_schedule = EventGenerator(
-            self, self._do_step, Schedule(interval=self.dt_min, start=self.dt_min), priority=Priority.HIGH
-        ).start()
+        self._start_clock()
 
         # a drug that starts later: tables without it until then (mscabm/disease.py)
-        self._drug_delayed = cfg.interventions.immunosuppressant > 0 and cfg.interventions.immunosuppressant_start_min > 0
+        self._drug_delayed = (cfg.interventions.immunosuppressant > 0
+                              and cfg.interventions.immunosuppressant_start_min > 0)
         self.tables: Tables = build_tables(drug_free(cfg) if self._drug_delayed else cfg)
         t = self.tables
         ny, nx = cfg.lattice_shape
@@ -120,7 +146,8 @@ class MSCModel(mesa.Model):
         self.diffusion = build_diffusion(cfg, self.lattice)
         # fields that stay zero all run (no source) are skipped by exchange and diffusion
         self._set_active_fields(np.flatnonzero(~t.inert_fields))
-        self.population = Population(cfg.model.max_cells)
+        # per-cell variables: one float64 column each, named as declared
+        self.population = Population(cfg.model.max_cells, extra_columns={v: np.float64 for v in t.variable_names})
         self.contacts = ContactFinder(d.width_um, d.height_um)
         self.exchange = FieldExchange(ny * nx)
         self.mover = Mover()
@@ -128,10 +155,9 @@ class MSCModel(mesa.Model):
         self._compartments = CompartmentFilter()
         self._cap = 0
         self._sort_start = np.zeros(0, np.int64)
-        self.placed_by_type = np.zeros(len(t.type_names), dtype=np.int64)  # seeded + infused, per type
+        self.tally = Tally(len(t.type_names))
         self._seed_cells()
-        self.tissue_seeded = int(self.placed_by_type[t.type_code("TISSUE")]) if "TISSUE" in t.type_names else 0
-        self.influx_total = 0
+        self.tally.seeded_by_type[:] = self.tally.placed_by_type
         for inf in cfg.interventions.infusions:  # infusions and doses at t = 0 are part of the initial state
             if inf.at_min <= 0.0:
                 self.add_cells(inf.cell_type, inf.count, inf.state, inf.placement)
@@ -141,18 +167,9 @@ class MSCModel(mesa.Model):
         self._schedule_infusions()
         self.cells = CellView(self)
 
-        self.removed_total = 0
-        self.births_total = 0
-        self.deaths_total = 0
-        self.births_by_type = np.zeros(len(self.tables.type_names), dtype=np.int64)
-        self.deaths_by_type = np.zeros(len(self.tables.type_names), dtype=np.int64)
-        n_types = len(self.tables.type_names)
-        self.kills = np.zeros((n_types, n_types), dtype=np.int64)  # [killer type, target type]
-        self.engulfed_total = 0
-
-        self.readouts: dict[str, float] = {}
-        self._update_readouts()
-        self.datacollector = self._new_collector()
+        self.log = ReadoutLog()
+        self.log.append(self.current_readouts())
+        self.datacollector = ReadoutCollector(self.readouts)
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ setup
@@ -167,6 +184,14 @@ class MSCModel(mesa.Model):
             return build_config(data)
         return load_config(config, values=overrides)
 
+    def _start_clock(self, start_min: float = 0.0) -> None:
+        """Replace Mesa's one-per-step schedule by one of interval ``dt_min`` from ``start_min``, so
+        ``model.time`` is in minutes and Mesa events (infusions, doses) are scheduled in minutes."""
+        self._default_schedule.stop()
+        self._default_schedule = EventGenerator(
+            self, self._do_step, Schedule(interval=self.dt_min, start=start_min + self.dt_min), priority=Priority.HIGH
+        ).start()
+
     def _seed_cells(self) -> None:
         cfg, t = self.config, self.tables
         iv = cfg.interventions
@@ -175,7 +200,7 @@ class MSCModel(mesa.Model):
             if c is None or c.count == 0 or name in iv.deplete:
                 continue
             state = c.initial_state
-            if name == "MSC" and PRELICENSE[iv.prelicense]:
+            if name == PRELICENSE_TYPE and PRELICENSE[iv.prelicense]:
                 state = PRELICENSE[iv.prelicense]
             placed = 0
             for other, frac in c.state_fractions.items():  # e.g. the Treg share of CD4 T cells
@@ -198,9 +223,11 @@ class MSCModel(mesa.Model):
             x = self.rng.uniform(min(r, self.width_um / 2), max(self.width_um - r, self.width_um / 2), count)
             y = self.rng.uniform(min(r, self.height_um / 2), max(self.height_um - r, self.height_um / 2), count)
         angle = self.rng.uniform(0, 2 * np.pi, count)
-        self.placed_by_type[code] += count
+        self.tally.placed_by_type[code] += count
         rows = pop.add(count, type=code, state=t.state_code(cell_type, state or t.state_names[code][0]),
                        x_um=x, y_um=y, px=np.cos(angle), py=np.sin(angle), radius_um=r)
+        for j in np.flatnonzero(t.variable_declared[code]):  # per-cell variables start at their initial value
+            pop[t.variable_names[j]][rows] = t.variable_initial[code, j]
         self._ensure_buffers()
         return rows
 
@@ -263,8 +290,8 @@ class MSCModel(mesa.Model):
                   "_behaviours": ((cap, len(t.behaviour_names)), np.float32),
                   "_voxel": ((cap,), np.int64), "_x_out": ((cap,), np.float64), "_y_out": ((cap,), np.float64),
                   "_divide": ((cap,), np.bool_), "_remove": ((cap,), np.bool_), "_order": ((cap,), np.int64),
-                  "_class": ((cap,), np.int64), "_live_type": ((cap,), np.int64), "_killed": ((cap,), np.bool_), "_killer": ((cap,), np.int64),
-                  "_engulfed": ((cap,), np.bool_)}
+                  "_class": ((cap,), np.int64), "_live_type": ((cap,), np.int64), "_killed": ((cap,), np.bool_),
+                  "_killer": ((cap,), np.int64), "_engulfed": ((cap,), np.bool_)}
         for name, (shape, dtype) in wanted.items():
             grown = np.zeros(shape, dtype=dtype)
             old = getattr(self, name, None)
@@ -273,33 +300,38 @@ class MSCModel(mesa.Model):
             setattr(self, name, grown)
         self._all = np.ones(cap, dtype=np.bool_)
 
-    def _new_collector(self) -> mesa.DataCollector:
-        """A DataCollector with one model reporter per readout."""
-        return mesa.DataCollector(model_reporters={name: self._reporter(name) for name in self.readouts})
-
-    @staticmethod
-    def _reporter(name: str):
-        return lambda m: m.readouts[name]
-
     # ------------------------------------------------------------------ step
     def _wrapped_step(self) -> None:
         """Advance Mesa's clock by one model step (dt_min minutes), running scheduled events."""
         self._advance_time(self.time + self.dt_min)
 
     def step(self) -> None:
-        """One model step: sense -> decide -> act -> move -> exchange -> diffuse -> observe."""
-        pop, t, lat, dt = self.population, self.tables, self.lattice, self.dt_min
+        """One model step: sense -> decide -> act -> move -> update population -> exchange -> diffuse -> observe."""
+        self._ensure_buffers()
+        s = self._sense()
+        self._decide(s)
+        self._act(s)
+        self._move(s)
+        self._update_population(s)
+        self._exchange(s)
+        self._diffuse()
+        if self.config.influx:  # immune cells entering from the draining vessels (mscabm/disease.py)
+            self._add_influx()
+        self._observe()
+
+    def _sense(self) -> _StepArrays:
+        """Voxel of each cell (rows into voxel order every ``sort_every`` steps), field levels at
+        the cell, the contact list, contacts by type and by (type, state), time in state."""
+        pop, t, lat = self.population, self.tables, self.lattice
         n = len(pop)
         nf = len(t.field_names)
-        self._ensure_buffers()
-        x, y = pop["x_um"], pop["y_um"]
         ny, nx = lat.shape
-
-        # 1. sense
+        x, y = pop["x_um"], pop["y_um"]
         voxel_indices(x, y, n, lat.spacing_um, nx, ny, out=self._voxel)
         every = self.config.model.sort_every
         if every and (self.steps - 1) % every == 0 and n > 1:  # spatial order (from step 1): neighbours near in memory
-            self._sort_start = self._sort_start if len(self._sort_start) == ny * nx + 1 else np.zeros(ny * nx + 1, np.int64)
+            self._sort_start = (self._sort_start if len(self._sort_start) == ny * nx + 1
+                                else np.zeros(ny * nx + 1, np.int64))
             counting_sort(self._voxel, self._all, n, ny * nx, self._sort_start, self._order)
             pop.permute(self._order[:n])
             self._voxel[:n] = self._voxel[self._order[:n]]
@@ -323,85 +355,143 @@ class MSCModel(mesa.Model):
         count_contacts_by_type(offsets, neighbours, self._live_type, n_types,
                                out=sig[:, t.contact_signal_offset:t.contact_signal_offset + n_types])
         sig[:n, t.time_signal] = pop["state_age_min"]
+        for j, v in enumerate(t.variable_names):
+            sig[:n, t.variable_signal_offset + j] = pop[v]
+        return _StepArrays(n=n, offsets=offsets, neighbours=neighbours, group=group, apoptotic=apoptotic)
 
-        # 2. decide
-        evaluate_behaviours(group, apoptotic, sig, n, t.base, t.rules, self._behaviours)
+    def _decide(self, s: _StepArrays) -> None:
+        """Signals -> behaviour values (Hill rules on the base table)."""
+        t = self.tables
+        evaluate_behaviours(s.group, s.apoptotic, self._signals, s.n, t.base, t.rules, self._behaviours)
+        pop = self.population
+        for code, j, col in t.variable_scales:  # behaviours multiplied by a per-cell variable
+            scale_behaviour(s.n, pop["type"], code, pop[t.variable_names[j]], self._behaviours, col)
 
-        # 3. act
+    def _act(self, s: _StepArrays) -> None:
+        """Apoptosis, state switches, cycle progress; contact killing and engulfment. Cells enter
+        apoptosis here; divisions and removals are flagged for :meth:`_update_population`."""
+        pop, t, dt, n = self.population, self.tables, self.dt_min, s.n
+        tally = self.tally
         u = self.rng.random((3, n))
         advance_lifecycle(n, pop["type"], pop["state"], pop["state_age_min"], pop["cycle_progress"],
                           pop["apoptosis_left_min"], self._behaviours, t.cycle_col, t.death_col, t.transition_col,
                           t.apoptosis_min, u[0], u[1], u[2], dt, self._divide, self._remove)
-        newly_apoptotic = (pop["apoptosis_left_min"] >= 0) & ~apoptotic
-        self.deaths_total += int(newly_apoptotic.sum())
-        self.deaths_by_type += np.bincount(pop["type"][newly_apoptotic], minlength=len(t.type_names))
+        for j, v in enumerate(t.variable_names):  # dv/dt = production - decay * v, exact over the step
+            relax_variable(n, pop["type"], pop[v], self._behaviours[:, t.produce_col[j]], t.variable_declared[:, j],
+                           t.variable_decay_per_min[:, j], dt)
+        newly_apoptotic = (pop["apoptosis_left_min"] >= 0) & ~s.apoptotic
+        tally.count_deaths(pop["type"][newly_apoptotic])
         # contact killing and engulfment (on the contacts sensed this step)
         alive = pop["apoptosis_left_min"] < 0
         u_kill = self.rng.random((3, n))
-        engulfed = engulf_apoptotic(offsets, neighbours, n, alive, self._behaviours, t.phagocytosis_col, u_kill[2], dt,
-                                    self._engulfed)
+        engulfed = engulf_apoptotic(s.offsets, s.neighbours, n, alive, self._behaviours, t.phagocytosis_col,
+                                    u_kill[2], dt, self._engulfed)
         if engulfed:
             self._remove[:n] |= self._engulfed[:n]
             self._divide[:n] &= ~self._engulfed[:n]
-            self.engulfed_total += engulfed
-        killed = contact_kill(offsets, neighbours, n, pop["type"], alive, self._behaviours, t.kill_col,
+            tally.engulfed_total += engulfed
+        killed = contact_kill(s.offsets, s.neighbours, n, pop["type"], alive, self._behaviours, t.kill_col,
                               t.resistance_col, u_kill[0], u_kill[1], dt, self._killed, self._killer)
         if killed:
             victims = np.flatnonzero(self._killed[:n])
             vtype = pop["type"][victims]
-            np.add.at(self.kills, (pop["type"][self._killer[victims]], vtype), 1)
+            np.add.at(tally.kills, (pop["type"][self._killer[victims]], vtype), 1)
             pop["apoptosis_left_min"][victims] = t.apoptosis_min[vtype]
             self._divide[victims] = False
             self._remove[victims] |= t.apoptosis_min[vtype] <= 0
-            self.deaths_total += killed
-            self.deaths_by_type += np.bincount(vtype, minlength=len(t.type_names))
-        parents = np.flatnonzero(self._divide[:n])
-        remove = self._remove[:n].copy()
+            tally.count_deaths(vtype)
+        s.parents = np.flatnonzero(self._divide[:n])
+        s.remove = self._remove[:n].copy()
 
-        # 4. move (rows present at sense time; daughters are placed by division below)
-        beh = self._behaviours
+    def _move(self, s: _StepArrays) -> None:
+        """Persistent random walk, chemotaxis, repulsion and adhesion of the rows sensed this step."""
+        pop, t, n, beh = self.population, self.tables, s.n, self._behaviours
         motile = ~t.adherent[pop["type"]] & (pop["apoptosis_left_min"] < 0)
         mech = self.config.model
-        self.mover.move(x, y, pop["px"], pop["py"], pop["radius_um"], beh[:n, t.speed_col],
+        self.mover.move(pop["x_um"], pop["y_um"], pop["px"], pop["py"], pop["radius_um"], beh[:n, t.speed_col],
                         beh[:n, t.persistence_col], beh[:n, t.chemotaxis_col], t.chemotaxis_species[pop["type"]],
-                        motile, self._voxel, lat.data, offsets, neighbours, mech.repulsion_um_per_min,
-                        mech.adhesion_um_per_min, mech.contact_scale, self.rng.random(n), self.rng.random(n), dt,
-                        self.width_um, self.height_um, self._x_out, self._y_out, n=n)
-        x[:] = self._x_out[:n]
-        y[:] = self._y_out[:n]
+                        motile, self._voxel, self.lattice.data, s.offsets, s.neighbours, mech.repulsion_um_per_min,
+                        mech.adhesion_um_per_min, mech.contact_scale, self.rng.random(n), self.rng.random(n),
+                        self.dt_min, self.width_um, self.height_um, self._x_out, self._y_out, n=n)
+        pop["x_um"][:] = self._x_out[:n]
+        pop["y_um"][:] = self._y_out[:n]
 
+    def _update_population(self, s: _StepArrays) -> None:
+        """Births and removals of the step: daughters of the flagged divisions (placed one radius
+        apart, behaviours copied from the parent), then removal of the flagged rows
+        (order-preserving compaction, the scratch behaviours compacted alike). Removed rows are
+        apoptotic or dead and exchange nothing.
+
+        Influx (:meth:`_add_influx`) still runs after diffusion: its rate reads the domain-mean
+        field level at the end of the step, and moving it here changes the random draws (a
+        behaviour change, left for its own commit; docs/design.md).
+        """
+        pop = self.population
+        parents, remove = s.parents, s.remove
         if len(parents):
             angle = self.rng.uniform(0, 2 * np.pi, len(parents))
             r = pop["radius_um"][parents]
             daughters = pop.divide(parents, r * np.cos(angle), r * np.sin(angle))
-            self.births_total += len(daughters)
-            self.births_by_type += np.bincount(pop["type"][parents], minlength=len(t.type_names))
+            self.tally.count_births(pop["type"][parents])
             self._ensure_buffers()
             self._behaviours[daughters] = self._behaviours[parents]
             pop["x_um"][:] = np.clip(pop["x_um"], 0.0, self.width_um)
             pop["y_um"][:] = np.clip(pop["y_um"], 0.0, self.height_um)
             remove = np.concatenate([remove, np.zeros(len(daughters), dtype=bool)])
-        n = len(pop)
+        if remove.any():
+            keep = ~remove
+            n_keep = int(keep.sum())
+            self._behaviours[:n_keep] = self._behaviours[:len(keep)][keep]
+            self.tally.removed_total += pop.compact(keep)
+        s.n_exchange = len(pop)
 
-        # 5. exchange
+    def _add_influx(self) -> int:
+        """Add this step's influx cells (every ``[influx.<TYPE>]``); returns the number added."""
+        cfg, pop = self.config, self.population
+        added = 0
+        for tname, inf in cfg.influx.items():
+            if inf.rate_per_min <= 0.0 or tname not in cfg.cells:
+                continue
+            level = 0.0
+            if inf.field:
+                i = self.tables.field_names.index(inf.field)
+                level = float(self.lattice.data[i].mean(dtype=np.float64))
+            k = influx_count(inf, level, self.rng, self.dt_min)
+            if k == 0:
+                continue
+            if pop.capacity and len(pop) + k > cfg.model.max_cells:
+                k = max(0, cfg.model.max_cells - len(pop))  # the memory guard caps influx, never fails
+                if k == 0:
+                    continue
+            rows = self.add_cells(tname, k, inf.state, "uniform")
+            if inf.placement == "edges":
+                x, y = edge_positions(self.rng, k, self.width_um, self.height_um, cfg.cells[tname].radius_um)
+                pop["x_um"][rows] = x
+                pop["y_um"][rows] = y
+            added += k
+        self.tally.influx_total += added
+        return added
+
+    def _exchange(self, s: _StepArrays) -> None:
+        """Secretion, uptake and export between the cells and their voxels."""
+        pop, lat = self.population, self.lattice
+        n = s.n_exchange
+        ny, nx = lat.shape
         voxel_indices(pop["x_um"], pop["y_um"], n, lat.spacing_um, nx, ny, out=self._voxel)
-        volume = (4.0 / 3.0) * np.pi * pop["radius_um"] ** 3
+        radius = pop["radius_um"][:n]
+        volume = (4.0 / 3.0) * np.pi * radius ** 3
         self.exchange.apply(lat.data, self._voxel, n, self._behaviours, *self._exchange_cols, volume,
-                            lat.voxel_volume_um3, dt, pop["apoptosis_left_min"] < 0)
+                            lat.voxel_volume_um3, self.dt_min, pop["apoptosis_left_min"][:n] < 0)
 
-        # 6. diffuse
+    def _diffuse(self) -> None:
+        """Every live field advances by ``dt_min`` (diffusion, decay, supply)."""
         self.diffusion.step(species=self._active_fields)
 
-        # 7. observe
-        if remove.any():
-            self.removed_total += pop.compact(~remove)
-        if self.config.influx:  # immune cells entering from the draining vessels (mscabm/disease.py)
-            apply_influx(self)
-        every = self.config.output.record_every
-        if self.steps % every == 0 or self.steps == self.config.model.steps:
+    def _observe(self) -> None:
+        """Readouts into the log every ``record_every`` steps and at the last step."""
+        if self.steps % self.config.output.record_every == 0 or self.steps == self.config.model.steps:
             self.check_numerics()
-            self._update_readouts()
-            self.datacollector.collect(self)
+            self.record()
         if self.steps >= self.config.model.steps:
             self.running = False
 
@@ -415,7 +505,8 @@ class MSCModel(mesa.Model):
         if bad.any():
             s, iy, ix = (int(v) for v in np.argwhere(bad)[0])
             raise NumericalError(f"step {self.steps} (t = {self.time:g} min): field {self.tables.field_names[s]} "
-                                 f"is {data[s, iy, ix]!r} at voxel (iy={iy}, ix={ix}); fields must stay finite and >= 0")
+                                 f"is {data[s, iy, ix]!r} at voxel (iy={iy}, ix={ix}); "
+                                 "fields must stay finite and >= 0")
         pos_ok = np.isfinite(self.population["x_um"]) & np.isfinite(self.population["y_um"])
         if not pos_ok.all():
             row = int(np.flatnonzero(~pos_ok)[0])
@@ -423,7 +514,7 @@ class MSCModel(mesa.Model):
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:
-        """The complete dynamic state (cells, fields, rng, clock, totals) as arrays and JSON-able values."""
+        """The complete dynamic state (cells, fields, rng, clock, tally) as arrays and JSON-able values."""
         return {
             "population": self.population.state_dict(),
             "fields": self.lattice.data.copy(),
@@ -431,19 +522,16 @@ class MSCModel(mesa.Model):
             "steps": int(self.steps),
             "time": float(self.time),
             "running": bool(self.running),
-            "births_total": int(self.births_total), "deaths_total": int(self.deaths_total),
-            "removed_total": int(self.removed_total),
-            "births_by_type": self.births_by_type.tolist(), "deaths_by_type": self.deaths_by_type.tolist(),
-            "kills": self.kills.tolist(), "engulfed_total": int(self.engulfed_total),
-            "placed_by_type": self.placed_by_type.tolist(), "active_fields": list(self._active_fields),
+            **self.tally.state_dict(),
+            "active_fields": list(self._active_fields),
             "readouts": dict(self.readouts),
         }
 
     def load_state_dict(self, state: dict[str, Any], history: list[dict[str, float]] | None = None) -> None:
         """Restore :meth:`state_dict` output into a model built from the same config.
 
-        ``history``: the readout rows recorded before the checkpoint, replayed into the
-        DataCollector so that its table continues as if never interrupted.
+        ``history``: the readout rows recorded before the checkpoint; they become the log (and
+        the DataCollector's table), which then continues as if never interrupted.
         """
         if state["fields"].shape != self.lattice.data.shape or state["fields"].dtype != self.lattice.data.dtype:
             raise ValueError(f"checkpoint fields {state['fields'].shape} {state['fields'].dtype} do not match the "
@@ -455,61 +543,34 @@ class MSCModel(mesa.Model):
         self.steps = int(state["steps"])
         self.time = float(state["time"])
         self.running = bool(state["running"])
-        self.births_total, self.deaths_total = int(state["births_total"]), int(state["deaths_total"])
-        self.removed_total = int(state["removed_total"])
-        self.births_by_type[:] = state["births_by_type"]
-        self.deaths_by_type[:] = state["deaths_by_type"]
-        self.kills[...] = state["kills"]
-        self.engulfed_total = int(state["engulfed_total"])
-        self.placed_by_type[:] = state["placed_by_type"]
+        self.tally.load_state_dict(state)
         self._set_active_fields(state["active_fields"])  # incl. fields made live by a dose before the checkpoint
-        if history is not None:
-            self.datacollector = self._new_collector()
-            for row in history:
-                self.steps, self.readouts = int(row["step"]), dict(row)
-                self.datacollector.collect(self)
-            self.steps = int(state["steps"])
-        self.readouts = dict(state["readouts"])
+        rows = history if history is not None else [state["readouts"]]
+        self.log = ReadoutLog(rows)
+        self.datacollector = ReadoutCollector(self.log.rows[0])
+        for row in self.log.rows:
+            self.datacollector.append(row, float(row["time_min"]))
         # restart Mesa's events from the restored clock: the step schedule (same float arithmetic as an
         # uninterrupted run) and the infusions still ahead
-        self._default_schedule.stop()
         self._event_list.clear()
-        self._default_schedule = EventGenerator(
-            self, self._do_step, Schedule(interval=self.dt_min, start=self.time + self.dt_min), priority=Priority.HIGH
-        ).start()
+        self._start_clock(self.time)
         self._schedule_infusions()
 
     # ------------------------------------------------------------------ readouts
-    def _update_readouts(self) -> None:
-        """Counts by type and state, mean field levels, totals: one dict per recorded step."""
-        pop, t = self.population, self.tables
-        n_groups = len(t.type_names) * t.n_states
-        alive = pop["apoptosis_left_min"] < 0
-        group = pop["type"].astype(np.int64) * t.n_states + pop["state"]
-        counts = np.bincount(group[alive], minlength=n_groups)
-        r: dict[str, float] = {"time_min": float(self.time), "step": int(self.steps), "n_cells": int(alive.sum()),
-                               "n_apoptotic": int((~alive).sum())}
-        for code, tname in enumerate(t.type_names):
-            states = t.state_names[code]
-            r[f"n_{tname}"] = int(counts[code * t.n_states:code * t.n_states + len(states)].sum())
-            for s, sname in enumerate(states):
-                r[f"n_{tname}_{sname}"] = int(counts[code * t.n_states + s])
-            r[f"births_{tname}_total"] = int(self.births_by_type[code])
-            r[f"deaths_{tname}_total"] = int(self.deaths_by_type[code])
-        for i, f in enumerate(t.field_names):
-            r[f"mean_{f}_{self.config.fields[f].unit}"] = float(self.lattice.data[i].mean(dtype=np.float64))
-        r["births_total"] = int(self.births_total)
-        r["deaths_total"] = int(self.deaths_total)
-        killer = t.base[:, t.kill_col].reshape(len(t.type_names), t.n_states, -1).any(axis=1)  # [killer, target]
-        for code, tname in enumerate(t.type_names):  # fixed by the config: the columns do not change in a run
-            if killer[code].any():
-                r[f"kills_by_{tname}_total"] = int(self.kills[code].sum())
-            if killer[:, code].any():
-                r[f"killed_{tname}_total"] = int(self.kills[:, code].sum())
-        r["engulfed_total"] = int(self.engulfed_total)
-        for code, tname in enumerate(t.type_names):
-            r[f"placed_{tname}_total"] = int(self.placed_by_type[code])
-        r.update(derived_readouts(r, t.type_names, t.state_names))
-        if self.config.disease.enabled:
-            r.update(disease_readouts(self, r))
-        self.readouts = r
+    @property
+    def readouts(self) -> dict[str, float]:
+        """The newest recorded readouts (the last row of :attr:`log`)."""
+        return self.log.latest
+
+    def record(self) -> dict[str, float]:
+        """Compute the readouts now, append them to the log and the DataCollector; returns the row."""
+        row = self.current_readouts()
+        self.log.append(row)
+        if hasattr(self, "datacollector"):
+            self.datacollector.collect(self)
+        return row
+
+    def current_readouts(self) -> dict[str, float]:
+        """Counts by type and state, mean field levels, totals, derived and disease readouts, now
+        (not logged: :meth:`record` logs them; :func:`mscabm.observe.readouts.compute_readouts`)."""
+        return compute_readouts(self)

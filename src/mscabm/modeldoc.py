@@ -15,10 +15,9 @@ from pathlib import Path
 
 from mscabm.biology.celltypes import BASE_BEHAVIOURS, CELL_TYPES
 from mscabm.biology.fields import FIELDS, molecules_to_amount
-from mscabm.biology.interventions import (BLOCKERS, IMMUNOSUPPRESSANT_TARGETS, MSC_FACTORS, PRELICENSE,
-                                          TRANSWELL_TYPE)
-from mscabm.biology.rules import DEFAULT_RULES
-from mscabm.config import DomainSection, ModelSection, OutputSection, default_config_dict
+from mscabm.biology.interventions import BLOCKERS, IMMUNOSUPPRESSANT_TARGETS, MSC_FACTORS, PRELICENSE, TRANSWELL_TYPE
+from mscabm.config import Config, DomainSection, ModelSection, OutputSection, load_config
+from mscabm.observe.io import atomic_write_text
 from mscabm.schema import field_table
 
 BEGIN, END = "<!-- BEGIN GENERATED -->", "<!-- END GENERATED -->"
@@ -54,29 +53,42 @@ def _blocker_effect(spec: dict) -> str:
     return "; ".join(parts) or "nothing"
 
 
-def render() -> str:
-    """All generated sections as one Markdown string."""
-    default = default_config_dict()
+def render(cfg: Config | None = None) -> str:
+    """All generated sections as one Markdown string, for a config's declared vocabulary.
+
+    ``cfg``: default the built-in configuration (what docs/model.md shows). Cell types, fields,
+    per-cell variables, base behaviours and rules come from the config, so a declared type or
+    field appears like a built-in one; sources come from the biology tables for built-in names.
+    """
+    cfg = cfg if cfg is not None else load_config()
     parts = ["### Cell types\n", _table(
         ["type", "name", "states", "radius (um)", "apoptosis (min)", "adherent", "default count", "source"],
-        [[t.name, t.long_name, ", ".join(t.states), t.radius_um, t.apoptosis_min, t.adherent,
-          default["cells"][t.name]["count"], t.source] for t in CELL_TYPES.values()])]
+        [[name, CELL_TYPES[name].long_name if name in CELL_TYPES else "declared in the config", ", ".join(c.states),
+          c.radius_um, c.apoptosis_min, c.adherent, c.count, CELL_TYPES[name].source if name in CELL_TYPES else ""]
+         for name, c in cfg.cells.items()])]
     parts += ["\n\n### Fields (paracrine species)\n", _table(
         ["field", "name", "unit", "D (um^2/min)", "decay (1/min)", "initial", "1 molecule = (unit x um^3)", "source"],
-        [[f.name, f.long_name, f.unit, f.diffusion_um2_per_min, f.decay_per_min, f.initial,
-          f"{molecules_to_amount(f.unit):.4g}", f.source] for f in FIELDS.values()])]
+        [[name, FIELDS[name].long_name if name in FIELDS else "declared in the config", f.unit,
+          f.diffusion_um2_per_min, f.decay_per_min, f.initial, f"{molecules_to_amount(f.unit):.4g}",
+          FIELDS[name].source if name in FIELDS else ""] for name, f in cfg.fields.items()])]
+    variables = [[name, v, var.initial, var.decay_per_min, ", ".join(var.scales) or "-", var.unit, var.doc]
+                 for name, c in cfg.cells.items() for v, var in c.variables.items()]
+    if variables:
+        parts += ["\n\n### Per-cell variables (dv/dt = produce_V_per_min - decay v)\n", _table(
+            ["type", "variable", "initial", "decay (1/min)", "multiplies", "unit", "meaning"], variables)]
     rows = []
-    for tname, states in BASE_BEHAVIOURS.items():
+    for tname, states in cfg.behaviours.items():
         for sname, values in states.items():
-            for bname, (value, source) in values.items():
+            for bname, value in values.items():
+                known = BASE_BEHAVIOURS.get(tname, {}).get(sname, {}).get(bname)
+                source = known[1] if known is not None and known[0] == value else "config"
                 rows.append([tname, sname, bname, f"{value:.4g}", source])
     parts += ["\n\n### Base behaviours (before rules; unlisted behaviours are 0)\n",
               _table(["type", "state", "behaviour", "value", "source"], rows)]
     parts += ["\n\n### Rules (signal -> behaviour, Hill functions)\n", _table(
         ["rule", "cell", "state", "signal", "direction", "behaviour", "saturation", "half-max", "Hill n", "source"],
-        [[name, r["cell_type"], r.get("state", "*"), r["signal"], r["direction"], r["behaviour"],
-          f"{r['saturation']:.4g}", r["half_max"], r.get("hill_power", 1.0), r.get("source", "")]
-         for name, r in DEFAULT_RULES.items()])]
+        [[name, r.cell_type, r.state, r.signal, r.direction, r.behaviour, f"{r.saturation:.4g}", r.half_max,
+          r.hill_power, r.source] for name, r in cfg.rules.items() if r.enabled])]
     parts += ["\n\n### Interventions (`[interventions]`)\n", _table(
         ["intervention", "acts on", "source"],
         [[f"knockout = [\"{k}\"]", _knockout_effect(v), v["source"]] for k, v in MSC_FACTORS.items()]
@@ -111,7 +123,7 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="update docs/model.md in place")
     args = ap.parse_args()
     if args.write:
-        DOC.write_text(splice(DOC.read_text(encoding="utf-8"), render()), encoding="utf-8")
+        atomic_write_text(DOC, splice(DOC.read_text(encoding="utf-8"), render()))
         print(f"updated {DOC}")
     else:
         print(render())

@@ -55,10 +55,9 @@ def run_simulation(cfg: Config, out_dir: str | Path | None = None, progress: boo
             raise CheckpointError(f"the checkpoint in {out} was written with a different configuration; "
                                   f"resume with that folder's config.toml (mscabm run --resume {out})")
         model.load_state_dict(ckpt["state"], history=ckpt["rows"])
-        writer = RunWriter(out, model, rows=ckpt["rows"])
+        writer = RunWriter(out, model)
     else:
         writer = RunWriter(out, model)
-        writer.record()
         writer.snapshot()
     snap = cfg.output.snapshot_every
     cell_steps = 0
@@ -67,9 +66,10 @@ def run_simulation(cfg: Config, out_dir: str | Path | None = None, progress: boo
               disable=not progress, dynamic_ncols=True) as bar:
         while model.steps < steps:
             cell_steps += len(model.population)
+            logged = len(model.log)
             model.step()
-            if model.readouts["step"] == model.steps:  # the model recorded this step
-                writer.record()
+            if len(model.log) > logged:  # the model recorded this step
+                writer.sync()
                 bar.set_postfix(cells=model.readouts["n_cells"], refresh=False)
             if snap and model.steps % snap == 0 and model.steps != steps:
                 writer.snapshot()

@@ -85,6 +85,9 @@ PRELICENSE: dict[str, str] = {
     "IFNG+TNF": "licensed",  # IFN-gamma with TNF-alpha fully licenses MSCs (SCIENCE.md s2)
 }
 
+#: Cell type the pre-licensing treatments act on (its initial state becomes PRELICENSE[...]).
+PRELICENSE_TYPE = "MSC"
+
 #: Cell type kept apart by a transwell membrane: it shares the fields but touches no other cell.
 TRANSWELL_TYPE = "MSC"
 

@@ -26,7 +26,8 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b > 0 else math.nan
 
 
-def derived_readouts(r: dict[str, float], type_names: list[str], state_names: list[tuple[str, ...]]) -> dict[str, float]:
+def derived_readouts(r: dict[str, float], type_names: list[str],
+                     state_names: list[tuple[str, ...]]) -> dict[str, float]:
     """Derived readouts from one step's basic readouts ``r`` (see module docstring)."""
     out: dict[str, float] = {}
     for tname, states in zip(type_names, state_names):

@@ -88,7 +88,8 @@ _ARREST = {
     "pge2": ("field:PGE2", 5.0, 2.0, "high", "PGE2 arrests proliferation (SCIENCE.md s2; Aggarwal & Pittenger 2005); "
                                            "half-max ~nM (M SCIENCE.md s4), calibrated: docs/calibration.md"),
     "tgfb": ("field:TGFB", 100.0, 1.0, "high", "TGF-beta arrests proliferation (SCIENCE.md s2); half-max M"),
-    "kyn": ("field:KYN", 50.0, 1.0, "high", "kynurenine adds to Trp depletion (SCIENCE.md s2); half-max ~10s of uM (M)"),
+    "kyn": ("field:KYN", 50.0, 1.0, "high", "kynurenine adds to Trp depletion (SCIENCE.md s2); "
+                                            "half-max ~10s of uM (M)"),
     "hgf": ("field:HGF", 200.0, 1.0, "high", "HGF contributes to T arrest (SCIENCE.md s2; Di Nicola 2002); weak (M)"),
     "no": ("field:NO", 20.0, 2.0, "high", "mouse MSC nitric oxide arrests T cells (SCIENCE.md s2, species); "
                                           "half-max M"),
@@ -215,7 +216,8 @@ for _s in ("immature", "mature"):
           1.0, "PGE2 raises DC IL-10 (SCIENCE.md s2)")
 
 # ------------------------------------------------------------------------------------------------ macrophages
-for _m, (_sig, _k, _n, _src) in {"ifng": ("field:IFNG", 20.0, 2.0, "IFN-gamma drives M0 -> M1 (SCIENCE.md s2, issue 3)"),
+for _m, (_sig, _k, _n, _src) in {"ifng": ("field:IFNG", 20.0, 2.0,
+                                          "IFN-gamma drives M0 -> M1 (SCIENCE.md s2, issue 3)"),
                                  "tnf": ("field:TNF", 50.0, 2.0, "TNF-alpha drives M0 -> M1 (issue 3)"),
                                  "damp": ("field:DAMP", 50.0, 2.0, "danger signals drive M1 (M)")}.items():
     _rule(f"{_m}_polarises_m1", "MAC", "M0", _sig, "increases", "to_M1_per_min", 1 / 240, _k, _n, _src + "; rate M")

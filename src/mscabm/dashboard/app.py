@@ -22,8 +22,18 @@ import solara
 from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE
 from mscabm.dashboard import render as R
 from mscabm.dashboard.charts import sim_chart_png
-from mscabm.dashboard.controls import (EV_FIELD, PENDING, Settings, blocker_label, dose_meta, intervention_meta,
-                                       knockout_label, presets, toggled, transwell_label)
+from mscabm.dashboard.controls import (
+    EV_FIELD,
+    PENDING,
+    Settings,
+    blocker_label,
+    dose_meta,
+    intervention_meta,
+    knockout_label,
+    presets,
+    toggled,
+    transwell_label,
+)
 from mscabm.dashboard.session import COMPARE_VARIANTS, Sim
 
 CHART_EVERY_S = float(os.environ.get("MSCABM_DASHBOARD_CHART_EVERY_S", "2.0"))
@@ -248,7 +258,7 @@ def _controls(sim: Sim, s: Settings, apply):
                   on_value=lambda v: (sim.reset(compare_variant=None if v == "none" else v), bump(page=True)))
     _interventions(sim, iv, apply)
     solara.HTML(tag="h3", unsafe_innerHTML="Rules (on/off)", style="margin:8px 0 0")
-    for name, rule in cfg.rules.items():
+    for name, _rule in cfg.rules.items():
         off = name in s.rules_off
         solara.Checkbox(label=name, value=not off, style="margin-top:0",
                         on_value=lambda v, n=name: apply(rules_off=tuple(
@@ -258,7 +268,7 @@ def _controls(sim: Sim, s: Settings, apply):
     solara.InputTextArea("section.key = value, one per line", value=extra, rows=3)
     solara.Button("Apply", on_click=lambda: apply(extra=extra.value), classes=["mscabm-apply-extra"])
     solara.HTML(tag="h3", unsafe_innerHTML="Not in the model (yet)", style="margin:8px 0 0")
-    for key, label in PENDING:
+    for _key, label in PENDING:
         solara.Checkbox(label=label, value=False, disabled=True)
 
 

@@ -25,6 +25,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from mscabm.observe.io import atomic_write_bytes, atomic_write_text
+
 _CDN_REF = re.compile(r"\{\{\s*cdn\s*\}\}/((?:@[\w.-]+/)?[\w.-]+)@(\d+\.\d+\.\d+)/")
 #: packages in the template that the vuetify-2 page never loads (vuetify 3 variant)
 _SKIP = {"@widgetti/solara-vuetify3-app"}
@@ -81,7 +83,7 @@ def fetch_package(name: str, version: str, root: Path) -> Path:
     with tempfile.TemporaryDirectory() as work:
         tarball = _npm_pack(name, version, Path(work))
         dest = _unpack(tarball, root / f"{name}@{version}")
-    (dest / _MARKER).write_text(f"{name}@{version} (npm pack)\n")
+    atomic_write_text(dest / _MARKER, f"{name}@{version} (npm pack)\n")
     return dest
 
 
@@ -95,11 +97,7 @@ def _unpack(tarball: Path, dest: Path) -> Path:
             rel = Path(*rel.parts[1:])  # strip the top folder ("package/")
             if not rel.parts or ".." in rel.parts:
                 continue
-            target = dest / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(target.name + ".tmp")
-            tmp.write_bytes(tar.extractfile(member).read())
-            os.replace(tmp, target)
+            atomic_write_bytes(dest / rel, tar.extractfile(member).read())
     return dest
 
 

@@ -49,8 +49,8 @@ def chart_png(main: pd.DataFrame, control: pd.DataFrame | None = None, *, type_n
         return np.asarray(df["time_min"], dtype=float) / 60.0
 
     ax = axes[0, 0]
-    for df, ls, lab in runs:
-        for k, t in enumerate(type_names):
+    for df, ls, _lab in runs:
+        for _k, t in enumerate(type_names):
             col = f"n_{t}"
             if col in df:
                 ax.plot(hours(df), df[col], ls, marker=marker, color=_hex(TYPE_COLOURS.get(t, (80, 80, 80))),
@@ -61,16 +61,17 @@ def chart_png(main: pd.DataFrame, control: pd.DataFrame | None = None, *, type_n
 
     ax = axes[0, 1]
     cmap = matplotlib.colormaps["tab10"]
-    for df, ls, lab in runs:
+    for df, ls, _lab in runs:
         for k, s in enumerate(state_names):
             col = f"n_{state_type}_{s}"
             if col in df:
-                ax.plot(hours(df), df[col], ls, marker=marker, color=cmap(k), label=f"{state_type} {s}" if ls == "-" else None)
+                ax.plot(hours(df), df[col], ls, marker=marker, color=cmap(k),
+                        label=f"{state_type} {s}" if ls == "-" else None)
     ax.set_title(f"{state_type} cells by state")
     ax.legend(fontsize=7)
 
     def series_panel(ax, items, title, ylabel):
-        for df, ls, lab in runs:
+        for df, ls, _lab in runs:
             for k, (col, name) in enumerate(items):
                 if col in df and np.isfinite(np.asarray(df[col], dtype=float)).any():
                     ax.plot(hours(df), np.asarray(df[col], dtype=float), ls, marker=marker, color=cmap(k),
@@ -85,7 +86,7 @@ def chart_png(main: pd.DataFrame, control: pd.DataFrame | None = None, *, type_n
     axes[1, 1].set_xlabel("time (h)")
 
     ax = axes[1, 0]
-    for df, ls, lab in runs:
+    for df, ls, _lab in runs:
         for k, (col, name) in enumerate(_PCT):
             if col in df and np.isfinite(np.asarray(df[col], dtype=float)).any():
                 ax.plot(hours(df), df[col], ls, marker=marker, color=cmap(k), label=name if ls == "-" else None)
@@ -100,7 +101,7 @@ def chart_png(main: pd.DataFrame, control: pd.DataFrame | None = None, *, type_n
     ax = axes[1, 2]
     fu = field_units or {}
     fcmap = matplotlib.colormaps["tab20"]  # up to 20 fields, distinguishable
-    for df, ls, lab in runs:
+    for df, ls, _lab in runs:
         for k, (f, unit) in enumerate(fu.items()):
             col = f"mean_{f}_{unit}"
             if col in df:

@@ -14,7 +14,7 @@ def register(subparsers) -> dict:
                     "(this machine only) unless --host says otherwise. Works offline once the browser assets "
                     "are in place (scripts/bootstrap.sh fetches them; see docs/dashboard.md).")
     p.add_argument("config", nargs="?", default=None,
-                   help="TOML file or preset name in configs/ (default: the built-in default)")
+                   help="TOML file or preset name (src/mscabm/presets/) (default: the built-in default)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     p.add_argument("--no-fetch-assets", action="store_true",

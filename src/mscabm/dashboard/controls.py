@@ -2,7 +2,7 @@
 
 New controls appear in the page without UI code:
 
-* a preset is a TOML file in ``configs/``;
+* a preset is a TOML file in ``src/mscabm/presets/``;
 * a rule is a ``[rules.<name>]`` table of the config (each gets an on/off switch);
 * an intervention is a row of the tables in :mod:`mscabm.biology.interventions`: each MSC factor of
   ``MSC_FACTORS`` gets a knock-out switch, each drug of ``BLOCKERS`` a switch, each ``PRELICENSE``
@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE, TRANSWELL_TYPE
-from mscabm.config import PRESET_DIR, Config, ConfigError, InterventionSection
+from mscabm.config import PRESET_DIR, Config, ConfigError, InterventionSection, parse_value
+from mscabm.schema import parse
 
 #: Settings attributes that are ``interventions.<name>`` config keys (the page builds their controls
 #: from the intervention tables). ``infusions`` holds the "Infuse MSCs now" events, ``doses`` the
@@ -44,7 +45,7 @@ DEFAULT_PRESET = "default"
 
 
 def presets() -> list[str]:
-    """The built-in default plus every ``configs/*.toml`` preset name."""
+    """The built-in default plus every ``src/mscabm/presets/*.toml`` preset name."""
     names = sorted(p.stem for p in PRESET_DIR.glob("*.toml")) if PRESET_DIR.is_dir() else []
     return [DEFAULT_PRESET] + [n for n in names if n != DEFAULT_PRESET]
 
@@ -103,7 +104,6 @@ def rule_names(config: Config) -> list[str]:
 
 def parse_extra(text: str) -> dict[str, Any]:
     """Free-form ``section.key = value`` lines (TOML values), as dotted overrides."""
-    from mscabm.config import parse_value
 
     out = {}
     for n, line in enumerate(text.splitlines(), 1):
@@ -183,13 +183,18 @@ class Settings:
 
 
 def _int(label: str, v: Any) -> int:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise ConfigError(label, f"{v!r} is not a number") from None
-    if f != int(f):
-        raise ConfigError(label, f"{v!r} is not a whole number")
-    return int(f)
+    """A number box's value as an integer, checked like the config (``schema.parse``)."""
+    return parse(int, _value(v), label)
+
+
+def _float(label: str, v: Any) -> float:
+    """A number box's value as a float, checked like the config (``schema.parse``)."""
+    return parse(float, _value(v), label)
+
+
+def _value(v: Any) -> Any:
+    """Text from a box in the ``--set`` value syntax (``parse_value``); numbers pass through."""
+    return parse_value(v.strip()) if isinstance(v, str) else v
 
 
 def _float(label: str, v: Any) -> float:

@@ -459,14 +459,11 @@ class Sim:
         return buf.getvalue()
 
     def config_toml(self) -> str:
-        with self.lock:
-            cfg: Config = self.main.model.config
-            text = cfg.to_toml()
-        # the dashboard ran open-ended; export the steps actually run so `mscabm run` repeats it
-        import tomllib
-
         import tomli_w
 
-        data = tomllib.loads(text)
-        data["model"]["steps"] = max(1, int(self.main.model.steps))
-        return (f"# exported from the mscabm dashboard; repeat with: mscabm run this.toml\n" + tomli_w.dumps(data))
+        with self.lock:
+            cfg: Config = self.main.model.config
+            data = cfg.to_dict()
+            # the dashboard ran open-ended; export the steps actually run so `mscabm run` repeats it
+            data["model"]["steps"] = max(1, int(self.main.model.steps))
+        return ("# exported from the mscabm dashboard; repeat with: mscabm run this.toml\n" + tomli_w.dumps(data))

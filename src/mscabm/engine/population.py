@@ -101,7 +101,8 @@ class Population:
         by_id = None if self._ids_sorted else np.argsort(live, kind="stable")
         sorted_ids = live if by_id is None else live[by_id]
         pos = np.searchsorted(sorted_ids, ids_arr)
-        ok = (pos < self.n) & (sorted_ids[np.minimum(pos, max(self.n - 1, 0))] == ids_arr) if self.n else np.zeros(len(ids_arr), bool)
+        ok = ((pos < self.n) & (sorted_ids[np.minimum(pos, max(self.n - 1, 0))] == ids_arr) if self.n
+              else np.zeros(len(ids_arr), bool))
         if not np.all(ok):
             missing = ids_arr[~ok]
             raise KeyError(f"no live cell with id {missing[:5].tolist()}")
@@ -148,7 +149,7 @@ class Population:
         start = self.n
         self._reserve(start + count)
         stop = start + count
-        for k, arr in self._cols.items():
+        for _k, arr in self._cols.items():
             arr[start:stop] = 0
         self._cols["apoptosis_left_min"][start:stop] = -1.0
         self._cols["id"][start:stop] = np.arange(self.next_id, self.next_id + count, dtype=np.int64)
@@ -172,7 +173,7 @@ class Population:
         start = self.n
         self._reserve(start + k)
         stop = start + k
-        for name, arr in self._cols.items():
+        for _name, arr in self._cols.items():
             arr[start:stop] = arr[parent_rows]
         self._cols["id"][start:stop] = np.arange(self.next_id, self.next_id + k, dtype=np.int64)
         self.next_id += k

@@ -79,8 +79,13 @@ def compile_rules(rules: list[HillRule], n_groups: int) -> CompiledRules:
         runs.setdefault(key, []).append(rule)
     keys = sorted(runs)
     run_offsets = np.zeros(n_groups + 1, dtype=np.int64)
-    run_behaviour, run_saturation, term_start, term_end = [], [], [], []
-    term_signal, term_half, term_power = [], [], []
+    run_behaviour: list[int] = []
+    run_saturation: list[float] = []
+    term_start: list[int] = []
+    term_end: list[int] = []
+    term_signal: list[int] = []
+    term_half: list[float] = []
+    term_power: list[float] = []
     for key in keys:
         members = runs[key]
         sats = {r.saturation for r in members}

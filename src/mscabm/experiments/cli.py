@@ -7,14 +7,12 @@ from pathlib import Path
 
 
 def cmd_experiment(args: argparse.Namespace) -> int:
-    from mscabm.experiments.runner import run_experiment
-    from mscabm.experiments.spec import load_spec
-
-    spec = load_spec(args.spec)
-    df = run_experiment(spec, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
-                        progress=not args.quiet, in_process=args.in_process, threads=args.threads)
+    from mscabm.experiments import load_spec, run
     from mscabm.experiments.runner import default_out_dir
 
+    spec = load_spec(args.spec)
+    df = run(spec, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+             progress=not args.quiet, in_process=args.in_process, threads=args.threads)
     out = args.out or default_out_dir(spec)
     counts = df["status"].value_counts().to_dict()
     print(f"mscabm: experiment {spec.name}: {len(df)} runs (" + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
@@ -39,7 +37,8 @@ def register(subparsers) -> dict:
     p.add_argument("spec", help="spec TOML file (or the name of one in experiments/)")
     p.add_argument("--out", type=Path, help="output folder (default runs/experiments/<name>/)")
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786 (workers must see --out)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler, e.g. tcp://host:8786 (workers must see --out)")
     p.add_argument("--resume", action="store_true", help="skip finished runs, rerun failed or missing ones")
     p.add_argument("--in-process", action="store_true", help="run in this process, one run at a time (debugging)")
     p.add_argument("--threads", type=int, help="numba threads per run (default: cores / workers; 1 on Dask)")

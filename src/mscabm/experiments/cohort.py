@@ -1,22 +1,4 @@
-"""Virtual cohorts: patient-level variability and the ``cohort`` report.
-
-**Patients** (``[patients]`` in a spec): each replicate is one virtual patient. Its values
-are drawn from the distributions in ``[[patients.vary]]`` with a generator seeded by
-``SeedSequence(master_seed, spawn_key=(PATIENT_KEY, replicate))``, so patient r has the same
-values in every arm (control, drug, MSC, drug + MSC): arms are paired, like a crossover
-trial of identical twins, and with ``seeds = "common"`` (default) the run-in before treatment
-is bit-identical across arms. Keys apply on top of the base config and under each condition's
-``set``. One entry::
-
-    [[patients.vary]]
-    name = "treg_fraction"                 # column in results.parquet
-    keys = ["cells.T.state_fractions.Treg"]
-    dist = "normal"                        # normal (mean, sd) | lognormal (median, sigma of ln) | uniform (low, high)
-    mean = 0.06
-    sd = 0.02
-    clip = [0.01, 0.2]                     # optional bounds
-    scale = "value"                        # value | multiply (x the base config's value)
-    integer = false
+"""The ``cohort`` report of a virtual-cohort spec (patients: :mod:`mscabm.experiments.patients`).
 
 **Cohort report** (``[report] kind = "cohort"``): per run the activity readout (``activity``,
 default ``disease_activity``) at the treatment start (``baseline_min``: the first recorded
@@ -48,143 +30,24 @@ short for a drop from baseline (columns ``responder_vs_ref``, ``vs_ref_*``).
 from __future__ import annotations
 
 import math
-import textwrap
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from mscabm.schema import ConfigError
+from mscabm.experiments.manifest import read_part
+from mscabm.experiments.render import cohort_figure, markdown_table
+from mscabm.experiments.spec import Spec
+from mscabm.experiments.statistics import period_mean, t_half_width, wilson
+from mscabm.observe.io import atomic_write_text
 
-__all__ = ["PatientVar", "parse_patients", "draw_patient", "cohort_report", "period_mean", "wilson", "PATIENT_KEY",
-           "DISTS"]
-
-PATIENT_KEY = 2**31 - 2  # spawn key of the patient draws (the sampled designs use 2**31 - 1)
-DISTS = {"normal": ("mean", "sd"), "lognormal": ("median", "sigma"), "uniform": ("low", "high")}
-
-
-class PatientVar:
-    def __init__(self, name: str, keys: list[str], dist: str, params: dict[str, float],
-                 clip: tuple[float, float] | None, scale: str, integer: bool) -> None:
-        self.name, self.keys, self.dist, self.params = name, keys, dist, params
-        self.clip, self.scale, self.integer = clip, scale, integer
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(name=self.name, keys=self.keys, dist=self.dist, params=self.params, clip=self.clip,
-                    scale=self.scale, integer=self.integer)
+__all__ = ["cohort_report"]
 
 
-def parse_patients(doc: Any, path: str = "patients") -> list[PatientVar]:
-    """Validate the ``[patients]`` table (key paths in errors)."""
-    from mscabm.experiments.spec import _bool, _float, _keys, _list, _name, _p, _str, _table
+def cohort_report(out: Path, spec: Spec, df: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Write the cohort tables and figure; returns (figure file names, report.md lines).
 
-    _table(doc, path)
-    _keys(doc, path, ("vary",), ("vary",))
-    out: list[PatientVar] = []
-    names: set[str] = set()
-    for i, v in enumerate(_list(doc["vary"], _p(path, "vary"), 1)):
-        vp = _p(_p(path, "vary"), i)
-        v = _table(v, vp)
-        dist = _str(v.get("dist", ""), _p(vp, "dist"), tuple(DISTS))
-        need = DISTS[dist]
-        _keys(v, vp, ("name", "keys", "dist", "clip", "scale", "integer") + need, ("name", "keys", "dist") + need)
-        name = _name(v["name"], _p(vp, "name"))
-        if name in names:
-            raise ConfigError(_p(vp, "name"), f"duplicate patient variable {name!r}")
-        names.add(name)
-        keys = [_str(k, _p(_p(vp, "keys"), j), nonempty=True) for j, k in enumerate(_list(v["keys"], _p(vp, "keys"), 1))]
-        params = {k: _float(v[k], _p(vp, k)) for k in need}
-        if dist == "normal" and params["sd"] < 0 or dist == "lognormal" and (params["sigma"] < 0 or params["median"] <= 0):
-            raise ConfigError(_p(vp, need[1]), "must be >= 0 (and a lognormal median > 0)")
-        if dist == "uniform" and not params["low"] < params["high"]:
-            raise ConfigError(_p(vp, "high"), "must be above low")
-        clip = None
-        if "clip" in v:
-            c = _list(v["clip"], _p(vp, "clip"), 2)
-            if len(c) != 2:
-                raise ConfigError(_p(vp, "clip"), "expected [low, high]")
-            clip = (_float(c[0], _p(_p(vp, "clip"), 0)), _float(c[1], _p(_p(vp, "clip"), 1)))
-            if not clip[0] <= clip[1]:
-                raise ConfigError(_p(vp, "clip"), "low must not exceed high")
-        out.append(PatientVar(name, keys, dist, params, clip,
-                              _str(v.get("scale", "value"), _p(vp, "scale"), ("value", "multiply")),
-                              _bool(v.get("integer", False), _p(vp, "integer"))))
-    return out
-
-
-def _get(data: dict, dotted: str) -> Any:
-    node: Any = data
-    for k in dotted.split("."):
-        if not isinstance(node, dict) or k not in node:
-            return None
-        node = node[k]
-    return node
-
-
-def draw_patient(variables: list[PatientVar], master_seed: int, replicate: int,
-                 base: dict) -> tuple[dict[str, Any], dict[str, float]]:
-    """(dotted key -> value overrides, name -> drawn value) of patient ``replicate``."""
-    rng = np.random.default_rng(np.random.SeedSequence(master_seed, spawn_key=(PATIENT_KEY, replicate)))
-    sets: dict[str, Any] = {}
-    drawn: dict[str, float] = {}
-    for v in variables:
-        p = v.params
-        if v.dist == "normal":
-            x = rng.normal(p["mean"], p["sd"])
-        elif v.dist == "lognormal":
-            x = p["median"] * math.exp(rng.normal(0.0, p["sigma"]))
-        else:
-            x = rng.uniform(p["low"], p["high"])
-        if v.clip:
-            x = min(max(x, v.clip[0]), v.clip[1])
-        drawn[v.name] = float(x)
-        for k in v.keys:
-            if v.scale == "multiply":
-                b = _get(base, k)
-                if not isinstance(b, int | float) or isinstance(b, bool):
-                    raise ConfigError(f"patients: {v.name}: {k}", "scale = 'multiply' needs a number in the base "
-                                      f"config, found {b!r}")
-                val = b * x
-            else:
-                val = x
-            sets[k] = int(round(val)) if v.integer else float(val)
-    return sets, drawn
-
-
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score 95% interval of a proportion k/n."""
-    if n == 0:
-        return math.nan, math.nan
-    p = k / n
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return max(0.0, min(p, c - h)), min(1.0, max(p, c + h))  # k = 0 or n: no rounding step past p
-
-
-def period_mean(time_min: np.ndarray, values: np.ndarray) -> float:
-    """Time average of ``values`` over ``time_min`` (trapezoid rule; NaN for fewer than 2 points).
-
-    ``time_min``: (n,) increasing recorded times (min); ``values``: (n,) the readout at them.
+    ``df``: the results table (one row per run: run_id, condition, replicate, status).
     """
-    if len(time_min) < 2 or time_min[-1] <= time_min[0]:
-        return math.nan
-    return float(np.trapezoid(values, time_min) / (time_min[-1] - time_min[0]))
-
-
-def _series(out: Path, run_id: str, col: str) -> pd.DataFrame | None:
-    p = out / "parts" / f"{run_id}.parquet"
-    if not p.is_file():
-        return None
-    s = pd.read_parquet(p, columns=["time_min", col])
-    return s
-
-
-def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """Write the cohort tables and figure; returns (figure file names, report.md lines)."""
-    from mscabm.experiments.report import t975
-
     rep = spec.report
     col = rep.get("activity", "disease_activity")
     t0 = float(rep.get("baseline_min", 0.0))
@@ -200,7 +63,7 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
     for r in df.itertuples():
         if r.status != "done":
             continue
-        s = _series(out, r.run_id, col)
+        s = read_part(out, r.run_id, ["time_min", col])
         if s is None or s.empty:
             continue
         after = s[s["time_min"] >= t0 - 1e-9]
@@ -215,8 +78,6 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
     runs = pd.DataFrame(rows)
     if runs.empty:
         return [], ["## Cohort", "", "No finished runs yet.", ""]
-    from mscabm.observe.io import atomic_write_text
-
     twins = runs[runs["arm"] == ref].set_index("patient")  # each patient's run in the reference arm
     refv = twins["end"]
     if vs_thr is not None:
@@ -257,97 +118,47 @@ def cohort_report(out: Path, spec, df: pd.DataFrame) -> tuple[list[str], list[st
         m = pd.concat(ss, axis=1)
         n = m.notna().sum(axis=1)
         mean, sd = m.mean(axis=1), m.std(axis=1, ddof=1)
-        half = np.array([t975(int(k) - 1) if k > 1 else math.nan for k in n]) * sd / np.sqrt(n)
+        half = t_half_width(n.to_numpy(), sd.to_numpy())
         tc.append(pd.DataFrame({"arm": arm, "time_min": m.index, "n": n.values, "mean": mean.values,
                                 "ci95_low": (mean - half).values, "ci95_high": (mean + half).values,
                                 "p10": m.quantile(0.1, axis=1).values, "p90": m.quantile(0.9, axis=1).values}))
     timecourse = pd.concat(tc, ignore_index=True)
     atomic_write_text(out / "timecourse.csv", timecourse.to_csv(index=False))
-    figs = _figure(out, spec, summary, timecourse, traces, col, t0, label or crit, below)
+    figs = cohort_figure(out, spec, summary, timecourse, traces, col, t0, label or crit, below)
     how = (f"at the end `{col}` <= {below:g} (absolute: free of clinically significant disease)" if below is not None
            else f"`{col}` at the end <= {100 - drop_thr:g}% of its value at treatment start (t = {t0:g} min, first "
                 f"recorded time >= it), i.e. a drop of >= {drop_thr:g}%")
+    records = summary.to_dict("records")  # records, not itertuples: arm names need not be identifiers
     lines = ["## Cohort", "",
              f"Responder{f' ({label})' if label else ''}: {how}. "
              f"Patients are paired across arms (same draws, same seed); reference arm for paired "
              f"differences: `{ref}`.", "",
-             "| arm | n | responders | fraction [95% CI, Wilson] | mean drop % | mean baseline | mean end | "
-             f"mean end - {ref} (paired) |", "|---|---|---|---|---|---|---|---|"]
-    for r in summary.itertuples():
-        lines.append(f"| {r.arm} | {r.n} | {r.responders} | {r.responder_frac:.2f} [{r.ci95_low:.2f}, "
-                     f"{r.ci95_high:.2f}] | {r.mean_drop_pct:.1f} | {r.mean_baseline:.1f} | {r.mean_end:.1f} | "
-                     f"{getattr(r, f'mean_end_minus_{ref}'):.1f} |")
+             markdown_table([[r["arm"], r["n"], r["responders"], f"{r['responder_frac']:.2f} [{r['ci95_low']:.2f}, "
+                              f"{r['ci95_high']:.2f}]", f"{r['mean_drop_pct']:.1f}", f"{r['mean_baseline']:.1f}",
+                              f"{r['mean_end']:.1f}", f"{r[f'mean_end_minus_{ref}']:.1f}"] for r in records],
+                            ["arm", "n", "responders", "fraction [95% CI, Wilson]", "mean drop %", "mean baseline",
+                             "mean end", f"mean end - {ref} (paired)"])]
     if vs_thr is not None:
         lines += ["", f"Paired responder: end `{col}` <= {100 - float(vs_thr):g}% of the same patient's end in "
                   f"`{ref}` (its twin in the reference arm), i.e. >= {float(vs_thr):g}% better than `{ref}`.", "",
-                  "| arm | paired responders | fraction [95% CI, Wilson] |", "|---|---|---|"]
-        for r in summary.itertuples():
-            lines.append(f"| {r.arm} | {r.vs_ref_responders} | {r.vs_ref_frac:.2f} [{r.vs_ref_ci95_low:.2f}, "
-                         f"{r.vs_ref_ci95_high:.2f}] |")
+                  markdown_table([[r["arm"], r["vs_ref_responders"],
+                                   f"{r['vs_ref_frac']:.2f} [{r['vs_ref_ci95_low']:.2f}, {r['vs_ref_ci95_high']:.2f}]"]
+                                  for r in records],
+                                 ["arm", "paired responders", "fraction [95% CI, Wilson]"])]
+    rows = []
+    for row in records:
+        n_pairs = row[f"pairs_{ref}"]
+        if row["arm"] == ref or n_pairs == 0:  # the reference itself, or no twins to compare with
+            rows.append([row["arm"], f"{row['mean_end']:.1f}", "-", "-", f"{row['mean_period_mean']:.1f}", "-", "-"])
+            continue
+        rows.append([row["arm"], f"{row['mean_end']:.1f}", f"{row[f'mean_end_minus_{ref}']:+.1f}",
+                     f"{row[f'end_below_{ref}']}/{n_pairs}", f"{row['mean_period_mean']:.1f}",
+                     f"{row[f'mean_period_mean_minus_{ref}']:+.1f}", f"{row[f'period_mean_below_{ref}']}/{n_pairs}"])
     lines += ["", f"Over the treatment period (time average of `{col}` from treatment start to the end, the "
               "analogue of a trial's repeated visits; an effect that fades before the end shows here and not at "
               f"the end). Pairs below: patients whose value is lower than their twin's in `{ref}`.", "",
-              f"| arm | mean end | end - {ref} (paired) | pairs below at the end | period mean | "
-              f"period mean - {ref} (paired) | pairs below over the period |", "|---|---|---|---|---|---|---|"]
-    for row in summary.to_dict("records"):  # records, not itertuples: arm names need not be identifiers
-        n_pairs = row[f"pairs_{ref}"]
-        if row["arm"] == ref or n_pairs == 0:  # the reference itself, or no twins to compare with
-            lines.append(f"| {row['arm']} | {row['mean_end']:.1f} | - | - | {row['mean_period_mean']:.1f} | - | - |")
-            continue
-        lines.append(f"| {row['arm']} | {row['mean_end']:.1f} | {row[f'mean_end_minus_{ref}']:+.1f} | "
-                     f"{row[f'end_below_{ref}']}/{n_pairs} | {row['mean_period_mean']:.1f} | "
-                     f"{row[f'mean_period_mean_minus_{ref}']:+.1f} | {row[f'period_mean_below_{ref}']}/{n_pairs} |")
+              markdown_table(rows, ["arm", "mean end", f"end - {ref} (paired)", "pairs below at the end", "period mean",
+                                    f"period mean - {ref} (paired)", "pairs below over the period"])]
     lines += ["", "Files: `cohort.csv` (per arm), `cohort_runs.csv` (per patient and arm), `timecourse.csv` "
               "(mean, 95% CI, 10th-90th percentile per arm and time).", ""]
     return figs, lines
-
-
-def _figure(out: Path, spec, summary, timecourse, traces, col, t0, crit: str, below: float | None) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.8), gridspec_kw={"width_ratios": [2, 1]})
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for i, arm in enumerate(summary["arm"]):
-        c = colors[i % len(colors)]
-        g = timecourse[timecourse["arm"] == arm]
-        days = g["time_min"] / 1440.0
-        for (a, _), s in traces.items():
-            if a == arm:
-                ax.plot(s["time_min"] / 1440.0, s[col], color=c, alpha=0.12, lw=0.7)
-        ax.plot(days, g["mean"], color=c, lw=2, label=arm)
-        ax.fill_between(days, g["ci95_low"], g["ci95_high"], color=c, alpha=0.25)
-    ax.axvline(t0 / 1440.0, color="k", ls="--", lw=0.8)
-    if below is not None:  # the absolute criterion's threshold
-        ax.axhline(below, color="grey", ls=":", lw=1.0)
-    ax.set_xlabel("day")
-    ax.set_ylabel(col)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    ax.set_title("mean, 95% CI band, patients (thin)")
-    x = np.arange(len(summary))
-    bars = [("responder_frac", "ci95_low", "ci95_high", crit, 0.8, None)]
-    if "vs_ref_frac" in summary:  # the paired criterion too, hatched, when the spec asks for it
-        ref = spec.report.get("reference") or "reference"
-        bars.append(("vs_ref_frac", "vs_ref_ci95_low", "vs_ref_ci95_high",
-                     f">= {spec.report['responder_vs_reference_pct']:g}% below the {ref} twin", 0.35, "//"))
-    w = 0.8 / len(bars)
-    for j, (fr, lo, hi, lab, alpha, hatch) in enumerate(bars):
-        # Wilson bounds at k = 0 or k = n can sit a rounding error inside the fraction: clip to >= 0
-        err = np.clip(np.nan_to_num(np.vstack([summary[fr] - summary[lo], summary[hi] - summary[fr]])), 0.0, None)
-        bx.bar(x + (j - (len(bars) - 1) / 2) * w, summary[fr], width=w, yerr=err, capsize=2,
-               color=[colors[i % len(colors)] for i in range(len(summary))], alpha=alpha, hatch=hatch,
-               edgecolor="k", linewidth=0.4, label=textwrap.fill(lab, 48))
-    bx.set_xticks(x)
-    bx.set_xticklabels(summary["arm"], rotation=35, ha="right", fontsize=8)
-    bx.set_ylim(0, 1.05)
-    bx.set_ylabel("responder fraction (95% CI)", fontsize=8)
-    bx.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.32), frameon=False)
-    bx.grid(alpha=0.3)
-    fig.suptitle(spec.report.get("title") or spec.name)
-    fig.tight_layout()
-    from mscabm.experiments.report import save_figure
-
-    return save_figure(fig, out, dpi=110)

@@ -64,7 +64,8 @@ def dask_executor(address: str, threads: int = 1) -> Iterator[tuple[Executor, in
     try:
         from distributed import Client
     except ImportError:
-        raise ConfigError("--scheduler", "Dask distributed is not installed; pip install 'mscabm[experiments]'") from None
+        raise ConfigError("--scheduler",
+                          "Dask distributed is not installed; pip install 'mscabm[experiments]'") from None
     try:
         client = Client(address, timeout="20s")
     except (OSError, TimeoutError) as exc:

@@ -15,53 +15,42 @@
 
 from __future__ import annotations
 
-import json
 import math
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from mscabm.experiments.runner import read_manifest
-from mscabm.experiments.spec import CONTROL_DERIVED, Spec, parse_spec, salib_problem
+from mscabm.experiments import manifest
+from mscabm.experiments.cohort import cohort_report
+from mscabm.experiments.plan import salib_problem
+from mscabm.experiments.render import experiment_figure, markdown_table
+from mscabm.experiments.spec import CONTROL_DERIVED, Spec, parse_spec
+from mscabm.experiments.statistics import mean_interval
 from mscabm.observe.io import atomic_write_parquet, atomic_write_text
-from mscabm.schema import ConfigError
 
-__all__ = ["build_report", "results_table", "summarize"]
-
-# two-sided 95% Student t quantiles, df 1..30 (beyond: normal)
-_T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-         2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
-
-
-def t975(df: int) -> float:
-    if df < 1:
-        return math.nan
-    return _T975[df - 1] if df <= 30 else 1.96
+__all__ = ["build_report", "results_table", "summarize", "sensitivity"]
 
 
 def _load(out: Path) -> tuple[Spec, dict]:
     out = Path(out)
-    if not (out / "spec.toml").is_file() or not (out / "plan.json").is_file():
-        raise ConfigError(str(out), "not an experiment folder (spec.toml and plan.json missing)")
-    spec = parse_spec(tomllib.loads((out / "spec.toml").read_text(encoding="utf-8")), source=str(out / "spec.toml"))
-    return spec, json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    doc = manifest.read_spec_document(out)
+    return parse_spec(doc, source=str(out / manifest.SPEC_FILE)), manifest.read_plan(out)
 
 
 def results_table(out: str | Path) -> pd.DataFrame:
     """One row per planned run (see module docstring); runs not yet run have status 'missing'."""
     out = Path(out)
     spec, pl = _load(out)
-    manifest = read_manifest(out)
+    rows_by_id = manifest.read_manifest(out)
     conds = {c["id"]: c for c in pl["conditions"]}
     col_names: list[str] = []
     for c in pl["conditions"]:
         col_names += [k for k in c["columns"] if k not in col_names]
     rows = []
     for r in pl["runs"]:
-        m = manifest.get(r["run_id"], {})
+        m = rows_by_id.get(r["run_id"], {})
         ok = m.get("status") == "done" and m.get("fingerprint") == r["fingerprint"]
         c = conds[r["condition"]]
         row: dict[str, Any] = {"run_id": r["run_id"], "condition": c["id"], "role": c["role"],
@@ -71,7 +60,7 @@ def results_table(out: str | Path) -> pd.DataFrame:
                                "control": c["control"] or ""}
         for k in col_names:
             row[k] = c["columns"].get(k)
-        for k, v in r.get("patient", {}).items():  # virtual-cohort draws (experiments/cohort.py)
+        for k, v in r.get("patient", {}).items():  # virtual-cohort draws (experiments/patients.py)
             row[f"patient_{k}"] = v
         final = m.get("final", {}) if ok else {}
         for k in spec.readout_columns:
@@ -109,14 +98,9 @@ def summarize(df: pd.DataFrame, spec: Spec) -> pd.DataFrame:
         base = {"condition": cid, "role": g["role"].iloc[0], **{k: g[k].iloc[0] for k in col_names}}
         n_failed = int((g["status"] == "failed").sum())
         for k in spec.readout_columns:
-            v = g[k].to_numpy(dtype=float)
-            v = v[np.isfinite(v)]
-            n = len(v)
-            mean = float(v.mean()) if n else math.nan
-            sd = float(v.std(ddof=1)) if n > 1 else math.nan
-            half = t975(n - 1) * sd / math.sqrt(n) if n > 1 else math.nan
-            rows.append({**base, "readout": k, "n": n, "mean": mean, "sd": sd, "ci95_low": mean - half,
-                         "ci95_high": mean + half, "n_failed": n_failed})
+            n, mean, sd, lo, hi = mean_interval(g[k].to_numpy(dtype=float))
+            rows.append({**base, "readout": k, "n": n, "mean": mean, "sd": sd, "ci95_low": lo, "ci95_high": hi,
+                         "n_failed": n_failed})
     return pd.DataFrame(rows)
 
 
@@ -148,87 +132,6 @@ def sensitivity(df: pd.DataFrame, spec: Spec, pl: dict) -> pd.DataFrame | None:
                          "ST_conf": res["ST_conf"], "readout": of})
 
 
-# ---------------------------------------------------------------------------- figure
-def _figure(df: pd.DataFrame, summary: pd.DataFrame, spec: Spec, sens: pd.DataFrame | None, out: Path) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rep = spec.report
-    kind = rep.get("kind", "auto")
-    if kind == "none":
-        return []
-    if kind == "auto":
-        if spec.design_kind in ("morris", "sobol"):
-            kind = "tornado"
-        elif spec.design_kind == "grid" and any(f"{f.name}_value" in df.columns for f in spec.factors):
-            kind = "dose_response"
-        else:
-            kind = "bars"
-    ys = rep.get("y") or ([d.name for d in spec.derived] or spec.final)[:4]
-    title = rep.get("title") or spec.name
-    if kind == "tornado":
-        if sens is None or "note" in sens.columns:
-            return []
-        fig, ax = plt.subplots(figsize=(6, 0.5 * len(sens) + 1.5))
-        col, err = ("mu_star", "mu_star_conf") if "mu_star" in sens.columns else ("ST", "ST_conf")
-        s = sens.sort_values(col)
-        ax.barh(s["parameter"], s[col], xerr=s[err], color="tab:blue", alpha=0.8, capsize=3, label=col)
-        if col == "ST":
-            ax.barh(s["parameter"], s["S1"], color="tab:orange", alpha=0.8, label="S1")
-            ax.legend()
-        ax.set_xlabel(f"{col} of {s['readout'].iloc[0]}")
-        ax.set_title(title)
-    else:
-        fig, axes = plt.subplots(1, len(ys), figsize=(4.8 * len(ys), 4), squeeze=False)
-        design = summary[summary["role"] == "condition"]
-        for ax, y in zip(axes[0], ys):
-            s = design[design["readout"] == y]
-            if kind == "dose_response":
-                xf = rep.get("x") or next(f.name for f in spec.factors if f"{f.name}_value" in s.columns)
-                hue = rep.get("hue") or next((f.name for f in spec.factors if f.name != xf), None)
-                groups = s.groupby(hue, sort=False) if hue else [(None, s)]
-                log_x = rep.get("log_x", True)
-                for label, g in groups:
-                    g = g[g[f"{xf}_value"].notna()].sort_values(f"{xf}_value")
-                    if log_x:
-                        g = g[g[f"{xf}_value"] > 0]
-                    yerr = np.vstack([g["mean"] - g["ci95_low"], g["ci95_high"] - g["mean"]])
-                    ax.errorbar(g[f"{xf}_value"], g["mean"], yerr=np.nan_to_num(yerr), marker="o", capsize=3,
-                                label=f"{hue}={label}" if hue else None)
-                if log_x:
-                    ax.set_xscale("log")
-                ax.set_xlabel(xf)
-                if hue:
-                    ax.legend(fontsize=8)
-            else:
-                yerr = np.vstack([s["mean"] - s["ci95_low"], s["ci95_high"] - s["mean"]])
-                ax.bar(range(len(s)), s["mean"], yerr=np.nan_to_num(yerr), capsize=3, color="tab:blue", alpha=0.8)
-                ax.set_xticks(range(len(s)))
-                ax.set_xticklabels(s["condition"], rotation=40, ha="right", fontsize=8)
-            ax.set_ylabel(y)
-            ax.grid(alpha=0.3)
-        fig.suptitle(title)
-    fig.tight_layout()
-    return save_figure(fig, out, dpi=120)
-
-
-def save_figure(fig, out: Path, dpi: int) -> list[str]:
-    """Write ``figure.png`` and ``figure.svg`` into ``out`` atomically (temp file, then rename), close
-    the figure, and return the file names."""
-    import matplotlib.pyplot as plt
-
-    names = []
-    for ext in ("png", "svg"):
-        tmp = out / f".figure.{ext}.tmp"
-        fig.savefig(tmp, format=ext, dpi=dpi)
-        tmp.replace(out / f"figure.{ext}")
-        names.append(f"figure.{ext}")
-    plt.close(fig)
-    return names
-
-
 def _fmt(v: float) -> str:
     if v is None or not np.isfinite(v):
         return "-"
@@ -248,11 +151,9 @@ def build_report(out: str | Path) -> pd.DataFrame:
         atomic_write_text(out / "sensitivity.csv", sens.to_csv(index=False))
     cohort_lines: list[str] = []
     if spec.report.get("kind") == "cohort":
-        from mscabm.experiments.cohort import cohort_report
-
         figs, cohort_lines = cohort_report(out, spec, df)
     else:
-        figs = _figure(df, summary, spec, sens, out)
+        figs = experiment_figure(df, summary, spec, sens, out)
 
     n = len(df)
     counts = df["status"].value_counts().to_dict()
@@ -269,33 +170,24 @@ def build_report(out: str | Path) -> pd.DataFrame:
     lines += cohort_lines
     lines += ["## Summary (mean +- sd [95% CI], n)", ""]
     wide_cols = spec.readout_columns
-    lines.append("| condition | " + " | ".join(wide_cols) + " |")
-    lines.append("|---" * (len(wide_cols) + 1) + "|")
+    rows = []
     for cid, g in summary.groupby("condition", sort=False):
         cells = []
         for k in wide_cols:
             r = g[g["readout"] == k].iloc[0]
-            cells.append(f"{_fmt(r['mean'])} +- {_fmt(r['sd'])} [{_fmt(r['ci95_low'])}, {_fmt(r['ci95_high'])}], {r['n']}")
+            cells.append(f"{_fmt(r['mean'])} +- {_fmt(r['sd'])} "
+                         f"[{_fmt(r['ci95_low'])}, {_fmt(r['ci95_high'])}], {r['n']}")
         role = " (control)" if g["role"].iloc[0] == "control" else ""
-        lines.append(f"| {cid}{role} | " + " | ".join(cells) + " |")
-    lines.append("")
+        rows.append([f"{cid}{role}", *cells])
+    lines += [markdown_table(rows, ["condition", *wide_cols]), ""]
     if sens is not None:
-        lines += [f"## Sensitivity ({spec.design_kind})", "", sens.to_markdown(index=False) if _has_tabulate()
-                  else "```\n" + sens.to_string(index=False) + "\n```", ""]
+        lines += [f"## Sensitivity ({spec.design_kind})", "", sens.to_markdown(index=False), ""]
     failed = df[df["status"] == "failed"]
     if len(failed):
-        lines += ["## Failed runs", "", "| run | error |", "|---|---|"]
-        lines += [f"| {r.run_id} | {str(r.error).replace('|', '/')} |" for r in failed.itertuples()]
+        lines += ["## Failed runs", "",
+                  markdown_table([[r.run_id, r.error] for r in failed.itertuples()], ["run", "error"])]
         lines += ["", "Rerun them with `mscabm experiment SPEC --out DIR --resume`.", ""]
     lines += ["Files: `results.parquet` (one row per run), `summary.csv`, `parts/<run>.parquet` (time series), "
               "`runs/<run>.json` (manifest rows), `spec.toml`, `plan.json`.", ""]
     atomic_write_text(out / "report.md", "\n".join(lines))
     return df
-
-
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-    except ImportError:
-        return False
-    return True

@@ -1,25 +1,17 @@
-"""Run every (condition, replicate) of a spec once, on any ``concurrent.futures.Executor``.
+"""Run every (condition, replicate) of a plan once, on any ``concurrent.futures.Executor``.
 
-Output folder::
+Workers write their own part and manifest row (atomically: temp file + rename; the folder layout
+is in :mod:`mscabm.experiments.manifest`); only a small dict travels back. ``resume=True`` skips
+runs whose manifest row says ``done`` with the same fingerprint and whose part exists, and reruns
+failed or missing ones. Seeds come from the plan (master seed + replicate, or + condition), never
+from the order of execution, so resumed runs and any number of workers give identical results.
 
-    <out>/spec.toml                   the spec as run (``mscabm report`` reads it)
-    <out>/plan.json                   conditions, controls, runs (ids, seeds, fingerprints)
-    <out>/parts/<run_id>.parquet      one per finished run: every readout at every recorded step
-    <out>/runs/<run_id>.json          one manifest row per run: status (done/failed), error,
-                                      traceback, final readouts, wall time, fingerprint
-    <out>/manifest.parquet            all manifest rows (rewritten at the end)
-    <out>/results.parquet, summary.csv, figure.png/.svg, report.md   (see report.py)
-
-Workers write their own part and manifest row (atomically: temp file + rename); only a small
-dict travels back. ``resume=True`` skips runs whose manifest row says ``done`` with the same
-fingerprint and whose part exists, and reruns failed or missing ones. Seeds come from the plan
-(master seed + replicate, or + condition), never from the order of execution, so resumed runs
-and any number of workers give identical results.
+The runner only runs: results, summary, figure and report are built from the folder afterwards
+(:func:`mscabm.experiments.report.build_report`, called by :func:`mscabm.experiments.run`).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sys
@@ -27,18 +19,19 @@ import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import nullcontext
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import tomli_w
 
-from mscabm.experiments.spec import RUN_DERIVED, Plan, Spec, load_spec, plan
-from mscabm.observe.io import atomic_write_parquet, atomic_write_text
+from mscabm.experiments import executors, manifest
+from mscabm.experiments.plan import Plan, plan
+from mscabm.experiments.spec import RUN_DERIVED, Spec, load_spec
+from mscabm.observe.io import atomic_write_parquet
 from mscabm.schema import ConfigError
 
-__all__ = ["execute_run", "run_experiment", "default_out_dir", "read_manifest"]
+__all__ = ["execute_run", "run_experiment", "default_out_dir"]
 
 
 # ---------------------------------------------------------------------------- worker side
@@ -76,7 +69,7 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
     run_id = task["run"]["run_id"]
     row: dict[str, Any] = dict(task["run"], status="failed", error="", traceback="", wall_s=0.0,
                                host=socket.gethostname(), pid=os.getpid(),
-                               started=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                               started=datetime.now(UTC).isoformat(timespec="seconds"))
     t0 = time.perf_counter()
     try:
         threads = task.get("threads") or 0
@@ -89,12 +82,10 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
 
         cfg = build_config(task["config"])
         model = MSCModel(cfg)
-        rows = [dict(model.readouts)]
         while model.running:
             model.step()
-            if model.readouts["step"] == model.steps:  # refreshed this step
-                rows.append(dict(model.readouts))
-        series = pd.DataFrame(rows)
+        rows = model.log.rows  # one row per recorded step (the model's readout log)
+        series = model.log.to_frame()
         final_all = rows[-1]
         missing = [k for k in task["final"] if k not in final_all]
         if missing:
@@ -102,38 +93,19 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
         final = {k: float(final_all[k]) for k in task["final"]}
         final.update(_run_derived(task["derived"], final, series))
         series.insert(0, "run_id", run_id)
-        atomic_write_parquet(out / "parts" / f"{run_id}.parquet", series)
+        atomic_write_parquet(manifest.part_path(out, run_id), series)
         row.update(status="done", final=final)
     except Exception as exc:  # noqa: BLE001 - a failed run is recorded, the others go on
         row.update(error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(limit=20))
     row["wall_s"] = time.perf_counter() - t0
-    row["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    atomic_write_text(out / "runs" / f"{run_id}.json", json.dumps(row, default=float) + "\n")
+    row["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    manifest.write_row(out, row)
     return {"run_id": run_id, "status": row["status"], "error": row["error"], "wall_s": row["wall_s"]}
 
 
 # ---------------------------------------------------------------------------- driver side
 def default_out_dir(spec: Spec, root: str | Path = "runs/experiments") -> Path:
     return Path(root) / spec.name
-
-
-def read_manifest(out: str | Path) -> dict[str, dict[str, Any]]:
-    """run_id -> manifest row, for every readable ``runs/*.json`` in ``out``."""
-    rows = {}
-    for p in sorted((Path(out) / "runs").glob("*.json")):
-        if p.name.startswith("."):
-            continue
-        try:
-            row = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue  # a torn file cannot happen with atomic writes, but be lenient: rerun it
-        rows[row.get("run_id", p.stem)] = row
-    return rows
-
-
-def _is_finished(row: dict | None, run, out: Path) -> bool:
-    return (row is not None and row.get("status") == "done" and row.get("fingerprint") == run.fingerprint
-            and (out / "parts" / f"{run.run_id}.parquet").is_file())
 
 
 def _check_readouts(p: Plan) -> None:
@@ -149,101 +121,97 @@ def _check_readouts(p: Plan) -> None:
             raise ConfigError(f"readouts.final[{i}]", f"unknown readout {k!r}; allowed: {', '.join(sorted(names))}")
 
 
+def _executor(executor: Executor | None, workers: int | None, scheduler: str | None, in_process: bool,
+              threads: int | None):
+    if executor is not None:
+        return nullcontext((executor, workers or executors.cpu_count(), threads or 0))
+    if in_process:
+        return executors.in_process()
+    if scheduler:
+        return executors.dask_executor(scheduler, threads or 1)
+    if workers is not None and workers < 1:
+        raise ConfigError("--workers", f"{workers} is out of range; allowed: >= 1")
+    return executors.local_pool(workers)
+
+
 def run_experiment(spec: Spec | str | Path, out: str | Path | None = None, *, executor: Executor | None = None,
                    workers: int | None = None, scheduler: str | None = None, resume: bool = False,
-                   progress: bool = True, in_process: bool = False, threads: int | None = None,
-                   report: bool = True) -> pd.DataFrame:
-    """Run a spec; returns the results table (one row per run). See the module docstring.
+                   progress: bool = True, in_process: bool = False, threads: int | None = None) -> Path:
+    """Run a spec's planned runs into ``out`` (see the module docstring); returns the folder.
 
     ``executor``: any ``concurrent.futures.Executor`` (its workers must see ``out``); otherwise a
     local process pool of ``workers`` (default: the cores), Dask at ``scheduler``, or
-    ``in_process``.
+    ``in_process``. Ends with ``manifest.parquet``; results and report are not built here.
     """
-    from mscabm.experiments import executors
-    from mscabm.experiments.report import build_report
-
     if not isinstance(spec, Spec):
         spec = load_spec(spec)
     p = plan(spec)
     _check_readouts(p)
     out = Path(out) if out is not None else default_out_dir(spec)
-    existing = read_manifest(out) if out.exists() else {}
+    existing = manifest.read_manifest(out) if out.exists() else {}
     if existing and not resume:
         raise ConfigError("--out", f"{out} already holds {len(existing)} run(s); add --resume to continue that "
                           "experiment, or choose another --out")
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "spec.toml", tomli_w.dumps(spec.document))
-    atomic_write_text(out / "plan.json", json.dumps(p.to_json(), default=float) + "\n")
+    manifest.write_spec_document(out, spec.document)
+    manifest.write_plan(out, p.to_json())
 
-    todo = [r for r in p.runs if not _is_finished(existing.get(r.run_id), r, out)]
-    skipped = len(p.runs) - len(todo)
-    run_derived = [d.__dict__ for d in spec.derived if d.kind in RUN_DERIVED]
-
-    if executor is not None:
-        ctx = nullcontext((executor, workers or executors.cpu_count(), threads or 0))
-    elif in_process:
-        ctx = executors.in_process()
-    elif scheduler:
-        ctx = executors.dask_executor(scheduler, threads or 1)
-    else:
-        if workers is not None and workers < 1:
-            raise ConfigError("--workers", f"{workers} is out of range; allowed: >= 1")
-        ctx = executors.local_pool(workers)
-
-    done = failed = 0
+    todo = [r for r in p.runs if not manifest.is_finished(existing.get(r.run_id), r.run_id, r.fingerprint, out)]
+    ctx = _executor(executor, workers, scheduler, in_process, threads)
     if todo:
-        from tqdm import tqdm
-
+        run_derived = [d.__dict__ for d in spec.derived if d.kind in RUN_DERIVED]
         with ctx as (ex, slots, nthreads):
-            window = max(1, 2 * slots)
-            bar = tqdm(total=len(p.runs), initial=skipped, desc=f"experiment {spec.name}", unit="run",
-                       disable=not progress, dynamic_ncols=True, file=sys.stderr)
-            pending: dict[Future, Any] = {}
-            queue = iter(todo)
+            tasks = [{"out": str(out.resolve()), "run": r.meta(), "config": r.config, "final": spec.final,
+                      "derived": run_derived, "threads": threads if threads is not None else nthreads} for r in todo]
+            _drive(ex, slots, tasks, len(p.runs) - len(todo), len(p.runs), out,
+                   desc=f"experiment {spec.name}", progress=progress)
+    manifest.write_manifest_table(out)
+    return out
 
-            def submit_next() -> bool:
-                run = next(queue, None)
-                if run is None:
-                    return False
-                task = {"out": str(out.resolve()), "run": run.meta(), "config": run.config, "final": spec.final,
-                        "derived": run_derived, "threads": threads if threads is not None else nthreads}
-                pending[ex.submit(execute_run, task)] = run
-                return True
 
-            try:
-                while len(pending) < window and submit_next():
-                    pass
-                while pending:
-                    finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                    for fut in finished:
-                        run = pending.pop(fut)
-                        try:
-                            res = fut.result()
-                        except Exception as exc:  # noqa: BLE001 - the worker itself died
-                            res = {"status": "failed"}
-                            row = dict(run.meta(), status="failed", error=f"worker failed: {type(exc).__name__}: {exc}",
-                                       traceback="", wall_s=0.0)
-                            atomic_write_text(out / "runs" / f"{run.run_id}.json", json.dumps(row) + "\n")
-                        if res["status"] == "done":
-                            done += 1
-                        else:
-                            failed += 1
-                        bar.set_postfix(done=done + skipped, failed=failed, refresh=False)
-                        bar.update(1)
-                        submit_next()
-            except BaseException:
-                for fut in pending:
-                    fut.cancel()
-                raise
-            finally:
-                bar.close()
+def _drive(ex: Executor, slots: int, tasks: list[dict], skipped: int, total: int, out: Path, desc: str,
+           progress: bool) -> None:
+    """Submit ``tasks`` to ``ex``, at most 2 x ``slots`` in flight, with a progress bar."""
+    from tqdm import tqdm
 
-    manifest = read_manifest(out)
-    if manifest:
-        mf = pd.DataFrame([{k: v for k, v in r.items() if k != "final"} for r in manifest.values()])
-        atomic_write_parquet(out / "manifest.parquet", mf)
-    if report:
-        return build_report(out)
-    from mscabm.experiments.report import results_table
+    window = max(1, 2 * slots)
+    done = failed = 0
+    bar = tqdm(total=total, initial=skipped, desc=desc, unit="run", disable=not progress, dynamic_ncols=True,
+               file=sys.stderr)
+    pending: dict[Future, dict] = {}
+    queue = iter(tasks)
 
-    return results_table(out)
+    def submit_next() -> bool:
+        task = next(queue, None)
+        if task is None:
+            return False
+        pending[ex.submit(execute_run, task)] = task
+        return True
+
+    try:
+        while len(pending) < window and submit_next():
+            pass
+        while pending:
+            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for fut in finished:
+                task = pending.pop(fut)
+                try:
+                    res = fut.result()
+                except Exception as exc:  # noqa: BLE001 - the worker itself died
+                    res = {"status": "failed"}
+                    manifest.write_row(out, dict(task["run"], status="failed",
+                                                 error=f"worker failed: {type(exc).__name__}: {exc}",
+                                                 traceback="", wall_s=0.0))
+                if res["status"] == "done":
+                    done += 1
+                else:
+                    failed += 1
+                bar.set_postfix(done=done + skipped, failed=failed, refresh=False)
+                bar.update(1)
+                submit_next()
+    except BaseException:
+        for fut in pending:
+            fut.cancel()
+        raise
+    finally:
+        bar.close()

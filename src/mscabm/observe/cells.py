@@ -8,13 +8,23 @@ numpy arrays. Selections are lightweight (a row index array), valid until the ne
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:  # pragma: no cover
-    from mscabm.model import MSCModel
+from mscabm.engine.lattice import Lattice
+from mscabm.engine.population import Population
+
+
+class CellSource(Protocol):
+    """What a :class:`CellView` reads: the population, the compiled name tables
+    (``mscabm.assembly.Tables``: type and state names, field names) and the lattice.
+    ``MSCModel`` is one."""
+
+    population: Population
+    tables: Any
+    lattice: Lattice
 
 SNAPSHOT_COLUMNS = ("id", "type", "state", "x_um", "y_um", "radius_um", "state_age_min", "cycle_progress",
                     "apoptosis_left_min")
@@ -34,18 +44,20 @@ class Cell:
     cycle_progress: float
     apoptotic: bool
     local_fields: dict[str, float]
+    variables: dict[str, float]
 
     def __str__(self) -> str:
         fields = ", ".join(f"{k}={v:.3g}" for k, v in self.local_fields.items())
+        variables = "".join(f", {k}={v:.3g}" for k, v in self.variables.items())
         return (f"cell {self.id}: {self.type} {self.state}{' (apoptotic)' if self.apoptotic else ''} at "
                 f"({self.x_um:.1f}, {self.y_um:.1f}) um, {self.state_age_min:.0f} min in state, "
-                f"cycle {self.cycle_progress:.2f}; fields: {fields}")
+                f"cycle {self.cycle_progress:.2f}{variables}; fields: {fields}")
 
 
 class CellView:
     """Rows of the model's population, optionally restricted to a selection."""
 
-    def __init__(self, model: MSCModel, rows: np.ndarray | None = None) -> None:
+    def __init__(self, model: CellSource, rows: np.ndarray | None = None) -> None:
         self._model = model
         self._rows = rows
 
@@ -96,8 +108,14 @@ class CellView:
                           dtype=object)
         return lookup[self.column("type"), self.column("state")]
 
-    def to_frame(self, columns: tuple[str, ...] = SNAPSHOT_COLUMNS) -> pd.DataFrame:
-        """A pandas DataFrame, one row per cell, with type and state as names."""
+    def to_frame(self, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """A pandas DataFrame, one row per cell, with type and state as names.
+
+        Default columns: :data:`SNAPSHOT_COLUMNS` and every per-cell variable (0 in cells whose
+        type does not declare it).
+        """
+        if columns is None:
+            columns = SNAPSHOT_COLUMNS + tuple(self._model.tables.variable_names)
         data = {c: self.column(c) for c in columns if c not in ("type", "state")}
         frame = pd.DataFrame(data)
         if "type" in columns:
@@ -132,6 +150,7 @@ class CellView:
             state_age_min=float(p["state_age_min"][row]), cycle_progress=float(p["cycle_progress"][row]),
             apoptotic=bool(p["apoptosis_left_min"][row] >= 0),
             local_fields={f: float(m.lattice.data[i, iy, ix]) for i, f in enumerate(t.field_names)},
+            variables={v: float(p[v][row]) for j, v in enumerate(t.variable_names) if t.variable_declared[code, j]},
         )
 
     def __repr__(self) -> str:

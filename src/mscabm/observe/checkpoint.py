@@ -50,7 +50,8 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
             if not isinstance(header, dict) or header.get("format") != CHECKPOINT_FORMAT:
                 found = header.get("format") if isinstance(header, dict) else None
                 raise CheckpointError(f"{p} has checkpoint format {found!r}; this mscabm reads format "
-                                      f"{CHECKPOINT_FORMAT}. Rerun from the start or use the mscabm version that wrote it.")
+                                      f"{CHECKPOINT_FORMAT}. Rerun from the start or use the mscabm version "
+                                      "that wrote it.")
             population = {k[4:]: npz[k] for k in npz.files if k.startswith("pop/")}
             fields = npz["fields"]
     except CheckpointError:

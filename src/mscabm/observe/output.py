@@ -28,28 +28,33 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class RunWriter:
-    """Writes one model's outputs into ``out_dir`` as the run proceeds."""
+    """Writes one model's outputs into ``out_dir`` as the run proceeds.
 
-    def __init__(self, out_dir: str | Path, model: MSCModel, rows: list[dict[str, float]] | None = None) -> None:
-        """``rows``: time-series rows already recorded (when resuming from a checkpoint)."""
+    The time series is the model's readout log (``model.log``): :meth:`sync` writes what the
+    log gained since the last flush, every ``output.flush_every`` rows.
+    """
+
+    def __init__(self, out_dir: str | Path, model: MSCModel) -> None:
         self.out = Path(out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
         self.model = model
-        self.rows: list[dict[str, float]] = list(rows or [])
-        self._unflushed = 0
+        self._flushed = 0
         model.config.save(self.out / "config.toml")
 
-    def record(self) -> None:
-        """Append the model's current readouts as a time-series row (flushes periodically)."""
-        self.rows.append(dict(self.model.readouts))
-        self._unflushed += 1
-        if self._unflushed >= self.model.config.output.flush_every:
+    @property
+    def rows(self) -> list[dict[str, float]]:
+        """Every time-series row so far (the model's log, including rows from before a resume)."""
+        return self.model.log.rows
+
+    def sync(self) -> None:
+        """Flush once ``output.flush_every`` rows have been logged since the last flush."""
+        if len(self.rows) - self._flushed >= self.model.config.output.flush_every:
             self.flush()
 
     def flush(self) -> None:
         if self.rows:
             atomic_write_parquet(self.out / "timeseries.parquet", pd.DataFrame(self.rows))
-        self._unflushed = 0
+        self._flushed = len(self.rows)
 
     def snapshot(self) -> None:
         """Cell table and fields at the current step."""

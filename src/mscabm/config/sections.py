@@ -1,0 +1,192 @@
+"""The sections of the configuration: one dataclass per TOML table, with ranges, units and docs.
+
+Each field's ``metadata`` carries ``min``/``max``/``gt``/``choices``/``unit``/``doc``, which
+:func:`mscabm.schema.parse` checks and ``docs/model.md`` prints. Names that depend on the
+declared vocabulary (cell types, fields, variables) are checked by :class:`~mscabm.config.tree.Config`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE
+
+_REQUIRED = object()
+
+
+def _m(default=_REQUIRED, **meta):
+    if default is _REQUIRED:
+        return field(metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class ModelSection:
+    name: str = _m("default", doc="run name, used in the output folder name")
+    seed: int = _m(42, min=0, max=2**63 - 1, doc="master seed of the numpy Generator (Mesa's model.rng)")
+    steps: int = _m(1440, min=0, max=10**9, doc="number of model steps to run")
+    dt_min: float = _m(1.0, gt=0.0, max=60.0, unit="min", doc="model step")
+    max_cells: int = _m(2_000_000, min=1, max=10**9, doc="population capacity (memory guard)")
+    sort_every: int = _m(20, min=0, max=10**9,
+                         doc="steps between reorderings of the cell rows into spatial (voxel) order, for memory "
+                             "locality in the kernels; 0 = never. Changes the order of random draws, not the model")
+    contact_scale: float = _m(1.25, min=1.0, max=3.0,
+                              doc="cells interact (contact signals, adhesion) within scale*(r_i+r_j); "
+                                  "1.25 = PhysiCell's default relative maximum adhesion distance (V PhysiCell)")
+    repulsion_um_per_min: float = _m(10.0, min=0.0, max=1e3, unit="um/min",
+                                     doc="cell-cell repulsion strength (V PhysiCell default 10 um/min)")
+    adhesion_um_per_min: float = _m(0.4, min=0.0, max=1e3, unit="um/min",
+                                    doc="cell-cell adhesion strength (V PhysiCell default 0.4 um/min)")
+
+
+@dataclass
+class DomainSection:
+    width_um: float = _m(1000.0, gt=0.0, max=1e6, unit="um", doc="domain width (x)")
+    height_um: float = _m(1000.0, gt=0.0, max=1e6, unit="um", doc="domain height (y)")
+    voxel_um: float = _m(10.0, gt=0.0, max=1e4, unit="um", doc="field voxel side")
+    thickness_um: float = _m(100.0, gt=0.0, max=1e4, unit="um",
+                             doc="effective depth of the 2-D slab (sets the voxel volume): the layer into which "
+                                 "secreted molecules mix; in a culture well they rise into mm of medium within hours, "
+                                 "100 um taken (M, docs/calibration.md)")
+    dtype: str = _m("float32", choices=("float32", "float64"), doc="field storage precision")
+    diffusion_scheme: str = _m("auto", choices=("auto", "kernel", "explicit", "lod"),
+                               doc="diffusion solver for all fields (auto: cheapest within tolerance, per field)")
+
+
+@dataclass
+class OutputSection:
+    record_every: int = _m(10, min=1, max=10**9, doc="steps between time-series rows")
+    snapshot_every: int = _m(240, min=0, max=10**9, doc="steps between cell/field snapshots (0: first and last only)")
+    flush_every: int = _m(100, min=1, max=10**9, doc="time-series rows between Parquet flushes")
+
+
+@dataclass
+class VariableSection:
+    """A per-cell internal variable of one cell type: dv/dt = produce_<V>_per_min - decay_per_min * v."""
+
+    initial: float = _m(0.0, min=-1e12, max=1e12, doc="value of a new cell (seeded, infused, entered)")
+    decay_per_min: float = _m(0.0, min=0.0, max=1e3, unit="1/min", doc="first-order decay (relaxation) rate")
+    scales: list[str] = field(default_factory=list, metadata={
+        "doc": "behaviours of this type multiplied by the variable's value (after the rules)"})
+    unit: str = _m("a.u.", doc="unit of the value (documentation)")
+    doc: str = _m("", doc="what the variable stands for, with its source")
+
+
+@dataclass
+class CellSection:
+    states: list[str] = field(default_factory=list, metadata={
+        "doc": "the type's states, in order (built-in types: from biology/celltypes.py; a new type must list them)"})
+    count: int = _m(0, min=0, max=10**9, doc="initial number of cells")
+    initial_state: str = _m("", doc="state at start (default: the type's first state)")
+    placement: str = _m("uniform", choices=("uniform", "centre"), doc="initial placement")
+    radius_um: float = _m(5.0, gt=0.0, max=1000.0, unit="um", doc="cell radius")
+    apoptosis_min: float = _m(516.0, min=0.0, max=1e6, unit="min", doc="time an apoptotic body persists")
+    adherent: bool = _m(False, doc="adherent cells do not migrate (speed ignored)")
+    chemotaxis_field: str = _m("", doc="field whose gradient biases migration ('' = none)")
+    state_fractions: dict[str, float] = field(default_factory=dict, metadata={
+        "value_meta": {"min": 0.0, "max": 1.0},
+        "doc": "fraction of the initial count placed in each named state (the rest: initial_state)"})
+    variables: dict[str, VariableSection] = field(default_factory=dict, metadata={
+        "doc": "per-cell internal variables (mscabm/vocabulary.py)"})
+
+
+@dataclass
+class FieldSection:
+    diffusion_um2_per_min: float = _m(0.0, min=0.0, max=1e6, unit="um^2/min", doc="diffusion coefficient")
+    decay_per_min: float = _m(0.0, min=0.0, max=1e3, unit="1/min", doc="first-order decay")
+    supply_per_min: float = _m(0.0, min=0.0, max=1e9, unit="field unit/min",
+                               doc="uniform zero-order supply (e.g. from the blood); with decay k the level "
+                                   "without cells relaxes to supply/k; zero-flux or periodic boundary only")
+    initial: float = _m(0.0, min=0.0, max=1e9, doc="initial uniform level (field unit)")
+    boundary: str = _m("zero_flux", choices=("zero_flux", "dirichlet", "periodic"), doc="boundary condition")
+    boundary_value: float = _m(0.0, min=0.0, max=1e9, doc="Dirichlet value (field unit)")
+    unit: str = _m("pM", choices=("pM", "nM", "uM"), doc="concentration unit")
+
+
+@dataclass
+class RuleSection:
+    cell_type: str = _m(doc="cell type the rule acts in")
+    signal: str = _m(doc="field:<F>, contact:<TYPE> or time_in_state")
+    direction: str = _m(choices=("increases", "decreases"))
+    behaviour: str = _m(doc="behaviour name (see biology/celltypes.py)")
+    saturation: float = _m(min=0.0, max=1e12, doc="behaviour value at full response")
+    half_max: float = _m(gt=0.0, max=1e12, doc="signal level of half response (signal unit)")
+    hill_power: float = _m(1.0, gt=0.0, max=100.0)
+    state: str = _m("*", doc="state the rule acts in ('*' = every state of the type)")
+    responds_to: str = _m("high", choices=("high", "low"),
+                          doc="high: (s/K)^n response to a high signal; low: (K/s)^n, full when the signal is absent")
+    enabled: bool = _m(True, doc="switch the rule off without deleting it")
+    source: str = _m("", doc="citation")
+
+
+@dataclass
+class InfusionSection:
+    at_min: float = _m(min=0.0, max=1e9, unit="min", doc="time of the infusion")
+    count: int = _m(min=1, max=10**9, doc="cells added")
+    cell_type: str = _m("MSC", doc="cell type infused (a declared [cells.<TYPE>])")
+    state: str = _m("", doc="state of the infused cells (default: the type's first state)")
+    placement: str = _m("uniform", choices=("uniform", "centre"), doc="where they land")
+
+
+@dataclass
+class DoseSection:
+    at_min: float = _m(min=0.0, max=1e9, unit="min", doc="time of the dose")
+    field: str = _m(doc="field dosed (a declared [fields.<F>], e.g. EV for an MSC-EV infusion)")
+    level: float = _m(gt=0.0, max=1e9, doc="level added (field unit), over the whole domain or its centre")
+    placement: str = _m("uniform", choices=("uniform", "centre"),
+                        doc="uniform: everywhere; centre: a disc of radius 10% of the domain (local injection)")
+
+
+@dataclass
+class InterventionSection:
+    knockout: list[str] = field(default_factory=list, metadata={
+        "value_meta": {"choices": tuple(MSC_FACTORS)}, "doc": "MSC factors knocked out (biology/interventions.py)"})
+    block: list[str] = field(default_factory=list, metadata={
+        "value_meta": {"choices": tuple(BLOCKERS)}, "doc": "drugs/antibodies blocking an MSC factor"})
+    neutralise_per_min: dict[str, float] = field(default_factory=dict, metadata={
+        "value_meta": {"min": 0.0, "max": 1e3},
+        "doc": "neutralising antibody: extra first-order removal of a field (1/min)"})
+    supplement: dict[str, float] = field(default_factory=dict, metadata={
+        "value_meta": {"min": 0.0, "max": 1e9},
+        "doc": "added to a field's initial level (field unit)"})
+    prelicense: str = _m("none", choices=tuple(PRELICENSE), doc="MSC pre-treatment before seeding")
+    transwell: bool = _m(False, doc="MSCs share the fields but touch no other cell")
+    deplete: list[str] = field(default_factory=list, metadata={"doc": "cell types removed before the start"})
+    immunosuppressant: float = _m(0.0, min=0.0, max=1.0, doc="steroid-like damping of activation and cytokines")
+    immunosuppressant_start_min: float = _m(0.0, min=0.0, max=1e9, unit="min",
+                                            doc="time the immunosuppressant starts acting (0: from the start; "
+                                                "mscabm/disease.py)")
+    infusions: list[InfusionSection] = field(default_factory=list, metadata={"doc": "cells added during the run"})
+    delivery_scale: float = _m(1.0, min=0.0, max=100.0,
+                               doc="multiplies every infusion's count (rounded) and every dose's level: the "
+                                   "patient-level share of a nominal dose that reaches the lesion (homing, lung "
+                                   "trapping; varied per patient in the disease cohorts, docs/scenarios.md)")
+    doses: list[DoseSection] = field(default_factory=list, metadata={
+        "doc": "field doses during the run: MSC-EV infusions, cytokine boluses"})
+
+
+@dataclass
+class InfluxSection:
+    """Cells of one type entering the domain (mscabm/disease.py): rate x (1 + (max_fold - 1) H(field))."""
+
+    rate_per_min: float = _m(0.0, min=0.0, max=1e6, unit="cells/min", doc="influx without inflammation")
+    max_fold: float = _m(1.0, min=1.0, max=1e4, doc="rate multiplier at full inflammation")
+    field: str = _m("", doc="field whose domain-mean level raises the rate ('' = constant rate)")
+    half_max: float = _m(1.0, gt=0.0, max=1e12, doc="domain-mean level of half the extra rate (field unit)")
+    hill_power: float = _m(1.0, gt=0.0, max=100.0)
+    state: str = _m("", doc="state of the new cells (default: the type's first state)")
+    placement: str = _m("edges", choices=("edges", "uniform"), doc="edges: enter at the domain boundary")
+
+
+@dataclass
+class DiseaseSection:
+    """Disease activity index readouts (mscabm/disease.py, docs/scenarios.md)."""
+
+    enabled: bool = _m(False, doc="record disease_activity, disease_damage_frac, disease_inflammation")
+    damage_weight: float = _m(0.5, min=0.0, max=1.0, doc="weight of tissue damage (the rest: inflammation)")
+    inflammation: dict[str, float] = field(default_factory=dict, metadata={
+        "value_meta": {"gt": 0.0, "max": 1e12},
+        "doc": "field -> reference level K: inflammation = mean of c / (c + K) over these fields"})
+    clinical_index: str = _m("", doc="the clinical index this is a trend proxy of (documentation only)")
+    tissue_type: str = _m("TISSUE", doc="cell type whose damage and loss the index counts")
+    healthy_state: str = _m("healthy", doc="state of an undamaged tissue cell")
