@@ -173,9 +173,9 @@ def test_per_cell_variable_is_a_rule_signal():
               "behaviours.MSC.naive.export_IL10_molecules_per_min": 0.0,
               "behaviours.MSC.primed.export_IL10_molecules_per_min": 0.0,
               "behaviours.MSC.licensed.export_IL10_molecules_per_min": 0.0}
-    for name in list(load_config(values=values).rules):  # only the rule under test sets IL-10 export
-        if name != "level_drives_il10" and load_config(values=values).rules[name].behaviour == \
-                "export_IL10_molecules_per_min":
+    rules = load_config(values=values).rules
+    for name, rule in rules.items():  # only the rule under test sets IL-10 export
+        if name != "level_drives_il10" and rule.behaviour == "export_IL10_molecules_per_min":
             values[f"rules.{name}.enabled"] = False
     m = MSCModel(**values, rng=3)
     t = m.tables

@@ -566,8 +566,7 @@ class MSCModel(mesa.Model):
         """Compute the readouts now, append them to the log and the DataCollector; returns the row."""
         row = self.current_readouts()
         self.log.append(row)
-        if hasattr(self, "datacollector"):
-            self.datacollector.collect(self)
+        self.datacollector.collect(self)
         return row
 
     def current_readouts(self) -> dict[str, float]:

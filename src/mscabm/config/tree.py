@@ -27,6 +27,7 @@ from mscabm.config.sections import (
     OutputSection,
     RuleSection,
 )
+from mscabm.engine.population import CORE_COLUMNS
 from mscabm.schema import ConfigError, to_dict
 from mscabm.vocabulary import (
     FRACTION_BEHAVIOURS,
@@ -44,8 +45,7 @@ _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 #: most states one cell type may declare (the contact and transition tables grow with it)
 _MAX_STATES = 32
 #: names a per-cell variable may not take: they are population columns already
-_CELL_COLUMNS = ("id", "type", "state", "x_um", "y_um", "px", "py", "radius_um", "state_age_min", "cycle_progress",
-                 "apoptosis_left_min", "apoptotic")
+_CELL_COLUMNS = (*CORE_COLUMNS, "apoptotic")
 
 
 def _short(value: object, limit: int = 60) -> str:

@@ -40,10 +40,6 @@ class ReadoutLog:
         """The newest row (KeyError-free: an empty dict before the first record)."""
         return self.rows[-1] if self.rows else {}
 
-    def since(self, k: int) -> list[dict[str, Any]]:
-        """Rows appended after the first ``k`` (what a consumer that has read ``k`` rows has not seen)."""
-        return self.rows[k:]
-
     def to_frame(self) -> pd.DataFrame:
         """The log as a DataFrame, one row per recorded step."""
         return pd.DataFrame(self.rows)
