@@ -105,6 +105,10 @@ def test_pdl1_acts_on_contact_only():
     assert divisions(tw_ko) == divisions(tw)
 
 
+@pytest.mark.xfail(strict=True, reason="known miss since the transwell became a geometry (issue 20): licensed MSCs "
+                   "on an insert 1 mm above the well must deplete tryptophan and raise PGE2 in an 11x deeper medium "
+                   "column, and without IFN-gamma reaching them their IDO decays (tau 1 day); in 2 days the well "
+                   "is not suppressed (Di Nicola 2002 saw transwell suppression over 4-5 days). docs/calibration.md")
 def test_human_transwell_still_suppresses():
     ctrl = run()
     tw = run(**LICENSED_MSC, **{"interventions.transwell": True})
@@ -154,9 +158,9 @@ def test_msc_lower_nk_cytotoxicity():
 
 def test_activated_nk_kill_unlicensed_msc_but_primed_msc_are_protected():
     kw = {**NK_ASSAY, "cells.TISSUE.count": 0, "cells.MSC.count": 40, "cells.NK.initial_state": "active",
-          "cells.NK.count": 80, "interventions.knockout": ["IDO", "COX2", "TGFB", "EV"],
-          "rules.ifng_primes_msc.enabled": False}  # NK IFN-gamma would prime the naive arm's MSCs too
-    naive = run(1440, **kw)
+          "cells.NK.count": 80, "interventions.knockout": ["IDO", "COX2", "TGFB", "EV"]}
+    # NK IFN-gamma would prime the naive arm's MSCs too: their IFN-gamma signalling is off
+    naive = run(1440, **kw, **{"rules.ifng_activates_msc_stat1.enabled": False})
     primed = run(1440, **kw, **{"interventions.prelicense": "IFNG"})
     assert naive["killed_MSC_total"] > 15
     assert primed["killed_MSC_total"] < 0.5 * naive["killed_MSC_total"]

@@ -36,3 +36,36 @@ def test_check_selects_condition_rows_and_computes_the_interval():
     assert "no runs" in to_markdown(missing)
     rows = [[c.strip() for c in line.strip("|").split("|")] for line in to_markdown(table).splitlines()]
     assert rows[2][0] == "x" and rows[2][1].startswith("75 [") and rows[2][1].endswith("n=3") and rows[2][3] == "yes"
+
+
+def test_route_targets_name_levels_of_the_route_spec():
+    from mscabm.calibration import ROUTE_SPEC, ROUTE_TARGETS
+
+    spec = load_spec(ROUTE_SPEC)
+    levels = {f.name: {lv.label for lv in f.levels} for f in spec.factors}
+    for t in ROUTE_TARGETS:
+        assert t.route in levels["route_blocked"], t.name
+        for col, val in t.where.items():
+            assert val in levels[col], (t.name, col)
+        assert 0 <= t.low < t.high <= 100 and t.source
+
+
+def test_route_share_is_per_replicate_against_the_unblocked_suppression():
+    """share = 100 (S_none - S_blocked) / S_none with S_none of the same replicate (seed)."""
+    from mscabm.calibration import RouteTarget, check_route_targets, route_shares
+
+    rows = []
+    for rep, (s0, s1) in enumerate([(80.0, 20.0), (60.0, 30.0), (90.0, 45.0)]):
+        for route, s in (("none", s0), ("IDO (1-MT)", s1)):
+            rows.append({"role": "condition", "species": "human", "msc_per_responder": "1:10",
+                         "route_blocked": route, "replicate": rep, "supp": s})
+        rows.append({"role": "control", "species": "human", "msc_per_responder": "1:10", "route_blocked": "none",
+                     "replicate": rep, "supp": math.nan})
+    df = pd.DataFrame(rows).rename(columns={"supp": "suppression_T_proliferation_pct"})
+    shares = route_shares(df)
+    got = shares[shares["route_blocked"] == "IDO (1-MT)"].sort_values("replicate")["share_removed_pct"].tolist()
+    assert got == [75.0, 50.0, 50.0]
+    t = RouteTarget("ido", {"species": "human", "msc_per_responder": "1:10"}, "IDO (1-MT)", 50.0, 100.0, "o", "s")
+    r = check_route_targets(df, (t,)).iloc[0]
+    assert r["n"] == 3 and math.isclose(r["model_mean"], 175.0 / 3) and r["in_range"]
+    assert check_route_targets(pd.DataFrame(), (t,)).iloc[0]["n"] == 0

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE
+from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRETREATMENTS
 from mscabm.config import ConfigError, load_config
 from mscabm.dashboard import render as R
 from mscabm.dashboard.controls import (
@@ -104,7 +104,7 @@ def test_interventions_become_config_keys():
         assert resolve(Settings(knockout=(f,), t_count=10, msc_count=1))[0].interventions.knockout == [f]
     for d in BLOCKERS:
         assert resolve(Settings(block=(d,), t_count=10, msc_count=1))[0].interventions.block == [d]
-    for p in PRELICENSE:
+    for p in PRETREATMENTS:
         assert resolve(Settings(prelicense=p, t_count=10, msc_count=1))[0].interventions.prelicense == p
     with pytest.raises(ConfigError, match="interventions.immunosuppressant"):
         resolve(Settings(immunosuppressant=2.0))
@@ -119,7 +119,7 @@ def test_interventions_become_config_keys():
     for d, spec in BLOCKERS.items():
         label = blocker_label(d)
         assert (spec["factor"] in label) if "factor" in spec else all(f in label for f in spec["neutralise"])
-    assert {"IFNG", "IFNG+TNF", "none"} <= set(PRELICENSE)
+    assert {"IFNG", "IFNG+TNF", "none"} <= set(PRETREATMENTS)
     # what the model lacks is listed, not faked (Th17/Treg now exist: only the species preset is missing)
     assert {k for k, _ in PENDING} == {"species"}
     assert presets()[0] == "default" and "coculture" in presets()
@@ -176,9 +176,13 @@ def test_infuse_now_adds_cells_without_reset_and_export_reproduces_it(tmp_path):
     n0 = sim.count("MSC")
     assert sim.infuse(15), sim.error
     assert sim.count("MSC") == n0 + 15 and sim.main.model.steps == 4  # no reset
-    assert "Infused 15 MSC licensed at t = 4 min" in sim.notice
+    assert "Infused 15 MSC at t = 4 min" in sim.notice
     inf = sim.main.model.config.interventions.infusions
-    assert [(x.at_min, x.count, x.state) for x in inf] == [(4.0, 15, "licensed")]  # pre-treated like the dose
+    assert [(x.at_min, x.count, x.state) for x in inf] == [(4.0, 15, "")]  # the model pre-treats them like the dose
+    m = sim.main.model
+    licensed = m.tables.state_code("MSC", "licensed")
+    msc = m.population["type"] == m.tables.type_code("MSC")
+    assert (m.population["state"][msc] == licensed).sum() == n0 + 15  # with the pre-treatment's levels and label
     sim.step(6)
     path = tmp_path / "exported.toml"
     path.write_text(sim.config_toml())

@@ -105,3 +105,19 @@ def test_wheel_in_a_fresh_venv_finds_its_presets(tmp_path):
     where = subprocess.run([str(venv / "bin" / "python"), "-c", "import mscabm.config as c; print(c.PRESET_DIR)"],
                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert str(venv) in where.stdout  # the installed package's data, not this checkout's
+
+
+def test_route_specs_use_the_mouse_preset_msc_table():
+    """The 'mouse' species level of the route-decomposition specs is exactly the MSC table of
+    presets/mouse.toml (the expression kinetics are shared; only the outputs differ)."""
+    import tomllib
+
+    from mscabm.config.loading import read_config_file, resolve_path
+
+    mouse = read_config_file(resolve_path("mouse"))["behaviours"]["MSC"]
+    want = {f"behaviours.MSC.{state}.{b}": v for state, values in mouse.items() for b, v in values.items()}
+    for name in ("route_decomposition", "route_transwell"):
+        spec = tomllib.loads((Path(__file__).resolve().parents[1] / "experiments" / f"{name}.toml").read_text())
+        species = next(f for f in spec["design"]["factors"] if f["name"] == "species")
+        level = next(lv for lv in species["levels"] if lv["label"] == "mouse")
+        assert level["set"] == want, name

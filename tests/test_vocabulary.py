@@ -192,20 +192,21 @@ def test_per_cell_variable_is_a_rule_signal():
 
 
 def test_per_cell_variable_scales_a_behaviour_exactly():
-    """An IDO level fixed at 0.5 that multiplies MSC tryptophan uptake gives the very fields of a
-    well whose MSC uptake is halved in the tables (x0.5 is exact in binary floating point)."""
+    """A level fixed at 0.5 that multiplies MSC HGF export gives the very fields of a well whose
+    MSC HGF export is halved in the tables (x0.5 is exact in binary floating point)."""
     well = {**SMALL, "cells.MSC.count": 20, "cells.T.count": 30, "interventions.prelicense": "IFNG+TNF"}
-    scaled = MSCModel(**well, **{"cells.MSC.variables.IDO.initial": 0.5,
-                                 "cells.MSC.variables.IDO.scales": ["uptake_TRP_per_min"]}, rng=5)
-    halved = MSCModel(**well, **{"behaviours.MSC.primed.uptake_TRP_per_min": 0.02,
-                                 "behaviours.MSC.licensed.uptake_TRP_per_min": 0.04}, rng=5)
+    scaled = MSCModel(**well, **{"cells.MSC.variables.HGF_level.initial": 0.5,
+                                 "cells.MSC.variables.HGF_level.scales": ["export_HGF_molecules_per_min"]}, rng=5)
+    halved = MSCModel(**well, **{"behaviours.MSC.naive.export_HGF_molecules_per_min": 50.0,
+                                 "behaviours.MSC.primed.export_HGF_molecules_per_min": 50.0,
+                                 "behaviours.MSC.licensed.export_HGF_molecules_per_min": 100.0}, rng=5)
     plain = MSCModel(**well, rng=5)
     for _ in range(120):
         for m in (scaled, halved, plain):
             m.step()
-    trp = scaled.tables.field_names.index("TRP")
+    hgf = scaled.tables.field_names.index("HGF")
     assert np.array_equal(scaled.lattice.data, halved.lattice.data)
-    assert scaled.lattice.data[trp].mean() > plain.lattice.data[trp].mean()  # less tryptophan taken up
+    assert scaled.lattice.data[hgf].mean() < plain.lattice.data[hgf].mean()  # less HGF released
 
 
 def test_run_with_variables_resumes_bit_identically(tmp_path):

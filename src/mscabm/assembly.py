@@ -8,15 +8,18 @@ engine amounts (field unit x um^3 per min).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from mscabm.biology.fields import molecules_to_amount
 from mscabm.biology.interventions import behaviour_scales, disabled_signals, neutralisation
-from mscabm.config import Config
+from mscabm.config import Config, ConfigError
+from mscabm.engine.diffusion import DiffusionSolver
+from mscabm.engine.lattice import Boundary, Lattice
 from mscabm.engine.rules import CompiledRules, HillRule, compile_rules
-from mscabm.vocabulary import VARIABLE_BEHAVIOUR, VARIABLE_SIGNAL
+from mscabm.vocabulary import CONTACT_LEVEL_SIGNAL, ENZYME_BEHAVIOUR, VARIABLE_BEHAVIOUR, VARIABLE_SIGNAL
 
 
 @dataclass
@@ -63,6 +66,15 @@ class Tables:
     variable_initial: np.ndarray  # (n_types, V) float64: value of a new cell
     variable_decay_per_min: np.ndarray  # (n_types, V) float64
     variable_scales: np.ndarray  # (n_scales, 3) int64 rows (type code, variable, behaviour column)
+    # contact levels read by some enabled rule: (k, 3) int64 rows (neighbour type code, variable, signal column)
+    contact_levels: np.ndarray
+    # enzymes (E of them): behaviour column of Vmax (engine units: substrate amount / min), species, Km, yield
+    enzyme_names: list[str]
+    enzyme_vmax_col: np.ndarray  # (E,) int64
+    enzyme_substrate: np.ndarray  # (E,) int64 field index
+    enzyme_product: np.ndarray  # (E,) int64 field index
+    enzyme_km: np.ndarray  # (E,) float64, substrate unit
+    enzyme_yield: np.ndarray  # (E,) float64, product amount per substrate amount
 
     @property
     def n_contact_classes(self) -> int:
@@ -115,6 +127,9 @@ def build_tables(cfg: Config) -> Tables:
         k = cfg.fields[f].decay_per_min + iv.neutralise_per_min.get(f, 0.0) + removal.get(f, 0.0)
         scale[bcol[f"export_{f}_molecules_per_min"]] = (molecules_to_amount(cfg.fields[f].unit)
                                                         * export_decay_correction(k, cfg.model.dt_min))
+    enzyme_names = list(cfg.enzymes)
+    for e, enz in cfg.enzymes.items():  # Vmax: molecules/min -> substrate amount/min
+        scale[bcol[ENZYME_BEHAVIOUR.format(e)]] = molecules_to_amount(cfg.fields[enz.substrate].unit)
 
     # interventions (knock-outs, blockers, immunosuppressant) scale a behaviour of a cell type:
     # base and every rule saturation alike, so the rule-combined value scales exactly (it is linear in them)
@@ -170,6 +185,12 @@ def build_tables(cfg: Config) -> Tables:
             j = var_names.index(vname)
             declared[t, j], initial[t, j], decay[t, j] = True, var.initial, var.decay_per_min
             var_scales += [(t, j, bcol[b]) for b in var.scales]
+    level_prefix = CONTACT_LEVEL_SIGNAL.split("{")[0]  # contact_level:<TYPE>.<V>
+    levels = sorted({(type_names.index(r.signal[len(level_prefix):].split(".")[0]),
+                      var_names.index(r.signal.split(".")[-1]), scol[r.signal])
+                     for r in cfg.rules.values()
+                     if r.enabled and r.signal not in off and r.signal.startswith(level_prefix)})
+    enz = [cfg.enzymes[e] for e in enzyme_names]
     return Tables(
         type_names=type_names, state_names=state_names, n_states=n_states, field_names=field_names,
         behaviour_names=beh, signal_names=sig, base=base, rules=compile_rules(rules, n_groups),
@@ -194,6 +215,14 @@ def build_tables(cfg: Config) -> Tables:
         produce_col=np.array([bcol[VARIABLE_BEHAVIOUR.format(v)] for v in var_names], dtype=np.int64),
         variable_declared=declared, variable_initial=initial, variable_decay_per_min=decay,
         variable_scales=np.array(var_scales, dtype=np.int64).reshape(-1, 3),
+        contact_levels=np.array(levels, dtype=np.int64).reshape(-1, 3),
+        enzyme_names=enzyme_names,
+        enzyme_vmax_col=np.array([bcol[ENZYME_BEHAVIOUR.format(e)] for e in enzyme_names], dtype=np.int64),
+        enzyme_substrate=np.array([field_names.index(e.substrate) for e in enz], dtype=np.int64),
+        enzyme_product=np.array([field_names.index(e.product) for e in enz], dtype=np.int64),
+        enzyme_km=np.array([e.km for e in enz], dtype=np.float64),
+        enzyme_yield=np.array([molecules_to_amount(cfg.fields[e.product].unit)
+                               / molecules_to_amount(cfg.fields[e.substrate].unit) for e in enz], dtype=np.float64),
     )
 
 
@@ -208,7 +237,32 @@ def _inert_fields(cfg: Config, field_names: list[str], base: np.ndarray, rules: 
     for i, f in enumerate(field_names):
         fc = cfg.fields[f]
         cols = {bcol[f"export_{f}_molecules_per_min"], bcol[f"secretion_{f}_per_min"]}
+        cols |= {bcol[ENZYME_BEHAVIOUR.format(e)] for e, enz in cfg.enzymes.items() if enz.product == f}
         released = any(base[:, c].any() for c in cols) or any(r.behaviour in cols and r.saturation > 0 for r in rules)
         inert[i] = (fc.initial == 0.0 and fc.supply_per_min == 0.0 and iv.supplement.get(f, 0.0) == 0.0
                     and f not in dosed and not released and (fc.boundary != "dirichlet" or fc.boundary_value == 0.0))
     return inert
+
+
+def build_diffusion(cfg: Config, lattice: Lattice) -> DiffusionSolver:
+    """The diffusion solver for a config's fields; a forced scheme that cannot reach its
+    accuracy target at ``model.dt_min`` is refused as a ConfigError (with the way out)."""
+    names = list(cfg.fields)
+    extra = dict(cfg.interventions.neutralise_per_min)
+    for f, rate in neutralisation(cfg.interventions.block).items():
+        extra[f] = extra.get(f, 0.0) + rate
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            return DiffusionSolver(
+                lattice,
+                [cfg.fields[f].diffusion_um2_per_min for f in names],
+                [cfg.fields[f].decay_per_min + extra.get(f, 0.0) for f in names],
+                [Boundary(cfg.fields[f].boundary, cfg.fields[f].boundary_value) for f in names],
+                cfg.model.dt_min,
+                scheme=cfg.domain.diffusion_scheme,
+                supply_per_min=[cfg.fields[f].supply_per_min for f in names],
+            )
+        except RuntimeWarning as exc:
+            raise ConfigError("domain.diffusion_scheme", f"{exc}; allowed: 'auto' or 'kernel' "
+                              f"(exact at any step), or a smaller model.dt_min") from None

@@ -11,6 +11,12 @@ the remaining error.
 
     mscabm calibrate --workers 2            # ~15 min on 2 cores
     mscabm calibrate --from runs/calibration  # re-check finished runs without running them
+    mscabm calibrate --routes --workers 2   # also experiments/route_decomposition.toml (~35 min more)
+                                            # and the route-level targets of SCIENCE.md s3b
+
+A route target (:data:`ROUTE_TARGETS`) is the share of the suppression a blocker removes,
+``100 (S_none - S_blocked) / S_none`` with ``S`` the % suppression of T proliferation against the
+matched no-MSC control, computed per replicate (same seed) and summarised like the others.
 """
 
 from __future__ import annotations
@@ -65,6 +71,69 @@ TARGETS: tuple[Target, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class RouteTarget:
+    """A route-level target (SCIENCE.md s3b): the share of the suppression one blocker removes."""
+
+    name: str
+    where: dict  # condition columns of route_decomposition -> value
+    route: str  # the route_blocked level
+    low: float
+    high: float
+    observed: str
+    source: str
+
+
+ROUTE_SPEC = "route_decomposition"
+_HUMAN_10 = {"species": "human", "msc_per_responder": "1:10"}
+ROUTE_TARGETS: tuple[RouteTarget, ...] = (
+    RouteTarget("human MLR 1:10: IDO inhibited (1-MT)", _HUMAN_10, "IDO (1-MT)", 50.0, 100.0,
+                "IDO inhibition reverses human MSC suppression (removes 50-100%)",
+                "V Ren 2009 Stem Cells 27:1954 (abstract); range M"),
+    RouteTarget("mouse MLR 1:10: iNOS inhibited (L-NMMA)", {"species": "mouse", "msc_per_responder": "1:10"},
+                "NO (L-NMMA)", 50.0, 100.0, "iNOS inhibition reverses mouse MSC suppression (removes 50-100%)",
+                "V Ren 2009 (abstract); M Sato 2007 Blood 109:228"),
+    RouteTarget("human MLR 1:10: PD-L1 blocked", _HUMAN_10, "PD-L1 (anti-PD-L1)", 10.0, 50.0,
+                "PD-1/PD-L1 blockade removes part of the contact suppression (10-50%)",
+                "M Augello 2005 Eur J Immunol 35:1482"),
+)
+
+
+def route_shares(df: pd.DataFrame, readout: str = "suppression_T_proliferation_pct") -> pd.DataFrame:
+    """Per (species, dose, route, replicate): the share (%) of the unblocked suppression a route's
+    blocker removes, ``100 (S_none - S) / S_none`` (NaN where ``S_none`` is not positive)."""
+    keys = [c for c in ("species", "msc_per_responder") if c in df.columns]
+    cond = df[df["role"] == "condition"] if "role" in df.columns else df
+    none = cond[cond["route_blocked"] == "none"].set_index(keys + ["replicate"])[readout]
+    rows = []
+    for r in cond.itertuples(index=False):
+        rec = r._asdict()
+        key = tuple(rec[k] for k in keys) + (rec["replicate"],)
+        s0 = float(none.get(key, np.nan))
+        share = 100.0 * (s0 - rec[readout]) / s0 if s0 > 0 else np.nan
+        rows.append({**{k: rec[k] for k in keys}, "route_blocked": rec["route_blocked"], "replicate": rec["replicate"],
+                     "suppression_pct": rec[readout], "share_removed_pct": share})
+    return pd.DataFrame(rows)
+
+
+def check_route_targets(df: pd.DataFrame, targets: tuple[RouteTarget, ...] = ROUTE_TARGETS) -> pd.DataFrame:
+    """One row per route target (the columns of :func:`check_targets`), from route_decomposition results."""
+    shares = route_shares(df) if df is not None and len(df) else pd.DataFrame()
+    rows = []
+    for t in targets:
+        sel = shares
+        if len(sel):
+            for col, val in {**t.where, "route_blocked": t.route}.items():
+                sel = sel[sel[col].astype(str) == str(val)] if col in sel.columns else sel.iloc[0:0]
+        values = sel["share_removed_pct"].to_numpy(dtype=float) if len(sel) else np.array([])
+        mean, lo, hi = _interval(values)
+        rows.append({"target": t.name, "readout": "share_removed_pct", "model_mean": mean, "ci95_low": lo,
+                     "ci95_high": hi, "n": int(np.isfinite(values).sum()), "accepted_low": t.low,
+                     "accepted_high": t.high, "in_range": bool(np.isfinite(mean) and t.low <= mean <= t.high),
+                     "observed": t.observed, "source": t.source})
+    return pd.DataFrame(rows)
+
+
 def _interval(values: np.ndarray) -> tuple[float, float, float]:
     """Mean and Student t 95% interval of the mean over the finite values (NaN-safe)."""
     from mscabm.experiments.statistics import mean_interval
@@ -111,8 +180,9 @@ def to_markdown(table: pd.DataFrame) -> str:
 
 
 def run_calibration(out: Path, workers: int | None = None, replicates: int | None = None, progress: bool = True,
-                    run: bool = True) -> pd.DataFrame:
-    """Run (or, with ``run=False``, only read) the calibration specs under ``out`` and check the targets.
+                    run: bool = True, routes: bool = False) -> pd.DataFrame:
+    """Run (or, with ``run=False``, only read) the calibration specs under ``out`` and check the targets;
+    with ``routes`` also the route-decomposition spec and the route targets.
 
     Writes ``out/targets.csv``, ``out/targets.md`` and ``out/targets.json``.
     """
@@ -120,7 +190,7 @@ def run_calibration(out: Path, workers: int | None = None, replicates: int | Non
     from mscabm.observe.io import atomic_write_text
 
     results = {}
-    for name in SPECS:
+    for name in SPECS + ((ROUTE_SPEC,) if routes else ()):
         folder = out / name
         if run:
             spec = mx.load_spec(name)
@@ -133,10 +203,13 @@ def run_calibration(out: Path, workers: int | None = None, replicates: int | Non
                 raise FileNotFoundError(f"{path} not found: run `mscabm calibrate` first")
             results[name] = pd.read_parquet(path)
     table = check_targets(results)
+    if routes:
+        table = pd.concat([table, check_route_targets(results[ROUTE_SPEC])], ignore_index=True)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "targets.csv", table.to_csv(index=False))
     atomic_write_text(out / "targets.md", to_markdown(table) + "\n")
-    atomic_write_text(out / "targets.json", json.dumps({"targets": [asdict(t) for t in TARGETS],
+    listed = [asdict(t) for t in TARGETS] + ([asdict(t) for t in ROUTE_TARGETS] if routes else [])
+    atomic_write_text(out / "targets.json", json.dumps({"targets": listed,
                                                         "results": table.to_dict(orient="records")}, indent=1,
                                                        default=float))
     return table
@@ -145,7 +218,7 @@ def run_calibration(out: Path, workers: int | None = None, replicates: int | Non
 def cmd_calibrate(args: argparse.Namespace) -> int:
     out = args.from_dir or args.out
     table = run_calibration(out, workers=args.workers, replicates=args.replicates, progress=not args.quiet,
-                            run=args.from_dir is None)
+                            run=args.from_dir is None, routes=args.routes)
     print(to_markdown(table))
     print(f"mscabm: {int(table['in_range'].sum())}/{len(table)} targets in range; tables in {out}/targets.md")
     return 0 if table["in_range"].all() else 1
@@ -163,4 +236,6 @@ def register(subparsers) -> dict:
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
     p.add_argument("--replicates", type=int, help="override the specs' replicate count")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--routes", action="store_true",
+                   help="also run experiments/route_decomposition.toml and check the route targets (SCIENCE.md s3b)")
     return {"calibrate": cmd_calibrate}

@@ -150,8 +150,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     ny, nx = cfg.lattice_shape
     import numpy as np
 
+    from mscabm.assembly import build_diffusion
     from mscabm.engine.lattice import Lattice
-    from mscabm.model import build_diffusion
 
     build_diffusion(cfg, Lattice((ny, nx), cfg.domain.voxel_um, list(cfg.fields), dtype=np.dtype(cfg.domain.dtype),
                                  thickness_um=cfg.domain.thickness_um))

@@ -27,7 +27,6 @@ AgentSet-like view. Running counters live in one :class:`~mscabm.observe.tally.T
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -36,48 +35,24 @@ import mesa
 import numpy as np
 from mesa.time import EventGenerator, Priority, Schedule
 
-from mscabm.assembly import Tables, build_tables
-from mscabm.biology.interventions import PRELICENSE, PRELICENSE_TYPE, TRANSWELL_TYPE, neutralisation
-from mscabm.config import Config, ConfigError, build_config, load_config, set_path
+from mscabm.assembly import Tables, build_diffusion, build_tables
+from mscabm.config import Config, build_config, load_config, set_path
 from mscabm.disease import drug_free, edge_positions, influx_count
-from mscabm.engine.diffusion import DiffusionSolver
 from mscabm.engine.kernels.behaviour import advance_lifecycle, evaluate_behaviours
-from mscabm.engine.kernels.contact import CompartmentFilter, ContactFinder, count_contacts_by_type
+from mscabm.engine.kernels.contact import CompartmentFilter, ContactFinder, count_contacts_by_type, sum_contact_levels
 from mscabm.engine.kernels.exchange import FieldExchange, sample_fields, voxel_indices
 from mscabm.engine.kernels.killing import contact_kill, engulf_apoptotic
 from mscabm.engine.kernels.motion import Mover
 from mscabm.engine.kernels.sorting import counting_sort
 from mscabm.engine.kernels.variables import relax_variable, scale_behaviour
-from mscabm.engine.lattice import Boundary, Lattice
+from mscabm.engine.lattice import Lattice
 from mscabm.engine.population import Population
 from mscabm.observe.cells import CellView
 from mscabm.observe.log import ReadoutCollector, ReadoutLog
 from mscabm.observe.readouts import compute_readouts
 from mscabm.observe.tally import Tally
-
-
-def build_diffusion(cfg: Config, lattice: Lattice) -> DiffusionSolver:
-    """The diffusion solver for a config's fields; a forced scheme that cannot reach its
-    accuracy target at ``model.dt_min`` is refused as a ConfigError (with the way out)."""
-    names = list(cfg.fields)
-    extra = dict(cfg.interventions.neutralise_per_min)
-    for f, rate in neutralisation(cfg.interventions.block).items():
-        extra[f] = extra.get(f, 0.0) + rate
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        try:
-            return DiffusionSolver(
-                lattice,
-                [cfg.fields[f].diffusion_um2_per_min for f in names],
-                [cfg.fields[f].decay_per_min + extra.get(f, 0.0) for f in names],
-                [Boundary(cfg.fields[f].boundary, cfg.fields[f].boundary_value) for f in names],
-                cfg.model.dt_min,
-                scheme=cfg.domain.diffusion_scheme,
-                supply_per_min=[cfg.fields[f].supply_per_min for f in names],
-            )
-        except RuntimeWarning as exc:
-            raise ConfigError("domain.diffusion_scheme", f"{exc}; allowed: 'auto' or 'kernel' "
-                              f"(exact at any step), or a smaller model.dt_min") from None
+from mscabm.pretreatment import pretreatment_of
+from mscabm.transwell import Transwell
 
 
 class NumericalError(RuntimeError):
@@ -143,6 +118,9 @@ class MSCModel(mesa.Model):
                                thickness_um=d.thickness_um)
         for i, name in enumerate(t.field_names):
             self.lattice.data[i] = cfg.fields[name].initial + cfg.interventions.supplement.get(name, 0.0)
+        # a transwell stacks the medium in layers, the well's cell layer being self.lattice (mscabm/transwell.py)
+        self.transwell = (Transwell(cfg, t.field_names, t.type_names, self.lattice) if cfg.interventions.transwell
+                          else None)
         self.diffusion = build_diffusion(cfg, self.lattice)
         # fields that stay zero all run (no source) are skipped by exchange and diffusion
         self._set_active_fields(np.flatnonzero(~t.inert_fields))
@@ -151,11 +129,11 @@ class MSCModel(mesa.Model):
         self.contacts = ContactFinder(d.width_um, d.height_um)
         self.exchange = FieldExchange(ny * nx)
         self.mover = Mover()
-        self._transwell_code = t.type_code(TRANSWELL_TYPE) if cfg.interventions.transwell else -1
         self._compartments = CompartmentFilter()
         self._cap = 0
         self._sort_start = np.zeros(0, np.int64)
         self.tally = Tally(len(t.type_names))
+        self.pretreated = pretreatment_of(t, cfg)  # where pre-treated cells start (mscabm/pretreatment.py)
         self._seed_cells()
         self.tally.seeded_by_type[:] = self.tally.placed_by_type
         for inf in cfg.interventions.infusions:  # infusions and doses at t = 0 are part of the initial state
@@ -200,8 +178,8 @@ class MSCModel(mesa.Model):
             if c is None or c.count == 0 or name in iv.deplete:
                 continue
             state = c.initial_state
-            if name == PRELICENSE_TYPE and PRELICENSE[iv.prelicense]:
-                state = PRELICENSE[iv.prelicense]
+            if self.pretreated is not None and name == self.pretreated.cell_type:
+                state = self.pretreated.state
             placed = 0
             for other, frac in c.state_fractions.items():  # e.g. the Treg share of CD4 T cells
                 k = int(round(frac * c.count))
@@ -224,10 +202,15 @@ class MSCModel(mesa.Model):
             y = self.rng.uniform(min(r, self.height_um / 2), max(self.height_um - r, self.height_um / 2), count)
         angle = self.rng.uniform(0, 2 * np.pi, count)
         self.tally.placed_by_type[code] += count
+        if not state and self.pretreated is not None and cell_type == self.pretreated.cell_type:
+            state = self.pretreated.state
         rows = pop.add(count, type=code, state=t.state_code(cell_type, state or t.state_names[code][0]),
                        x_um=x, y_um=y, px=np.cos(angle), py=np.sin(angle), radius_um=r)
         for j in np.flatnonzero(t.variable_declared[code]):  # per-cell variables start at their initial value
             pop[t.variable_names[j]][rows] = t.variable_initial[code, j]
+        if self.pretreated is not None and cell_type == self.pretreated.cell_type:  # seeded and infused alike
+            for name, value in self.pretreated.levels.items():
+                pop[name][rows] = value
         self._ensure_buffers()
         return rows
 
@@ -254,6 +237,8 @@ class MSCModel(mesa.Model):
             self.lattice.data[i][r2 <= (0.1 * min(self.width_um, self.height_um)) ** 2] += level
         else:
             self.lattice.data[i] += level
+            if self.transwell is not None:
+                self.transwell.add_uniform(i, level)
 
     def _schedule_infusions(self) -> None:
         """Mesa events for the infusions and doses still ahead of ``model.time`` (after the step at that time)."""
@@ -338,8 +323,10 @@ class MSCModel(mesa.Model):
         sig = self._signals
         sample_fields(lat.data, self._voxel, n, sig[:, :nf])
         offsets, neighbours = self.contacts.find(x, y, pop["radius_um"], n, self.config.model.contact_scale)
-        if self._transwell_code >= 0:  # the membrane: no contact (signal or mechanics) across compartments
-            offsets, neighbours = self._compartments.filter(offsets, neighbours, pop["type"] == self._transwell_code, n)
+        if self.transwell is not None:  # insert cells sense the insert layer and touch nothing in the well
+            insert = self.transwell.in_insert(pop["type"])
+            self.transwell.sample_insert(self._voxel, np.flatnonzero(insert), sig)
+            offsets, neighbours = self._compartments.filter(offsets, neighbours, insert, n)
         group = pop["type"].astype(np.int64) * t.n_states + pop["state"]
         apoptotic = pop["apoptosis_left_min"] >= 0
         n_classes = t.n_contact_classes  # live (type, state) classes, then one for apoptotic bodies
@@ -354,6 +341,8 @@ class MSCModel(mesa.Model):
         live_type[apoptotic] = n_types
         count_contacts_by_type(offsets, neighbours, self._live_type, n_types,
                                out=sig[:, t.contact_signal_offset:t.contact_signal_offset + n_types])
+        for code, j, col in t.contact_levels:  # e.g. the PD-L1 levels of the touching MSCs
+            sum_contact_levels(offsets, neighbours, self._live_type, code, pop[t.variable_names[j]], sig[:, col])
         sig[:n, t.time_signal] = pop["state_age_min"]
         for j, v in enumerate(t.variable_names):
             sig[:n, t.variable_signal_offset + j] = pop[v]
@@ -473,19 +462,28 @@ class MSCModel(mesa.Model):
         return added
 
     def _exchange(self, s: _StepArrays) -> None:
-        """Secretion, uptake and export between the cells and their voxels."""
+        """Secretion, uptake and export between the cells and their voxels, then enzyme turnover."""
         pop, lat = self.population, self.lattice
         n = s.n_exchange
         ny, nx = lat.shape
         voxel_indices(pop["x_um"], pop["y_um"], n, lat.spacing_um, nx, ny, out=self._voxel)
         radius = pop["radius_um"][:n]
         volume = (4.0 / 3.0) * np.pi * radius ** 3
-        self.exchange.apply(lat.data, self._voxel, n, self._behaviours, *self._exchange_cols, volume,
-                            lat.voxel_volume_um3, self.dt_min, pop["apoptosis_left_min"][:n] < 0)
+        t, alive = self.tables, pop["apoptosis_left_min"][:n] < 0
+        blocks = [(lat.data, alive)] if self.transwell is None else self.transwell.blocks(alive, pop["type"][:n])
+        for data, active in blocks:  # the well (and the insert) layer with the cells that live there
+            self.exchange.apply(data, self._voxel, n, self._behaviours, *self._exchange_cols, volume,
+                                lat.voxel_volume_um3, self.dt_min, active)
+            if t.enzyme_names:  # Michaelis-Menten enzymes (IDO: tryptophan -> kynurenine), same voxel order
+                self.exchange.convert(data, self._behaviours, t.enzyme_vmax_col, t.enzyme_substrate, t.enzyme_product,
+                                      t.enzyme_km, t.enzyme_yield, lat.voxel_volume_um3, self.dt_min)
 
     def _diffuse(self) -> None:
         """Every live field advances by ``dt_min`` (diffusion, decay, supply)."""
-        self.diffusion.step(species=self._active_fields)
+        if self.transwell is None:
+            self.diffusion.step(species=self._active_fields)
+        else:
+            self.transwell.diffuse(self.diffusion, self._active_fields)
 
     def _observe(self) -> None:
         """Readouts into the log every ``record_every`` steps and at the last step."""
@@ -494,6 +492,11 @@ class MSCModel(mesa.Model):
             self.record()
         if self.steps >= self.config.model.steps:
             self.running = False
+
+    @property
+    def _field_store(self) -> np.ndarray:
+        """Every field value the model holds: the lattice, or a transwell's layer stack."""
+        return self.lattice.data if self.transwell is None else self.transwell.layers
 
     def check_numerics(self) -> None:
         """Cheap guard run at every recorded step: fields finite and >= 0, positions finite.
@@ -517,7 +520,7 @@ class MSCModel(mesa.Model):
         """The complete dynamic state (cells, fields, rng, clock, tally) as arrays and JSON-able values."""
         return {
             "population": self.population.state_dict(),
-            "fields": self.lattice.data.copy(),
+            "fields": self._field_store.copy(),
             "rng_state": self.rng.bit_generator.state,
             "steps": int(self.steps),
             "time": float(self.time),
@@ -533,12 +536,13 @@ class MSCModel(mesa.Model):
         ``history``: the readout rows recorded before the checkpoint; they become the log (and
         the DataCollector's table), which then continues as if never interrupted.
         """
-        if state["fields"].shape != self.lattice.data.shape or state["fields"].dtype != self.lattice.data.dtype:
+        store = self._field_store
+        if state["fields"].shape != store.shape or state["fields"].dtype != store.dtype:
             raise ValueError(f"checkpoint fields {state['fields'].shape} {state['fields'].dtype} do not match the "
-                             f"model's lattice {self.lattice.data.shape} {self.lattice.data.dtype}")
+                             f"model's lattice {store.shape} {store.dtype}")
         self.population.load_state_dict(state["population"])
         self._ensure_buffers()
-        self.lattice.data[...] = state["fields"]
+        store[...] = state["fields"]
         self.rng.bit_generator.state = state["rng_state"]
         self.steps = int(state["steps"])
         self.time = float(state["time"])

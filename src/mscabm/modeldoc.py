@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mscabm.biology.celltypes import BASE_BEHAVIOURS, CELL_TYPES
 from mscabm.biology.fields import FIELDS, molecules_to_amount
-from mscabm.biology.interventions import BLOCKERS, IMMUNOSUPPRESSANT_TARGETS, MSC_FACTORS, PRELICENSE, TRANSWELL_TYPE
+from mscabm.biology.interventions import BLOCKERS, IMMUNOSUPPRESSANT_TARGETS, MSC_FACTORS, PRETREATMENTS
 from mscabm.config import Config, DomainSection, ModelSection, OutputSection, load_config
 from mscabm.observe.io import atomic_write_text
 from mscabm.schema import field_table
@@ -40,6 +40,13 @@ def _knockout_effect(spec: dict) -> str:
     if spec["signals"]:
         parts.append("rules reading " + ", ".join(spec["signals"]) + " off (all cell types)")
     return "; ".join(parts) or "nothing"
+
+
+def _pretreatment_effect(p: dict) -> str:
+    if not p["signals"]:
+        return "MSCs start untreated"
+    levels = ", ".join(f"{f} {v:g}" for f, v in p["signals"].items())
+    return f"MSC expression ODEs integrated over {p['hours']:g} h in medium with {levels} (field units)"
 
 
 def _blocker_effect(spec: dict) -> str:
@@ -97,10 +104,12 @@ def render(cfg: Config | None = None) -> str:
             "M: steroid-like broad damping (SCIENCE.md s2)"],
            ["neutralise_per_min = {F = k}", "extra first-order removal of field F", "antibody/inhibitor (issue 3)"],
            ["supplement = {F = c}", "adds c to F's initial level", ""]]
-        + [[f"prelicense = \"{k}\"", f"MSCs start {state}" if state else "MSCs start in their configured state",
-            "SCIENCE.md s2 (priming and licensing)"] for k, state in PRELICENSE.items()]
-        + [["transwell = true", f"{TRANSWELL_TYPE}s touch no other cell (contacts and mechanics); fields shared",
-            "SCIENCE.md s1"],
+        + [[f"prelicense = \"{k}\"", _pretreatment_effect(v), v["source"]] for k, v in PRETREATMENTS.items()]
+        + [["prelicense_hours = h, prelicense_scale = c", "protocol duration (-1: its own) and concentration factor",
+            "mscabm/pretreatment.py"]]
+        + [["transwell = true", "the [transwell] insert types (MSCs) live on a membrane ~1 mm above the well; the "
+            "medium between is resolved in layers, so each field crosses by its own diffusion and decay; no contact "
+            "across (mscabm/transwell.py)", "SCIENCE.md s3b (insert geometry)"],
            ["deplete = [\"TYPE\"]", "no cells of TYPE at the start", ""],
            ["[[interventions.infusions]]", "at_min, count, cell_type, state, placement: cells added (Mesa event)", ""],
            ["[[interventions.doses]]", "at_min, field, level, placement: level added to a field (Mesa event), "

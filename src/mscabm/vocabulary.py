@@ -13,14 +13,22 @@ Names (all case-sensitive):
   ``persistence_min``, ``chemotaxis_bias``, ``kill_resistance``, ``phagocytosis_per_min``,
   ``kill_<TYPE>_per_min`` per type, per field ``export_<F>_molecules_per_min``,
   ``uptake_<F>_per_min``, ``secretion_<F>_per_min``, ``saturation_<F>``, per state
-  ``to_<state>_per_min``, per variable ``produce_<V>_per_min``;
+  ``to_<state>_per_min``, per variable ``produce_<V>_per_min``, per enzyme
+  ``vmax_<E>_molecules_per_min``;
 - signals (columns of the signals matrix, in this order): ``field:<F>``, ``contact:<TYPE>``,
-  ``contact:<TYPE>.<state>``, ``contact:apoptotic``, ``time_in_state``, ``var:<V>``.
+  ``contact:<TYPE>.<state>``, ``contact:apoptotic``, ``time_in_state``, ``var:<V>``, and per
+  cell type and one of its variables ``contact_level:<TYPE>.<V>`` (the sum of ``V`` over the
+  touching live cells of that type: a surface molecule whose effect scales with its expression,
+  e.g. PD-L1).
 
 A per-cell variable ``v`` of a cell type obeys ``dv/dt = p - k v`` with ``p`` its behaviour
 ``produce_<V>_per_min`` (a base value per state plus rules, like any behaviour) and ``k`` its
 ``decay_per_min``; it is a rule signal (``var:<V>``) and multiplies the behaviours it
-``scales`` (e.g. an expression level scaling an enzyme's uptake).
+``scales`` (e.g. an expression level scaling an enzyme's maximal rate).
+
+An enzyme ``E`` (``[enzymes.<E>]``: substrate field, product field, Michaelis constant) turns
+substrate into product at ``vmax_<E>_molecules_per_min x S / (Km + S)`` per cell, one product
+molecule per substrate molecule (``engine/kernels/exchange.py``).
 """
 
 from __future__ import annotations
@@ -30,7 +38,8 @@ from collections.abc import Mapping, Sequence
 
 __all__ = ["behaviour_names", "signal_names", "check_name", "APOPTOTIC_SIGNAL", "RESERVED_TYPE_NAMES",
            "FIELD_BEHAVIOUR_PREFIXES", "MOTION_BEHAVIOURS", "LIFECYCLE_BEHAVIOURS", "CONTACT_BEHAVIOURS",
-           "FRACTION_BEHAVIOURS", "VARIABLE_BEHAVIOUR", "VARIABLE_SIGNAL", "NAME_RE", "VARIABLE_NAME_RE"]
+           "FRACTION_BEHAVIOURS", "VARIABLE_BEHAVIOUR", "VARIABLE_SIGNAL", "CONTACT_LEVEL_SIGNAL", "ENZYME_BEHAVIOUR",
+           "NAME_RE", "VARIABLE_NAME_RE"]
 
 FIELD_BEHAVIOUR_PREFIXES = ("export_{}_molecules_per_min", "uptake_{}_per_min", "secretion_{}_per_min",
                             "saturation_{}")
@@ -42,6 +51,10 @@ FRACTION_BEHAVIOURS = ("chemotaxis_bias", "kill_resistance")
 #: the production rate of a per-cell variable, and the signal that reads it
 VARIABLE_BEHAVIOUR = "produce_{}_per_min"
 VARIABLE_SIGNAL = "var:{}"
+#: the sum of a variable over the touching live cells of one type: contact_level:<TYPE>.<V>
+CONTACT_LEVEL_SIGNAL = "contact_level:{}.{}"
+#: the maximal rate of an enzyme in one cell
+ENZYME_BEHAVIOUR = "vmax_{}_molecules_per_min"
 #: the contact-signal name of an apoptotic body (any type)
 APOPTOTIC_SIGNAL = "contact:apoptotic"
 #: names a cell type may not take: they are signal words already
@@ -63,11 +76,11 @@ def check_name(name: str, what: str, pattern: re.Pattern = NAME_RE) -> str | Non
 
 
 def behaviour_names(field_names: Sequence[str], states_by_type: Mapping[str, Sequence[str]],
-                    variable_names: Sequence[str] = ()) -> list[str]:
+                    variable_names: Sequence[str] = (), enzyme_names: Sequence[str] = ()) -> list[str]:
     """Every behaviour a rule or base table may set, in column order of the behaviour matrix.
 
     ``states_by_type``: cell type -> its states, in declaration order; ``variable_names``: the
-    per-cell variables of every type (each once).
+    per-cell variables of every type (each once); ``enzyme_names``: the declared enzymes.
     """
     names = list(LIFECYCLE_BEHAVIOURS) + list(MOTION_BEHAVIOURS) + list(CONTACT_BEHAVIOURS)
     names += [f"kill_{t}_per_min" for t in states_by_type]
@@ -78,17 +91,20 @@ def behaviour_names(field_names: Sequence[str], states_by_type: Mapping[str, Seq
         states += [s for s in type_states if s not in states]
     names += [f"to_{s}_per_min" for s in states]
     names += [VARIABLE_BEHAVIOUR.format(v) for v in variable_names]
+    names += [ENZYME_BEHAVIOUR.format(e) for e in enzyme_names]
     return names
 
 
 def signal_names(field_names: Sequence[str], states_by_type: Mapping[str, Sequence[str]],
-                 variable_names: Sequence[str] = ()) -> list[str]:
+                 variable_names: Sequence[str] = (),
+                 variables_by_type: Mapping[str, Sequence[str]] | None = None) -> list[str]:
     """Every signal a rule may read, in column order of the signals matrix.
 
     Fields, then contacts with live cells by type, by type and state (types in order, each
-    type's states in order), contacts with apoptotic bodies, the time in state, and the
-    per-cell variables.
+    type's states in order), contacts with apoptotic bodies, the time in state, the per-cell
+    variables, and the contact levels (``variables_by_type``: cell type -> its variables).
     """
+    levels = [CONTACT_LEVEL_SIGNAL.format(t, v) for t, vs in (variables_by_type or {}).items() for v in vs]
     return ([f"field:{f}" for f in field_names] + [f"contact:{t}" for t in states_by_type]
             + [f"contact:{t}.{s}" for t, states in states_by_type.items() for s in states]
-            + [APOPTOTIC_SIGNAL, "time_in_state"] + [VARIABLE_SIGNAL.format(v) for v in variable_names])
+            + [APOPTOTIC_SIGNAL, "time_in_state"] + [VARIABLE_SIGNAL.format(v) for v in variable_names] + levels)

@@ -91,48 +91,107 @@ _MSC_RESIST = (0.8, "M: IFN-gamma raises HLA-I on MSCs and protects them from NK
                     "Spaggiari 2006 Blood 107:1484)")
 _EV = "M: MSC-EV release ~1 particle/min per cell (order of 10^3 EVs/cell/day); licensed parents release more " \
       "potent EVs, modelled as more EVs (SCIENCE.md s2)"
-_IDO = "M: IDO tryptophan consumption (SCIENCE.md s2: tryptophan depletion is the main effector); calibrated: " \
-       "docs/calibration.md"
 _MAC_MOTION = {"speed_um_per_min": (1.0, "0.4-2 um/min (M; pc4covid19, SCIENCE.md s4)"),
                "persistence_min": (10.0, "M"),
                "phagocytosis_per_min": (0.05, "M: macrophages clear a touching apoptotic body within ~20 min "
                                               "(PhysiCell apoptotic phagocytosis, model choice)")}
 
+#: Expression kinetics of the inducible MSC effectors (SCIENCE.md s2, s3b). Each is a per-cell
+#: variable (``[cells.MSC.variables.<V>]``): dv/dt = produce_<V>_per_min - decay_per_min x v, the
+#: production set by rules (biology/rules.py, "MSC expression") and the level multiplying the
+#: behaviours it ``scales``. Effector expression levels are named by gene symbol (IDO1 = IDO, PTGS2 =
+#: COX-2, CD274 = PD-L1, TNFAIP6 = TSG-6, NOS2 = iNOS), so they never clash with the fields their
+#: products are (TSG6, NO). Effector levels are dimensionless, 1 = the maximal induced expression;
+#: the production saturations are decay x 1, so a level relaxes toward its rules' response in
+#: [0, 1]. Signalling activities (STAT1, NFKB) are fast; expression rises over ~1-2 days and falls
+#: over ~1-3 days once the cytokines go (tau = 1 day: 63% at 24 h, 86% at 48 h; 5% left 3 days
+#: after removal); TLR polarisation (MSC1, MSC2) is induced within an hour and remembered for days.
+EXPRESSION_DECAY_PER_MIN = 1.0 / 1440
+SIGNALLING_DECAY_PER_MIN = 1.0 / 60
+POLARISATION_DECAY_PER_MIN = 1.0 / (3 * 1440)
+_EXPRESSION_SRC = ("M: IDO and COX-2 induction takes ~24-48 h of IFN-gamma (+TNF); expression falls over ~1-3 days "
+                   "once the cytokines are removed (Krampera 2006 Stem Cells 24:386; Ryan 2007 Clin Exp Immunol "
+                   "149:353; SCIENCE.md s3b); tau = 1 day")
+MSC_VARIABLES: dict[str, dict] = {
+    "STAT1": dict(initial=0.0, decay_per_min=SIGNALLING_DECAY_PER_MIN, scales=[], unit="1 = full activity",
+                  doc="IFN-gamma (JAK-STAT1/IRF-1) signalling activity; also driven by autocrine IFN-beta after TLR3 "
+                      "priming (M); relaxes within ~1 h (M: STAT1 phosphorylation in 15-60 min)"),
+    "NFKB": dict(initial=0.0, decay_per_min=SIGNALLING_DECAY_PER_MIN, scales=[], unit="1 = full activity",
+                 doc="TNF-alpha / IL-1 beta / TLR4 (NF-kB) signalling activity; relaxes within ~1 h (M)"),
+    "IDO1": dict(initial=0.0, decay_per_min=EXPRESSION_DECAY_PER_MIN, scales=["vmax_IDO_molecules_per_min"],
+                unit="1 = maximal expression",
+                doc="IDO1 expression: needs IFN-gamma (STAT1), raised further by TNF-alpha or IL-1 beta (synergy) and "
+                    "by TLR3 priming, lowered by TLR4 priming (SCIENCE.md s2, s3b: Ren 2009; Waterman 2010). "
+                    + _EXPRESSION_SRC),
+    "PTGS2": dict(initial=0.25, decay_per_min=EXPRESSION_DECAY_PER_MIN, scales=["export_PGE2_molecules_per_min"],
+                 unit="1 = maximal expression",
+                 doc="COX-2 expression: constitutive 0.25 (naive MSCs make PGE2, 4x below licensed, M), induced by "
+                     "TNF-alpha or IL-1 beta alone and by LPS/TLR4 (NF-kB), and by TLR3 priming; IFN-gamma adds "
+                     "little (SCIENCE.md s3b: English 2007; Waterman 2010). " + _EXPRESSION_SRC),
+    "CD274": dict(initial=0.0, decay_per_min=EXPRESSION_DECAY_PER_MIN, scales=[], unit="1 = maximal expression",
+                 doc="PD-L1 surface expression, induced by IFN-gamma (SCIENCE.md s2); acts on contact through the "
+                     "contact_level:MSC.PDL1 signal. " + _EXPRESSION_SRC),
+    "TNFAIP6": dict(initial=0.0, decay_per_min=EXPRESSION_DECAY_PER_MIN, scales=["export_TSG6_molecules_per_min"],
+                 unit="1 = maximal expression",
+                 doc="TSG-6 expression, induced by TNF-alpha (NF-kB) (SCIENCE.md s3b: Choi 2011 Blood 118:330). "
+                     + _EXPRESSION_SRC),
+    "NOS2": dict(initial=0.0, decay_per_min=EXPRESSION_DECAY_PER_MIN, scales=["export_NO_molecules_per_min"],
+                 unit="1 = maximal expression",
+                 doc="iNOS expression: IFN-gamma together with TNF-alpha or IL-1 (both needed; SCIENCE.md s3b: Ren "
+                     "2008). Human MSCs make no NO (export 0), mouse MSCs a lot (presets/mouse.toml). "
+                     + _EXPRESSION_SRC),
+    "MSC1": dict(initial=0.0, decay_per_min=POLARISATION_DECAY_PER_MIN, scales=[], unit="a.u. (0.5 = half effect)",
+                 doc="TLR4 (LPS) priming memory: pro-inflammatory 'MSC1', more IL-6, less IDO (SCIENCE.md s3b: "
+                     "Waterman 2010 PLoS One 5:e10088); induced within ~1 h, remembered ~3 days (M)"),
+    "MSC2": dict(initial=0.0, decay_per_min=POLARISATION_DECAY_PER_MIN, scales=[], unit="a.u. (0.5 = half effect)",
+                 doc="TLR3 (poly(I:C)) priming memory: immunosuppressive 'MSC2', more IDO and PGE2 (SCIENCE.md s3b: "
+                     "Waterman 2010); induced within ~1 h, remembered ~3 days (M)"),
+}
+#: per-cell variables of the built-in types (type -> variable -> [cells.<T>.variables.<V>] entries)
+VARIABLES_BY_TYPE: dict[str, dict[str, dict]] = {"MSC": MSC_VARIABLES}
+#: MSC effector outputs at expression level 1 (each scaled by its level, MSC_VARIABLES), the same in every
+#: label: the label (naive / primed / licensed) is derived from the levels (biology/rules.py).
+_MSC_EFFECTORS = {
+    "export_PGE2_molecules_per_min": (9.0e3, "M: PGE2 output at full COX-2 (IFN-gamma x TNF-alpha raise COX-2); "
+                                             "calibrated against the 10x PGE2 rise at MSC:PBMC 1:10 (V Aggarwal & "
+                                             "Pittenger 2005), docs/calibration.md"),
+    "vmax_IDO_molecules_per_min": (1.5e7, "M: IDO maximal rate at full expression (~2.5e5 turnovers/s per cell); "
+                                          "calibrated: docs/calibration.md (SCIENCE.md s2: tryptophan depletion is "
+                                          "the main effector)"),
+    "export_TSG6_molecules_per_min": (600.0, "M: TSG-6 output at full expression (SCIENCE.md s2)"),
+    "produce_IDO1_per_min": (0.5 * EXPRESSION_DECAY_PER_MIN,
+                            "half the maximal IDO production with IFN-gamma alone (gated by STAT1, biology/rules.py); "
+                            "M: IFN-gamma alone induces IDO, TNF-alpha or IL-1 beta raise it further (SCIENCE.md s2)"),
+    "produce_PTGS2_per_min": (0.25 * EXPRESSION_DECAY_PER_MIN, "constitutive COX-2 (M, SCIENCE.md s2)"),
+}
+
 #: (value, source) per behaviour, per type, per state.
 BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
     "MSC": {
-        "naive": {
-            "export_PGE2_molecules_per_min": (1.5e3, "M: constitutive COX-2 output, 4x below licensed (SCIENCE.md s2); "
-                                                     "calibrated: docs/calibration.md"),
+        "naive": dict(_MSC_EFFECTORS, **{
             "export_TGFB_molecules_per_min": (100.0, "M: constitutive TGF-beta1 (SCIENCE.md s2)"),
             "export_HGF_molecules_per_min": (100.0, "M: constitutive HGF (SCIENCE.md s2; Di Nicola 2002)"),
             "export_IL6_molecules_per_min": (300.0, "M: MSCs secrete IL-6; IL-6 6x over PBMC at 1:10 (V Aggarwal & "
                                                     "Pittenger 2005)"),
             "export_EV_molecules_per_min": (1.0, _EV),
             "death_rate_per_min": _MSC_DEATH,
-        },
-        "primed": {
-            "export_PGE2_molecules_per_min": (1.5e3, "M: IFN-gamma alone does not raise PGE2 (SCIENCE.md s2)"),
+        }),
+        "primed": dict(_MSC_EFFECTORS, **{
             "export_TGFB_molecules_per_min": (100.0, "M: constitutive TGF-beta1 (SCIENCE.md s2)"),
             "export_HGF_molecules_per_min": (100.0, "M: constitutive HGF (SCIENCE.md s2)"),
             "export_IL6_molecules_per_min": (300.0, "M: as naive"),
             "export_EV_molecules_per_min": (1.0, _EV),
-            "uptake_TRP_per_min": (0.04, _IDO + "; IFN-gamma alone induces IDO, half the licensed level (M)"),
             "kill_resistance": _MSC_RESIST,
             "death_rate_per_min": _MSC_DEATH,
-        },
-        "licensed": {
-            "export_PGE2_molecules_per_min": (6.0e3, "M: licensed MSC PGE2 output (IFN-gamma x TNF-alpha raise "
-                                                     "COX-2); calibrated against the 10x PGE2 rise at MSC:PBMC 1:10 "
-                                                     "(V Aggarwal & Pittenger 2005)"),
+        }),
+        "licensed": dict(_MSC_EFFECTORS, **{
             "export_TGFB_molecules_per_min": (200.0, "M: licensing raises TGF-beta (SCIENCE.md s2)"),
             "export_HGF_molecules_per_min": (200.0, "M: licensing raises HGF (SCIENCE.md s2)"),
             "export_IL6_molecules_per_min": (600.0, "M: inflammation raises MSC IL-6 (Aggarwal & Pittenger 2005)"),
             "export_EV_molecules_per_min": (3.0, _EV),
-            "uptake_TRP_per_min": (0.08, _IDO),
             "kill_resistance": _MSC_RESIST,
             "death_rate_per_min": _MSC_DEATH,
-        },
+        }),
     },
     "T": {
         "naive": {
@@ -217,6 +276,7 @@ BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
         "mature": {"speed_um_per_min": (2.0, "2-6 um/min, lower end for mature DCs (M; pc4covid19)"),
                    "persistence_min": (5.0, "M"),
                    "export_TNF_molecules_per_min": (300.0, "M: mature DCs secrete TNF (SCIENCE.md s2)"),
+                   "export_IL1B_molecules_per_min": (300.0, "M: mature DCs secrete IL-1 beta, as TNF"),
                    "export_IL12_molecules_per_min": (300.0, "M: mature DCs secrete IL-12 (SCIENCE.md s2)"),
                    "export_IL6_molecules_per_min": (150.0, "M: mature DCs secrete IL-6"),
                    "death_rate_per_min": (1.0 / (4 * 24 * 60), "M: mature DCs live a few days in culture")},
@@ -227,6 +287,7 @@ BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
                                                      "baseline of the 10x rise (Aggarwal & Pittenger 2005)")}),
         "M1": dict(_MAC_MOTION, **{
             "export_TNF_molecules_per_min": (600.0, "M: M1 macrophages secrete TNF (SCIENCE.md s2)"),
+            "export_IL1B_molecules_per_min": (600.0, "M: M1 macrophages secrete IL-1 beta, as TNF"),
             "export_IL12_molecules_per_min": (300.0, "M: M1 IL-12 (SCIENCE.md s2)"),
             "export_IL6_molecules_per_min": (300.0, "M: M1 IL-6 (SCIENCE.md s2)"),
             "export_CXCL_molecules_per_min": (300.0, "M: inflammatory macrophages make CXCL9/10"),

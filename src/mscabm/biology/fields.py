@@ -90,5 +90,14 @@ FIELDS: dict[str, FieldSpec] = {
                   "IgG ~150 kDa diffuses slower than cytokines (M); half-life days (M; serum IgG ~3 weeks)"),
         FieldSpec("DAMP", "damage-associated molecular patterns (HMGB1, ATP)", "pM", _PROTEIN_D, _PROTEIN_DECAY,
                   0.0, "M: danger signal of damaged tissue (issue 8); D, decay as a protein cytokine (pc4covid19)"),
+        FieldSpec("IL1B", "interleukin-1 beta", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0,
+                  _CYTOKINE + "; made by M1 macrophages and mature DCs; with IFN-gamma it licenses MSCs and alone it "
+                  "induces MSC COX-2 (SCIENCE.md s2, s3b: Ren 2008; English 2007)"),
+        FieldSpec("LPS", "lipopolysaccharide (TLR4 ligand)", "nM", 300.0, 0.0, 0.0,
+                  "absent unless added (supplement, pre-treatment): 10 ng/mL ~ 1 nM for ~10 kDa LPS units (M); "
+                  "aggregates diffuse like a large protein (M); stable in medium (M). SCIENCE.md s3b: Waterman 2010"),
+        FieldSpec("PIC", "polyinosinic:polycytidylic acid, poly(I:C) (TLR3 ligand)", "nM", 300.0, 0.0, 0.0,
+                  "absent unless added: 1 ug/mL ~ 1 nM for ~1 MDa strands (M); diffuses like a large protein (M); "
+                  "stable in medium (M). SCIENCE.md s3b: Waterman 2010"),
     )
 }

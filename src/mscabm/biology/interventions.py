@@ -12,9 +12,12 @@ from __future__ import annotations
 
 #: MSC factor -> what a knock-out removes: MSC ``behaviours`` set to 0 in every MSC state (base
 #: values and rule saturations alike), and every rule reading one of ``signals`` (contact
-#: mechanisms carried by the MSC surface) switched off in all cell types.
+#: mechanisms carried by the MSC surface) switched off in all cell types. A knock-out removes the
+#: factor's *output* (enzyme rate, export, contact signal): the expression levels, and the
+#: naive/primed/licensed labels derived from them, still follow the cytokines (a catalytically
+#: dead or secretion-null cell), so knocking out one route leaves the others untouched.
 MSC_FACTORS: dict[str, dict] = {
-    "IDO": dict(behaviours=("uptake_TRP_per_min", "export_KYN_molecules_per_min"), signals=(),
+    "IDO": dict(behaviours=("vmax_IDO_molecules_per_min",), signals=(),
                 source="IDO degrades tryptophan to kynurenine, the main effector of T-cell arrest (SCIENCE.md s2)"),
     "COX2": dict(behaviours=("export_PGE2_molecules_per_min",), signals=(),
                  source="COX-2 makes MSC PGE2 (SCIENCE.md s2: macrophage M2 switch needs MSC COX-2)"),
@@ -24,8 +27,8 @@ MSC_FACTORS: dict[str, dict] = {
                 source="MSC HGF (SCIENCE.md s2: T arrest; repair)"),
     "IL6": dict(behaviours=("export_IL6_molecules_per_min",), signals=(),
                 source="MSC IL-6 (SCIENCE.md s2: DC maturation down)"),
-    "PDL1": dict(behaviours=(), signals=("contact:MSC.primed", "contact:MSC.licensed"),
-                 source="PD-L1 on primed/licensed MSCs acts on contact (SCIENCE.md s2)"),
+    "PDL1": dict(behaviours=("produce_CD274_per_min",), signals=("contact_level:MSC.CD274",),
+                 source="PD-L1 on IFN-gamma-exposed MSCs acts on contact (SCIENCE.md s2)"),
     "TSG6": dict(behaviours=("export_TSG6_molecules_per_min",), signals=(),
                  source="TSG-6, induced in MSCs by TNF, turns macrophages M2 (SCIENCE.md s2)"),
     "EV": dict(behaviours=("export_EV_molecules_per_min",), signals=(),
@@ -34,15 +37,25 @@ MSC_FACTORS: dict[str, dict] = {
                  source="inducible NO synthase, the mouse MSC route (SCIENCE.md s2, species)"),
 }
 
-#: Drug or antibody -> its action: ``factor`` (same effect as knocking that MSC factor out),
-#: ``all_cells`` (a drug also blocks the enzyme in every other cell type that has it),
-#: or ``neutralise`` (field -> extra first-order removal, 1/min, of a neutralising antibody).
+#: Drug or antibody -> its action: ``factor`` (the MSC factor it blocks; an enzyme inhibitor zeroes
+#: only the enzyme's output ``behaviours``, leaving expression and the derived labels intact; without
+#: ``behaviours`` it acts as the knock-out), ``all_cells`` (a drug also blocks the enzyme in every
+#: other cell type that has it), or ``neutralise`` (field -> extra first-order removal, 1/min, of a
+#: neutralising antibody).
 BLOCKERS: dict[str, dict] = {
-    "indomethacin": dict(factor="COX2", all_cells=True,
+    "indomethacin": dict(factor="COX2", all_cells=True, behaviours=("export_PGE2_molecules_per_min",),
                          source="COX inhibitor used to block MSC PGE2 (SCIENCE.md s2; Aggarwal & Pittenger 2005); "
                                 "blocks COX in every cell"),
-    "NS-398": dict(factor="COX2", all_cells=True, source="selective COX-2 inhibitor (SCIENCE.md s2); every cell"),
-    "1-MT": dict(factor="IDO", all_cells=True, source="1-methyl-tryptophan, IDO inhibitor (SCIENCE.md s2)"),
+    "NS-398": dict(factor="COX2", all_cells=True, behaviours=("export_PGE2_molecules_per_min",),
+                   source="selective COX-2 inhibitor (SCIENCE.md s2); every cell"),
+    "1-MT": dict(factor="IDO", all_cells=True, behaviours=("vmax_IDO_molecules_per_min",),
+                 source="1-methyl-tryptophan, IDO inhibitor (SCIENCE.md s2, s3b: Ren 2009)"),
+    "L-NMMA": dict(factor="iNOS", all_cells=True, behaviours=("export_NO_molecules_per_min",),
+                   source="NG-monomethyl-L-arginine, NOS inhibitor: reverses mouse MSC suppression (SCIENCE.md s3b: "
+                          "Ren 2009; Sato 2007 Blood 109:228); every cell"),
+    "anti-PGE2": dict(neutralise={"PGE2": 1.0},
+                      source="neutralising anti-PGE2 (SCIENCE.md s3b: PMC3475534); removal 1/min (M: antibody in "
+                             "excess)"),
     "anti-PD-L1": dict(factor="PDL1", all_cells=False, source="blocking antibody to PD-L1 (SCIENCE.md s2, issue 3)"),
     "anti-TGFB": dict(neutralise={"TGFB": 1.0},
                       source="neutralising anti-TGF-beta (issue 3); removal 1/min (M: antibody in excess)"),
@@ -78,18 +91,34 @@ IMMUNOSUPPRESSANT_TARGETS: tuple[tuple[str, str], ...] = (
     ("MAC", "phagocytosis_per_min"),
 )
 
-#: Pre-licensing treatments -> initial MSC state.
-PRELICENSE: dict[str, str] = {
-    "none": "",
-    "IFNG": "primed",  # IFN-gamma alone: IDO, PD-L1, HLA-I, not PGE2 (SCIENCE.md s2)
-    "IFNG+TNF": "licensed",  # IFN-gamma with TNF-alpha fully licenses MSCs (SCIENCE.md s2)
+#: Pre-treatment protocols: field levels in medium (field units) held for ``hours`` before seeding.
+#: The MSCs' expression ODEs are integrated over the protocol with the model's own rules
+#: (mscabm/pretreatment.py), so a pre-treated MSC starts with the levels, and the label, the
+#: protocol gives; nothing sets a state directly.
+PRETREATMENTS: dict[str, dict] = {
+    "none": dict(signals={}, hours=0.0, source="no pre-treatment"),
+    "IFNG": dict(signals={"IFNG": 1000.0}, hours=48.0,
+                 source="IFN-gamma ~20 ng/mL (~1 nM) for 48 h: IDO, PD-L1, HLA-I up, little PGE2 (M: Krampera 2006 "
+                        "Stem Cells 24:386; Ryan 2007 Clin Exp Immunol 149:353; SCIENCE.md s2, s3b)"),
+    "IFNG+TNF": dict(signals={"IFNG": 1000.0, "TNF": 600.0}, hours=48.0,
+                     source="IFN-gamma ~20 ng/mL with TNF-alpha ~10 ng/mL (~0.6 nM) for 48 h: full licensing (M: Ren "
+                            "2008 Cell Stem Cell 2:141; SCIENCE.md s2, s3b)"),
+    "TNF": dict(signals={"TNF": 600.0}, hours=48.0,
+                source="TNF-alpha ~10 ng/mL alone for 48 h: COX-2/PGE2 and TSG-6 up, no IDO (M: English 2007 "
+                       "Immunol Lett 110:91; Choi 2011; SCIENCE.md s3b)"),
+    "IL1B": dict(signals={"IL1B": 600.0}, hours=48.0,
+                 source="IL-1 beta ~10 ng/mL alone for 48 h: COX-2/PGE2 up (M: English 2007; SCIENCE.md s3b)"),
+    "TLR3": dict(signals={"PIC": 1.0}, hours=1.0,
+                 source="poly(I:C) 1 ug/mL (~1 nM) for 1 h: 'MSC2', IDO and PGE2 up (M: Waterman 2010 PLoS One "
+                        "5:e10088; SCIENCE.md s3b)"),
+    "TLR4": dict(signals={"LPS": 1.0}, hours=1.0,
+                 source="LPS 10 ng/mL (~1 nM) for 1 h: 'MSC1', IL-6 up, less IDO (M: Waterman 2010; SCIENCE.md "
+                        "s3b)"),
 }
 
-#: Cell type the pre-licensing treatments act on (its initial state becomes PRELICENSE[...]).
-PRELICENSE_TYPE = "MSC"
+#: Cell type the pre-treatments act on.
+PRETREAT_TYPE = "MSC"
 
-#: Cell type kept apart by a transwell membrane: it shares the fields but touches no other cell.
-TRANSWELL_TYPE = "MSC"
 
 
 def knocked_out_factors(knockout: list[str], block: list[str]) -> list[str]:
@@ -127,7 +156,7 @@ def behaviour_scales(knockout: list[str], block: list[str], immunosuppressant: f
         if "factor" not in spec:
             continue
         for t in (cell_types if spec["all_cells"] and cell_types else ("MSC",)):
-            for b in MSC_FACTORS[spec["factor"]]["behaviours"]:
+            for b in spec.get("behaviours", MSC_FACTORS[spec["factor"]]["behaviours"]):
                 scales[(t, b)] = 0.0
     if immunosuppressant > 0:
         for key in IMMUNOSUPPRESSANT_TARGETS:

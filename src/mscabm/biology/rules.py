@@ -34,27 +34,79 @@ def _rule(name: str, cell_type: str, state: str, signal: str, direction: str, be
                                hill_power=hill_power, responds_to=responds_to, source=source)
 
 
-# ------------------------------------------------------------------------------------------------ MSC licensing
-_rule("ifng_primes_msc", "MSC", "naive", "field:IFNG", "increases", "to_primed_per_min", 1 / 120, 50.0, 2.0,
-      "IFN-gamma induces IDO, PD-L1 and HLA-I in MSCs but not PGE2 (SCIENCE.md s2; Chen 2024); half-max 50 pM "
-      "(M: cytokine receptors ~pM, SCIENCE.md s4); within ~2 h (M)")
-_rule("tnf_licenses_primed_msc", "MSC", "primed", "field:TNF", "increases", "to_licensed_per_min", 1 / 120, 50.0, 2.0,
-      "IFN-gamma x TNF-alpha synergy: only IFN-gamma-primed MSCs are licensed by TNF-alpha (COX-2/PGE2 up, IDO "
-      "higher); IFN-gamma alone does not raise PGE2 (SCIENCE.md s2). Half-max 50 pM (M)")
-_rule("tnf_induces_msc_tsg6", "MSC", "*", "field:TNF", "increases", "export_TSG6_molecules_per_min", 600.0, 100.0,
-      1.0, "TSG-6 is induced in MSCs by macrophage TNF (SCIENCE.md s2); output M")
-_MSC_IDO_UPTAKE = {"primed": 0.04, "licensed": 0.08}  # 1/min, must equal BASE_BEHAVIOURS (a test checks)
-for _s, _u in _MSC_IDO_UPTAKE.items():
-    _rule(f"ido_converts_trp_to_kyn_{_s}", "MSC", _s, "field:TRP", "increases", "export_KYN_molecules_per_min",
-          _u * (4.0 / 3.0 * 3.141592653589793 * 10.0**3) * 20.0 * 602.214076, 20.0, 1.0,
-          "IDO turns tryptophan into kynurenine (SCIENCE.md s2); Michaelis-Menten in Trp with Km 20 uM (M: human "
-          "IDO1 Km ~10-20 uM); saturation = uptake rate x MSC volume x Km in molecules, so kynurenine made ~= "
-          "tryptophan consumed at low Trp")
+# ------------------------------------------------------------------------------------------------ MSC expression
+# Inducible MSC effectors are per-cell expression levels (biology/celltypes.py MSC_VARIABLES), each
+# relaxing toward its rules' response: production saturations are decay x 1 (level 1 = maximal).
+# Combination as PhysiCell's grammar (engine/rules.py): up-rules of one behaviour add their Hill terms
+# ("either signal"), then down-rules multiply by 1 - H; a down-rule on a *low* signal with the same K
+# multiplies by the high-signal Hill function, which is how "needs IFN-gamma" (a gate) is written.
+_K_EXPR = 1.0 / 1440  # = celltypes.EXPRESSION_DECAY_PER_MIN (a test checks)
+_K_SIG = 1.0 / 60  # = celltypes.SIGNALLING_DECAY_PER_MIN
+_K_POL = 1.0 / 60  # TLR polarisation is induced within ~1 h of priming (Waterman 2010: 1 h priming; M)
+_rule("ifng_activates_msc_stat1", "MSC", "*", "field:IFNG", "increases", "produce_STAT1_per_min", _K_SIG, 50.0, 2.0,
+      "IFN-gamma signals through JAK-STAT1/IRF-1 to IDO, PD-L1 and HLA-I (SCIENCE.md s2); half-max 50 pM (M: "
+      "cytokine receptors ~pM, SCIENCE.md s4)")
+_rule("tlr3_memory_sustains_msc_stat1", "MSC", "*", "var:MSC2", "increases", "produce_STAT1_per_min", _K_SIG, 0.5, 1.0,
+      "TLR3 (poly(I:C)) induces autocrine IFN-beta, which signals through STAT1 (M; Waterman 2010: MSC2 raise IDO)")
+for _sig, _k, _n, _src in (("field:TNF", 50.0, 2.0, "TNF-alpha (SCIENCE.md s2); half-max 50 pM (M)"),
+                           ("field:IL1B", 50.0, 2.0, "IL-1 beta (SCIENCE.md s2, s3b: Ren 2008); half-max 50 pM (M)"),
+                           ("field:LPS", 0.1, 1.0, "LPS through TLR4 (SCIENCE.md s3b: English 2007; Waterman 2010); "
+                                                   "half-max 0.1 nM ~ 1 ng/mL (M)")):
+    _rule(f"{_sig[6:].lower()}_activates_msc_nfkb", "MSC", "*", _sig, "increases", "produce_NFKB_per_min", _K_SIG, _k,
+          _n, _src + " activates NF-kB in MSCs")
+_GATE = "needs IFN-gamma signalling: a low STAT1 activity closes the gate (Ren 2008, 2009; SCIENCE.md s2, s3b)"
+_rule("nfkb_raises_msc_ido", "MSC", "*", "var:NFKB", "increases", "produce_IDO1_per_min", _K_EXPR, 0.5, 1.0,
+      "IFN-gamma x TNF-alpha (or IL-1) synergy: NF-kB raises IDO above the IFN-gamma-alone level (SCIENCE.md s2)")
+_rule("tlr3_raises_msc_ido", "MSC", "*", "var:MSC2", "increases", "produce_IDO1_per_min", _K_EXPR, 0.5, 1.0,
+      "TLR3-primed 'MSC2' express more IDO (SCIENCE.md s3b: Waterman 2010)")
+_rule("stat1_gates_msc_ido", "MSC", "*", "var:STAT1", "decreases", "produce_IDO1_per_min", 0.0, 0.5, 2.0,
+      "IDO " + _GATE, responds_to="low")
+_rule("tlr4_lowers_msc_ido", "MSC", "*", "var:MSC1", "decreases", "produce_IDO1_per_min", 0.0, 0.5, 1.0,
+      "TLR4-primed 'MSC1' express less IDO and suppress less (SCIENCE.md s3b: Waterman 2010)")
+_rule("nfkb_induces_msc_cox2", "MSC", "*", "var:NFKB", "increases", "produce_PTGS2_per_min", _K_EXPR, 0.5, 1.0,
+      "TNF-alpha alone, IL-1 beta or LPS/TLR4 induce COX-2 and PGE2 in MSCs; IFN-gamma adds little (SCIENCE.md s3b: "
+      "English 2007; Waterman 2010)")
+_rule("tlr3_induces_msc_cox2", "MSC", "*", "var:MSC2", "increases", "produce_PTGS2_per_min", _K_EXPR, 0.5, 1.0,
+      "TLR3-primed 'MSC2' make more PGE2 (SCIENCE.md s3b: Waterman 2010)")
+_rule("stat1_induces_msc_pdl1", "MSC", "*", "var:STAT1", "increases", "produce_CD274_per_min", _K_EXPR, 0.5, 1.0,
+      "IFN-gamma induces PD-L1 on MSCs (SCIENCE.md s2)")
+_rule("nfkb_induces_msc_tsg6", "MSC", "*", "var:NFKB", "increases", "produce_TNFAIP6_per_min", _K_EXPR, 0.5, 1.0,
+      "TSG-6 is induced in MSCs by TNF-alpha (SCIENCE.md s3b: Choi 2011 Blood 118:330)")
+_rule("nfkb_induces_msc_inos", "MSC", "*", "var:NFKB", "increases", "produce_NOS2_per_min", _K_EXPR, 0.5, 1.0,
+      "iNOS needs IFN-gamma together with TNF-alpha or IL-1 (SCIENCE.md s3b: Ren 2008 Cell Stem Cell 2:141)")
+_rule("stat1_gates_msc_inos", "MSC", "*", "var:STAT1", "decreases", "produce_NOS2_per_min", 0.0, 0.5, 2.0,
+      "iNOS " + _GATE, responds_to="low")
+_rule("lps_primes_msc1", "MSC", "*", "field:LPS", "increases", "produce_MSC1_per_min", _K_POL, 0.1, 1.0,
+      "TLR4 priming (LPS 10 ng/mL, 1 h) polarises MSCs to a pro-inflammatory 'MSC1' (SCIENCE.md s3b: Waterman 2010)")
+_rule("polyic_primes_msc2", "MSC", "*", "field:PIC", "increases", "produce_MSC2_per_min", _K_POL, 0.1, 1.0,
+      "TLR3 priming (poly(I:C) 1 ug/mL, 1 h) polarises MSCs to an immunosuppressive 'MSC2' (SCIENCE.md s3b: "
+      "Waterman 2010)")
+for _v in ("MSC1", "MSC2"):
+    _rule(f"{_v.lower()}_memory_saturates", "MSC", "*", f"var:{_v}", "decreases", f"produce_{_v}_per_min", 0.0, 1.0,
+          8.0, "M: TLR polarisation is bounded: induction stops as the memory nears its full level (~1), so a "
+          "long exposure is remembered as long as a short one, not longer")
+for _s in ("naive", "primed", "licensed"):
+    _rule(f"tlr4_memory_raises_msc_il6_{_s}", "MSC", _s, "var:MSC1", "increases", "export_IL6_molecules_per_min",
+          1200.0, 0.5, 1.0, "TLR4-primed 'MSC1' secrete more IL-6 (and IL-8) (SCIENCE.md s3b: Waterman 2010); M")
+# Labels derived from the levels (readouts, dashboard, HLA-I protection, TGF-beta/HGF/IL-6/EV output):
+# primed = IDO expressed (IFN-gamma seen), licensed = primed and COX-2 induced above its constitutive level.
+# With hysteresis (a label is dropped at a lower level than it is given) and Hill 16, a cell does not
+# flicker between labels near a threshold: at the label threshold the rate back is 1/min x 0.8^16 = 3%.
+_LABEL = "label derived from the expression levels (M: thresholds with hysteresis; switch within ~1 min)"
+_rule("ido_level_labels_msc_primed", "MSC", "naive", "var:IDO1", "increases", "to_primed_per_min", 1.0, 0.15, 16.0,
+      _LABEL + ": IDO1 >= 0.15")
+_rule("cox2_level_labels_msc_licensed", "MSC", "primed", "var:PTGS2", "increases", "to_licensed_per_min", 1.0, 0.5,
+      16.0, _LABEL + ": PTGS2 >= 0.5")
+for _s in ("primed", "licensed"):
+    _rule(f"ido_level_unlabels_msc_{_s}", "MSC", _s, "var:IDO1", "increases", "to_naive_per_min", 1.0, 0.12, 16.0,
+          _LABEL + ": dropped when IDO1 < 0.12", responds_to="low")
+_rule("cox2_level_unlabels_msc_licensed", "MSC", "licensed", "var:PTGS2", "increases", "to_primed_per_min", 1.0, 0.4,
+      16.0, _LABEL + ": dropped when PTGS2 < 0.4", responds_to="low")
 
 # ------------------------------------------------------------------------------------------------ T activation
-_PDL1_MSC = ("contact:MSC.primed", "contact:MSC.licensed")
-_PDL1_SRC = "PD-L1 on IFN-gamma-primed/licensed MSCs blocks activation on contact (SCIENCE.md s2: PD-L1 on contact); " \
-            "half-max 0.5 contacts (M)"
+_PDL1 = "contact_level:MSC.CD274"
+_PDL1_SRC = "PD-L1 on MSCs (induced by IFN-gamma) blocks activation on contact (SCIENCE.md s2: PD-L1 on contact); " \
+            "the signal sums the touching MSCs' PD-L1 levels; half-max 0.5 (M)"
 for _t, _naive, _active in (("T", "naive", "activated"), ("CD8", "naive", "CTL")):
     _rule(f"dc_contact_activates_{_t}", _t, _naive, "contact:DC.mature", "increases", f"to_{_active}_per_min",
           1 / 300, 0.5, 4.0,
@@ -62,9 +114,8 @@ for _t, _naive, _active in (("T", "naive", "activated"), ("CD8", "naive", "CTL")
           "8-20 h). Only a few % of T cells recognise a given (allo)antigen (M: alloreactive precursor frequency "
           "1-10%): a low rate per minute of contact makes ~10% of responders activate over 4 days of brief DC "
           "encounters (calibration, docs/calibration.md)")
-    for _sig in _PDL1_MSC:
-        _rule(f"pdl1_{_sig.split('.')[1]}_msc_blocks_{_t}_activation", _t, _naive, _sig, "decreases",
-              f"to_{_active}_per_min", 0.0, 0.5, 2.0, _PDL1_SRC)
+    _rule(f"pdl1_msc_blocks_{_t}_activation", _t, _naive, _PDL1, "decreases", f"to_{_active}_per_min", 0.0, 0.5, 2.0,
+          _PDL1_SRC)
 
 # ------------------------------------------------------------------------------------------------ proliferation
 _PROLIFERATING = {  # (type, state): (cycle rate at full IL-2, 1/min; IL-2 half-max, pM; source)
@@ -82,19 +133,26 @@ for (_t, _s), (_sat, _k, _src) in _PROLIFERATING.items():
 
 #: MSC-derived arrest of proliferating cells (G0/G1, not death): signal, half-max, Hill n, responds_to, source
 _ARREST = {
-    "trp_depletion": ("field:TRP", 2.0, 4.0, "low",
+    "trp_depletion": ("field:TRP", 1.0, 4.0, "low",
                       "IDO tryptophan depletion arrests lymphocytes in G0/G1, the main effector (SCIENCE.md s2); "
-                      "arrest at low uM Trp (M SCIENCE.md s4)"),
-    "pge2": ("field:PGE2", 5.0, 2.0, "high", "PGE2 arrests proliferation (SCIENCE.md s2; Aggarwal & Pittenger 2005); "
-                                           "half-max ~nM (M SCIENCE.md s4), calibrated: docs/calibration.md"),
+                      "activated T cells arrest when tryptophan falls to ~1 uM or below (M Munn 1999 J Exp Med "
+                      "189:1363, SCIENCE.md s3b): half-max 1 uM"),
+    "pge2": ("field:PGE2", 25.0, 2.0, "high", "PGE2 arrests proliferation (SCIENCE.md s2; Aggarwal & Pittenger 2005); "
+                                            "T cells need tens of nM (M: PGE2 inhibits T proliferation at 1e-8 to "
+                                            "1e-7 M, above the ~nM EP4 half-max of DCs and macrophages, SCIENCE.md "
+                                            "s4); half-max 25 nM calibrated to the route targets (SCIENCE.md s3b: "
+                                            "IDO inhibition removes 50-100% of human MSC suppression), "
+                                            "docs/calibration.md"),
     "tgfb": ("field:TGFB", 100.0, 1.0, "high", "TGF-beta arrests proliferation (SCIENCE.md s2); half-max M"),
-    "kyn": ("field:KYN", 50.0, 1.0, "high", "kynurenine adds to Trp depletion (SCIENCE.md s2); "
-                                            "half-max ~10s of uM (M)"),
+    "kyn": ("field:KYN", 200.0, 1.0, "high", "kynurenine adds to Trp depletion (SCIENCE.md s2); kynurenines inhibit "
+                                             "T proliferation only at tens to hundreds of uM, kynurenine itself "
+                                             "weakest (M Frumento 2002 J Exp Med 196:459; Terness 2002 J Exp Med "
+                                             "196:447; SCIENCE.md s3b): half-max 200 uM"),
     "hgf": ("field:HGF", 200.0, 1.0, "high", "HGF contributes to T arrest (SCIENCE.md s2; Di Nicola 2002); weak (M)"),
     "no": ("field:NO", 20.0, 2.0, "high", "mouse MSC nitric oxide arrests T cells (SCIENCE.md s2, species); "
                                           "half-max M"),
-    "pdl1_primed": ("contact:MSC.primed", 0.5, 2.0, "high", "PD-L1/PD-1 on contact (SCIENCE.md s2); half-max M"),
-    "pdl1_licensed": ("contact:MSC.licensed", 0.5, 2.0, "high", "PD-L1/PD-1 on contact (SCIENCE.md s2); half-max M"),
+    "pdl1": (_PDL1, 0.5, 2.0, "high", "PD-L1/PD-1 on contact, by the touching MSCs' PD-L1 level (SCIENCE.md s2); "
+                                      "half-max M"),
 }
 _TREG_SUPPRESSION = ("contact:T.Treg", 1.0, 1.0, "high",
                      "Tregs suppress effector T cells in turn (SCIENCE.md s2); one Treg contact halves cycling (M)")
@@ -153,9 +211,8 @@ _rule("il6_blocks_treg", "T", "activated", "field:IL6", "decreases", "to_Treg_pe
 for _sig in ("contact:T.activated", "contact:T.Th1", "contact:T.Th17"):
     _rule(f"t_help_{_sig.split('.')[1]}_activates_b", "B", "naive", _sig, "increases", "to_activated_per_min",
           1 / 240, 0.5, 2.0, "B-cell activation with T help on contact (issue 3; SCIENCE.md s2); rate M")
-for _sig in _PDL1_MSC:
-    _rule(f"pdl1_{_sig.split('.')[1]}_msc_blocks_b_activation", "B", "naive", _sig, "decreases",
-          "to_activated_per_min", 0.0, 0.5, 2.0, "PD-1/PD-L1 limits B activation (SCIENCE.md s2); half-max M")
+_rule("pdl1_msc_blocks_b_activation", "B", "naive", _PDL1, "decreases", "to_activated_per_min", 0.0, 0.5, 2.0,
+      "PD-1/PD-L1 limits B activation (SCIENCE.md s2); half-max M")
 _rule("il6_drives_plasma", "B", "activated", "field:IL6", "increases", "to_plasma_per_min", 1 / 720, 200.0, 1.0,
       "IL-6 promotes plasma-cell differentiation (M)")
 for _m, (_sig, _k, _src) in {"tgfb": ("field:TGFB", 50.0, "MSC soluble factors block plasma-cell differentiation "
@@ -163,7 +220,7 @@ for _m, (_sig, _k, _src) in {"tgfb": ("field:TGFB", 50.0, "MSC soluble factors b
                              "pge2": ("field:PGE2", 5.0, "MSC soluble factors (PGE2) block plasma-cell "
                                                          "differentiation (SCIENCE.md s2); half-max M"),
                              "ev": ("field:EV", 5.0, "MSC-EVs reproduce the B-cell effect (SCIENCE.md s2); half-max M"),
-                             "pdl1_licensed": ("contact:MSC.licensed", 0.5, "PD-1/PD-L1 (SCIENCE.md s2)")}.items():
+                             "pdl1": (_PDL1, 0.5, "PD-1/PD-L1, by the touching MSCs' PD-L1 (SCIENCE.md s2)")}.items():
     _rule(f"{_m}_blocks_plasma", "B", "activated", _sig, "decreases", "to_plasma_per_min", 0.0, _k, 1.0, _src)
 
 # ------------------------------------------------------------------------------------------------ NK cells

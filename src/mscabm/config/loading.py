@@ -14,7 +14,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from mscabm.biology.celltypes import BASE_BEHAVIOURS, CELL_TYPES
+from mscabm.biology.celltypes import BASE_BEHAVIOURS, CELL_TYPES, VARIABLES_BY_TYPE
+from mscabm.biology.enzymes import ENZYMES
 from mscabm.biology.fields import FIELDS
 from mscabm.biology.rules import DEFAULT_RULES
 from mscabm.config.sections import DomainSection, InterventionSection, ModelSection, OutputSection
@@ -44,7 +45,9 @@ def default_config_dict() -> dict[str, Any]:
                            initial_state=_DEFAULT_INITIAL_STATE.get(name, spec.states[0]),
                            placement="uniform", radius_um=spec.radius_um, apoptosis_min=spec.apoptosis_min,
                            adherent=spec.adherent, chemotaxis_field=spec.chemotaxis_field,
-                           state_fractions=dict(_DEFAULT_STATE_FRACTIONS.get(name, {})))
+                           state_fractions=dict(_DEFAULT_STATE_FRACTIONS.get(name, {})),
+                           variables={v: {**d, "scales": list(d["scales"])}
+                                      for v, d in VARIABLES_BY_TYPE.get(name, {}).items()})
     fields = {name: dict(diffusion_um2_per_min=f.diffusion_um2_per_min, decay_per_min=f.decay_per_min,
                          initial=f.initial, supply_per_min=0.0, boundary="zero_flux", boundary_value=0.0,
                          unit=f.unit)
@@ -54,6 +57,8 @@ def default_config_dict() -> dict[str, Any]:
     rules = {k: dict(v) for k, v in DEFAULT_RULES.items()}
     return {"model": to_dict(ModelSection()), "domain": to_dict(DomainSection()), "output": to_dict(OutputSection()),
             "cells": cells, "fields": fields, "behaviours": behaviours, "rules": rules,
+            "enzymes": {e.name: dict(substrate=e.substrate, product=e.product, km=e.km, source=e.source)
+                        for e in ENZYMES.values()},
             "interventions": to_dict(InterventionSection())}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE
+from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRETREATMENTS
 
 _REQUIRED = object()
 
@@ -104,6 +104,16 @@ class FieldSection:
 
 
 @dataclass
+class EnzymeSection:
+    """A Michaelis-Menten enzyme: vmax_<E>_molecules_per_min x S / (km + S) per cell, 1 product per substrate."""
+
+    substrate: str = _m(doc="field consumed (a declared [fields.<F>])")
+    product: str = _m(doc="field produced, one molecule per substrate molecule (a declared [fields.<F>])")
+    km: float = _m(gt=0.0, max=1e9, doc="Michaelis constant (substrate field unit)")
+    source: str = _m("", doc="citation")
+
+
+@dataclass
 class RuleSection:
     cell_type: str = _m(doc="cell type the rule acts in")
     signal: str = _m(doc="field:<F>, contact:<TYPE> or time_in_state")
@@ -149,8 +159,15 @@ class InterventionSection:
     supplement: dict[str, float] = field(default_factory=dict, metadata={
         "value_meta": {"min": 0.0, "max": 1e9},
         "doc": "added to a field's initial level (field unit)"})
-    prelicense: str = _m("none", choices=tuple(PRELICENSE), doc="MSC pre-treatment before seeding")
-    transwell: bool = _m(False, doc="MSCs share the fields but touch no other cell")
+    prelicense: str = _m("none", choices=tuple(PRETREATMENTS),
+                         doc="MSC pre-treatment before seeding: the expression ODEs integrated over the protocol "
+                             "(biology/interventions.py PRETREATMENTS; mscabm/pretreatment.py)")
+    prelicense_hours: float = _m(-1.0, min=-1.0, max=24.0 * 60, unit="h",
+                                 doc="duration of the pre-treatment (-1: the protocol's own; 0: none)")
+    prelicense_scale: float = _m(1.0, min=0.0, max=1e3,
+                                 doc="multiplies the protocol's concentrations")
+    transwell: bool = _m(False, doc="the [transwell] insert types sit on a membrane above the well "
+                                    "(mscabm/transwell.py): fields cross the medium by diffusion, no contact across")
     deplete: list[str] = field(default_factory=list, metadata={"doc": "cell types removed before the start"})
     immunosuppressant: float = _m(0.0, min=0.0, max=1.0, doc="steroid-like damping of activation and cytokines")
     immunosuppressant_start_min: float = _m(0.0, min=0.0, max=1e9, unit="min",
@@ -163,6 +180,23 @@ class InterventionSection:
                                    "trapping; varied per patient in the disease cohorts, docs/scenarios.md)")
     doses: list[DoseSection] = field(default_factory=list, metadata={
         "doc": "field doses during the run: MSC-EV infusions, cytokine boluses"})
+
+
+@dataclass
+class TranswellSection:
+    """Transwell geometry (mscabm/transwell.py), used when ``interventions.transwell`` is true: the
+    insert types live on a membrane above the well, the medium between is resolved in layers."""
+
+    insert_types: list[str] = field(default_factory=lambda: ["MSC"], metadata={
+        "doc": "cell types seeded on the insert membrane (the rest stay on the well bottom)"})
+    membrane_height_um: float = _m(1000.0, gt=0.0, max=1e5, unit="um",
+                                   doc="membrane above the well bottom (SCIENCE.md s3b: ~0.9-1 mm, standard inserts)")
+    gap_layers: int = _m(4, min=1, max=64, doc="layers resolving the medium between the well slab and the membrane")
+    membrane_porosity: float = _m(0.005, gt=0.0, max=1.0,
+                                  doc="open area fraction: 4e6 pores/cm^2 of 0.4 um (M: standard polycarbonate "
+                                      "inserts; SCIENCE.md s3b 0.4 um pores)")
+    membrane_thickness_um: float = _m(10.0, min=0.0, max=1000.0, unit="um",
+                                      doc="membrane thickness (M: track-etched polycarbonate ~10 um); 0: no resistance")
 
 
 @dataclass

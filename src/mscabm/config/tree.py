@@ -16,16 +16,19 @@ from typing import Any
 
 import tomli_w
 
+from mscabm.biology.interventions import PRETREATMENTS
 from mscabm.config.sections import (
     CellSection,
     DiseaseSection,
     DomainSection,
+    EnzymeSection,
     FieldSection,
     InfluxSection,
     InterventionSection,
     ModelSection,
     OutputSection,
     RuleSection,
+    TranswellSection,
 )
 from mscabm.engine.population import CORE_COLUMNS
 from mscabm.schema import ConfigError, to_dict
@@ -66,11 +69,14 @@ class Config:
     behaviours: dict[str, dict[str, dict[str, float]]] = field(
         default_factory=dict,
         metadata={"value_meta": {"value_meta": {"value_meta": {"min": 0.0, "max": 1e12}}}})
+    enzymes: dict[str, EnzymeSection] = field(default_factory=dict, metadata={
+        "doc": "Michaelis-Menten enzymes: substrate field -> product field (biology/enzymes.py)"})
     rules: dict[str, RuleSection] = field(default_factory=dict)
     interventions: InterventionSection = field(default_factory=InterventionSection)
     influx: dict[str, InfluxSection] = field(default_factory=dict, metadata={
         "doc": "immune-cell influx by type (disease scenarios)"})
     disease: DiseaseSection = field(default_factory=DiseaseSection)
+    transwell: TranswellSection = field(default_factory=TranswellSection)
 
     # ------------------------------------------------------------------ derived
     @property
@@ -108,11 +114,12 @@ class Config:
 
     def behaviour_names(self) -> list[str]:
         """Every behaviour name of this config's vocabulary, in column order (mscabm/vocabulary.py)."""
-        return behaviour_names(tuple(self.fields), self.states_by_type(), self.variable_names())
+        return behaviour_names(tuple(self.fields), self.states_by_type(), self.variable_names(), tuple(self.enzymes))
 
     def signal_names(self) -> list[str]:
         """Every signal name of this config's vocabulary, in column order (mscabm/vocabulary.py)."""
-        return signal_names(tuple(self.fields), self.states_by_type(), self.variable_names())
+        return signal_names(tuple(self.fields), self.states_by_type(), self.variable_names(),
+                            {name: tuple(c.variables) for name, c in self.cells.items()})
 
     # ------------------------------------------------------------------ checks
     def check(self) -> Config:
@@ -235,9 +242,24 @@ class Config:
             why = check_name(name, "field")
             if why:
                 raise ConfigError(f"fields.{_short(name)}", why)
+        for name, e in self.enzymes.items():
+            why = check_name(name, "enzyme")
+            if why:
+                raise ConfigError(f"enzymes.{_short(name)}", why)
+            for key in ("substrate", "product"):
+                if getattr(e, key) not in self.fields:
+                    raise ConfigError(f"enzymes.{name}.{key}", f"unknown field {_short(getattr(e, key))!r}; "
+                                      f"allowed: {', '.join(self.fields)}")
+            if e.substrate == e.product:
+                raise ConfigError(f"enzymes.{name}.product", f"{e.product!r} is also the substrate; allowed: "
+                                  "another field")
 
     def _check_interventions(self) -> None:
         iv = self.interventions
+        missing = [f for f in PRETREATMENTS[iv.prelicense]["signals"] if f not in self.fields]
+        if missing:
+            raise ConfigError("interventions.prelicense", f"protocol {iv.prelicense!r} needs the field(s) "
+                              f"{', '.join(missing)}; allowed: a protocol whose fields are declared, or declare them")
         for k, inf in enumerate(iv.infusions):
             if inf.cell_type not in self.cells:
                 raise ConfigError(f"interventions.infusions[{k}].cell_type",
@@ -250,6 +272,15 @@ class Config:
             if dose.field not in self.fields:
                 raise ConfigError(f"interventions.doses[{k}].field", f"no [fields.{_short(dose.field)}] section; "
                                   f"allowed: {', '.join(self.fields)}")
+        tw = self.transwell
+        for k, name in enumerate(tw.insert_types):
+            if name not in self.cells:
+                raise ConfigError(f"transwell.insert_types[{k}]", f"{_short(name)!r} is not a cell type; allowed: "
+                                  f"{', '.join(self.cells)}")
+        if iv.transwell and tw.membrane_height_um <= self.domain.thickness_um:
+            raise ConfigError("transwell.membrane_height_um", f"{tw.membrane_height_um} um is not above the well's "
+                              f"cell layer (domain.thickness_um = {self.domain.thickness_um}); allowed: > "
+                              f"{self.domain.thickness_um}")
         for k, name in enumerate(iv.deplete):
             if name not in self.cells:
                 raise ConfigError(f"interventions.deplete[{k}]", f"{_short(name)!r} is not allowed; allowed: one of "

@@ -19,7 +19,7 @@ from dataclasses import replace
 
 import solara
 
-from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE
+from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRETREATMENTS
 from mscabm.dashboard import render as R
 from mscabm.dashboard.charts import sim_chart_png
 from mscabm.dashboard.controls import (
@@ -278,7 +278,7 @@ def _interventions(sim: Sim, iv, apply):
     solara.HTML(tag="h3", unsafe_innerHTML="Interventions", style="margin:8px 0 0")
     solara.Checkbox(label=transwell_label(), value=iv.transwell,
                     on_value=lambda v: apply(transwell=bool(v)))
-    solara.Select("MSC pre-treatment (licensing)", value=iv.prelicense, values=list(PRELICENSE),
+    solara.Select("MSC pre-treatment (licensing)", value=iv.prelicense, values=list(PRETREATMENTS),
                   classes=["mscabm-prelicense"], on_value=lambda v: apply(prelicense=v))
     solara.Text("MSC factor knock-outs", style=small)
     for factor in MSC_FACTORS:

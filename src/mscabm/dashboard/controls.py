@@ -5,7 +5,7 @@ New controls appear in the page without UI code:
 * a preset is a TOML file in ``src/mscabm/presets/``;
 * a rule is a ``[rules.<name>]`` table of the config (each gets an on/off switch);
 * an intervention is a row of the tables in :mod:`mscabm.biology.interventions`: each MSC factor of
-  ``MSC_FACTORS`` gets a knock-out switch, each drug of ``BLOCKERS`` a switch, each ``PRELICENSE``
+  ``MSC_FACTORS`` gets a knock-out switch, each drug of ``BLOCKERS`` a switch, each ``PRETREATMENTS``
   key an entry of the pre-treatment select, each cell type a depletion switch; the numeric ranges
   (immunosuppressant level, infusion count, dose level) come from the config's field metadata.
 * an MSC-EV infusion is a dose of the field that MSCs release EVs into (``interventions.doses``,
@@ -21,7 +21,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE, TRANSWELL_TYPE
+from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRETREATMENTS
 from mscabm.config import PRESET_DIR, Config, ConfigError, InterventionSection, parse_value
 from mscabm.schema import parse
 
@@ -91,11 +91,11 @@ def dose_meta(name: str) -> dict[str, Any]:
 
 
 def transwell_label() -> str:
-    return f"transwell: {TRANSWELL_TYPE}s share the fields, touch no other cell"
+    return "transwell: MSCs on an insert ~1 mm above the well (fields cross the medium, no contact)"
 
 
 def prelicense_choices() -> list[str]:
-    return list(PRELICENSE)
+    return list(PRETREATMENTS)
 
 
 def rule_names(config: Config) -> list[str]:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRELICENSE, TRANSWELL_TYPE
+from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRETREATMENTS
 from mscabm.config import Config, ConfigError
 from mscabm.dashboard import render as R
 from mscabm.dashboard.controls import EV_FIELD, Settings, _float, _int, resolve
@@ -56,17 +56,17 @@ def compare_variants() -> dict[str, CompareVariant]:
     out = {"no MSCs (control)": CompareVariant(dict(_NO_MSC), control=True,
                                                doc="no MSCs, no MSC infusions and no MSC-EV doses")}
     out["transwell"] = CompareVariant({"interventions.transwell": True},
-                                      doc=f"{TRANSWELL_TYPE}s behind a membrane: fields shared, no contact")
+                                      doc="MSCs on a transwell insert above the well: no contact")
     for factor in MSC_FACTORS:
         out[f"{factor} knock-out"] = CompareVariant({"interventions.knockout": _with_knockout(factor)},
                                                     doc=f"MSC {factor} knocked out, added to the main run's")
     for drug in BLOCKERS:
         out[drug] = CompareVariant({"interventions.block": _with_block(drug)},
                                    doc=f"{drug} added to the main run's blockers")
-    for pre, state in PRELICENSE.items():
-        if state:
+    for pre, proto in PRETREATMENTS.items():
+        if proto["signals"]:
             out[f"pre-treated {pre}"] = CompareVariant({"interventions.prelicense": pre},
-                                                       doc=f"MSCs start {state}")
+                                                       doc=f"MSCs pre-treated: {proto['source']}")
     return out
 
 
@@ -198,7 +198,7 @@ class Sim:
     def infuse(self, count: Any, cell_type: str = "MSC") -> bool:
         """Add ``count`` cells to the running model(s) now, without a reset, and record the infusion in
         the settings (``interventions.infusions``, at the current time) so that the exported config and
-        every later reset reproduce it. Infused MSCs get the pre-treatment's state (``PRELICENSE``).
+        every later reset reproduce it. Infused MSCs get the pre-treatment's levels and label (mscabm/pretreatment.py).
 
         At t = 0 (nothing run yet) the infusion is the initial dose: the dose is raised and the model
         rebuilt (the model only schedules infusions strictly after t = 0). The comparison run gets the
@@ -228,7 +228,7 @@ class Sim:
                     self.notice = (f"Infused {n} {cell_type} at t = 0: added to the initial dose "
                                    f"(now {cfg.cells[cell_type].count + n}). " + self.notice)
                 return ok
-            state = PRELICENSE[cfg.interventions.prelicense] if cell_type == "MSC" else ""
+            state = ""  # the model gives infused cells the pre-treatment's label and levels
             inf = {"at_min": float(m.time), "count": n, "cell_type": cell_type, "state": state,
                    "placement": "uniform"}
             current = [dataclasses.asdict(x) for x in cfg.interventions.infusions]

@@ -40,6 +40,7 @@ from mscabm.engine.kernels.sorting import counting_sort
 __all__ = [
     "ContactFinder",
     "count_contacts_by_type",
+    "sum_contact_levels",
     "brute_force_pairs",
     "csr_to_pairs",
 ]
@@ -205,6 +206,17 @@ def _count_by_type(offsets, neighbours, cell_type, n, n_types, out):
                 out[i, t] += 1.0
 
 
+@njit(cache=True, parallel=True)
+def _sum_levels(offsets, neighbours, cell_type, n, type_code, values, out):
+    for i in prange(n):
+        acc = 0.0
+        for p in range(offsets[i], offsets[i + 1]):
+            j = neighbours[p]
+            if cell_type[j] == type_code:
+                acc += values[j]
+        out[i] = acc
+
+
 # ----------------------------------------------------------------------------------------------
 # public API
 # ----------------------------------------------------------------------------------------------
@@ -356,6 +368,33 @@ def count_contacts_by_type(offsets, neighbours, cell_type, n_types: int, out=Non
         raise ValueError("out must have shape (>= n, n_types)")
     if n > 0 and n_types > 0:
         _count_by_type(offsets, neighbours, cell_type, n, n_types, out)
+    return out[:n]
+
+
+def sum_contact_levels(offsets, neighbours, cell_type, type_code: int, values, out) -> np.ndarray:
+    """Sum of a per-cell value over each cell's contacts of one type.
+
+    Parameters
+    ----------
+    offsets, neighbours : CSR from :meth:`ContactFinder.find` (n = len(offsets) - 1).
+    cell_type : int array (>= n,)
+        Type of each row (a row marked with a code no type has, e.g. apoptotic, is never summed).
+    type_code : int
+        The neighbours' type that counts.
+    values : float64 (>= n,)
+        The value each cell contributes (e.g. its PD-L1 expression level).
+    out : float32/float64 (>= n,), may be a strided column view
+        ``out[i] = sum of values[j]`` over the neighbours ``j`` of ``i`` with ``cell_type[j] == type_code``.
+
+    Returns
+    -------
+    ``out[:n]``.
+    """
+    n = len(offsets) - 1
+    if len(out) < n or len(values) < n or len(cell_type) < n:
+        raise ValueError("cell_type, values and out need >= n rows")
+    if n > 0:
+        _sum_levels(offsets, neighbours, cell_type, n, int(type_code), values, out)
     return out[:n]
 
 
