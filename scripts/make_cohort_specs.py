@@ -192,7 +192,8 @@ def options_conditions(t0: float, count: int) -> dict[str, str]:
     return {"control": '"interventions.immunosuppressant" = 0.0',
             "MSC_single": f'"interventions.infusions" = {inf([0])}',
             "MSC_repeated": f'"interventions.infusions" = {inf([0, 7])}',
-            "MSC_IFNG_licensed": f'"interventions.infusions" = {inf([0, 7], "primed")}',
+            # pre-treated with IFN-gamma for 48 h before infusion: the expression ODEs give the levels
+            "MSC_IFNG_licensed": f'"interventions.infusions" = {inf([0, 7])}, "interventions.prelicense" = "IFNG"',
             "MSC_EV": f'"interventions.doses" = {ev}'}
 
 
