@@ -50,7 +50,8 @@ def test_treatment_options_spec_plans():
     assert set(by) == {"control", "MSC_single", "MSC_repeated", "MSC_IFNG_licensed", "MSC_EV"}
     run = {r.condition: r.config["interventions"] for r in p.runs if r.replicate == 0}
     assert len(run["MSC_single"]["infusions"]) == 1 and len(run["MSC_repeated"]["infusions"]) == 2
-    assert {i["state"] for i in run["MSC_IFNG_licensed"]["infusions"]} == {"primed"}
+    licensed = run["MSC_IFNG_licensed"]  # pre-treated with IFN-gamma: the expression ODEs give the levels
+    assert licensed["prelicense"] == "IFNG" and {i["state"] for i in licensed["infusions"]} == {""}
     assert [d["field"] for d in run["MSC_EV"]["doses"]] == ["EV", "EV"] and not run["MSC_EV"]["infusions"]
 
 
