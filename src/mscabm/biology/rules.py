@@ -22,6 +22,8 @@ Tags: **V** = read in the cited source, **M** = from memory or a model choice, u
 
 from __future__ import annotations
 
+from mscabm.biology.celltypes import EXPRESSION_DECAY_PER_MIN, SIGNALLING_DECAY_PER_MIN
+
 DEFAULT_RULES: dict[str, dict] = {}
 
 
@@ -40,8 +42,8 @@ def _rule(name: str, cell_type: str, state: str, signal: str, direction: str, be
 # Combination as PhysiCell's grammar (engine/rules.py): up-rules of one behaviour add their Hill terms
 # ("either signal"), then down-rules multiply by 1 - H; a down-rule on a *low* signal with the same K
 # multiplies by the high-signal Hill function, which is how "needs IFN-gamma" (a gate) is written.
-_K_EXPR = 1.0 / 1440  # = celltypes.EXPRESSION_DECAY_PER_MIN (a test checks)
-_K_SIG = 1.0 / 60  # = celltypes.SIGNALLING_DECAY_PER_MIN
+_K_EXPR = EXPRESSION_DECAY_PER_MIN  # the variables' decay: saturation = decay x 1 (level 1 = maximal)
+_K_SIG = SIGNALLING_DECAY_PER_MIN
 _K_POL = 1.0 / 60  # TLR polarisation is induced within ~1 h of priming (Waterman 2010: 1 h priming; M)
 _rule("ifng_activates_msc_stat1", "MSC", "*", "field:IFNG", "increases", "produce_STAT1_per_min", _K_SIG, 50.0, 2.0,
       "IFN-gamma signals through JAK-STAT1/IRF-1 to IDO, PD-L1 and HLA-I (SCIENCE.md s2); half-max 50 pM (M: "
