@@ -63,7 +63,9 @@ def test_kernel_matches_plain_reference(n, seed, n_rules):
         g, b, up = int(rng.integers(n_groups)), int(rng.integers(n_beh)), bool(rng.random() < 0.5)
         s = sat.setdefault((g, b, up), float(rng.uniform(0, 3)))
         rules.append(HillRule(g, int(rng.integers(n_sig)), b, up, s, float(rng.uniform(0.1, 5)),
-                              float(rng.uniform(0.5, 4)), responds_to_low=bool(rng.random() < 0.3)))
+                              # integer Hill powers take the repeated-squaring path, others pow
+                              float(rng.integers(1, 17) if rng.random() < 0.5 else rng.uniform(0.5, 4)),
+                              responds_to_low=bool(rng.random() < 0.3)))
     compiled = compile_rules(rules, n_groups)
     group = rng.integers(n_groups, size=n)
     apoptotic = rng.random(n) < 0.1
