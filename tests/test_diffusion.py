@@ -569,7 +569,7 @@ def test_auto_plan_and_describe():
     lat = Lattice((50, 60), 10.0, ["il10", "pge2", "slow", "inert"])
     s = DiffusionSolver(lat, [600.0, 40000.0, 6.0, 0.0], [0.01, 0.1, 0.0, 0.0], ZF, 1.0)
     schemes = [p.scheme for p in s.plan]
-    assert schemes == ["kernel", "kernel", "explicit", "none"]
+    assert schemes == ["kernel", "spectral", "explicit", "none"]  # pge2: 8 of 50-60 modes
     assert s.plan[2].substeps == 1
     assert s.plan[0].lam_step == pytest.approx(6.0)
     text = s.describe()

@@ -266,3 +266,6 @@ def build_diffusion(cfg: Config, lattice: Lattice) -> DiffusionSolver:
         except RuntimeWarning as exc:
             raise ConfigError("domain.diffusion_scheme", f"{exc}; allowed: 'auto' or 'kernel' "
                               f"(exact at any step), or a smaller model.dt_min") from None
+        except ValueError as exc:  # e.g. 'spectral' forced on a field with a Dirichlet or periodic side
+            raise ConfigError("domain.diffusion_scheme", f"{exc}; allowed: 'auto' (per field) or 'kernel' "
+                              f"(any boundary)") from None

@@ -49,8 +49,9 @@ class DomainSection:
                                  "secreted molecules mix; in a culture well they rise into mm of medium within hours, "
                                  "100 um taken (M, docs/calibration.md)")
     dtype: str = _m("float32", choices=("float32", "float64"), doc="field storage precision")
-    diffusion_scheme: str = _m("auto", choices=("auto", "kernel", "explicit", "lod"),
-                               doc="diffusion solver for all fields (auto: cheapest within tolerance, per field)")
+    diffusion_scheme: str = _m("auto", choices=("auto", "kernel", "spectral", "explicit", "lod"),
+                               doc="diffusion solver for all fields (auto: cheapest within tolerance, per field; "
+                                   "spectral: zero-flux fields only)")
 
 
 @dataclass

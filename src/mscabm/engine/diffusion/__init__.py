@@ -13,6 +13,9 @@ field is rounded once per model step).
 
 ``kernel``    exact-in-time heat kernel along y, then x: no splitting and no time error for any
               D and dt; the default for every species with lambda >~ 0.5 (``heat_kernel``)
+``spectral``  the kernel scheme's operator in its DCT-II eigenbasis, truncated at 1e-10 (zero-flux
+              sides only); chosen by ``auto`` where it is cheaper: wide kernels on small
+              lattices, e.g. small molecules in a co-culture well (``spectral``)
 ``explicit``  FTCS 5-point stencil with sub-steps of lambda <= 1/4 (``ftcs``)
 ``lod``       BioFVM-style locally-one-dimensional backward Euler (``lod``); never chosen by
               ``auto``: it leaves sharp peaks almost undamped at large lambda
@@ -24,6 +27,7 @@ solver         DiffusionSolver: validation, per-species set-up, scratch buffers,
 scheme_choice  SCHEMES, the candidates of ``scheme="auto"``, the cost model, choose_scheme
 probe          probe_error: a-priori error of one model step by Fourier analysis
 heat_kernel    the kernel scheme: taps, method of images, numba convolutions
+spectral       the spectral scheme: DCT-II modes of the folded kernel, numba products
 ftcs           the explicit scheme (numba)
 lod            the lod scheme: Thomas factors, numba solves
 steady_state   the steady state held by Dirichlet sides (kernel scheme)

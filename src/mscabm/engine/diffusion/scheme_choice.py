@@ -6,8 +6,11 @@ candidate (cost model below) whose probe error is <= ``rel_tol`` (default 1e-3),
 accurate one.  The outcome: ``explicit`` (1-4 sub-steps) for lambda <~ 0.5 (``lambda =
 D*dt/dx^2``, dimensionless), where a sub-step lambda near 1/8 happens to meet the tolerance (its
 time and spatial errors partly cancel), and ``kernel`` everywhere else -- in particular for every
-protein cytokine (D ~ 600 um^2/min: lambda = 6 at 10 um and 1 min) and small molecule (D ~
-3e4-6e4 um^2/min: lambda = 300-600).  ``lod`` is never chosen.  A forced ``explicit``/``lod``
+protein cytokine (D ~ 600 um^2/min: lambda = 6 at 10 um and 1 min) -- except where ``spectral``
+(the same operator in its DCT eigenbasis, zero-flux sides only) is cheaper: a wide kernel on a
+lattice not much wider than it, e.g. every small molecule (D ~ 3e4-1e5 um^2/min: lambda =
+300-1000) on a co-culture well of 70 x 70 voxels (7 modes of 70 kept; 180 -> 20 us per step
+measured) up to ~1000 voxels a side.  ``lod`` is never chosen.  A forced ``explicit``/``lod``
 cannot beat the spatial error of the 5-point Laplacian, so it aims its sub-steps at
 ``max(rel_tol, 1.1 x the 5-point floor)`` (lod: the fewest sub-steps, searched up to
 ``max_substeps``; the solver warns when the target is not reached).
@@ -26,12 +29,14 @@ from typing import NamedTuple
 
 import numpy as np
 
+from mscabm.engine.diffusion.boundaries import ZERO_FLUX
 from mscabm.engine.diffusion.heat_kernel import heat_kernel_taps, image_period
 from mscabm.engine.diffusion.probe import probe_error
+from mscabm.engine.diffusion.spectral import SPECTRAL_CUT, spectral_modes
 
 __all__ = ["COST_EXPLICIT_SWEEP", "EXPLICIT_LAMBDAS", "SCHEMES", "SchemeChoice", "choose_scheme"]
 
-SCHEMES = ("auto", "explicit", "lod", "kernel")
+SCHEMES = ("auto", "explicit", "lod", "kernel", "spectral")
 
 #: explicit sub-step lambdas tried (largest first: cheapest); 1/4 is the 2-D stability limit
 EXPLICIT_LAMBDAS = (0.25, 0.2, 1.0 / 6.0, 0.125)
@@ -42,6 +47,8 @@ COST_EXPLICIT_COPY = 0.07       # the extra copy-back when there is a single sub
 COST_LOD_SWEEP = 1.0            # one Thomas solve along one axis
 COST_KERNEL_PASS = 0.3          # one convolution pass: per-voxel overhead
 COST_KERNEL_TAP = 0.035         # + per tap and voxel (W taps per voxel and pass)
+COST_SPECTRAL_PASS = 0.1        # spectral: per-voxel overhead of the four products
+COST_SPECTRAL_FMA = 0.09        # + per multiply-add and voxel (2 Kx (1 + Ky / nx) of them)
 
 
 def _explicit_cost(n: int) -> float:
@@ -56,10 +63,14 @@ def _kernel_cost(n_taps: Sequence[int]) -> float:
     return sum(COST_KERNEL_PASS + COST_KERNEL_TAP * W for W in n_taps)
 
 
+def _spectral_cost(modes_y: int, modes_x: int, nx: int) -> float:
+    return COST_SPECTRAL_PASS + COST_SPECTRAL_FMA * 2.0 * modes_x * (1.0 + modes_y / nx)
+
+
 class SchemeChoice(NamedTuple):
     """The scheme chosen for one species."""
 
-    scheme: str          # "explicit" | "lod" | "kernel"
+    scheme: str          # "explicit" | "lod" | "kernel" | "spectral"
     substeps: int
     est_error: float     # probe error of one model step, relative to the peak
     est_cost_ns: float   # cost model: ns per voxel per model step
@@ -90,6 +101,13 @@ def choose_scheme(name: str, lam: float, shape: tuple[int, int], kinds: np.ndarr
                       for ax, n in enumerate((ny, nx)))
         err = probe_error("kernel", lam, taps=w)
         return (_kernel_cost(ntaps), err, "kernel", 1)
+
+    all_zero_flux = bool((np.asarray(kinds) == ZERO_FLUX).all())
+
+    def spectral_cand():
+        kc = kernel_cand()  # the same operator, in its eigenbasis, truncated at SPECTRAL_CUT
+        cost = _spectral_cost(spectral_modes(lam, ny), spectral_modes(lam, nx), nx)
+        return (cost, kc[1] + SPECTRAL_CUT, "spectral", 1)
 
     def explicit_cands(limit_cost):
         if nsub_forced is not None:
@@ -137,6 +155,8 @@ def choose_scheme(name: str, lam: float, shape: tuple[int, int], kinds: np.ndarr
     if scheme == "auto":
         kc = kernel_cand()
         cands.append(kc)
+        if all_zero_flux:
+            cands.append(spectral_cand())
         limit = kc[0] if kc[1] <= tol else math.inf
         cands += explicit_cands(limit)
         feas = [c for c in cands if c[1] <= tol]
@@ -146,6 +166,13 @@ def choose_scheme(name: str, lam: float, shape: tuple[int, int], kinds: np.ndarr
         if nsub_forced not in (None, 1):
             raise ValueError(f"{name}: the kernel scheme is exact in time and takes no sub-steps")
         cands.append(kernel_cand())
+    elif scheme == "spectral":
+        if nsub_forced not in (None, 1):
+            raise ValueError(f"{name}: the spectral scheme is exact in time and takes no sub-steps")
+        if not all_zero_flux:
+            raise ValueError(f"{name}: the spectral scheme needs zero-flux sides on both axes "
+                             "(use 'kernel' for Dirichlet or periodic sides)")
+        cands.append(spectral_cand())
     elif scheme == "explicit":
         cands += explicit_cands(math.inf)
     else:

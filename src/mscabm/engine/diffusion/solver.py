@@ -6,7 +6,7 @@ optional uniform zero-order supply in field units per min, default 0), with per-
 boundaries (zero flux by default, Dirichlet, periodic; per axis and side if wanted).  At set-up
 the solver chooses per species a scheme and its sub-steps
 (:mod:`~mscabm.engine.diffusion.scheme_choice`), builds that scheme's operator (:mod:`.heat_kernel`,
-:mod:`.ftcs`, :mod:`.lod`; ``decay`` when D = 0, ``none`` when k = 0 too) and owns the float64
+:mod:`.spectral`, :mod:`.ftcs`, :mod:`.lod`; ``decay`` when D = 0, ``none`` when k = 0 too) and owns the float64
 scratch buffers the operators share; ``solver.plan`` / ``solver.describe()`` say how each species
 is advanced.
 
@@ -27,13 +27,14 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from mscabm.engine.diffusion.boundaries import DIRICHLET, describe_boundary, normalise_boundary
+from mscabm.engine.diffusion.boundaries import DIRICHLET, ZERO_FLUX, describe_boundary, normalise_boundary
 from mscabm.engine.diffusion.field_ops import DecayOp
 from mscabm.engine.diffusion.ftcs import ExplicitOp
 from mscabm.engine.diffusion.heat_kernel import KernelOp, dirichlet_offset, fold_kernel, heat_kernel_taps
 from mscabm.engine.diffusion.lod import LodOp, lod_axis
 from mscabm.engine.diffusion.plan import SpeciesPlan
 from mscabm.engine.diffusion.scheme_choice import COST_EXPLICIT_SWEEP, SCHEMES, choose_scheme
+from mscabm.engine.diffusion.spectral import SpectralOp, spectral_axis
 from mscabm.engine.diffusion.steady_state import steady_state
 from mscabm.engine.lattice import Boundary, Lattice
 
@@ -59,7 +60,7 @@ class DiffusionSolver:
         ``{"x": b, "y": b}`` where each ``b`` is a Boundary or a ``(low, high)`` pair; a single
         Boundary is also accepted for all species.
     dt_min : the model step (min).
-    scheme : "auto" (default), "explicit", "lod" or "kernel"; or one per species.
+    scheme : "auto" (default), "explicit", "lod", "kernel" or "spectral"; or one per species.
     rel_tol : accuracy target of ``auto`` and of the sub-step choice of explicit/lod (probe
         error, :func:`~mscabm.engine.diffusion.probe.probe_error`).
     substeps : force the number of sub-steps of explicit/lod (int or one per species, None =
@@ -197,6 +198,12 @@ class DiffusionSolver:
                              values[ax, 0] * gs, values[ax, 1] * gs) for ax in range(2)]
             op = LodOp(n, a, axes[0], axes[1])
             taps = ()
+        elif sch == "spectral":
+            w = heat_kernel_taps(lam)
+            ay = spectral_axis(fold_kernel(w, ny, ZERO_FLUX, ZERO_FLUX, 1.0), ny)
+            ax = spectral_axis(fold_kernel(w, nx, ZERO_FLUX, ZERO_FLUX, 1.0), nx)
+            op = SpectralOp(ay, ax, math.exp(-k * dt))
+            taps = op.modes
         else:
             w = heat_kernel_taps(lam)
             # decay folded into the x pass; Dirichlet via u_new = q + exp(-k dt) Kx Ky (u - q)
@@ -239,7 +246,7 @@ class DiffusionSolver:
     def describe(self) -> str:
         """Human-readable table of the plan."""
         hdr = ("species", "D um2/min", "decay/min", "supply/min", "lambda/step", "scheme", "sub", "lambda/sub",
-               "taps y x", "est.err", "ns/voxel", "boundary")
+               "taps|modes y x", "est.err", "ns/voxel", "boundary")
         rows = [hdr]
         for p, supply in zip(self.plan, self.supply_per_min):
             rows.append((p.species, f"{p.diffusion_um2_per_min:g}", f"{p.decay_per_min:g}", f"{supply:g}",
