@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mscabm.engine.diffusion import DiffusionSolver
-from mscabm.engine.diffusion.heat_kernel import fold_kernel, heat_kernel_taps
 from mscabm.engine.diffusion.boundaries import ZERO_FLUX
+from mscabm.engine.diffusion.heat_kernel import fold_kernel, heat_kernel_taps
 from mscabm.engine.diffusion.spectral import SPECTRAL_CUT, axis_matrix, dct_basis, spectral_axis, spectral_modes
 from mscabm.engine.lattice import Boundary, Lattice
 from tests.test_diffusion import random_field, ref_kernel

@@ -13,7 +13,6 @@ from numba import njit, prange
 
 from mscabm.engine.rules import CompiledRules
 
-
 #: Hill coefficients up to this integer value are raised by repeated squaring (see hill_power)
 MAX_INTEGER_POWER = 64
 
