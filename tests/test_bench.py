@@ -88,8 +88,14 @@ def test_targets_and_summary(smoke):
     for t in smoke["targets"]:
         assert math.isfinite(t["value"]) and math.isfinite(t["ratio"])
     text = summary(smoke)
-    for title in ("Diffusion throughput", "Contact", "Exchange", "Whole model", "pure Mesa", "Targets"):
+    for title in ("Diffusion throughput", "Contact", "Exchange", "Whole model", "pure Mesa", "Co-culture well",
+                  "Where a well step goes", "Start-up", "Targets"):
         assert title in text
+    well = smoke["well"]["median"]
+    assert well["steps"] == 60 and well["cell_steps"] > 60 * 1000
+    assert 0.5 * well["wall_s"] < sum(well["phases_s"].values()) <= well["wall_s"]  # the phases account for the step
+    start = smoke["startup"]["median"]
+    assert 0 < start["import_mesa_s"] < start["import_s"] < start["process_s"]
     json.dumps(smoke)  # JSON-able as is
 
 

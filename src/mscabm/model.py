@@ -471,19 +471,27 @@ class MSCModel(mesa.Model):
         volume = (4.0 / 3.0) * np.pi * radius ** 3
         t, alive = self.tables, pop["apoptosis_left_min"][:n] < 0
         blocks = [(lat.data, alive)] if self.transwell is None else self.transwell.blocks(alive, pop["type"][:n])
+        integrated = [f for f in self.diffusion.source_species if f in self._active_fields]
+        self._increments = []
         for data, active in blocks:  # the well (and the insert) layer with the cells that live there
+            before = data[integrated].astype(np.float64) if integrated else None
             self.exchange.apply(data, self._voxel, n, self._behaviours, *self._exchange_cols, volume,
                                 lat.voxel_volume_um3, self.dt_min, active)
             if t.enzyme_names:  # Michaelis-Menten enzymes (IDO: tryptophan -> kynurenine), same voxel order
                 self.exchange.convert(data, self._behaviours, t.enzyme_vmax_col, t.enzyme_substrate, t.enzyme_product,
                                       t.enzyme_km, t.enzyme_yield, lat.voxel_volume_um3, self.dt_min)
+            # the step's release of fast-decaying species (NO), integrated exactly by the solver
+            self._increments.append({f: data[f] - before[j] for j, f in enumerate(integrated)})
 
     def _diffuse(self) -> None:
         """Every live field advances by ``dt_min`` (diffusion, decay, supply)."""
+        increments = getattr(self, "_increments", None) or [{}, {}]
+        self._increments = None
         if self.transwell is None:
-            self.diffusion.step(species=self._active_fields)
+            self.diffusion.step(species=self._active_fields, increments=increments[0])
         else:
-            self.transwell.diffuse(self.diffusion, self._active_fields)
+            self.transwell.diffuse(self.diffusion, self._active_fields, well_increments=increments[0],
+                                   insert_increments=increments[-1])
 
     def _observe(self) -> None:
         """Readouts into the log every ``record_every`` steps and at the last step."""

@@ -68,10 +68,15 @@ class Transwell:
         """bool (n,): the cells that live on the insert membrane."""
         return np.isin(cell_type, self.insert_codes)
 
-    def diffuse(self, solver, species) -> None:
-        """Horizontal step of every layer, then the exact vertical step of every column."""
-        for layer in self.layers:
-            solver.step(data=layer, species=species)
+    def diffuse(self, solver, species, well_increments=None, insert_increments=None) -> None:
+        """Horizontal step of every layer, then the exact vertical step of every column.
+
+        ``well_increments`` / ``insert_increments``: the cells' release of this step into the
+        two cell layers, for the solver's exact source integration (``DiffusionSolver.step``)."""
+        last = len(self.layers) - 1
+        for i, layer in enumerate(self.layers):
+            inc = well_increments if i == 0 else insert_increments if i == last else None
+            solver.step(data=layer, species=species, increments=inc)
         apply_vertical(self.layers, self.propagators, species)
 
     def sample_insert(self, voxel: np.ndarray, insert_rows: np.ndarray, out: np.ndarray) -> None:

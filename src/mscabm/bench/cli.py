@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mscabm.config import ConfigError
 
-CHOICES = ("diffusion", "contact", "exchange", "model", "all")
+CHOICES = ("diffusion", "contact", "exchange", "model", "well", "startup", "all")
 
 DESCRIPTION = """\
 Benchmark the kernels and the whole model against limits measured in the same run: the
@@ -21,6 +21,7 @@ EPILOG = """\
 examples:
   mscabm bench --quick                     every benchmark, few repeats (< 3 min on 2 cores)
   mscabm bench contact --threads 1         one kernel, one numba thread
+  mscabm bench well startup --quick        one 4-day co-culture well (1 thread) and the start-up time
   mscabm bench all --json out.json --plots benchmarks/results
 """
 
@@ -29,8 +30,9 @@ def register(subparsers) -> dict:
     p = subparsers.add_parser("bench", help="benchmark the kernels and the whole model",
                               description=DESCRIPTION, epilog=EPILOG,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("which", nargs="*", default=["all"], metavar="{diffusion,contact,exchange,model,all}",
-                   help="benchmarks to run (default: all); 'model' includes the pure-Mesa reference")
+    p.add_argument("which", nargs="*", default=["all"], metavar="{diffusion,contact,exchange,model,well,startup,all}",
+                   help="benchmarks to run (default: all); 'model' includes the pure-Mesa reference; 'well' "
+                        "is one 4-day co-culture well at 1 thread, 'startup' a fresh process to its first step")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="the issue's sizes, few repeats (< 3 min on 2 cores)")
     mode.add_argument("--smoke", action="store_true", help="tiny sizes, seconds: checks the suite runs (CI)")

@@ -15,7 +15,8 @@ def _plt():
 
 
 def write_plots(res: dict, out_dir: str | Path) -> list[Path]:
-    """Write ``diffusion.png``, ``contact.png``, ``exchange.png``, ``model.png`` (those present)."""
+    """Write ``diffusion.png``, ``contact.png``, ``exchange.png``, ``model.png``, ``well.png``,
+    ``startup.png`` (those present)."""
     plt = _plt()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -130,6 +131,37 @@ def write_plots(res: dict, out_dir: str | Path) -> list[Path]:
         fig.suptitle(stamp, fontsize=8)
         fig.tight_layout()
         written.append(_save(fig, out / "model.png", plt))
+    w = res.get("well")
+    if w:
+        r = w["median"]
+        items = sorted(list(r["phases_s"].items()) + [("glue", r["glue_s"])], key=lambda kv: kv[1])
+        fig, ax = plt.subplots(figsize=(6.5, 3.6))
+        ax.barh([k.strip("_") for k, _ in items], [1e3 * v / r["steps"] for _, v in items], color="C0")
+        ax.set_xlabel("ms per step")
+        ax.set_title(f"Co-culture well, {r['steps']} steps in {r['wall_s']:.1f} s (1 thread; goal: 4 days in 2 s)",
+                     fontsize=9)
+        fig.suptitle(stamp, fontsize=8)
+        fig.tight_layout()
+        written.append(_save(fig, out / "well.png", plt))
+    st = res.get("startup")
+    if st:
+        m = st["median"]
+        parts = [("Mesa's import", m["import_mesa_s"]), ("mscabm's imports", m["import_s"] - m["import_mesa_s"]),
+                 ("config", m["config_s"]), ("build", m["build_s"]), ("first step", m["first_step_s"])]
+        parts.append(("interpreter, exit", max(0.0, m["process_s"] - sum(v for _, v in parts))))
+        fig, ax = plt.subplots(figsize=(7, 2.6))
+        left = 0.0
+        for i, (label, v) in enumerate(parts):
+            ax.barh([0], [v], left=left, color=f"C{i}", label=f"{label} {v:.2f} s")
+            left += v
+        ax.axvline(1.5, color="k", ls=":", lw=1, label="goal 1.5 s")
+        ax.set_yticks([])
+        ax.set_xlabel("seconds")
+        ax.set_title(f"Start-up of a fresh process to its first step ({st['preset']})", fontsize=9)
+        ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.35))
+        fig.suptitle(stamp, fontsize=8)
+        fig.tight_layout()
+        written.append(_save(fig, out / "startup.png", plt))
     return written
 
 

@@ -58,6 +58,14 @@ def targets(res: dict) -> list[dict]:
     if me and me.get("rows"):
         r = max(me["rows"], key=lambda r: r["n"])
         add(f"model: speed-up vs pure Mesa at {r['n']:,} cells", r["speedup"], 100.0, "x")
+    w = res.get("well")
+    if w and w["median"]["steps"] >= 5760:
+        add("well: 4-day co-culture (coculture preset, 1 thread), simulation", w["wall_s"]["median"], 2.0, "s",
+            higher=False)
+    st = res.get("startup")
+    if st:
+        add("start-up before the first step (imports, config, cached kernels)", st["median"]["process_s"], 1.5, "s",
+            higher=False, note=f"of which Mesa's import {st['median']['import_mesa_s']:.2f} s")
     return out
 
 
@@ -131,6 +139,21 @@ def summary(res: dict) -> str:
             rows = [(k, v * 1e3, v / tot) for k, v in sorted(p.items(), key=lambda kv: -kv[1]) if k != "total"]
             parts.append(table(["phase", "ms/step", "share"], rows,
                                f"Where a step goes at {mo['profile']['cells']:,} cells"))
+    w = res.get("well")
+    if w:
+        r = w["median"]
+        rows = [(r["steps"], r["cells_end"], r["wall_s"], r["ms_per_step"], r["cell_steps_per_s"])]
+        parts.append(table(["steps", "cells (end)", "wall s", "ms/step", "cell-steps/s"], rows,
+                           f"Co-culture well ({r['preset']} preset, 1 thread; median of {len(w['runs'])})"))
+        tot = r["wall_s"]
+        rows = [(k.strip("_"), v * 1e3 / r["steps"], v / tot) for k, v in
+                sorted(list(r["phases_s"].items()) + [("glue", r["glue_s"])], key=lambda kv: -kv[1])]
+        parts.append(table(["phase", "ms/step", "share"], rows, "Where a well step goes"))
+    st = res.get("startup")
+    if st:
+        rows = [(k.replace("_s", ""), v) for k, v in st["median"].items()]
+        parts.append(table(["part", "s"], rows, f"Start-up of a fresh process ({st['preset']} preset, median of "
+                                                f"{len(st['rows'])}; 'process' = the whole, from outside)"))
     me = res.get("mesa")
     if me and me.get("rows"):
         rows = [(r["n"], r["mscabm_cell_steps_per_s"], r["mesa_cell_steps_per_s"], r["speedup"]) for r in me["rows"]]

@@ -1,5 +1,6 @@
 """The benchmark suite's driver: diffusion, contact, exchange and the whole model (with the
-pure-Mesa reference), each against a limit measured in the same run.
+pure-Mesa reference), each against a limit measured in the same run; the co-culture well and
+the process start-up (``well``: the researcher's unit of work).
 
 ``run_suite(["all"], mode="quick")`` returns one JSON-able dict; ``report.summary(results)`` is
 the table with ratios and targets that ``mscabm bench`` prints.  Modes: ``smoke`` (tiny sizes,
@@ -19,11 +20,12 @@ from mscabm.bench.diffusion import bench_diffusion
 from mscabm.bench.machine import machine_info, stream
 from mscabm.bench.mesa_compare import bench_mesa
 from mscabm.bench.report import checks, targets
+from mscabm.bench.well import bench_startup, bench_well
 from mscabm.bench.whole_model import bench_model
 
 __all__ = ["KERNELS", "MODES", "run_suite"]
 
-KERNELS = ("diffusion", "contact", "exchange", "model")
+KERNELS = ("diffusion", "contact", "exchange", "model", "well", "startup")
 
 #: sizes and repeats per mode
 MODES = {
@@ -32,21 +34,24 @@ MODES = {
                   step_schemes=["auto", "kernel"],
                   contact_sizes=[2000], exchange_sizes=[2000], model_sizes=[300, 1000], model_reps=2,
                   model_steps=2, profile_size=1000, mesa_sizes=[200], mesa_steps=1,
-                  match_cells=1000, match_steps=10, match_seeds=3, reps=2),
+                  match_cells=1000, match_steps=10, match_seeds=3, reps=2,
+                  well_steps=60, well_reps=1, startup_reps=1),
     "quick": dict(stream_n=None, stream_reps=6, diff_sizes=[256, 1024, 4096], diff_species=[1, 6, "default"],
                   diff_dtypes=["float32", "float64"], diff_reps=3, step_sizes=[256], err_size=256,
                   step_schemes=["auto", "kernel", "explicit", "lod"],
                   contact_sizes=[10_000, 100_000, 1_000_000], exchange_sizes=[100_000, 1_000_000],
                   model_sizes=[1000, 10_000, 100_000, 1_000_000], model_reps=3, model_steps=None,
                   profile_size=100_000, mesa_sizes=[1000, 10_000, 100_000], mesa_steps=None,
-                  match_cells=3000, match_steps=30, match_seeds=4, reps=3),
+                  match_cells=3000, match_steps=30, match_seeds=4, reps=3,
+                  well_steps=None, well_reps=1, startup_reps=2),
     "full": dict(stream_n=None, stream_reps=10, diff_sizes=[256, 512, 1024, 2048, 4096],
                  diff_species=[1, 6, "default"], diff_dtypes=["float32", "float64"], diff_reps=7,
                  step_sizes=[256, 1024], err_size=256, step_schemes=["auto", "kernel", "explicit", "lod"],
                  contact_sizes=[10_000, 100_000, 1_000_000], exchange_sizes=[100_000, 1_000_000],
                  model_sizes=[1000, 10_000, 100_000, 1_000_000], model_reps=5, model_steps=None,
                  profile_size=100_000, mesa_sizes=[1000, 10_000, 100_000], mesa_steps=None,
-                 match_cells=5000, match_steps=40, match_seeds=6, reps=7),
+                 match_cells=5000, match_steps=40, match_seeds=6, reps=7,
+                 well_steps=None, well_reps=3, startup_reps=5),
 }
 
 
@@ -107,6 +112,10 @@ def _run(chosen: set, mode: str, cfg: dict) -> dict:
     if "model" in chosen:
         res["model"] = bench_model(cfg)
         res["mesa"] = bench_mesa(cfg)
+    if "well" in chosen:
+        res["well"] = bench_well(cfg)
+    if "startup" in chosen:
+        res["startup"] = bench_startup(cfg)
     res["wall_s"] = time.perf_counter() - t0
     try:
         import os

@@ -23,6 +23,7 @@ class SpeciesPlan:
     taps: tuple[int, ...]  # kernel: taps per voxel per axis (y, x); spectral: modes kept (y, x); else ()
     est_error: float       # probe error (mscabm.engine.diffusion.probe), relative to the peak
     est_cost_ns: float     # estimated ns per voxel per model step (cost model)
+    source: str = "split"  # the cells' step increment: "split" (P(u + delta)) or "exact" (source_integration)
 
     def __str__(self) -> str:
         word = "modes" if self.scheme == "spectral" else "taps"
@@ -31,5 +32,5 @@ class SpeciesPlan:
             f"{self.species}: {self.scheme} x{self.substeps} (lambda/step={self.lam_step:.4g}, "
             f"lambda/sub-step={self.lam_sub:.4g}{extra}, D={self.diffusion_um2_per_min:g} um^2/min, "
             f"decay={self.decay_per_min:g}/min, boundary={self.boundary}, "
-            f"est. error={self.est_error:.2g}, est. cost={self.est_cost_ns:.3g} ns/voxel)"
+            f"est. error={self.est_error:.2g}, est. cost={self.est_cost_ns:.3g} ns/voxel, source={self.source})"
         )

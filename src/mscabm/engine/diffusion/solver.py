@@ -21,6 +21,7 @@ those boundaries, so the split is exact (the mean obeys ``dm/dt = -k m + s`` to 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -34,6 +35,7 @@ from mscabm.engine.diffusion.heat_kernel import KernelOp, dirichlet_offset, fold
 from mscabm.engine.diffusion.lod import LodOp, lod_axis
 from mscabm.engine.diffusion.plan import SpeciesPlan
 from mscabm.engine.diffusion.scheme_choice import COST_EXPLICIT_SWEEP, SCHEMES, choose_scheme
+from mscabm.engine.diffusion.source_integration import SOURCE_SPLIT_TOL, SourceIntegrator, split_error
 from mscabm.engine.diffusion.spectral import SpectralOp, spectral_axis
 from mscabm.engine.diffusion.steady_state import steady_state
 from mscabm.engine.lattice import Boundary, Lattice
@@ -145,6 +147,15 @@ class DiffusionSolver:
             if isinstance(op, KernelOp):
                 line_len = max(line_len, len(op.kx.idx))
         self._eig_cache.clear()
+        #: species whose exchange increment is integrated exactly over the step (source_integration)
+        self._source_ops: dict[int, SourceIntegrator] = {}
+        for s, p in enumerate(self.plan):
+            k_dt = K[s] * dt
+            if (p.scheme in ("kernel", "spectral") and S[s] == 0.0 and split_error(k_dt) > SOURCE_SPLIT_TOL
+                    and all(b == ZERO_FLUX for b in normalise_boundary(boundaries[s], lattice.axes)[0].ravel())):
+                self._source_ops[s] = SourceIntegrator(lattice.shape, p.lam_step, k_dt)
+                self.plan[s] = dataclasses.replace(p, source="exact")
+        self._before = np.zeros(lattice.shape) if self._source_ops else None
         self._lblk = np.zeros((self._nrow_chunks, nx + 1, 8))
         self._klines = np.zeros((self._nrow_chunks, 2, line_len))
         for p, target in zip(self.plan, self._targets):
@@ -223,12 +234,25 @@ class DiffusionSolver:
         op = self._ops[self.lattice.index(name)]
         return op.w1d.copy() if isinstance(op, KernelOp) else None
 
-    def step(self, data: np.ndarray | None = None, species: Sequence[int] | None = None) -> None:
+    @property
+    def source_species(self) -> tuple[int, ...]:
+        """Species whose step increment from the cells is integrated exactly when given to
+        :meth:`step` (``increments``; :mod:`~mscabm.engine.diffusion.source_integration`)."""
+        return tuple(sorted(self._source_ops))
+
+    def step(self, data: np.ndarray | None = None, species: Sequence[int] | None = None,
+             increments: Mapping[int, np.ndarray] | None = None) -> None:
         """Advance the species by ``dt_min``, in place on ``lattice.data`` (or on ``data``).
 
         ``species``: indices of the species to advance (default all). A caller may leave out a
         species it knows is identically zero with zero boundary values and no sources: such a
         field is a fixed point of every scheme, so skipping it changes nothing.
+
+        ``increments``: for species of :attr:`source_species`, the ``(ny, nx)`` float64 amount the
+        cells added to (or took from) ``data[s]`` since the last step (field units; already
+        included in ``data``). The step then treats it as released evenly over the step,
+        ``u_new = P (u - delta) + Phi delta``, instead of at its start, ``P u``. Other species
+        ignore it.
         """
         arr = self.lattice.data if data is None else data
         expected = (self.lattice.n_species,) + self.lattice.shape
@@ -239,20 +263,30 @@ class DiffusionSolver:
         if not arr.flags.c_contiguous:
             raise ValueError("data must be C-contiguous")
         for s in range(len(self._ops)) if species is None else species:
-            self._ops[s].run(arr[s], self)
+            delta = None if increments is None else increments.get(s)
+            integrator = None if delta is None else self._source_ops.get(s)
+            if integrator is None:
+                self._ops[s].run(arr[s], self)
+            else:
+                before = self._before
+                np.subtract(arr[s], delta, out=before)  # the field before this step's release
+                self._ops[s].run(before, self)          # P u_before (float64)
+                integrator.add_to(delta, before)        # + Phi delta
+                np.maximum(before, 0.0, out=before)     # rounding-level negatives (uptake increments)
+                arr[s][...] = before
             if self._supply_step[s]:
                 arr[s] += self._supply_step[s]
 
     def describe(self) -> str:
         """Human-readable table of the plan."""
         hdr = ("species", "D um2/min", "decay/min", "supply/min", "lambda/step", "scheme", "sub", "lambda/sub",
-               "taps|modes y x", "est.err", "ns/voxel", "boundary")
+               "taps|modes y x", "est.err", "ns/voxel", "source", "boundary")
         rows = [hdr]
         for p, supply in zip(self.plan, self.supply_per_min):
             rows.append((p.species, f"{p.diffusion_um2_per_min:g}", f"{p.decay_per_min:g}", f"{supply:g}",
                          f"{p.lam_step:.4g}",
                          p.scheme, str(p.substeps), f"{p.lam_sub:.3g}", " ".join(map(str, p.taps)) or "-",
-                         f"{p.est_error:.1e}", f"{p.est_cost_ns:.3g}", p.boundary))
+                         f"{p.est_error:.1e}", f"{p.est_cost_ns:.3g}", p.source, p.boundary))
         widths = [max(len(r[c]) for r in rows) for c in range(len(hdr))]
         lines = [
             f"DiffusionSolver: dt={self.dt_min:g} min, dx={self.lattice.spacing_um:g} um, "

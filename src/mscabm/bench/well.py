@@ -1,0 +1,125 @@
+"""The researcher's unit of work: one co-culture well (the ``coculture`` preset, 4 days at 1 min,
+~1,500 cells, one numba thread), and the process start-up before its first step.
+
+``well``: the simulation only (model built, kernels warm), wall seconds for the preset's steps,
+cell-steps/s and where a step goes (sense, decide, act, move, population, exchange, diffuse,
+observe), from timers wrapped around the model's phase methods (they add ~1 us per phase).
+
+``startup``: a fresh interpreter (``sys.executable``) that imports ``mscabm.model``, loads the
+preset, builds the model and runs one step (numba kernels loaded from the on-disk cache: run
+once before, which the suite's warm-up does); each part timed inside the child, the whole
+process from outside.  The parts say what a researcher waits for before the first step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from mscabm.bench.common import log
+
+__all__ = ["PHASES", "bench_startup", "bench_well", "run_well"]
+
+#: the model's step phases, in order (MSCModel.step)
+PHASES = ("_sense", "_decide", "_act", "_move", "_update_population", "_exchange", "_diffuse", "_observe")
+
+_STARTUP_CHILD = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import mesa  # Mesa's own imports (pandas, scipy, networkx): what mscabm cannot defer
+tm = time.perf_counter()
+import mscabm.model
+from mscabm.config.loading import load_config
+t1 = time.perf_counter()
+cfg = load_config(sys.argv[1], ["model.steps=1", "output.record_every=1"])
+t2 = time.perf_counter()
+m = mscabm.model.MSCModel(cfg)
+t3 = time.perf_counter()
+m.step()
+t4 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "import_mesa_s": tm - t0, "config_s": t2 - t1, "build_s": t3 - t2,
+                  "first_step_s": t4 - t3}))
+"""
+
+
+def _timed_model(preset: str, steps: int | None, seed: int):
+    from mscabm.config.loading import load_config
+    from mscabm.model import MSCModel
+
+    over = [f"model.seed={seed}"] + ([f"model.steps={steps}"] if steps else [])
+    model = MSCModel(load_config(preset, over))
+    spent = dict.fromkeys(PHASES, 0.0)
+    for name in PHASES:
+        method = getattr(model, name)
+
+        def timed(*a, _m=method, _n=name, **k):
+            t = time.perf_counter()
+            out = _m(*a, **k)
+            spent[_n] += time.perf_counter() - t
+            return out
+
+        setattr(model, name, timed)
+    return model, spent
+
+
+def run_well(preset: str = "coculture", steps: int | None = None, seed: int = 1) -> dict:
+    """Step one well to its end in this process; returns wall, cell-steps and the phase times."""
+    model, spent = _timed_model(preset, steps, seed)
+    n_steps = model.config.model.steps
+    cells = 0
+    t0 = time.perf_counter()
+    for _ in range(n_steps):
+        model.step()
+        cells += len(model.population)
+    wall = time.perf_counter() - t0
+    return {"preset": preset, "steps": n_steps, "wall_s": wall, "cell_steps": cells,
+            "cells_end": len(model.population), "cell_steps_per_s": cells / wall if wall > 0 else None,
+            "ms_per_step": 1e3 * wall / n_steps, "phases_s": spent,
+            "glue_s": wall - sum(spent.values())}
+
+
+def bench_well(cfg: dict) -> dict:
+    """The ``well`` benchmark: the co-culture preset at one numba thread, ``well_reps`` runs
+    (seeds 1..reps), after a short warm-up run; median wall."""
+    import numba
+
+    saved = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        steps = cfg.get("well_steps")  # None: the preset's 5760 (4 days)
+        log(f"  well: coculture preset, {steps or 'all'} steps, 1 thread, {cfg['well_reps']} run(s)")
+        run_well(steps=5)  # warm-up: kernels loaded or compiled
+        runs = [run_well(steps=steps, seed=s + 1) for s in range(cfg["well_reps"])]
+    finally:
+        numba.set_num_threads(saved)
+    walls = [r["wall_s"] for r in runs]
+    median = runs[int(np.argsort(walls)[len(walls) // 2])]
+    for r in runs:
+        log(f"    {r['steps']} steps: {r['wall_s']:.2f} s ({r['ms_per_step']:.2f} ms/step, "
+            f"{r['cell_steps_per_s']:.3g} cell-steps/s)")
+    return {"runs": runs, "median": median, "wall_s": {"median": float(np.median(walls)), "all": walls},
+            "threads": 1}
+
+
+def bench_startup(cfg: dict, preset: str = "coculture") -> dict:
+    """The ``startup`` benchmark: a fresh interpreter up to the end of the first step."""
+    env = dict(os.environ, NUMBA_NUM_THREADS="1", SOLARA_TELEMETRY_MIXPANEL_ENABLE="False")
+    rows = []
+    for _ in range(cfg["startup_reps"] + 1):  # the first run fills caches (kernels, .pyc): dropped
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", _STARTUP_CHILD, preset], capture_output=True, text=True,
+                             env=env, timeout=600, check=True)
+        total = time.perf_counter() - t0
+        parts = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append(dict(parts, process_s=total))
+    rows = rows[1:]
+    med = {k: float(np.median([r[k] for r in rows])) for k in rows[0]}
+    log(f"  startup: process {med['process_s']:.2f} s (import {med['import_s']:.2f} of which mesa "
+        f"{med['import_mesa_s']:.2f}, config {med['config_s']:.2f}, "
+        f"build {med['build_s']:.2f}, first step {med['first_step_s']:.2f})")
+    return {"rows": rows, "median": med, "preset": preset}

@@ -1,0 +1,79 @@
+"""Exact integration of a step-constant source for fast-decaying species (exponential integrator).
+
+The model adds what the cells secrete, export or take up during a step to the fields (the
+*increment* ``delta``, field units) and then advances the fields by one step of
+``du/dt = D laplacian(u) - k u``.  That split, ``u_new = P (u + delta)`` with ``P = exp(dt L)``,
+treats the whole step's secretion as released at the start of the step: it decays and spreads for
+the full ``dt``.  For a species with ``k dt << 1`` this is harmless (the mean source is
+under-counted by ~``k dt / 2``), but for nitric oxide (k = 6 /min, half-life ~7 s, at dt = 1 min)
+it keeps only ``exp(-6) = 0.25 %`` of the step's release instead of the ``(1 - exp(-6)) / 6 = 16.6 %``
+that survives a release spread over the step: the steady level next to a producer comes out 67x
+too low, and its shape is the wide Gaussian of a full step (sigma ~450 um) instead of the
+short-range profile of reach ``sqrt(D / k)`` ~ 130 um.
+
+For such species the solver advances instead ``u_new = P u_before + Phi delta`` with
+``Phi = (exp(dt L) - I) (dt L)^-1``, the exact solution for a source constant over the step.
+On a zero-flux lattice both are diagonal in the DCT-II basis; mode ``(m_y, m_x)`` of ``Phi`` is
+``(1 - exp(-mu)) / mu`` with ``mu = k dt + lambda (4 sin^2(theta_y / 2) + 4 sin^2(theta_x /
+2))``, ``theta = pi m / n``, ``lambda = D dt / dx^2``: the eigenvalues of the 5-point Laplacian,
+i.e. ``Phi = int_0^1 exp(s dt L_h) ds`` of the semi-discrete operator ``L_h``. That makes
+``Phi`` entrywise non-negative (``exp(s dt L_h)`` is, for the M-matrix ``-L_h``), so a release
+never produces a negative level, and exact for the mean (mode 0: ``mu = k dt``). (The continuum
+``theta^2`` of the heat-kernel taps would ring next to a point release; at the low modes that
+carry a fast-decaying species both agree.) ``Phi`` decays only algebraically in ``theta`` (its
+steady state is the resolvent ``(k - D L_h)^-1``, a ``K0``-shaped peak), so all modes are kept;
+the transforms are scipy's FFT-based DCT (``norm="ortho"``, one worker: deterministic). Cost
+~0.11 ms per species and step on a 70 x 70 well (0.15 on 100 x 100), paid only by the species that need it: those
+whose mean-source split error ``1 - k dt exp(-k dt) / (1 - exp(-k dt))`` exceeds
+:data:`SOURCE_SPLIT_TOL` (NO; every default protein has ``k dt <= 0.05``, error <= 2.5 %), with
+zero-flux sides and no uniform supply.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.fft
+
+__all__ = ["SOURCE_SPLIT_TOL", "SourceIntegrator", "split_error"]
+
+#: species whose split error of the mean source exceeds this get the exact source integration
+SOURCE_SPLIT_TOL = 0.05
+
+
+def split_error(k_dt: float) -> float:
+    """Relative error of the mean source under the split ``P (u + delta)``: ``1 - e k dt / (1 - e)``
+    with ``e = exp(-k dt)`` (0 at k = 0; ~k dt / 2 for small k dt)."""
+    if k_dt <= 0.0:
+        return 0.0
+    return 1.0 - k_dt * math.exp(-k_dt) / -math.expm1(-k_dt)
+
+
+class SourceIntegrator:
+    """``Phi`` of one species on a zero-flux lattice (module docstring).
+
+    Parameters
+    ----------
+    shape : (ny, nx)
+    lam : float
+        ``D dt / dx^2`` of the model step (dimensionless).
+    k_dt : float
+        ``decay * dt`` (dimensionless).
+    """
+
+    def __init__(self, shape: tuple[int, int], lam: float, k_dt: float) -> None:
+        ny, nx = shape
+        theta2_y = 4.0 * np.sin(0.5 * np.pi * np.arange(ny) / ny) ** 2  # 5-point eigenvalues
+        theta2_x = 4.0 * np.sin(0.5 * np.pi * np.arange(nx) / nx) ** 2
+        mu = k_dt + lam * (theta2_y[:, None] + theta2_x[None, :])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            phi = np.where(mu > 1e-12, -np.expm1(-mu) / mu, 1.0 - 0.5 * mu)
+        #: (ny, nx) float64: the factor of each DCT-II mode
+        self.phi = phi
+
+    def add_to(self, delta: np.ndarray, out: np.ndarray) -> None:
+        """``out += Phi delta`` (both ``(ny, nx)`` float64)."""
+        c = scipy.fft.dctn(delta, type=2, norm="ortho", workers=1)
+        c *= self.phi
+        out += scipy.fft.idctn(c, type=2, norm="ortho", workers=1)
