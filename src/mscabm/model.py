@@ -290,11 +290,22 @@ class MSCModel(mesa.Model):
         """Advance Mesa's clock by one model step (dt_min minutes), running scheduled events."""
         self._advance_time(self.time + self.dt_min)
 
+    def _phenotype_step(self) -> bool:
+        """Whether this step evaluates the rules (every ``model.phenotype_every`` steps, from step 1)."""
+        every = self.config.model.phenotype_every
+        return every == 1 or (self.steps - 1) % every == 0
+
     def step(self) -> None:
-        """One model step: sense -> decide -> act -> move -> update population -> exchange -> diffuse -> observe."""
+        """One model step: sense -> decide -> act -> move -> update population -> exchange -> diffuse -> observe.
+
+        With ``model.phenotype_every`` > 1 the signals are sensed and the rules evaluated only on
+        phenotype steps; in between the behaviour values are held (kept row-aligned through
+        sorting, divisions and removals; influx cells start from their base values)."""
         self._ensure_buffers()
-        s = self._sense()
-        self._decide(s)
+        phenotype = self._phenotype_step()
+        s = self._sense(signals=phenotype)
+        if phenotype:
+            self._decide(s)
         self._act(s)
         self._move(s)
         self._update_population(s)
@@ -304,9 +315,11 @@ class MSCModel(mesa.Model):
             self._add_influx()
         self._observe()
 
-    def _sense(self) -> _StepArrays:
+    def _sense(self, signals: bool = True) -> _StepArrays:
         """Voxel of each cell (rows into voxel order every ``sort_every`` steps), field levels at
-        the cell, the contact list, contacts by type and by (type, state), time in state."""
+        the cell, the contact list, contacts by type and by (type, state), time in state.
+        ``signals=False`` (between phenotype steps): only the voxels, the order and the contact
+        list, which fates, killing and motion need every step."""
         pop, t, lat = self.population, self.tables, self.lattice
         n = len(pop)
         nf = len(t.field_names)
@@ -320,6 +333,8 @@ class MSCModel(mesa.Model):
             counting_sort(self._voxel, self._all, n, ny * nx, self._sort_start, self._order)
             pop.permute(self._order[:n])
             self._voxel[:n] = self._voxel[self._order[:n]]
+            if self.config.model.phenotype_every > 1:  # held behaviours follow their rows
+                self._behaviours[:n] = self._behaviours[self._order[:n]]
         sig = self._signals
         sample_fields(lat.data, self._voxel, n, sig[:, :nf])
         offsets, neighbours = self.contacts.find(x, y, pop["radius_um"], n, self.config.model.contact_scale)
@@ -329,6 +344,8 @@ class MSCModel(mesa.Model):
             offsets, neighbours = self._compartments.filter(offsets, neighbours, insert, n)
         group = pop["type"].astype(np.int64) * t.n_states + pop["state"]
         apoptotic = pop["apoptosis_left_min"] >= 0
+        if not signals:
+            return _StepArrays(n=n, offsets=offsets, neighbours=neighbours, group=group, apoptotic=apoptotic)
         n_classes = t.n_contact_classes  # live (type, state) classes, then one for apoptotic bodies
         cls = self._class[:n]
         np.copyto(cls, t.contact_class[group])
@@ -453,6 +470,10 @@ class MSCModel(mesa.Model):
                 if k == 0:
                     continue
             rows = self.add_cells(tname, k, inf.state, "uniform")
+            if cfg.model.phenotype_every > 1:  # held behaviours: the newcomers start from their base values
+                self._ensure_buffers()
+                group = pop["type"][rows].astype(np.int64) * self.tables.n_states + pop["state"][rows]
+                self._behaviours[rows] = self.tables.base[group]
             if inf.placement == "edges":
                 x, y = edge_positions(self.rng, k, self.width_um, self.height_um, cfg.cells[tname].radius_um)
                 pop["x_um"][rows] = x
@@ -536,6 +557,9 @@ class MSCModel(mesa.Model):
             **self.tally.state_dict(),
             "active_fields": list(self._active_fields),
             "readouts": dict(self.readouts),
+            # held between phenotype steps (model.phenotype_every > 1): part of the state then
+            "behaviours": (self._behaviours[:len(self.population)].copy()
+                           if self.config.model.phenotype_every > 1 else None),
         }
 
     def load_state_dict(self, state: dict[str, Any], history: list[dict[str, float]] | None = None) -> None:
@@ -557,6 +581,8 @@ class MSCModel(mesa.Model):
         self.running = bool(state["running"])
         self.tally.load_state_dict(state)
         self._set_active_fields(state["active_fields"])  # incl. fields made live by a dose before the checkpoint
+        if state.get("behaviours") is not None:
+            self._behaviours[:len(state["behaviours"])] = state["behaviours"]
         rows = history if history is not None else [state["readouts"]]
         self.log = ReadoutLog(rows)
         self.datacollector = ReadoutCollector(self.log.rows[0])

@@ -30,6 +30,11 @@ class ModelSection:
     sort_every: int = _m(20, min=0, max=10**9,
                          doc="steps between reorderings of the cell rows into spatial (voxel) order, for memory "
                              "locality in the kernels; 0 = never. Changes the order of random draws, not the model")
+    phenotype_every: int = _m(1, min=1, max=1440,
+                              doc="steps between evaluations of the rules (signals -> behaviour values); the "
+                                  "behaviours are held in between, while fates, variables, killing, motion and "
+                                  "fields still advance every step (multi-rate stepping, as PhysiCell's 6-min "
+                                  "phenotype step; docs/design.md). 1 = every step (the reference)")
     contact_scale: float = _m(1.25, min=1.0, max=3.0,
                               doc="cells interact (contact signals, adhesion) within scale*(r_i+r_j); "
                                   "1.25 = PhysiCell's default relative maximum adhesion distance (V PhysiCell)")

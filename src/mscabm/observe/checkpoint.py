@@ -33,7 +33,9 @@ def save_checkpoint(path: str | Path, model_state: dict[str, Any], rows: list[di
     """Write ``model_state`` (from ``MSCModel.state_dict()``), time-series rows and config."""
     arrays = {f"pop/{k}": v for k, v in model_state["population"].items()}
     arrays["fields"] = model_state["fields"]
-    meta = {k: v for k, v in model_state.items() if k not in ("population", "fields")}
+    if model_state.get("behaviours") is not None:  # held between phenotype steps (model.phenotype_every > 1)
+        arrays["behaviours"] = model_state["behaviours"]
+    meta = {k: v for k, v in model_state.items() if k not in ("population", "fields", "behaviours")}
     header = {"format": CHECKPOINT_FORMAT, "meta": meta, "rows": rows, "config_toml": config_toml}
     arrays["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
     return atomic_write_npz(Path(path), **arrays)
@@ -54,6 +56,7 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
                                       "that wrote it.")
             population = {k[4:]: npz[k] for k in npz.files if k.startswith("pop/")}
             fields = npz["fields"]
+            behaviours = npz["behaviours"] if "behaviours" in npz.files else None
     except CheckpointError:
         raise
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError, UnicodeDecodeError) as exc:
@@ -61,4 +64,5 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     state = dict(header["meta"])
     state["population"] = population
     state["fields"] = fields
+    state["behaviours"] = behaviours
     return {"state": state, "rows": header["rows"], "config_toml": header["config_toml"]}
