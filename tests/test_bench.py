@@ -91,6 +91,9 @@ def test_targets_and_summary(smoke):
     for title in ("Diffusion throughput", "Contact", "Exchange", "Whole model", "pure Mesa", "Co-culture well",
                   "Where a well step goes", "Start-up", "Targets"):
         assert title in text
+    assert "Equal-accuracy comparison at 64^2" in text  # auto vs BioFVM's LOD at 0.01 min
+    bio = next(r for r in smoke["diffusion"]["model_step"] if r["scheme"] == "biofvm")
+    assert {p[1:] for p in bio["plan"] if p[1] == "lod"} == {("lod", 100)}
     well = smoke["well"]["median"]
     assert well["steps"] == 60 and well["cell_steps"] > 60 * 1000
     assert 0.5 * well["wall_s"] < sum(well["phases_s"].values()) <= well["wall_s"]  # the phases account for the step

@@ -111,6 +111,15 @@ def summary(res: dict) -> str:
                             "max rel. error"], rows,
                            f"Diffusion, default field set ({_n_fields(res)} fields) at the model step; "
                            "error of one step vs analytic"))
+        for auto in _pick(d["model_step"], scheme="auto"):
+            bio = _pick(d["model_step"], scheme="biofvm", size=auto["size"])
+            if bio:
+                b = bio[0]
+                parts.append(f"Equal-accuracy comparison at {auto['size']}^2: auto {auto['sim_min_per_wall_s']:.3g} "
+                             f"sim-min/s at max error {auto['max_error']:.1e}; BioFVM's LOD at 0.01 min "
+                             f"{b['sim_min_per_wall_s']:.3g} sim-min/s at {b['max_error']:.1e}: "
+                             f"{auto['sim_min_per_wall_s'] / b['sim_min_per_wall_s']:.3g}x faster and "
+                             f"{b['max_error'] / max(auto['max_error'], 1e-300):.2g}x more accurate")
     c = res.get("contact")
     if c:
         rows = [(r["n"], r["neighbours_per_cell"], r["timing"]["median"] * 1e3, r["agent_updates_per_s"]["median"],
