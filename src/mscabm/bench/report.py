@@ -151,8 +151,10 @@ def summary(res: dict) -> str:
     w = res.get("well")
     if w:
         r = w["median"]
-        rows = [(r["steps"], r["cells_end"], r["wall_s"], r["ms_per_step"], r["cell_steps_per_s"])]
-        parts.append(table(["steps", "cells (end)", "wall s", "ms/step", "cell-steps/s"], rows,
+        rows = [(label, v["median"]["steps"], v["median"]["cells_end"], v["median"]["wall_s"],
+                 v["median"]["ms_per_step"], v["median"]["cell_steps_per_s"])
+                for label, v in (w.get("variants") or {"reference": w}).items()]
+        parts.append(table(["variant", "steps", "cells (end)", "wall s", "ms/step", "cell-steps/s"], rows,
                            f"Co-culture well ({r['preset']} preset, 1 thread; median of {len(w['runs'])})"))
         tot = r["wall_s"]
         rows = [(k.strip("_"), v * 1e3 / r["steps"], v / tot) for k, v in

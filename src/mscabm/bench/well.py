@@ -47,11 +47,16 @@ print(json.dumps({"import_s": t1 - t0, "import_mesa_s": tm - t0, "config_s": t2 
 """
 
 
-def _timed_model(preset: str, steps: int | None, seed: int):
+#: the well's variants: the reference (every phase every minute) and multi-rate stepping
+#: (rules every 6 min, PhysiCell's phenotype step; docs/design.md)
+VARIANTS = {"reference": [], "phenotype every 6 min": ["model.phenotype_every=6"]}
+
+
+def _timed_model(preset: str, steps: int | None, seed: int, overrides=()):
     from mscabm.config.loading import load_config
     from mscabm.model import MSCModel
 
-    over = [f"model.seed={seed}"] + ([f"model.steps={steps}"] if steps else [])
+    over = [f"model.seed={seed}"] + ([f"model.steps={steps}"] if steps else []) + list(overrides)
     model = MSCModel(load_config(preset, over))
     spent = dict.fromkeys(PHASES, 0.0)
     for name in PHASES:
@@ -67,9 +72,9 @@ def _timed_model(preset: str, steps: int | None, seed: int):
     return model, spent
 
 
-def run_well(preset: str = "coculture", steps: int | None = None, seed: int = 1) -> dict:
+def run_well(preset: str = "coculture", steps: int | None = None, seed: int = 1, overrides=()) -> dict:
     """Step one well to its end in this process; returns wall, cell-steps and the phase times."""
-    model, spent = _timed_model(preset, steps, seed)
+    model, spent = _timed_model(preset, steps, seed, overrides)
     n_steps = model.config.model.steps
     cells = 0
     t0 = time.perf_counter()
@@ -77,7 +82,7 @@ def run_well(preset: str = "coculture", steps: int | None = None, seed: int = 1)
         model.step()
         cells += len(model.population)
     wall = time.perf_counter() - t0
-    return {"preset": preset, "steps": n_steps, "wall_s": wall, "cell_steps": cells,
+    return {"preset": preset, "overrides": list(overrides), "steps": n_steps, "wall_s": wall, "cell_steps": cells,
             "cells_end": len(model.population), "cell_steps_per_s": cells / wall if wall > 0 else None,
             "ms_per_step": 1e3 * wall / n_steps, "phases_s": spent,
             "glue_s": wall - sum(spent.values())}
@@ -85,24 +90,30 @@ def run_well(preset: str = "coculture", steps: int | None = None, seed: int = 1)
 
 def bench_well(cfg: dict) -> dict:
     """The ``well`` benchmark: the co-culture preset at one numba thread, ``well_reps`` runs
-    (seeds 1..reps), after a short warm-up run; median wall."""
+    (seeds 1..reps) per variant (:data:`VARIANTS`), after a short warm-up run; median wall.
+    ``median`` and ``runs`` are the reference's; ``variants`` every variant's."""
     import numba
 
     saved = numba.get_num_threads()
     numba.set_num_threads(1)
+    steps = cfg.get("well_steps")  # None: the preset's 5760 (4 days)
+    variants = {}
     try:
-        steps = cfg.get("well_steps")  # None: the preset's 5760 (4 days)
-        log(f"  well: coculture preset, {steps or 'all'} steps, 1 thread, {cfg['well_reps']} run(s)")
+        log(f"  well: coculture preset, {steps or 'all'} steps, 1 thread, {cfg['well_reps']} run(s) per variant")
         run_well(steps=5)  # warm-up: kernels loaded or compiled
-        runs = [run_well(steps=steps, seed=s + 1) for s in range(cfg["well_reps"])]
+        for label, over in VARIANTS.items():
+            runs = [run_well(steps=steps, seed=s + 1, overrides=over) for s in range(cfg["well_reps"])]
+            walls = [r["wall_s"] for r in runs]
+            median = runs[int(np.argsort(walls)[len(walls) // 2])]
+            for r in runs:
+                log(f"    {label}: {r['steps']} steps: {r['wall_s']:.2f} s ({r['ms_per_step']:.2f} ms/step, "
+                    f"{r['cell_steps_per_s']:.3g} cell-steps/s)")
+            variants[label] = {"runs": runs, "median": median,
+                               "wall_s": {"median": float(np.median(walls)), "all": walls}}
     finally:
         numba.set_num_threads(saved)
-    walls = [r["wall_s"] for r in runs]
-    median = runs[int(np.argsort(walls)[len(walls) // 2])]
-    for r in runs:
-        log(f"    {r['steps']} steps: {r['wall_s']:.2f} s ({r['ms_per_step']:.2f} ms/step, "
-            f"{r['cell_steps_per_s']:.3g} cell-steps/s)")
-    return {"runs": runs, "median": median, "wall_s": {"median": float(np.median(walls)), "all": walls},
+    ref = variants["reference"]
+    return {"runs": ref["runs"], "median": ref["median"], "wall_s": ref["wall_s"], "variants": variants,
             "threads": 1}
 
 
