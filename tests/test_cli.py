@@ -77,3 +77,20 @@ def test_same_seed_identical_timeseries_across_thread_counts(tmp_path):
     f0, f1 = np.load(outs[0] / "fields" / "step_000040.npz"), np.load(outs[1] / "fields" / "step_000040.npz")
     for k in f0.files:
         assert np.array_equal(f0[k], f1[k])
+
+
+def test_reliability_fuzz_findings_exit_2_with_the_key_path(tmp_path, capsys):
+    """Issue 24's findings: a 5000-digit integer, calibrate --from a folder without runs, and an
+    experiment with --threads -1 are refused with exit 2 and the key path, before any run."""
+    huge = "9" * 5000
+    assert main(["run", "--set", f"model.seed={huge}", "--out", str(tmp_path / "r"), "--quiet", *SMALL]) == 2
+    err = capsys.readouterr().err
+    assert "--set" in err and "4300 digits" in err and len(err) < 2000  # the bad value is not echoed
+    assert main(["calibrate", "--from", str(tmp_path / "nowhere")]) == 2
+    assert "--from" in capsys.readouterr().err
+    assert main(["experiment", "dose_response", "--threads", "-1", "--out", str(tmp_path / "x")]) == 2
+    assert "--threads" in capsys.readouterr().err and not (tmp_path / "x").exists()
+    bad = tmp_path / "huge.toml"
+    bad.write_text(f"[model]\nseed = {huge}\n")
+    assert main(["validate", str(bad)]) == 2
+    assert "4300 digits" in capsys.readouterr().err

@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mscabm.config import ConfigError
+
 SPECS = ("dose_response", "pge2_24h")
 
 
@@ -216,6 +218,9 @@ def run_calibration(out: Path, workers: int | None = None, replicates: int | Non
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    if args.from_dir is not None and not (Path(args.from_dir) / "dose_response" / "results.parquet").is_file():
+        raise ConfigError("--from", f"{args.from_dir} holds no finished calibration (no dose_response/results.parquet);"
+                                    " allowed: a folder written by `mscabm calibrate --out DIR`")
     out = args.from_dir or args.out
     table = run_calibration(out, workers=args.workers, replicates=args.replicates, progress=not args.quiet,
                             run=args.from_dir is None, routes=args.routes)

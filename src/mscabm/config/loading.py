@@ -79,6 +79,11 @@ def parse_value(text: str) -> Any:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits (Python's conversion limit)
+        raise ConfigError("--set", f"value not readable ({str(exc)[:120]}); allowed: numbers of at most "
+                                   "4300 digits, true/false, \"strings\", [lists]") from None
+    except RecursionError:
+        raise ConfigError("--set", "value nested too deeply; allowed: lists and tables nested a few levels") from None
 
 
 def set_path(data: dict, dotted: str, value: Any) -> dict:
@@ -120,6 +125,9 @@ def read_toml(path: str | Path) -> dict:
         return tomllib.loads(p.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), f"not valid TOML: {exc}") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ConfigError(str(path), f"not readable ({str(exc)[:120]}); allowed: numbers of at most 4300 "
+                                     "digits") from None
     except RecursionError:
         raise ConfigError(str(path), "nested too deeply; allowed: tables nested a few levels") from None
 

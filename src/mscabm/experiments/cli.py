@@ -10,6 +10,14 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     from mscabm.experiments import load_spec, run
     from mscabm.experiments.runner import default_out_dir
 
+    if args.threads is not None:
+        import numba
+
+        from mscabm.config import ConfigError
+
+        limit = numba.config.NUMBA_NUM_THREADS
+        if not 1 <= args.threads <= limit:
+            raise ConfigError("--threads", f"{args.threads} is outside [1, {limit}] (NUMBA_NUM_THREADS={limit})")
     spec = load_spec(args.spec)
     df = run(spec, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
              progress=not args.quiet, in_process=args.in_process, threads=args.threads)
