@@ -94,3 +94,9 @@ def test_reliability_fuzz_findings_exit_2_with_the_key_path(tmp_path, capsys):
     bad.write_text(f"[model]\nseed = {huge}\n")
     assert main(["validate", str(bad)]) == 2
     assert "4300 digits" in capsys.readouterr().err
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    assert main(["experiment", "dose_response", "--out", str(afile)]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert main(["experiment", "dose_response", "--scheduler", "not a url", "--out", str(tmp_path / "s")]) == 2
+    assert "--scheduler" in capsys.readouterr().err

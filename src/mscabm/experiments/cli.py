@@ -18,6 +18,10 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         limit = numba.config.NUMBA_NUM_THREADS
         if not 1 <= args.threads <= limit:
             raise ConfigError("--threads", f"{args.threads} is outside [1, {limit}] (NUMBA_NUM_THREADS={limit})")
+    if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
+        from mscabm.config import ConfigError
+
+        raise ConfigError("--out", f"{args.out} is a file; allowed: a new or an experiment folder")
     spec = load_spec(args.spec)
     df = run(spec, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
              progress=not args.quiet, in_process=args.in_process, threads=args.threads)

@@ -70,6 +70,9 @@ def dask_executor(address: str, threads: int = 1) -> Iterator[tuple[Executor, in
         client = Client(address, timeout="20s")
     except (OSError, TimeoutError) as exc:
         raise ConfigError("--scheduler", f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    except ValueError as exc:  # not an address at all (no port, unknown protocol)
+        raise ConfigError("--scheduler", f"{str(address)[:200]!r} is not a scheduler address ({exc}); allowed: "
+                                         "tcp://HOST:PORT") from None
     try:
         slots = max(1, sum(client.nthreads().values()))
         ex = client.get_executor(pure=False)
