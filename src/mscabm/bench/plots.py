@@ -149,7 +149,7 @@ def write_plots(res: dict, out_dir: str | Path) -> list[Path]:
         parts = [("Mesa's import", m["import_mesa_s"]), ("mscabm's imports", m["import_s"] - m["import_mesa_s"]),
                  ("config", m["config_s"]), ("build", m["build_s"]), ("first step", m["first_step_s"])]
         parts.append(("interpreter, exit", max(0.0, m["process_s"] - sum(v for _, v in parts))))
-        fig, ax = plt.subplots(figsize=(7, 2.6))
+        fig, ax = plt.subplots(figsize=(7, 3.2))
         left = 0.0
         for i, (label, v) in enumerate(parts):
             ax.barh([0], [v], left=left, color=f"C{i}", label=f"{label} {v:.2f} s")
@@ -158,7 +158,7 @@ def write_plots(res: dict, out_dir: str | Path) -> list[Path]:
         ax.set_yticks([])
         ax.set_xlabel("seconds")
         ax.set_title(f"Start-up of a fresh process to its first step ({st['preset']})", fontsize=9)
-        ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.35))
+        ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.5))
         fig.suptitle(stamp, fontsize=8)
         fig.tight_layout()
         written.append(_save(fig, out / "startup.png", plt))

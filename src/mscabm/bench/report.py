@@ -162,7 +162,7 @@ def summary(res: dict) -> str:
         parts.append(table(["phase", "ms/step", "share"], rows, "Where a well step goes"))
     st = res.get("startup")
     if st:
-        rows = [(k.replace("_s", ""), v) for k, v in st["median"].items()]
+        rows = [(k.removesuffix("_s"), v) for k, v in st["median"].items()]
         parts.append(table(["part", "s"], rows, f"Start-up of a fresh process ({st['preset']} preset, median of "
                                                 f"{len(st['rows'])}; 'process' = the whole, from outside)"))
     me = res.get("mesa")
