@@ -117,13 +117,28 @@ def test_slow_species_and_other_boundaries_keep_the_split():
 
 
 def test_model_integrates_the_mscs_nitric_oxide():
-    """The mouse preset's NO: integrated exactly, its level ~1/split of what the split gave (67x at k dt = 6)."""
+    """The mouse preset's NO: integrated exactly by the solver, so its exports carry no mean-level
+    correction (assembly.export_decay_correction, which the split needs: 67x at k dt = 6), while
+    slow species keep theirs; the level is peaked near the MSCs."""
+    from mscabm.assembly import export_decay_correction
+    from mscabm.biology.fields import molecules_to_amount
     from mscabm.config.loading import load_config
     from mscabm.model import MSCModel
 
-    m = MSCModel(load_config("mouse", ["model.steps=60"]))
+    cfg = load_config("mouse", ["model.steps=60"])
+    m = MSCModel(cfg)
     no = m.tables.field_names.index("NO")
     assert m.diffusion.source_species == (no,)
+    t = m.tables
+    beh = cfg.behaviour_names()
+    msc = t.type_names.index("MSC") * t.n_states + t.state_names[t.type_names.index("MSC")].index("licensed")
+    given = cfg.behaviours["MSC"]["licensed"]
+    col = beh.index("export_NO_molecules_per_min")
+    assert t.base[msc, col] == pytest.approx(given["export_NO_molecules_per_min"] * molecules_to_amount("nM"))
+    col = beh.index("export_PGE2_molecules_per_min")  # slow in medium: the split keeps its correction
+    assert t.base[msc, col] == pytest.approx(given["export_PGE2_molecules_per_min"] * molecules_to_amount("nM")
+                                             * export_decay_correction(cfg.fields["PGE2"].decay_per_min, 1.0))
+    assert export_decay_correction(6.0, 1.0) > 60.0
     for _ in range(60):
         m.step()
     level = m.lattice.data[no]

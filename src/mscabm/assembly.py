@@ -17,6 +17,7 @@ from mscabm.biology.fields import molecules_to_amount
 from mscabm.biology.interventions import behaviour_scales, disabled_signals, neutralisation
 from mscabm.config import Config, ConfigError
 from mscabm.engine.diffusion import DiffusionSolver
+from mscabm.engine.diffusion.source_integration import integrates_source_exactly
 from mscabm.engine.lattice import Boundary, Lattice
 from mscabm.engine.rules import CompiledRules, HillRule, compile_rules
 from mscabm.vocabulary import CONTACT_LEVEL_SIGNAL, ENZYME_BEHAVIOUR, VARIABLE_BEHAVIOUR, VARIABLE_SIGNAL
@@ -99,7 +100,10 @@ def export_decay_correction(decay_per_min: float, dt_min: float) -> float:
         phi = (1 - e^{-k dt}) / (k dt e^{-k dt})      (phi -> 1 as k dt -> 0)
 
     Without it a fast-decaying species (nitric oxide, k dt = 6) would sit ~70x below its true
-    steady state; for cytokines (k dt = 0.01) the correction is 0.5 %.
+    steady state; for cytokines (k dt = 0.01) the correction is 0.5 %. It corrects the mean only
+    (the release still spreads for a whole step); species whose release the diffusion solver
+    integrates exactly (``engine/diffusion/source_integration.py``: NO, and fields under a
+    neutralising antibody) get factor 1 instead.
     """
     x = decay_per_min * dt_min
     if x < 1e-8:
@@ -124,9 +128,12 @@ def build_tables(cfg: Config) -> Tables:
     removal = neutralisation(iv.block)
     scale = np.ones(len(beh))
     for f in field_names:
-        k = cfg.fields[f].decay_per_min + iv.neutralise_per_min.get(f, 0.0) + removal.get(f, 0.0)
-        scale[bcol[f"export_{f}_molecules_per_min"]] = (molecules_to_amount(cfg.fields[f].unit)
-                                                        * export_decay_correction(k, cfg.model.dt_min))
+        fs = cfg.fields[f]
+        k = fs.decay_per_min + iv.neutralise_per_min.get(f, 0.0) + removal.get(f, 0.0)
+        exact = integrates_source_exactly(k * cfg.model.dt_min, fs.boundary == "zero_flux", fs.supply_per_min)
+        # a species the solver integrates exactly (NO) needs no mean-level correction of its exports
+        correction = 1.0 if exact else export_decay_correction(k, cfg.model.dt_min)
+        scale[bcol[f"export_{f}_molecules_per_min"]] = molecules_to_amount(fs.unit) * correction
     enzyme_names = list(cfg.enzymes)
     for e, enz in cfg.enzymes.items():  # Vmax: molecules/min -> substrate amount/min
         scale[bcol[ENZYME_BEHAVIOUR.format(e)]] = molecules_to_amount(cfg.fields[enz.substrate].unit)

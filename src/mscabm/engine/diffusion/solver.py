@@ -35,7 +35,7 @@ from mscabm.engine.diffusion.heat_kernel import KernelOp, dirichlet_offset, fold
 from mscabm.engine.diffusion.lod import LodOp, lod_axis
 from mscabm.engine.diffusion.plan import SpeciesPlan
 from mscabm.engine.diffusion.scheme_choice import COST_EXPLICIT_SWEEP, SCHEMES, choose_scheme
-from mscabm.engine.diffusion.source_integration import SOURCE_SPLIT_TOL, SourceIntegrator, split_error
+from mscabm.engine.diffusion.source_integration import SourceIntegrator, integrates_source_exactly
 from mscabm.engine.diffusion.spectral import SpectralOp, spectral_axis
 from mscabm.engine.diffusion.steady_state import steady_state
 from mscabm.engine.lattice import Boundary, Lattice
@@ -151,8 +151,8 @@ class DiffusionSolver:
         self._source_ops: dict[int, SourceIntegrator] = {}
         for s, p in enumerate(self.plan):
             k_dt = K[s] * dt
-            if (p.scheme in ("kernel", "spectral") and S[s] == 0.0 and split_error(k_dt) > SOURCE_SPLIT_TOL
-                    and all(b == ZERO_FLUX for b in normalise_boundary(boundaries[s], lattice.axes)[0].ravel())):
+            zero_flux = all(b == ZERO_FLUX for b in normalise_boundary(boundaries[s], lattice.axes)[0].ravel())
+            if integrates_source_exactly(k_dt, zero_flux, S[s]):
                 self._source_ops[s] = SourceIntegrator(lattice.shape, p.lam_step, k_dt)
                 self.plan[s] = dataclasses.replace(p, source="exact")
         self._before = np.zeros(lattice.shape) if self._source_ops else None

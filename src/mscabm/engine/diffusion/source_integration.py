@@ -7,9 +7,11 @@ treats the whole step's secretion as released at the start of the step: it decay
 the full ``dt``.  For a species with ``k dt << 1`` this is harmless (the mean source is
 under-counted by ~``k dt / 2``), but for nitric oxide (k = 6 /min, half-life ~7 s, at dt = 1 min)
 it keeps only ``exp(-6) = 0.25 %`` of the step's release instead of the ``(1 - exp(-6)) / 6 = 16.6 %``
-that survives a release spread over the step: the steady level next to a producer comes out 67x
-too low, and its shape is the wide Gaussian of a full step (sigma ~450 um) instead of the
-short-range profile of reach ``sqrt(D / k)`` ~ 130 um.
+that survives a release spread over the step.  The exports' scaling
+(``assembly.export_decay_correction``, 67x for NO) restores the *mean* level, but not the shape:
+the release still spreads as the wide Gaussian of a full step (sigma ~450 um, nearly uniform over
+a 700 um well) instead of NO's short-range profile of reach ``sqrt(D / k)`` ~ 130 um, and
+secretion towards a saturation level or uptake get no correction at all.
 
 For such species the solver advances instead ``u_new = P u_before + Phi delta`` with
 ``Phi = (exp(dt L) - I) (dt L)^-1``, the exact solution for a source constant over the step.
@@ -26,7 +28,8 @@ the transforms are scipy's FFT-based DCT (``norm="ortho"``, one worker: determin
 ~0.11 ms per species and step on a 70 x 70 well (0.15 on 100 x 100), paid only by the species that need it: those
 whose mean-source split error ``1 - k dt exp(-k dt) / (1 - exp(-k dt))`` exceeds
 :data:`SOURCE_SPLIT_TOL` (NO; every default protein has ``k dt <= 0.05``, error <= 2.5 %), with
-zero-flux sides and no uniform supply.
+zero-flux sides and no uniform supply (:func:`integrates_source_exactly`); their exports then
+carry no mean-level correction.
 """
 
 from __future__ import annotations
@@ -36,10 +39,18 @@ import math
 import numpy as np
 import scipy.fft
 
-__all__ = ["SOURCE_SPLIT_TOL", "SourceIntegrator", "split_error"]
+__all__ = ["SOURCE_SPLIT_TOL", "SourceIntegrator", "integrates_source_exactly", "split_error"]
 
 #: species whose split error of the mean source exceeds this get the exact source integration
 SOURCE_SPLIT_TOL = 0.05
+
+
+def integrates_source_exactly(k_dt: float, zero_flux: bool, supply_per_min: float) -> bool:
+    """Whether a species' step release is integrated exactly by the solver (zero-flux sides on
+    both axes, no uniform supply, mean-source split error above :data:`SOURCE_SPLIT_TOL`).
+    The one predicate both the solver and the export scaling (``assembly.build_tables``, whose
+    mean-level correction such a species must not get) use."""
+    return bool(zero_flux) and supply_per_min == 0.0 and split_error(k_dt) > SOURCE_SPLIT_TOL
 
 
 def split_error(k_dt: float) -> float:
