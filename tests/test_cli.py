@@ -100,3 +100,18 @@ def test_reliability_fuzz_findings_exit_2_with_the_key_path(tmp_path, capsys):
     assert "--out" in capsys.readouterr().err
     assert main(["experiment", "dose_response", "--scheduler", "not a url", "--out", str(tmp_path / "s")]) == 2
     assert "--scheduler" in capsys.readouterr().err
+
+
+def test_run_out_over_an_earlier_run_is_refused_unless_overwrite(tmp_path, capsys):
+    out = tmp_path / "r"
+    args = ["run", "--steps", "3", "--out", str(out), "--quiet", *SMALL]
+    assert main(args) == 0
+    (out / "cells" / "step_999999.parquet").write_bytes(b"stale")  # a snapshot the new run would not write
+    assert main(args) == 2
+    assert "--out" in capsys.readouterr().err and (out / "cells" / "step_999999.parquet").exists()
+    assert main(args + ["--overwrite"]) == 0
+    assert not (out / "cells" / "step_999999.parquet").exists() and (out / "summary.json").is_file()
+    (out / "notes.txt").write_text("mine")
+    assert main(args + ["--overwrite"]) == 2  # not a run's file: never deleted
+    assert (out / "notes.txt").read_text() == "mine"
+

@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, help="number of steps (overrides model.steps)")
     p.add_argument("--seed", type=int, help="master seed (overrides model.seed)")
     p.add_argument("--out", type=Path, help="output folder (default runs/<name>-<timestamp>/)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the run files of an earlier run in --out (default: a non-empty --out is refused)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
                    help="write OUT/checkpoint.npz every N steps (atomic), so a killed run can be resumed")
@@ -124,6 +126,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.seed is not None:
             extra.append(f"model.seed={args.seed}")
         cfg = _load(args, extra)
+        if out is not None:
+            _clear_run_folder(out, args.overwrite)
     try:
         summary = run_simulation(cfg, out, progress=not args.quiet, checkpoint_every=args.checkpoint_every,
                                  resume=args.resume is not None)
@@ -143,6 +147,33 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"  mean fields: {fields}")
     print(f"  output: {summary['out_dir']}")
     return 0
+
+
+#: what a run writes into its folder (observe/output.py, observe/checkpoint.py)
+RUN_FILES = ("config.toml", "timeseries.parquet", "summary.json", "checkpoint.npz")
+RUN_DIRS = ("cells", "fields")
+
+
+def _clear_run_folder(out: Path, overwrite: bool) -> None:
+    """Refuse a non-empty ``--out`` (its old snapshots would mix with the new run's) unless
+    ``--overwrite``, which removes the earlier run's files only (and refuses a folder holding others)."""
+    import shutil
+
+    if out.exists() and not out.is_dir():
+        raise ConfigError("--out", f"{out} is a file; allowed: a new or empty folder, or a run folder with --overwrite")
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    if not overwrite:
+        raise ConfigError("--out", f"{out} is not empty; allowed: a new or empty folder, or --overwrite to replace "
+                                   "the earlier run there")
+    other = [p.name for p in out.iterdir() if p.name not in RUN_FILES + RUN_DIRS]
+    if other:
+        raise ConfigError("--out", f"{out} holds files that are not a run's ({', '.join(sorted(other)[:5])}); "
+                                   "--overwrite replaces only a run folder")
+    for name in RUN_DIRS:
+        shutil.rmtree(out / name, ignore_errors=True)
+    for name in RUN_FILES:
+        (out / name).unlink(missing_ok=True)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
