@@ -49,14 +49,12 @@ from mscabm.engine.lattice import Lattice
 from mscabm.engine.population import Population
 from mscabm.observe.cells import CellView
 from mscabm.observe.log import ReadoutCollector, ReadoutLog
+from mscabm.observe.numerics import NumericalError as NumericalError  # re-exported (mscabm.model.NumericalError)
+from mscabm.observe.numerics import check_numerics
 from mscabm.observe.readouts import compute_readouts
 from mscabm.observe.tally import Tally
 from mscabm.pretreatment import pretreatment_of
 from mscabm.transwell import Transwell
-
-
-class NumericalError(RuntimeError):
-    """A field went negative or non-finite, or a cell position became non-finite."""
 
 
 @dataclass
@@ -528,21 +526,8 @@ class MSCModel(mesa.Model):
         return self.lattice.data if self.transwell is None else self.transwell.layers
 
     def check_numerics(self) -> None:
-        """Cheap guard run at every recorded step: fields finite and >= 0, positions finite.
-
-        Raises :class:`NumericalError` naming the step, the field and the voxel.
-        """
-        data = self.lattice.data
-        bad = ~np.isfinite(data) | (data < 0)
-        if bad.any():
-            s, iy, ix = (int(v) for v in np.argwhere(bad)[0])
-            raise NumericalError(f"step {self.steps} (t = {self.time:g} min): field {self.tables.field_names[s]} "
-                                 f"is {data[s, iy, ix]!r} at voxel (iy={iy}, ix={ix}); "
-                                 "fields must stay finite and >= 0")
-        pos_ok = np.isfinite(self.population["x_um"]) & np.isfinite(self.population["y_um"])
-        if not pos_ok.all():
-            row = int(np.flatnonzero(~pos_ok)[0])
-            raise NumericalError(f"step {self.steps}: cell {int(self.population['id'][row])} has a non-finite position")
+        """Cheap guard run at every recorded step (:func:`mscabm.observe.numerics.check_numerics`)."""
+        check_numerics(self)
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:

@@ -265,7 +265,7 @@ class DiffusionSolver:
         for s in range(len(self._ops)) if species is None else species:
             delta = None if increments is None else increments.get(s)
             integrator = None if delta is None else self._source_ops.get(s)
-            if integrator is None:
+            if integrator is None or delta is None or self._before is None:
                 self._ops[s].run(arr[s], self)
             else:
                 before = self._before
