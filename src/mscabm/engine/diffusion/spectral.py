@@ -99,6 +99,19 @@ def spectral_modes(lam: float, n: int, cut: float = SPECTRAL_CUT) -> int:
     return max(1, min(n, int(math.floor(k_max)) + 1))
 
 
+@njit(cache=True, inline="always")
+def _combine_rows(dst, weights, rows):
+    """``dst[:] = sum_r weights[r] * rows[r]`` (float64), summed in row order (axpy passes)."""
+    n = dst.shape[0]
+    for j in range(n):
+        dst[j] = 0.0
+    for r in range(weights.shape[0]):
+        wr = weights[r]
+        src = rows[r]
+        for j in range(n):
+            dst[j] += wr * src[j]
+
+
 @njit(cache=True, parallel=True)
 def _spectral_run(u, by, bx, ey, ex, factor, c1, c, t2, w):
     """``u <- factor * By^T diag(ey) (By u Bx^T) diag(ex) Bx``, clamped at 0, in place.
@@ -111,37 +124,17 @@ def _spectral_run(u, by, bx, ey, ex, factor, c1, c, t2, w):
     ky = by.shape[0]
     kx = bx.shape[0]
     for k in prange(ky):  # c1 = By u: project the columns onto the y modes
-        row = c1[k]
-        for j in range(nx):
-            row[j] = 0.0
-        for i in range(ny):
-            wi = by[k, i]
-            src = u[i]
-            for j in range(nx):
-                row[j] += wi * src[j]
+        _combine_rows(c1[k], by[k], u)
     for k in prange(ky):  # c = (c1 Bx^T) * ey ex * factor;  t2 = c Bx
         for m in range(kx):
             acc = 0.0
             for j in range(nx):
                 acc += c1[k, j] * bx[m, j]
             c[k, m] = acc * ey[k] * ex[m] * factor
-        row = t2[k]
-        for j in range(nx):
-            row[j] = 0.0
-        for m in range(kx):
-            wm = c[k, m]
-            b = bx[m]
-            for j in range(nx):
-                row[j] += wm * b[j]
+        _combine_rows(t2[k], c[k], bx)
     for i in prange(ny):  # u = By^T t2 (accumulated in the float64 scratch row), clamped at 0
         acc = w[i]
-        for j in range(nx):
-            acc[j] = 0.0
-        for k in range(ky):
-            wk = by[k, i]
-            src = t2[k]
-            for j in range(nx):
-                acc[j] += wk * src[j]
+        _combine_rows(acc, by[:, i], t2)
         d = u[i]
         for j in range(nx):
             v = acc[j]
