@@ -17,7 +17,7 @@ from mscabm.biology.fields import molecules_to_amount
 from mscabm.biology.interventions import behaviour_scales, disabled_signals, neutralisation
 from mscabm.config import Config, ConfigError
 from mscabm.engine.diffusion import DiffusionSolver
-from mscabm.engine.diffusion.source_integration import integrates_source_exactly
+from mscabm.engine.diffusion.source_integration import integrates_source_exactly, split_mean_correction
 from mscabm.engine.lattice import Boundary, Lattice
 from mscabm.engine.rules import CompiledRules, HillRule, compile_rules
 from mscabm.vocabulary import CONTACT_LEVEL_SIGNAL, ENZYME_BEHAVIOUR, VARIABLE_BEHAVIOUR, VARIABLE_SIGNAL
@@ -105,10 +105,7 @@ def export_decay_correction(decay_per_min: float, dt_min: float) -> float:
     integrates exactly (``engine/diffusion/source_integration.py``: NO, and fields under a
     neutralising antibody) get factor 1 instead.
     """
-    x = decay_per_min * dt_min
-    if x < 1e-8:
-        return 1.0
-    return float(-np.expm1(-x) / (x * np.exp(-x)))
+    return split_mean_correction(decay_per_min * dt_min)
 
 
 def build_tables(cfg: Config) -> Tables:

@@ -34,12 +34,11 @@ carry no mean-level correction.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import scipy.fft
 
-__all__ = ["SOURCE_SPLIT_TOL", "SourceIntegrator", "integrates_source_exactly", "split_error"]
+__all__ = ["SOURCE_SPLIT_TOL", "SourceIntegrator", "integrates_source_exactly", "split_error",
+           "split_mean_correction"]
 
 #: species whose split error of the mean source exceeds this get the exact source integration
 SOURCE_SPLIT_TOL = 0.05
@@ -53,12 +52,18 @@ def integrates_source_exactly(k_dt: float, zero_flux: bool, supply_per_min: floa
     return bool(zero_flux) and supply_per_min == 0.0 and split_error(k_dt) > SOURCE_SPLIT_TOL
 
 
+def split_mean_correction(k_dt: float) -> float:
+    """``(1 - e^{-k dt}) / (k dt e^{-k dt})``: the factor on a constant release that makes the split
+    ``P (u + delta)`` keep the exact mean level (1 for ``k dt < 1e-8``)."""
+    if k_dt < 1e-8:
+        return 1.0
+    return float(-np.expm1(-k_dt) / (k_dt * np.exp(-k_dt)))
+
+
 def split_error(k_dt: float) -> float:
     """Relative error of the mean source under the split ``P (u + delta)``: ``1 - e k dt / (1 - e)``
-    with ``e = exp(-k dt)`` (0 at k = 0; ~k dt / 2 for small k dt)."""
-    if k_dt <= 0.0:
-        return 0.0
-    return 1.0 - k_dt * math.exp(-k_dt) / -math.expm1(-k_dt)
+    with ``e = exp(-k dt)`` (0 at k = 0; ~k dt / 2 for small k dt): ``1 - 1 / split_mean_correction``."""
+    return 1.0 - 1.0 / split_mean_correction(k_dt)
 
 
 class SourceIntegrator:
