@@ -1,13 +1,19 @@
 """The ``mscabm`` command (also ``python -m mscabm``).
 
-Exit codes: 0 success, 1 the run failed while running, 2 bad input (config, options).
+Exit codes: 0 success, 1 the run failed while running (or a file could not be written), 2 bad
+input (config, options), 130 interrupted by Ctrl-C (SIGINT), 143 stopped by SIGTERM. Either
+signal stops a run the same way: what is complete is written (the time series so far and a
+``summary.json`` marked ``interrupted``; an experiment's finished runs and manifest), then the
+command exits.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from mscabm import __version__
@@ -223,6 +229,17 @@ def cmd_import_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM, raised where the program is (like Ctrl-C's KeyboardInterrupt), so the same
+    clean-up runs; ``signal_name`` says which signal stopped it."""
+
+    signal_name = "SIGTERM"
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Interrupted()
+
+
 def main(argv: list[str] | None = None) -> int:
     COMMANDS.update({"run": cmd_run, "validate": cmd_validate, "show-config": cmd_show_config, "describe": cmd_describe,
                      "import-rules": cmd_import_rules})
@@ -231,14 +248,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return COMMANDS[args.command](args)
     except ConfigError as exc:
         print(f"mscabm: config error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("mscabm: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        name = getattr(exc, "signal_name", "SIGINT")
+        print(f"mscabm: stopped by {name}; what was complete is written", file=sys.stderr)
+        return 143 if name == "SIGTERM" else 130
+    except OSError as exc:  # a file that cannot be written or read (full disk, read-only folder, no inodes)
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        print(f"mscabm: file error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,7 +11,7 @@ from typing import Any
 from tqdm import tqdm
 
 from mscabm.config import Config
-from mscabm.observe.checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint, save_checkpoint
+from mscabm.observe.checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint, save_checkpoint, validate_state
 from mscabm.observe.output import RunWriter
 
 
@@ -54,7 +54,15 @@ def run_simulation(cfg: Config, out_dir: str | Path | None = None, progress: boo
         if ckpt["config_toml"] != cfg.to_toml():
             raise CheckpointError(f"the checkpoint in {out} was written with a different configuration; "
                                   f"resume with that folder's config.toml (mscabm run --resume {out})")
-        model.load_state_dict(ckpt["state"], history=ckpt["rows"])
+        validate_state(ckpt["state"], model.population.schema, [len(c.states) for c in cfg.cells.values()],
+                       (cfg.domain.width_um, cfg.domain.height_um), model._field_store.shape,
+                       model._field_store.dtype)
+        try:
+            model.load_state_dict(ckpt["state"], history=ckpt["rows"])
+        except (LookupError, ValueError, TypeError, AttributeError, ArithmeticError) as exc:  # members validate_state
+            # does not know (tally counters, rng state internals, rows): still a bad checkpoint, not a crash
+            raise CheckpointError(f"the checkpoint in {out} is malformed ({type(exc).__name__}: "
+                                  f"{str(exc)[:200]}); rerun from the start") from None
         writer = RunWriter(out, model)
     else:
         writer = RunWriter(out, model)
@@ -62,23 +70,33 @@ def run_simulation(cfg: Config, out_dir: str | Path | None = None, progress: boo
     snap = cfg.output.snapshot_every
     cell_steps = 0
     t1 = time.perf_counter()
-    with tqdm(total=steps, initial=model.steps, desc=f"mscabm {cfg.model.name}", unit="step",
-              disable=not progress, dynamic_ncols=True) as bar:
-        while model.steps < steps:
-            cell_steps += len(model.population)
-            logged = len(model.log)
-            model.step()
-            if len(model.log) > logged:  # the model recorded this step
-                writer.sync()
-                bar.set_postfix(cells=model.readouts["n_cells"], refresh=False)
-            if snap and model.steps % snap == 0 and model.steps != steps:
-                writer.snapshot()
-            if checkpoint_every and model.steps % checkpoint_every == 0 and model.steps != steps:
-                writer.flush()
-                save_checkpoint(out / CHECKPOINT_NAME, model.state_dict(), writer.rows, cfg.to_toml())
-            bar.update(1)
-    wall = time.perf_counter() - t1
+
+    def timing() -> dict[str, Any]:
+        wall = time.perf_counter() - t1
+        return {"out_dir": str(out), "wall_s": wall, "build_s": t_build, "cell_steps": cell_steps,
+                "cell_steps_per_s": cell_steps / wall if wall > 0 else None}
+
+    try:
+        with tqdm(total=steps, initial=model.steps, desc=f"mscabm {cfg.model.name}", unit="step",
+                  disable=not progress, dynamic_ncols=True) as bar:
+            while model.steps < steps:
+                cell_steps += len(model.population)
+                logged = len(model.log)
+                model.step()
+                if len(model.log) > logged:  # the model recorded this step
+                    writer.sync()
+                    bar.set_postfix(cells=model.readouts["n_cells"], refresh=False)
+                if snap and model.steps % snap == 0 and model.steps != steps:
+                    writer.snapshot()
+                if checkpoint_every and model.steps % checkpoint_every == 0 and model.steps != steps:
+                    writer.flush()
+                    save_checkpoint(out / CHECKPOINT_NAME, model.state_dict(), writer.rows, cfg.to_toml())
+                bar.update(1)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (cli.py turns it into Interrupted): keep what is done
+        last = model.readouts  # the signal may have come mid-step: report the last complete, recorded step
+        writer.summary({**timing(), "interrupted": getattr(exc, "signal_name", "SIGINT"), "steps_planned": steps,
+                        "steps": int(last["step"]), "time_min": float(last["time_min"])})
+        raise
     if steps:
         writer.snapshot()
-    return writer.summary({"out_dir": str(out), "wall_s": wall, "build_s": t_build,
-                           "cell_steps": cell_steps, "cell_steps_per_s": cell_steps / wall if wall > 0 else None})
+    return writer.summary(timing())

@@ -26,10 +26,25 @@ import typing
 from typing import Any, get_args, get_origin
 
 
+def _cut(text: str, limit: int) -> str:
+    """``text`` shortened to about ``limit`` characters (head ... tail), saying how long it was."""
+    if len(text) <= limit:
+        return text
+    keep = limit // 2
+    return f"{text[:keep]}...[{len(text)} characters]...{text[-keep // 2:]}"
+
+
 class ConfigError(ValueError):
-    """A configuration value is unknown, mistyped, out of range or inconsistent."""
+    """A configuration value is unknown, mistyped, out of range or inconsistent.
+
+    The key path and message are cut to :data:`MAX_PATH_CHARS` and :data:`MAX_MESSAGE_CHARS`
+    characters, so a huge bad value or key never makes a huge message."""
+
+    MAX_PATH_CHARS = 200
+    MAX_MESSAGE_CHARS = 1200
 
     def __init__(self, path: str, message: str) -> None:
+        path, message = _cut(str(path), self.MAX_PATH_CHARS), _cut(str(message), self.MAX_MESSAGE_CHARS)
         self.path = path
         self.message = message
         super().__init__(f"{path}: {message}" if path else message)

@@ -23,7 +23,8 @@ from mscabm.config.tree import Config
 from mscabm.schema import ConfigError, parse, to_dict
 
 __all__ = ["default_config_dict", "merge", "parse_value", "set_path", "apply_override", "build_config", "read_toml",
-           "read_config_file", "resolve_path", "load_config", "preset_names", "PRESET_DIR", "PRESETS"]
+           "read_config_file", "resolve_path", "load_config", "preset_names", "check_depth", "MAX_DEPTH", "PRESET_DIR",
+           "PRESETS"]
 
 #: the built-in presets, package data (``src/mscabm/presets/``), found in a wheel as in a checkout
 PRESETS = importlib.resources.files("mscabm") / "presets"
@@ -62,35 +63,83 @@ def default_config_dict() -> dict[str, Any]:
             "interventions": to_dict(InterventionSection())}
 
 
-def merge(base: dict, override: dict) -> dict:
-    """Deep-merge ``override`` into a copy of ``base`` (tables merge, other values replace)."""
+#: deepest nesting of tables and arrays a config, spec or --set value may have (the built-in
+#: default nests 5 levels: ``cells.T.variables.IDO.scales``); deeper documents are refused before
+#: anything recursive (merge, deepcopy, the schema parser) walks them
+MAX_DEPTH = 32
+
+
+def check_depth(doc: Any, where: str, limit: int = MAX_DEPTH) -> None:
+    """Refuse ``doc`` (plain TOML data) if its tables and arrays nest deeper than ``limit``
+    (walked without recursion, so any depth is measured safely)."""
+    stack: list[tuple[Any, int]] = [(doc, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            raise ConfigError(where, f"nested {depth}+ levels deep; allowed: tables and arrays nested at most "
+                                     f"{limit} levels")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """A user's value cut to ``limit`` characters for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def merge(base: dict, override: dict, _path: str = "") -> dict:
+    """Deep-merge ``override`` into a copy of ``base`` (tables merge, other values replace).
+
+    A table cannot be replaced by a value (``model = 5``): that is a ConfigError naming the key."""
     out = copy.deepcopy(base)
     for k, v in override.items():
+        where = f"{_path}.{k}" if _path else str(k)
         if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = merge(out[k], v)
+            out[k] = merge(out[k], v, where)
+        elif isinstance(out.get(k), dict):
+            raise ConfigError(where, f"is a table, got the value {_short(v)}; allowed: a table of its keys "
+                                     f"({', '.join(list(out[k])[:8])}{', ...' if len(out[k]) > 8 else ''})")
         else:
             out[k] = copy.deepcopy(v)
     return out
 
 
 def parse_value(text: str) -> Any:
-    """A --set value: TOML syntax (numbers, true/false, "strings", [lists]); bare words are strings."""
+    """A --set value: TOML syntax (numbers, true/false, "strings", [lists], {inline tables}); bare words
+    are strings. One value only: text that parses as further TOML lines (``"a"\\nseed = 3``) is refused."""
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        doc = tomllib.loads(f"v = {text}")
     except tomllib.TOMLDecodeError:
+        if "\n" in text or "\r" in text:
+            raise ConfigError("--set", f"value {_short(text)} spans lines; allowed: one TOML value on one line "
+                                       "(or a quoted multi-line string)") from None
         return text
     except ValueError as exc:  # e.g. an integer of more than 4300 digits (Python's conversion limit)
         raise ConfigError("--set", f"value not readable ({str(exc)[:120]}); allowed: numbers of at most "
                                    "4300 digits, true/false, \"strings\", [lists]") from None
     except RecursionError:
         raise ConfigError("--set", "value nested too deeply; allowed: lists and tables nested a few levels") from None
+    if set(doc) != {"v"}:
+        raise ConfigError("--set", f"value {_short(text)} holds more than one TOML value (extra keys "
+                                   f"{', '.join(sorted(k for k in doc if k != 'v'))[:60]}); allowed: one value, "
+                                   "one --set per key")
+    check_depth(doc["v"], "--set")
+    return doc["v"]
 
 
 def set_path(data: dict, dotted: str, value: Any) -> dict:
-    """Set ``data[a][b][c] = value`` for ``dotted = "a.b.c"`` (plain config data, in place)."""
+    """Set ``data[a][b][c] = value`` for ``dotted = "a.b.c"`` (plain config data, in place).
+
+    A table value merges into an existing table (``cells.MSC={count=5}`` sets ``cells.MSC.count``); a
+    plain value cannot replace a table (ConfigError naming the key)."""
     keys = dotted.strip().split(".")
     if not keys or any(not k for k in keys):
-        raise ConfigError("--set", f"bad key path {dotted!r}")
+        raise ConfigError("--set", f"bad key path {_short(dotted)}")
+    if len(keys) > MAX_DEPTH:
+        raise ConfigError("--set", f"key path {_short(dotted)} has {len(keys)} parts; allowed: at most {MAX_DEPTH}")
     node = data
     for i, k in enumerate(keys[:-1]):
         nxt = node.get(k)
@@ -99,7 +148,13 @@ def set_path(data: dict, dotted: str, value: Any) -> dict:
         if not isinstance(nxt, dict):
             raise ConfigError(".".join(keys[: i + 1]), "is a value, not a table")
         node = nxt
-    node[keys[-1]] = copy.deepcopy(value)
+    last = keys[-1]
+    if isinstance(node.get(last), dict) or isinstance(value, dict):
+        merged = merge({last: node.get(last, {})} if isinstance(node.get(last), dict) else {}, {last: value},
+                       ".".join(keys[:-1]))
+        node[last] = merged[last]
+    else:
+        node[last] = copy.deepcopy(value)
     return data
 
 
@@ -122,7 +177,7 @@ def read_toml(path: str | Path) -> dict:
     if not p.is_file():
         raise ConfigError(str(path), "config file not found")
     try:
-        return tomllib.loads(p.read_text(encoding="utf-8"))
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), f"not valid TOML: {exc}") from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
@@ -130,6 +185,10 @@ def read_toml(path: str | Path) -> dict:
                                      "digits") from None
     except RecursionError:
         raise ConfigError(str(path), "nested too deeply; allowed: tables nested a few levels") from None
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+    check_depth(doc, str(path))
+    return doc
 
 
 def preset_names() -> list[str]:

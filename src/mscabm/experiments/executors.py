@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
@@ -41,8 +43,26 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def _init_worker(threads: int) -> None:
+#: seconds between a pool worker's checks that the driver that started it is still alive
+PARENT_POLL_S = 0.5
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """In a pool worker: end this process once ``parent_pid`` is gone (the driver was SIGKILLed
+    and could not shut its pool down). A daemon thread polls the parent pid; when the driver dies
+    the worker is re-parented (``os.getppid()`` changes) and exits at once, mid-run if need be
+    (outputs are written atomically, so nothing half-written is left)."""
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="mscabm-exit-with-parent", daemon=True).start()
+
+
+def _init_worker(threads: int, parent_pid: int) -> None:
     os.environ["NUMBA_NUM_THREADS"] = str(threads)
+    _exit_with_parent(parent_pid)
 
 
 @contextlib.contextmanager
@@ -51,11 +71,16 @@ def local_pool(workers: int | None = None) -> Iterator[tuple[Executor, int, int]
     n = workers or cpu_count()
     threads = max(1, cpu_count() // n)
     ex = ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"), initializer=_init_worker,
-                             initargs=(threads,))
+                             initargs=(threads, os.getpid()))
     try:
         yield ex, n, threads
-    finally:
-        ex.shutdown(wait=True, cancel_futures=True)
+    except BaseException:  # interrupted (SIGINT, SIGTERM) or failed: stop the runs in flight, do not wait
+        for proc in list(getattr(ex, "_processes", {}).values()):
+            with contextlib.suppress(OSError):
+                proc.terminate()
+        ex.shutdown(wait=False, cancel_futures=True)
+        raise
+    ex.shutdown(wait=True, cancel_futures=True)
 
 
 @contextlib.contextmanager

@@ -90,7 +90,8 @@ class Parameter:
                 b = get_path(base, key)
                 if not isinstance(b, int | float) or isinstance(b, bool):
                     raise ConfigError(join_path(join_path(path, "keys"), j),
-                                      f"scale = 'multiply' needs a number at {key!r} in the base config, found {b!r}")
+                                      f"scale = 'multiply' needs a number at {key!r} in the base config, found "
+                                      + ("a table" if isinstance(b, dict) else repr(b)[:60]))
                 v = x * b
             out[key] = int(round(v)) if self.integer else float(v)
         return out

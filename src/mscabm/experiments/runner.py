@@ -12,6 +12,7 @@ The runner only runs: results, summary, figure and report are built from the fol
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -99,7 +100,10 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
         row.update(error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(limit=20))
     row["wall_s"] = time.perf_counter() - t0
     row["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
-    manifest.write_row(out, row)
+    try:
+        manifest.write_row(out, row)
+    except OSError as exc:  # full disk, read-only folder: the run counts as failed (rerun with --resume)
+        row.update(status="failed", error=f"could not record the run: {exc.strerror or exc}")
     return {"run_id": run_id, "status": row["status"], "error": row["error"], "wall_s": row["wall_s"]}
 
 
@@ -121,6 +125,10 @@ def _check_readouts(p: Plan) -> None:
             raise ConfigError(f"readouts.final[{i}]", f"unknown readout {k!r}; allowed: {', '.join(sorted(names))}")
 
 
+#: most local worker processes (each holds a model and numba's thread pool)
+MAX_WORKERS = 256
+
+
 def _executor(executor: Executor | None, workers: int | None, scheduler: str | None, in_process: bool,
               threads: int | None):
     if executor is not None:
@@ -129,8 +137,9 @@ def _executor(executor: Executor | None, workers: int | None, scheduler: str | N
         return executors.in_process()
     if scheduler:
         return executors.dask_executor(scheduler, threads or 1)
-    if workers is not None and workers < 1:
-        raise ConfigError("--workers", f"{workers} is out of range; allowed: >= 1")
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise ConfigError("--workers", f"{workers} is out of range; allowed: 1 to {MAX_WORKERS} local processes "
+                                       "(a cluster: --scheduler)")
     return executors.local_pool(workers)
 
 
@@ -163,8 +172,13 @@ def run_experiment(spec: Spec | str | Path, out: str | Path | None = None, *, ex
         with ctx as (ex, slots, nthreads):
             tasks = [{"out": str(out.resolve()), "run": r.meta(), "config": r.config, "final": spec.final,
                       "derived": run_derived, "threads": threads if threads is not None else nthreads} for r in todo]
-            _drive(ex, slots, tasks, len(p.runs) - len(todo), len(p.runs), out,
-                   desc=f"experiment {spec.name}", progress=progress)
+            try:
+                _drive(ex, slots, tasks, len(p.runs) - len(todo), len(p.runs), out,
+                       desc=f"experiment {spec.name}", progress=progress)
+            except KeyboardInterrupt:  # SIGINT / SIGTERM: the finished runs' manifest, then stop
+                with contextlib.suppress(OSError):
+                    manifest.write_manifest_table(out)
+                raise
     manifest.write_manifest_table(out)
     return out
 
@@ -199,9 +213,10 @@ def _drive(ex: Executor, slots: int, tasks: list[dict], skipped: int, total: int
                     res = fut.result()
                 except Exception as exc:  # noqa: BLE001 - the worker itself died
                     res = {"status": "failed"}
-                    manifest.write_row(out, dict(task["run"], status="failed",
-                                                 error=f"worker failed: {type(exc).__name__}: {exc}",
-                                                 traceback="", wall_s=0.0))
+                    with contextlib.suppress(OSError):  # a full disk fails the write too: the run stays unfinished
+                        manifest.write_row(out, dict(task["run"], status="failed",
+                                                     error=f"worker failed: {type(exc).__name__}: {exc}",
+                                                     traceback="", wall_s=0.0))
                 if res["status"] == "done":
                     done += 1
                 else:

@@ -23,6 +23,7 @@ Document layout (see ``docs/experiments.md`` for the full reference)::
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -62,6 +63,8 @@ class ExperimentDoc:
                                                       "independent: the seed is also keyed by the condition")
     steps: int | None = option(None, min=0, max=10**9, doc="overrides model.steps")
     record_every: int | None = option(None, min=1, max=10**9, doc="overrides output.record_every")
+    max_runs: int = option(20_000, min=1, max=10**8, doc="refuse a design of more runs than this before any "
+                                                          "run starts (raise it for a deliberately huge design)")
 
 
 @dataclass
@@ -247,6 +250,7 @@ def parse_spec(doc: dict, source: str = "") -> Spec:
                 seeds=e.seeds, steps=e.steps, record_every=e.record_every, base_config=d.base.config,
                 base_set=d.base.set, source=source, document=copy.deepcopy(doc))
     _design(spec, d.design)
+    _check_run_count(spec, e.max_runs)
     if d.patients is not None:
         spec.patients = patient_parameters(d.patients)
     if d.control is not None:
@@ -292,6 +296,28 @@ def _design(spec: Spec, d: DesignDoc) -> None:
             if any(q.name == prm.name for q in spec.parameters):
                 raise ConfigError(join_path(path, "name"), f"duplicate parameter {prm.name!r}")
             spec.parameters.append(prm)
+
+
+def design_runs(spec: Spec) -> int:
+    """Runs the design asks for before matched controls are added: conditions x replicates."""
+    k = len(spec.parameters)
+    if spec.design_kind == "grid":
+        n = math.prod(len(f.levels) for f in spec.factors)
+    elif spec.design_kind == "conditions":
+        n = len(spec.conditions)
+    elif spec.design_kind == "morris":
+        n = spec.samples * (k + 1)
+    else:
+        n = spec.samples * (2 * k + 2 if spec.second_order else k + 2)
+    return n * spec.replicates
+
+
+def _check_run_count(spec: Spec, max_runs: int) -> None:
+    n = design_runs(spec)
+    if n > max_runs:
+        raise ConfigError("design", f"asks for {n:,} runs (conditions x replicates, before matched controls); "
+                                    f"allowed: at most experiment.max_runs = {max_runs:,} (raise it in the spec "
+                                    "for a deliberately large design)")
 
 
 def _factor(f: FactorDoc, path: str) -> Factor:

@@ -20,11 +20,42 @@ class OutputError(OSError):
     """Writing an output file failed (disk full, permissions...)."""
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux tells it (``/proc/self/status``)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    old = os.umask(0o022)  # elsewhere: set and restore (a moment's race with other threads' file creation)
+    os.umask(old)
+    return old
+
+
+def _os_error(path: Path, exc: OSError) -> OutputError:
+    if exc.errno == errno.ENOSPC:
+        return OutputError(errno.ENOSPC, f"disk full while writing {path}")
+    return OutputError(exc.errno or 0, f"could not write {path}: {exc.strerror or exc}")
+
+
 def _atomic(path: Path, write: Callable[[str], None]) -> Path:
+    """Write ``path`` through ``write(tmp)`` into a temporary file beside it, then rename.
+
+    The file gets the mode a plain ``open`` would give it (0666 less the umask; ``mkstemp``
+    alone makes it 0600, unreadable to the group in a shared results folder). Every
+    filesystem failure (no space, no inodes, read-only folder, permissions) is an
+    :class:`OutputError` naming the file; no temporary file is left behind."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _os_error(path, exc) from exc
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())
+    finally:
+        os.close(fd)
     try:
         write(tmp)
         with open(tmp, "rb+") as fh:
@@ -33,9 +64,7 @@ def _atomic(path: Path, write: Callable[[str], None]) -> Path:
     except OSError as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
-        if exc.errno == errno.ENOSPC:
-            raise OutputError(errno.ENOSPC, f"disk full while writing {path}") from exc
-        raise OutputError(exc.errno or 0, f"could not write {path}: {exc.strerror or exc}") from exc
+        raise _os_error(path, exc) from exc
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -1,0 +1,227 @@
+"""Fuzzing every class of bad input through the command line (mscabm.bench.fuzz), signals and
+orphaned workers, file modes. The long run is ``benchmarks/fuzz.py``; here each class gets a
+CI-sized number of hypothesis-driven inputs (the counts are in hypothesis' statistics below).
+
+Every input must end in a clean exit: 2 with a short message for bad input, 0 or 1 with a
+message for a run that could not finish; never a traceback or a hang.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mscabm.bench.fuzz import MAX_MESSAGE, TINY, Workspace, make_case, toml_from_dotted, try_case
+from mscabm.observe import io as mio
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    return Workspace(tmp_path_factory.mktemp("fuzz"))
+
+
+def _clean(kind: str, rng, ws: Workspace) -> None:
+    case = make_case(kind, rng, ws)
+    res = try_case(case, timeout_s=120)
+    assert res.outcome in ("rejected", "accepted"), (case.label, res)
+    if res.outcome == "rejected":
+        assert res.message.startswith(("mscabm: ", "usage: mscabm")) and res.message_chars <= MAX_MESSAGE, res
+
+
+def _fast(n: int) -> settings:
+    return settings(max_examples=n, deadline=None, database=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@_fast(200)
+@given(rng=st.randoms(use_true_random=False))
+def test_fuzz_set_overrides(ws, rng):
+    _clean("set", rng, ws)
+
+
+@_fast(150)
+@given(rng=st.randoms(use_true_random=False))
+def test_fuzz_config_files(ws, rng):
+    _clean("config", rng, ws)
+
+
+@_fast(60)
+@given(rng=st.randoms(use_true_random=False))
+def test_fuzz_experiment_specs(ws, rng):
+    _clean("spec", rng, ws)
+
+
+@_fast(60)
+@given(rng=st.randoms(use_true_random=False))
+def test_fuzz_checkpoints(ws, rng):
+    _clean("checkpoint", rng, ws)
+
+
+@_fast(40)
+@given(rng=st.randoms(use_true_random=False))
+def test_fuzz_filesystem_failures(ws, rng):
+    _clean("filesystem", rng, ws)
+
+
+def test_known_bad_inputs_are_refused_cleanly(ws, tmp_path):
+    """The inputs the issue named, one by one (each was a traceback or a hang before)."""
+    from mscabm.bench.fuzz import Case
+
+    spec_head = (f'[experiment]\nname = "p"\nsteps = 2\n[base]\nconfig = {json.dumps(str(ws.tiny_config))}\n'
+                 '[readouts]\nfinal = ["n_cells"]\n')
+    cond = '[design]\nkind = "conditions"\n[[design.conditions]]\nid = "a"\n'
+
+    def spec(name, text):
+        p = tmp_path / name
+        p.write_text(spec_head + text)
+        return str(p)
+
+    def cfg(name, text):
+        p = tmp_path / name
+        p.write_text(text)
+        return str(p)
+
+    cases = {
+        "table header 600 deep": (["validate", cfg("h.toml", "[" + ".".join(["a"] * 600) + "]\n")], "nested"),
+        "dotted key 600 deep": (["validate", cfg("d.toml", ".".join(["a"] * 600) + " = 1\n")], "nested"),
+        "--set newline smuggling": (["validate", "--set", 'model.name="a"\nseed=3'], "more than one"),
+        "--set a table over a value": (["validate", "--set", "model.seed={a=1}"], "model.seed"),
+        "--set a value over a table": (["validate", "--set", "cells.MSC=5"], "is a table"),
+        "base.set model = 5": (["experiment", "--in-process", "--out", str(tmp_path / "o1"),
+                                spec("s1.toml", '[base.set]\n"model" = 5\n' + cond)], "base.set.model"),
+        "grid of 400k runs": (["experiment", "--out", str(tmp_path / "o2"), spec(
+            "s2.toml", '[design]\nkind = "grid"\n[[design.factors]]\nname = "f"\nkey = "model.seed"\nvalues = '
+            f'{list(range(100_000))}\n[[design.factors]]\nname = "g"\nkey = "cells.T.count"\nvalues = [1, 2, 3, 4]\n')],
+                              "max_runs"),
+        "multiply on a table": (["experiment", "--out", str(tmp_path / "o3"), spec(
+            "s3.toml", '[design]\nkind = "morris"\nsamples = 1\n[[design.parameters]]\nname = "p"\nkeys = '
+            '["cells.MSC"]\nbounds = [1, 2]\nscale = "multiply"\n[[design.parameters]]\nname = "q"\nkeys = '
+            '["cells.T.count"]\nbounds = [1, 10]\n')], "found a table"),
+        "--workers 10**6": (["experiment", "--workers", "1000000", "--out", str(tmp_path / "o4"),
+                             spec("s4.toml", cond)], "--workers"),
+    }
+    for label, (argv, needle) in cases.items():
+        res = try_case(Case("known", label, argv), timeout_s=120)
+        assert res.outcome == "rejected" and needle in res.message, (label, res)
+    # a table value merges into the table instead of replacing it
+    res = try_case(Case("known", "merge", ["validate", "--set", "cells.MSC={count=5}"]))
+    assert res.outcome == "accepted" and res.rc == 0, res
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")  # a zombie has exited (a container's init may not reap it at once)
+
+
+def _tiny_args(tmp_path: Path) -> list[str]:
+    p = tmp_path / "tiny.toml"
+    p.write_text(toml_from_dotted(TINY))
+    return [str(p)]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_sigkill_of_the_experiment_driver_leaves_no_worker(tmp_path):
+    spec = tmp_path / "long.toml"
+    spec.write_text(f'[experiment]\nname = "long"\nsteps = 400000\nreplicates = 4\n[base]\nconfig = '
+                    f'{json.dumps(_tiny_args(tmp_path)[0])}\n[readouts]\nfinal = ["n_cells"]\n[design]\n'
+                    'kind = "conditions"\n[[design.conditions]]\nid = "a"\n')
+    driver = subprocess.Popen([sys.executable, "-m", "mscabm", "experiment", str(spec), "--workers", "2", "--quiet",
+                               "--out", str(tmp_path / "out")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    children: list[int] = []
+    while time.time() < deadline and len(children) < 3:  # two workers and multiprocessing's resource tracker
+        time.sleep(0.5)
+        children = _children(driver.pid)
+        assert driver.poll() is None, driver.stderr.read().decode()
+    assert len(children) >= 2, children
+    time.sleep(2.0)  # the workers are running their first runs
+    driver.send_signal(signal.SIGKILL)
+    driver.wait()
+    t0 = time.time()
+    while time.time() - t0 < 15 and any(_alive(p) for p in children):
+        time.sleep(0.2)
+    left = [p for p in children if _alive(p)]
+    for p in left:
+        os.kill(p, signal.SIGKILL)
+    assert not left, f"processes outlived the driver by 15 s: {left}"
+    assert time.time() - t0 < 10
+
+
+def test_sigterm_stops_a_run_with_valid_outputs(tmp_path):
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "mscabm", "run", *_tiny_args(tmp_path), "--quiet", "--set",
+                             "model.steps=400000", "--set", "output.flush_every=5", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (out / "timeseries.parquet").exists():
+        time.sleep(0.2)
+        assert proc.poll() is None, proc.communicate()
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err and "SIGTERM" in err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] == "SIGTERM" and summary["steps_planned"] == 400000
+    series = pd.read_parquet(out / "timeseries.parquet")
+    assert 0 < summary["steps"] < 400000
+    assert series["step"].iloc[-1] == summary["final"]["step"] == summary["steps"]  # record_every = 1: every row
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_output_files_respect_the_umask(tmp_path, umask, mode):
+    old = os.umask(umask)
+    try:
+        p = mio.atomic_write_text(tmp_path / "a.txt", "x")
+        q = mio.atomic_write_parquet(tmp_path / "t.parquet", pd.DataFrame({"a": [1]}))
+    finally:
+        os.umask(old)
+    assert p.stat().st_mode & 0o777 == mode and q.stat().st_mode & 0o777 == mode
+
+
+def test_filesystem_failures_before_the_write_are_output_errors(tmp_path, monkeypatch):
+    """mkdir and mkstemp failing (read-only folder, no inodes) are OutputErrors naming the file."""
+    import errno
+    import tempfile
+
+    def no_inodes(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", no_inodes)
+    with pytest.raises(mio.OutputError, match="disk full while writing .*a.txt"):
+        mio.atomic_write_text(tmp_path / "a.txt", "x")
+    monkeypatch.undo()
+
+    def read_only(self, *a, **k):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    with pytest.raises(mio.OutputError, match="Read-only file system"):
+        mio.atomic_write_text(tmp_path / "sub" / "a.txt", "x")
+    assert not list(tmp_path.iterdir())
