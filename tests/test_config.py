@@ -57,6 +57,16 @@ def test_set_overrides_parse_toml_values():
     assert cfg.domain.width_um == 500.0 and cfg.fields["PGE2"].boundary == "periodic"
     assert not cfg.rules["pge2_arrests_T_activated"].enabled
 
+def test_a_table_value_merges_and_the_empty_table_clears():
+    default_treg = default_config_dict()["cells"]["T"]["state_fractions"]["Treg"]
+    merged = load_config(overrides=["cells.T.state_fractions={Th1=0.1}", "cells.MSC={count=5}"])
+    assert merged.cells["T"].state_fractions == {"Treg": default_treg, "Th1": 0.1}
+    assert merged.cells["MSC"].count == 5 and merged.cells["MSC"].radius_um > 0  # the rest of the table kept
+    cleared = load_config(overrides=["cells.T.state_fractions={}"], values={"interventions.supplement": {}})
+    assert cleared.cells["T"].state_fractions == {} and cleared.interventions.supplement == {}
+    with pytest.raises(ConfigError, match="cells.MSC"):
+        load_config(overrides=["cells.MSC=5"])
+
 
 @pytest.mark.parametrize(
     "override, path, fragment",

@@ -133,8 +133,9 @@ def parse_value(text: str) -> Any:
 def set_path(data: dict, dotted: str, value: Any) -> dict:
     """Set ``data[a][b][c] = value`` for ``dotted = "a.b.c"`` (plain config data, in place).
 
-    A table value merges into an existing table (``cells.MSC={count=5}`` sets ``cells.MSC.count``); a
-    plain value cannot replace a table (ConfigError naming the key)."""
+    A table value merges into an existing table (``cells.MSC={count=5}`` sets ``cells.MSC.count``), except
+    the empty table, which clears it (``cells.T.state_fractions={}``: no Tregs); a plain value cannot
+    replace a table (ConfigError naming the key)."""
     keys = dotted.strip().split(".")
     if not keys or any(not k for k in keys):
         raise ConfigError("--set", f"bad key path {_short(dotted)}")
@@ -149,7 +150,9 @@ def set_path(data: dict, dotted: str, value: Any) -> dict:
             raise ConfigError(".".join(keys[: i + 1]), "is a value, not a table")
         node = nxt
     last = keys[-1]
-    if isinstance(node.get(last), dict) or isinstance(value, dict):
+    if value == {}:
+        node[last] = {}
+    elif isinstance(node.get(last), dict) or isinstance(value, dict):
         merged = merge({last: node.get(last, {})} if isinstance(node.get(last), dict) else {}, {last: value},
                        ".".join(keys[:-1]))
         node[last] = merged[last]
