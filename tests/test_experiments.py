@@ -22,6 +22,7 @@ from mscabm.cli import main
 from mscabm.config import default_config_dict
 from mscabm.experiments import parse_spec, plan, run
 from mscabm.experiments.manifest import read_manifest, slug
+from mscabm.experiments.spec import SPEC_DIR
 from mscabm.schema import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -402,7 +403,7 @@ def test_morris_sensitivity_design(tmp_path):
 
 
 def test_shipped_specs_are_valid():
-    specs = sorted((ROOT / "experiments").glob("*.toml"))
+    specs = sorted(SPEC_DIR.glob("*.toml"))
     assert any(p.name == "dose_response.toml" for p in specs)
     from mscabm.experiments import load_spec
     from mscabm.experiments.runner import _check_readouts

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mscabm.config import PRESET_DIR, ConfigError, load_config, preset_names, read_config_file
+from mscabm.experiments.spec import SPEC_DIR
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -69,19 +70,20 @@ def test_disease_presets_are_short_overrides_of_one_base():
 
 
 def test_committed_cohort_specs_equal_their_generator(tmp_path):
-    """scripts/make_cohort_specs.py writes experiments/{cohort,sens}_*.toml: regenerate and compare byte for byte."""
+    """scripts/make_cohort_specs.py writes the shipped {cohort,sens}_*.toml specs: regenerate, compare byte for byte."""
     r = subprocess.run([sys.executable, str(REPO / "scripts" / "make_cohort_specs.py"), "--out", str(tmp_path)],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     made = sorted(p.name for p in tmp_path.glob("*.toml"))
     assert made, "the generator wrote nothing"
     for name in made:
-        assert (tmp_path / name).read_bytes() == (REPO / "experiments" / name).read_bytes(), name
+        assert (tmp_path / name).read_bytes() == (SPEC_DIR / name).read_bytes(), name
 
 
 @pytest.mark.slow
 def test_wheel_in_a_fresh_venv_finds_its_presets(tmp_path):
-    """`pip wheel .`, installed into a new venv, runs a preset by name from outside the checkout."""
+    """`pip wheel .`, installed into a new venv, runs a preset by name from outside the checkout and finds the
+    shipped experiment specs by name."""
     wheels = tmp_path / "wheels"
     r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(REPO)],
                        capture_output=True, text=True, timeout=600)
@@ -102,9 +104,11 @@ def test_wheel_in_a_fresh_venv_finds_its_presets(tmp_path):
                           "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
     assert (tmp_path / "out" / "timeseries.parquet").is_file()
-    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import mscabm.config as c; print(c.PRESET_DIR)"],
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import mscabm.config as c; print(c.PRESET_DIR); "
+                            "from mscabm.experiments import load_spec; print(load_spec('dose_response').source)"],
                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
-    assert str(venv) in where.stdout  # the installed package's data, not this checkout's
+    presets, spec = where.stdout.split()
+    assert presets.startswith(str(venv)) and spec.startswith(str(venv))  # the installed package's data, not ours
 
 
 def test_route_specs_use_the_mouse_preset_msc_table():
@@ -117,7 +121,7 @@ def test_route_specs_use_the_mouse_preset_msc_table():
     mouse = read_config_file(resolve_path("mouse"))["behaviours"]["MSC"]
     want = {f"behaviours.MSC.{state}.{b}": v for state, values in mouse.items() for b, v in values.items()}
     for name in ("route_decomposition", "route_transwell"):
-        spec = tomllib.loads((Path(__file__).resolve().parents[1] / "experiments" / f"{name}.toml").read_text())
+        spec = tomllib.loads((SPEC_DIR / f"{name}.toml").read_text())
         species = next(f for f in spec["design"]["factors"] if f["name"] == "species")
         level = next(lv for lv in species["levels"] if lv["label"] == "mouse")
         assert level["set"] == want, name

@@ -32,7 +32,7 @@ def test_preset_loads_with_disease_index(disease):
 
 @pytest.mark.parametrize("disease", DISEASES)
 def test_cohort_spec_plans(disease):
-    p = plan(load_spec(f"experiments/cohort_{disease}.toml"))
+    p = plan(load_spec(f"cohort_{disease}"))
     arms = {c.id for c in p.conditions}
     assert {"control", "drug", "drug_low", "MSC", "drug_low_MSC"} <= arms
     assert p.spec.report["kind"] == "cohort" and p.spec.patients
@@ -45,7 +45,7 @@ def test_cohort_spec_plans(disease):
 
 
 def test_treatment_options_spec_plans():
-    p = plan(load_spec("experiments/cohort_sle_options.toml"))
+    p = plan(load_spec("cohort_sle_options"))
     by = {c.id: c for c in p.conditions}
     assert set(by) == {"control", "MSC_single", "MSC_repeated", "MSC_IFNG_licensed", "MSC_EV"}
     run = {r.condition: r.config["interventions"] for r in p.runs if r.replicate == 0}
@@ -69,7 +69,7 @@ def test_trial_spec_repeats_the_cohorts_patients(disease, arms):
     """cohort_<disease>_trial: the anchor's comparison (GVHD: prophylaxis +- MSC; SLE, psoriasis: untreated vs MSC)
     with 3x the patients; its first 10 patients are the cohort's (same master seed: same draws and seeds), its arms
     are set exactly as the cohort's, and the paired reference is the first arm."""
-    trial, cohort = (plan(load_spec(f"experiments/{n}.toml")) for n in (f"cohort_{disease}_trial", f"cohort_{disease}"))
+    trial, cohort = (plan(load_spec(n)) for n in (f"cohort_{disease}_trial", f"cohort_{disease}"))
     assert [c.id for c in trial.conditions] == list(arms)
     assert trial.spec.replicates == 3 * cohort.spec.replicates and trial.spec.report["reference"] == arms[0]
     in_cohort = {c.id: c.set for c in cohort.conditions}

@@ -3,15 +3,15 @@
 The targets are the in-vitro outcomes the default (human) biology is tuned to reproduce in
 the co-culture configuration (``src/mscabm/presets/coculture.toml``, ``src/mscabm/presets/coculture_mitogen.toml``).
 ``mscabm calibrate`` runs the two calibration experiment specs through the experiment runner
-(``experiments/dose_response.toml``: MLR and mitogen x MSC dose x replicates, with matched
-no-MSC controls; ``experiments/pge2_24h.toml``: PGE2 at 24 h, 1:10 vs PBMC alone) and prints
+(``src/mscabm/experiments/specs/dose_response.toml``: MLR and mitogen x MSC dose x replicates, with matched
+no-MSC controls; ``src/mscabm/experiments/specs/pge2_24h.toml``: PGE2 at 24 h, 1:10 vs PBMC alone) and prints
 each target with the model's value (mean and Student t 95% interval over replicates) and whether it
 falls in the accepted range. docs/calibration.md records the procedure, the fitted values and
 the remaining error.
 
     mscabm calibrate --workers 2            # ~15 min on 2 cores
     mscabm calibrate --from runs/calibration  # re-check finished runs without running them
-    mscabm calibrate --routes --workers 2   # also experiments/route_decomposition.toml (~35 min more)
+    mscabm calibrate --routes --workers 2   # also the spec route_decomposition (~35 min more)
                                             # and the route-level targets of SCIENCE.md s3b
 
 A route target (:data:`ROUTE_TARGETS`) is the share of the suppression a blocker removes,
@@ -232,7 +232,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def register(subparsers) -> dict:
     p = subparsers.add_parser(
         "calibrate", help="run the calibration experiments and check the model against SCIENCE.md s3",
-        description="Run experiments/dose_response.toml and experiments/pge2_24h.toml (resuming finished runs) "
+        description="Run the shipped specs dose_response and pge2_24h (resuming finished runs) "
                     "and compare each calibration target with its accepted range. Exit 0 if every target is in "
                     "range, 1 otherwise, 2 for bad options.")
     p.add_argument("--out", type=Path, default=Path("runs/calibration"),
@@ -242,5 +242,5 @@ def register(subparsers) -> dict:
     p.add_argument("--replicates", type=int, help="override the specs' replicate count")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--routes", action="store_true",
-                   help="also run experiments/route_decomposition.toml and check the route targets (SCIENCE.md s3b)")
+                   help="also run the spec route_decomposition and check the route targets (SCIENCE.md s3b)")
     return {"calibrate": cmd_calibrate}

@@ -3,7 +3,7 @@ any ``concurrent.futures.Executor`` (local processes, Dask distributed, in-proce
 summary, figure and report. See ``docs/experiments.md``.
 
     >>> import mscabm.experiments as mx
-    >>> df = mx.run("experiments/dose_response.toml", out="runs/experiments/dose", workers=2)
+    >>> df = mx.run("dose_response", out="runs/experiments/dose", workers=2)
 
 Layers (each module imports only those above it in this list)::
 

@@ -46,7 +46,7 @@ def register(subparsers) -> dict:
         description="Run every (condition, replicate) of an experiment spec once; write parts, manifest, "
                     "results.parquet, summary.csv, figure.png/.svg and report.md. Exit 0 if every run finished, "
                     "1 if some failed (they are listed in report.md; rerun them with --resume), 2 for a bad spec.")
-    p.add_argument("spec", help="spec TOML file (or the name of one in experiments/)")
+    p.add_argument("spec", help="spec TOML file, or the name of a shipped spec (e.g. dose_response)")
     p.add_argument("--out", type=Path, help="output folder (default runs/experiments/<name>/)")
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
     p.add_argument("--scheduler", metavar="ADDRESS",

@@ -60,7 +60,7 @@ def results_table(out: str | Path) -> pd.DataFrame:
                                "control": c["control"] or ""}
         for k in col_names:
             row[k] = c["columns"].get(k)
-        for k, v in r.get("patient", {}).items():  # virtual-cohort draws (experiments/patients.py)
+        for k, v in r.get("patient", {}).items():  # virtual-cohort draws (mscabm/experiments/patients.py)
             row[f"patient_{k}"] = v
         final = m.get("final", {}) if ok else {}
         for k in spec.readout_columns:

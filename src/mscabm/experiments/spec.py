@@ -16,13 +16,14 @@ Document layout (see ``docs/experiments.md`` for the full reference)::
     [design]      kind = grid | conditions | morris | sobol, factors / conditions / parameters
     [control]     set (overrides on top of each condition), inherit (factor names)
     [readouts]    final = [...], [[readouts.derived]] name, kind, of / num / den, on_zero
-    [report]      kind, x, hue, y, log_x, sensitivity_of (cohort reports: experiments/cohort.py)
-    [patients]    [[patients.vary]] per-patient draws (experiments/patients.py)
+    [report]      kind, x, hue, y, log_x, sensitivity_of (cohort reports: mscabm/experiments/cohort.py)
+    [patients]    [[patients.vary]] per-patient draws (mscabm/experiments/patients.py)
 """
 
 from __future__ import annotations
 
 import copy
+import importlib.resources
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,8 @@ from mscabm.experiments.patients import PatientsDoc, patient_parameters
 from mscabm.schema import ConfigError, join_path, option, parse
 
 __all__ = ["Spec", "Level", "Factor", "Parameter", "Derived", "SpecDocument", "load_spec", "parse_spec",
-           "DESIGN_KINDS", "DERIVED_KINDS", "RUN_DERIVED", "CONTROL_DERIVED", "REPORT_KINDS", "SPEC_DIR"]
+           "DESIGN_KINDS", "DERIVED_KINDS", "RUN_DERIVED", "CONTROL_DERIVED", "REPORT_KINDS", "SPEC_DIR", "SPECS",
+           "spec_names"]
 
 DESIGN_KINDS = ("grid", "conditions", "morris", "sobol")
 #: derived readouts computed inside the run (errors fail the run) ...
@@ -48,8 +50,9 @@ REPORT_KINDS = ("auto", "dose_response", "bars", "tornado", "none", "cohort")
 COHORT_REPORT_KEYS = ("activity", "baseline_min", "responder_drop_pct", "reference", "responder_vs_reference_pct",
                       "responder_below", "responder_label")
 MAX_SEED = 2**63 - 1
-#: specs shipped with the source tree (``experiments/`` at the repository root)
-SPEC_DIR = Path(__file__).resolve().parents[3] / "experiments"
+#: the shipped specs, package data (``src/mscabm/experiments/specs/``), found in a wheel as in a checkout
+SPECS = importlib.resources.files("mscabm.experiments") / "specs"
+SPEC_DIR = Path(str(SPECS))
 
 
 # ---------------------------------------------------------------------------- the document (schema)
@@ -147,7 +150,7 @@ class ReportDoc:
     log_x: bool | None = option(None)
     sensitivity_of: str | None = option(None, doc="morris / sobol: the readout analysed")
     title: str | None = option(None)
-    # cohort reports (experiments/cohort.py)
+    # cohort reports (mscabm/experiments/cohort.py)
     activity: str | None = option(None, nonempty=True, doc="the readout judged (default disease_activity)")
     baseline_min: float | None = option(None, min=0.0, max=1e9, unit="min", doc="treatment start")
     responder_drop_pct: float | None = option(None, min=0.0, max=100.0, doc="responder: drop >= pct from baseline")
@@ -168,7 +171,7 @@ class SpecDocument:
     base: BaseDoc = option(default_factory=BaseDoc)
     control: ControlDoc | None = option(None)
     report: ReportDoc = option(default_factory=ReportDoc)
-    patients: PatientsDoc | None = option(None, doc="virtual cohorts (experiments/patients.py)")
+    patients: PatientsDoc | None = option(None, doc="virtual cohorts (mscabm/experiments/patients.py)")
 
 
 # ---------------------------------------------------------------------------- the parsed spec
@@ -230,16 +233,22 @@ class Spec:
 
 # ---------------------------------------------------------------------------- parsing
 def load_spec(path: str | Path) -> Spec:
-    """Read and validate a spec file, or a spec shipped in ``experiments/`` by name
-    (``ConfigError`` with the key path if invalid)."""
+    """Read and validate a spec file, or a shipped spec by name (``dose_response``: package data in
+    ``mscabm/experiments/specs/``); ``ConfigError`` with the key path if invalid."""
     p = Path(path)
     if not p.is_file():
         cand = SPEC_DIR / f"{path}.toml"
         if cand.is_file():
             p = cand
         else:
-            raise ConfigError(str(path), "experiment spec not found")
+            raise ConfigError(str(path)[:200], "experiment spec not found; allowed: a spec file, or the name of a "
+                                               f"shipped spec ({', '.join(spec_names())})")
     return parse_spec(read_toml(p), source=str(p))
+
+
+def spec_names() -> list[str]:
+    """The shipped experiment specs (``mscabm/experiments/specs/*.toml``), sorted."""
+    return sorted(p.name[:-5] for p in SPECS.iterdir() if p.name.endswith(".toml"))
 
 
 def parse_spec(doc: dict, source: str = "") -> Spec:
