@@ -123,3 +123,21 @@ def test_delivery_scale_multiplies_dose_levels():
     full = float(_delivered(1.0, [], dose).lattice.data[i].sum(dtype=np.float64))
     part = float(_delivered(0.3, [], dose).lattice.data[i].sum(dtype=np.float64))
     assert full > 0 and part == pytest.approx(0.3 * full, rel=1e-5)
+
+
+def test_influx_cells_exchange_in_the_step_they_arrive():
+    """Influx is a birth in the population phase: the newcomers secrete in their first step, at their base
+    rates, so with no decay the field's amount after one step is exactly the arrivals times one cell's release
+    (a cell seeded alone at step 0 releases the same in its first step)."""
+    quiet = dict(SMALL, **{"cells.T.count": 0, "cells.TISSUE.count": 0, "fields.TNF.decay_per_min": 0.0,
+                           "fields.TNF.initial": 0.0, "model.steps": 1})
+    alone = MSCModel(**dict(quiet, **{"cells.MAC.count": 1, "cells.MAC.initial_state": "M1"}))
+    arrivals = MSCModel(**dict(quiet, **{"influx.MAC.rate_per_min": 5.0, "influx.MAC.state": "M1"}))
+    tnf = alone.tables.field_names.index("TNF")
+    for m in (alone, arrivals):
+        assert m.lattice.data[tnf].sum() == 0.0
+        m.step()
+    k = arrivals.tally.influx_total
+    one_cell = alone.lattice.data[tnf].sum(dtype=np.float64)
+    assert k > 0 and len(arrivals.population) == k and one_cell > 0
+    assert arrivals.lattice.data[tnf].sum(dtype=np.float64) == pytest.approx(k * one_cell, rel=1e-5)

@@ -309,8 +309,6 @@ class MSCModel(mesa.Model):
         self._update_population(s)
         self._exchange(s)
         self._diffuse()
-        if self.config.influx:  # immune cells entering from the draining vessels (mscabm/disease.py)
-            self._add_influx()
         self._observe()
 
     def _sense(self, signals: bool = True) -> _StepArrays:
@@ -421,14 +419,12 @@ class MSCModel(mesa.Model):
         pop["y_um"][:] = self._y_out[:n]
 
     def _update_population(self, s: _StepArrays) -> None:
-        """Births and removals of the step: daughters of the flagged divisions (placed one radius
-        apart, behaviours copied from the parent), then removal of the flagged rows
-        (order-preserving compaction, the scratch behaviours compacted alike). Removed rows are
-        apoptotic or dead and exchange nothing.
-
-        Influx (:meth:`_add_influx`) still runs after diffusion: its rate reads the domain-mean
-        field level at the end of the step, and moving it here changes the random draws (a
-        behaviour change, left for its own commit; docs/design.md).
+        """Births and removals of the step, in one place: daughters of the flagged divisions (placed
+        one radius apart, behaviours copied from the parent), removal of the flagged rows
+        (order-preserving compaction, the scratch behaviours compacted alike; removed rows are
+        apoptotic or dead and exchange nothing), then influx (:meth:`_add_influx`: cells entering
+        from the draining vessels, with their base behaviours). Every cell present after this
+        phase exchanges in this step.
         """
         pop = self.population
         parents, remove = s.parents, s.remove
@@ -447,10 +443,15 @@ class MSCModel(mesa.Model):
             n_keep = int(keep.sum())
             self._behaviours[:n_keep] = self._behaviours[:len(keep)][keep]
             self.tally.removed_total += pop.compact(keep)
+        if self.config.influx:
+            self._add_influx()
         s.n_exchange = len(pop)
 
     def _add_influx(self) -> int:
-        """Add this step's influx cells (every ``[influx.<TYPE>]``); returns the number added."""
+        """Add this step's influx cells (every ``[influx.<TYPE>]``); returns the number added.
+
+        The rate reads the field's domain-mean level at the start of the step (before this step's
+        exchange and diffusion); the newcomers start from their type and state's base behaviours."""
         cfg, pop = self.config, self.population
         added = 0
         for tname, inf in cfg.influx.items():
@@ -468,10 +469,8 @@ class MSCModel(mesa.Model):
                 if k == 0:
                     continue
             rows = self.add_cells(tname, k, inf.state, "uniform")
-            if cfg.model.phenotype_every > 1:  # held behaviours: the newcomers start from their base values
-                self._ensure_buffers()
-                group = pop["type"][rows].astype(np.int64) * self.tables.n_states + pop["state"][rows]
-                self._behaviours[rows] = self.tables.base[group]
+            group = pop["type"][rows].astype(np.int64) * self.tables.n_states + pop["state"][rows]
+            self._behaviours[rows] = self.tables.base[group]  # they exchange this step, before any decision
             if inf.placement == "edges":
                 x, y = edge_positions(self.rng, k, self.width_um, self.height_um, cfg.cells[tname].radius_um)
                 pop["x_um"][rows] = x
