@@ -11,12 +11,12 @@ One step (``dt_min`` minutes of ``model.time``) runs its phases in this order, e
    ``model.rng``), contact killing (NK, CTL) and engulfment of apoptotic bodies: cells enter
    apoptosis here; divisions and removals are only *flagged*;
 4. **move** (:meth:`_move`): persistent random walk, chemotaxis, repulsion and adhesion;
-5. **update the population** (:meth:`_update_population`): daughters of the flagged
-   divisions, removal of finished, engulfed and instantly killed cells (order-preserving
-   compaction);
+5. **update the population** (:meth:`_update_population`): every birth and removal in one
+   place: daughters of the flagged divisions, removal of finished, engulfed and instantly
+   killed cells (order-preserving compaction), then influx (:meth:`_add_influx`: its rate
+   reads the fields at the start of the step);
 6. **exchange** (:meth:`_exchange`): secretion/uptake between cells and their voxels;
-7. **diffuse** (:meth:`_diffuse`): every field advances by ``dt_min``; then influx
-   (:meth:`_add_influx`: its rate reads the fields at the end of the step);
+7. **diffuse** (:meth:`_diffuse`): every field advances by ``dt_min``;
 8. **observe** (:meth:`_observe`): readouts every ``record_every`` steps, into the one
    :class:`~mscabm.observe.log.ReadoutLog` that every consumer reads.
 
@@ -68,7 +68,7 @@ class _StepArrays:
     apoptotic: np.ndarray  # (n,) bool at sense time
     parents: np.ndarray | None = None  # rows that divide (set by act)
     remove: np.ndarray | None = None  # (n,) bool rows to remove (set by act)
-    n_exchange: int = 0  # rows that exchange this step (set by update_population: influx excluded)
+    n_exchange: int = 0  # rows that exchange this step (set by update_population: newborn and influx included)
 
 
 class MSCModel(mesa.Model):
