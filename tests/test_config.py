@@ -57,11 +57,15 @@ def test_set_overrides_parse_toml_values():
     assert cfg.domain.width_um == 500.0 and cfg.fields["PGE2"].boundary == "periodic"
     assert not cfg.rules["pge2_arrests_T_activated"].enabled
 
-def test_a_table_value_merges_and_the_empty_table_clears():
-    default_treg = default_config_dict()["cells"]["T"]["state_fractions"]["Treg"]
-    merged = load_config(overrides=["cells.T.state_fractions={Th1=0.1}", "cells.MSC={count=5}"])
-    assert merged.cells["T"].state_fractions == {"Treg": default_treg, "Th1": 0.1}
-    assert merged.cells["MSC"].count == 5 and merged.cells["MSC"].radius_um > 0  # the rest of the table kept
+
+def test_a_table_value_merges_into_a_section_replaces_a_name_table_and_the_empty_table_clears():
+    ibd = load_config("disease_ibd")
+    assert set(ibd.cells["T"].state_fractions) == {"Treg", "Th1", "Th17"}
+    set_ = load_config("disease_ibd", overrides=["cells.T.state_fractions={Treg=0.2}", "cells.MSC={count=5}",
+                                                 "behaviours.TISSUE.healthy={speed_um_per_min=1.0}"])
+    assert set_.cells["T"].state_fractions == {"Treg": 0.2}  # a table of names: exactly what was given
+    assert set_.behaviours["TISSUE"]["healthy"] == {"speed_um_per_min": 1.0}
+    assert set_.cells["MSC"].count == 5 and set_.cells["MSC"].radius_um == ibd.cells["MSC"].radius_um  # section
     cleared = load_config(overrides=["cells.T.state_fractions={}"], values={"interventions.supplement": {}})
     assert cleared.cells["T"].state_fractions == {} and cleared.interventions.supplement == {}
     with pytest.raises(ConfigError, match="cells.MSC"):

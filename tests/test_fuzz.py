@@ -194,6 +194,71 @@ def test_sigterm_stops_a_run_with_valid_outputs(tmp_path):
     assert series["step"].iloc[-1] == summary["final"]["step"] == summary["steps"]  # record_every = 1: every row
 
 
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_during_start_up_exits_cleanly(tmp_path, sig, code):
+    """Sent while numpy, numba and Mesa still import (a fresh process, 1 s in): the signal's exit status and
+    one line, no traceback and no death by the signal (SIGTERM's handler is installed before those imports)."""
+    proc = subprocess.Popen([sys.executable, "-m", "mscabm", "run", *_tiny_args(tmp_path), "--quiet",
+                             "--out", str(tmp_path / "run")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode in (code, 0), err  # 0: a machine fast enough to finish the tiny run first
+    assert "Traceback" not in err
+
+
+def test_an_interruption_before_the_first_step_still_writes_a_summary(tmp_path, monkeypatch):
+    """Once the run folder holds config.toml, every interruption leaves summary.json marked interrupted (here
+    during the first snapshot, when only the step-0 readouts are logged)."""
+    from mscabm.config import load_config
+    from mscabm.observe.output import RunWriter
+    from mscabm.run import run_simulation
+
+    def interrupted_snapshot(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(RunWriter, "snapshot", interrupted_snapshot)
+    cfg = load_config(_tiny_args(tmp_path)[0])
+    with pytest.raises(KeyboardInterrupt):
+        run_simulation(cfg, tmp_path / "run", progress=False)
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["interrupted"] == "SIGINT" and summary["steps"] == 0 and summary["final"]["step"] == 0
+    assert (tmp_path / "run" / "config.toml").is_file()
+
+
+_SWALLOWED = """
+import os
+import signal
+
+import mscabm.__main__ as entry_module
+import mscabm.cli
+
+
+def main(argv=None):  # a library swallows the Ctrl-C mid-import, and the half-imported module then fails
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(1000):
+            pass
+    except BaseException:
+        pass
+    raise ImportError("cannot import name 'x' from partially initialized module 'y'")
+
+
+mscabm.cli.main = main
+raise SystemExit(entry_module.entry())
+"""
+
+
+def test_an_error_after_a_swallowed_ctrl_c_during_start_up_exits_130(tmp_path):
+    pkg = tmp_path / "swallow_probe"
+    pkg.mkdir()
+    (pkg / "__main__.py").write_text(_SWALLOWED)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), *sys.path]))
+    r = subprocess.run([sys.executable, "-m", "swallow_probe"], env=env, cwd=tmp_path, timeout=120,
+                       capture_output=True, text=True)
+    assert r.returncode == 130 and "Traceback" not in r.stderr and "stopped by SIGINT while starting" in r.stderr
+
+
 _PROBE = """
 import mscabm.__main__ as entry_module
 import mscabm.cli
@@ -259,3 +324,31 @@ def test_filesystem_failures_before_the_write_are_output_errors(tmp_path, monkey
     with pytest.raises(mio.OutputError, match="Read-only file system"):
         mio.atomic_write_text(tmp_path / "sub" / "a.txt", "x")
     assert not list(tmp_path.iterdir())
+
+
+def test_a_filesystem_that_refuses_chmod_still_gets_the_file(tmp_path, monkeypatch):
+    """The mode is best effort: where chmod is refused (vfat, some CIFS/FUSE mounts) the file is still written
+    whole and no temporary file is left."""
+    import errno
+
+    def refused(*a, **k):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "fchmod", refused)
+    mio.atomic_write_text(tmp_path / "a.txt", "whole")
+    assert (tmp_path / "a.txt").read_text() == "whole" and [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_an_unknown_readout_lists_every_allowed_name():
+    """A typo in a spec's readouts on a disease preset (125 readouts) is answered with the whole list."""
+    from mscabm.experiments import parse_spec, plan
+    from mscabm.experiments.runner import _check_readouts
+    from mscabm.schema import ConfigError
+
+    doc = {"experiment": {"name": "typo", "replicates": 1, "steps": 2}, "base": {"config": "disease_ibd"},
+           "design": {"kind": "conditions", "conditions": [{"id": "a", "set": {}}]},
+           "readouts": {"final": ["n_cellz"]}}
+    with pytest.raises(ConfigError) as err:
+        _check_readouts(plan(parse_spec(doc)))
+    text = str(err.value)
+    assert "characters]" not in text and "n_cells" in text and "TISSUE_damage_frac" in text and len(text) > 1200

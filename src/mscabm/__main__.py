@@ -1,8 +1,10 @@
 """``python -m mscabm`` and the ``mscabm`` command (``entry``): :func:`mscabm.cli.main`, with
-Ctrl-C during start-up (importing numpy, pandas, numba, mesa takes seconds) ending in a
-clean exit 130 instead of a traceback from inside an import."""
+Ctrl-C or SIGTERM during start-up (importing numpy, pandas, numba, mesa takes seconds) ending in
+a clean exit 130 or 143 instead of a traceback from inside an import or a death by the signal."""
 
 import sys
+
+from mscabm.interrupts import exit_code, install_handlers, received
 
 
 def _forget_interrupt_in_string_eval() -> None:
@@ -21,12 +23,19 @@ def _forget_interrupt_in_string_eval() -> None:
 
 def entry() -> int:
     try:
+        install_handlers()  # before the heavy imports: a stop signal during start-up is an exception, too
         from mscabm.cli import main
 
-        code = main()  # catches Ctrl-C while a command runs; this catches it while the parser is built
-    except KeyboardInterrupt:
-        print("mscabm: interrupted while starting", file=sys.stderr)
-        code = 130
+        code = main()  # catches Ctrl-C and SIGTERM while a command runs; this catches them during start-up
+    except KeyboardInterrupt as exc:
+        name, code = exit_code(exc)
+        print(f"mscabm: stopped by {name} while starting", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - an import broken by a stop signal that a library swallowed
+        if not received:
+            raise
+        code = 143 if received[0] == "SIGTERM" else 130
+        print(f"mscabm: stopped by {received[0]} while starting ({type(exc).__name__} after the signal)",
+              file=sys.stderr)
     _forget_interrupt_in_string_eval()
     return code
 

@@ -13,11 +13,11 @@ import argparse
 import importlib
 import signal
 import sys
-import threading
 from pathlib import Path
 
 from mscabm import __version__
 from mscabm.config import ConfigError, load_config
+from mscabm.interrupts import exit_code, install_sigterm
 
 EXAMPLES = """\
 examples:
@@ -229,17 +229,6 @@ def cmd_import_rules(args: argparse.Namespace) -> int:
     return 0
 
 
-class Interrupted(KeyboardInterrupt):
-    """SIGTERM, raised where the program is (like Ctrl-C's KeyboardInterrupt), so the same
-    clean-up runs; ``signal_name`` says which signal stopped it."""
-
-    signal_name = "SIGTERM"
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Interrupted()
-
-
 def main(argv: list[str] | None = None) -> int:
     COMMANDS.update({"run": cmd_run, "validate": cmd_validate, "show-config": cmd_show_config, "describe": cmd_describe,
                      "import-rules": cmd_import_rules})
@@ -248,18 +237,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous = install_sigterm()
     try:
         return COMMANDS[args.command](args)
     except ConfigError as exc:
         print(f"mscabm: config error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
-        name = getattr(exc, "signal_name", "SIGINT")
+        name, code = exit_code(exc)
         print(f"mscabm: stopped by {name}; what was complete is written", file=sys.stderr)
-        return 143 if name == "SIGTERM" else 130
+        return code
     except OSError as exc:  # a file that cannot be written or read (full disk, read-only folder, no inodes)
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         print(f"mscabm: file error: {exc.strerror or exc}{where}", file=sys.stderr)

@@ -11,6 +11,7 @@ from typing import Any
 from tqdm import tqdm
 
 from mscabm.config import Config
+from mscabm.interrupts import exit_code
 from mscabm.observe.checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint, save_checkpoint, validate_state
 from mscabm.observe.output import RunWriter
 
@@ -63,10 +64,7 @@ def run_simulation(cfg: Config, out_dir: str | Path | None = None, progress: boo
             # does not know (tally counters, rng state internals, rows): still a bad checkpoint, not a crash
             raise CheckpointError(f"the checkpoint in {out} is malformed ({type(exc).__name__}: "
                                   f"{str(exc)[:200]}); rerun from the start") from None
-        writer = RunWriter(out, model)
-    else:
-        writer = RunWriter(out, model)
-        writer.snapshot()
+    writer = RunWriter(out, model)  # from here on the folder holds a run: an interruption still leaves a summary
     snap = cfg.output.snapshot_every
     cell_steps = 0
     t1 = time.perf_counter()
@@ -77,6 +75,8 @@ def run_simulation(cfg: Config, out_dir: str | Path | None = None, progress: boo
                 "cell_steps_per_s": cell_steps / wall if wall > 0 else None}
 
     try:
+        if not resume:
+            writer.snapshot()
         with tqdm(total=steps, initial=model.steps, desc=f"mscabm {cfg.model.name}", unit="step",
                   disable=not progress, dynamic_ncols=True) as bar:
             while model.steps < steps:
@@ -92,9 +92,9 @@ def run_simulation(cfg: Config, out_dir: str | Path | None = None, progress: boo
                     writer.flush()
                     save_checkpoint(out / CHECKPOINT_NAME, model.state_dict(), writer.rows, cfg.to_toml())
                 bar.update(1)
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (cli.py turns it into Interrupted): keep what is done
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (mscabm.interrupts.Interrupted): keep what is done
         last = model.readouts  # the signal may have come mid-step: report the last complete, recorded step
-        writer.summary({**timing(), "interrupted": getattr(exc, "signal_name", "SIGINT"), "steps_planned": steps,
+        writer.summary({**timing(), "interrupted": exit_code(exc)[0], "steps_planned": steps,
                         "steps": int(last["step"]), "time_min": float(last["time_min"])})
         raise
     if steps:

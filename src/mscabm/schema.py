@@ -19,6 +19,7 @@ the value's kind.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 import types
@@ -41,7 +42,7 @@ class ConfigError(ValueError):
     characters, so a huge bad value or key never makes a huge message."""
 
     MAX_PATH_CHARS = 200
-    MAX_MESSAGE_CHARS = 1200
+    MAX_MESSAGE_CHARS = 4000  # room for a whole list of allowed names (125 readouts of a disease preset: ~1,900)
 
     def __init__(self, path: str, message: str) -> None:
         path, message = _cut(str(path), self.MAX_PATH_CHARS), _cut(str(message), self.MAX_MESSAGE_CHARS)
@@ -182,7 +183,7 @@ def parse(tp: Any, value: Any, path: str = "", meta: typing.Mapping[str, Any] | 
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise ConfigError(path, f"expected a table, got {value!r}")
-        hints = typing.get_type_hints(tp)
+        hints = type_hints(tp)
         fields = {f.name: f for f in dataclasses.fields(tp) if f.init}
         unknown = sorted(set(value) - set(fields))
         if unknown:
@@ -227,6 +228,34 @@ def parse(tp: Any, value: Any, path: str = "", meta: typing.Mapping[str, Any] | 
             raise ConfigError(path, f"expected {want}, got {value!r}")
         return parse(member, value, path, meta)
     return _check_scalar(value, tp, meta, path)
+
+
+@functools.cache
+def type_hints(tp: type) -> dict[str, Any]:
+    """``typing.get_type_hints`` of a dataclass, resolved once (each resolution evaluates every
+    annotation string; the config parser asks for them thousands of times per load)."""
+    return typing.get_type_hints(tp)
+
+
+def type_at(tp: Any, keys: typing.Sequence[str]) -> Any:
+    """The type annotation found at the dotted path ``keys`` below ``tp`` (through dataclass fields
+    and ``dict`` values), or None where the path leaves the schema."""
+    for k in keys:
+        if dataclasses.is_dataclass(tp):
+            tp = type_hints(tp).get(k) if k in {f.name for f in dataclasses.fields(tp)} else None
+        elif get_origin(tp) is dict:
+            tp = get_args(tp)[1]
+        else:
+            return None
+        if tp is None:
+            return None
+    return tp
+
+
+def is_name_map(tp: Any) -> bool:
+    """Whether ``tp`` is a free table of names to plain values (``dict[str, float]``: state
+    fractions, supplements, one state's behaviours), as opposed to a section of fixed keys."""
+    return get_origin(tp) is dict and get_args(tp)[1] in (bool, int, float, str)
 
 
 def to_dict(obj: Any) -> Any:

@@ -45,7 +45,7 @@ __all__ = ["Case", "Outcome", "CLASSES", "make_case", "try_case", "fuzz", "tally
            "MAX_MESSAGE", "TINY", "toml_from_dotted"]
 
 #: longest acceptable error message, characters
-MAX_MESSAGE = 2000
+MAX_MESSAGE = 4500
 #: per-input time limit of in-process inputs, s (a valid tiny run takes well under 5 s)
 CASE_TIMEOUT_S = 60
 

@@ -20,7 +20,7 @@ from mscabm.biology.fields import FIELDS
 from mscabm.biology.rules import DEFAULT_RULES
 from mscabm.config.sections import DomainSection, InterventionSection, ModelSection, OutputSection
 from mscabm.config.tree import Config
-from mscabm.schema import ConfigError, parse, to_dict
+from mscabm.schema import ConfigError, is_name_map, parse, to_dict, type_at
 
 __all__ = ["default_config_dict", "merge", "parse_value", "set_path", "apply_override", "build_config", "read_toml",
            "read_config_file", "resolve_path", "load_config", "preset_names", "check_depth", "MAX_DEPTH", "PRESET_DIR",
@@ -133,9 +133,11 @@ def parse_value(text: str) -> Any:
 def set_path(data: dict, dotted: str, value: Any) -> dict:
     """Set ``data[a][b][c] = value`` for ``dotted = "a.b.c"`` (plain config data, in place).
 
-    A table value merges into an existing table (``cells.MSC={count=5}`` sets ``cells.MSC.count``), except
-    the empty table, which clears it (``cells.T.state_fractions={}``: no Tregs); a plain value cannot
-    replace a table (ConfigError naming the key)."""
+    A table value merges into a section of fixed keys (``cells.MSC={count=5}`` sets ``cells.MSC.count``
+    and keeps the rest) and replaces a free table of names (``cells.T.state_fractions={Treg=0.2}`` is
+    then exactly that, as in a config file; likewise supplements, inflammation, one state's
+    behaviours); the empty table clears either. A plain value cannot replace a table (ConfigError
+    naming the key)."""
     keys = dotted.strip().split(".")
     if not keys or any(not k for k in keys):
         raise ConfigError("--set", f"bad key path {_short(dotted)}")
@@ -150,8 +152,8 @@ def set_path(data: dict, dotted: str, value: Any) -> dict:
             raise ConfigError(".".join(keys[: i + 1]), "is a value, not a table")
         node = nxt
     last = keys[-1]
-    if value == {}:
-        node[last] = {}
+    if value == {} or (isinstance(value, dict) and is_name_map(type_at(Config, keys))):
+        node[last] = copy.deepcopy(value)
     elif isinstance(node.get(last), dict) or isinstance(value, dict):
         merged = merge({last: node.get(last, {})} if isinstance(node.get(last), dict) else {}, {last: value},
                        ".".join(keys[:-1]))

@@ -6,6 +6,7 @@ file, never a half-written one. A full disk surfaces as :class:`OutputError` nam
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import tempfile
@@ -53,7 +54,8 @@ def _atomic(path: Path, write: Callable[[str], None]) -> Path:
     except OSError as exc:
         raise _os_error(path, exc) from exc
     try:
-        os.fchmod(fd, 0o666 & ~_umask())
+        with contextlib.suppress(OSError):  # best effort: vfat/exFAT and some CIFS/FUSE mounts refuse chmod
+            os.fchmod(fd, 0o666 & ~_umask())
     finally:
         os.close(fd)
     try:
