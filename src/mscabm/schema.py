@@ -183,7 +183,7 @@ def parse(tp: Any, value: Any, path: str = "", meta: typing.Mapping[str, Any] | 
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise ConfigError(path, f"expected a table, got {value!r}")
-        hints = type_hints(tp)
+        hints = type_hints(typing.cast(type, tp))
         fields = {f.name: f for f in dataclasses.fields(tp) if f.init}
         unknown = sorted(set(value) - set(fields))
         if unknown:
@@ -242,7 +242,7 @@ def type_at(tp: Any, keys: typing.Sequence[str]) -> Any:
     and ``dict`` values), or None where the path leaves the schema."""
     for k in keys:
         if dataclasses.is_dataclass(tp):
-            tp = type_hints(tp).get(k) if k in {f.name for f in dataclasses.fields(tp)} else None
+            tp = type_hints(typing.cast(type, tp)).get(k) if k in {f.name for f in dataclasses.fields(tp)} else None
         elif get_origin(tp) is dict:
             tp = get_args(tp)[1]
         else:
