@@ -22,6 +22,7 @@ from mscabm.config.loading import (
     apply_override,
     build_config,
     default_config_dict,
+    get_path,
     load_config,
     merge,
     parse_value,
@@ -49,8 +50,8 @@ from mscabm.config.tree import Config
 from mscabm.schema import ConfigError
 from mscabm.vocabulary import APOPTOTIC_SIGNAL, FRACTION_BEHAVIOURS
 
-__all__ = ["Config", "ConfigError", "load_config", "default_config_dict", "apply_override", "set_path", "merge",
-           "parse_value", "read_toml", "read_config_file", "resolve_path", "build_config", "preset_names", "PRESET_DIR",
-           "PRESETS", "CellSection", "DiseaseSection",
+__all__ = ["Config", "ConfigError", "load_config", "default_config_dict", "apply_override", "set_path", "get_path",
+           "merge", "parse_value", "read_toml", "read_config_file", "resolve_path", "build_config", "preset_names",
+           "PRESET_DIR", "PRESETS", "CellSection", "DiseaseSection",
            "DomainSection", "DoseSection", "FieldSection", "InfluxSection", "InfusionSection", "InterventionSection",
            "ModelSection", "OutputSection", "RuleSection", "VariableSection", "APOPTOTIC_SIGNAL", "FRACTION_BEHAVIOURS"]

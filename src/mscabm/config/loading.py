@@ -22,9 +22,9 @@ from mscabm.config.sections import DomainSection, InterventionSection, ModelSect
 from mscabm.config.tree import Config
 from mscabm.schema import ConfigError, is_name_map, parse, to_dict, type_at
 
-__all__ = ["default_config_dict", "merge", "parse_value", "set_path", "apply_override", "build_config", "read_toml",
-           "read_config_file", "resolve_path", "load_config", "preset_names", "check_depth", "MAX_DEPTH", "PRESET_DIR",
-           "PRESETS"]
+__all__ = ["default_config_dict", "merge", "parse_value", "set_path", "get_path", "apply_override", "build_config",
+           "read_toml", "read_config_file", "resolve_path", "load_config", "preset_names", "check_depth", "MAX_DEPTH",
+           "PRESET_DIR", "PRESETS"]
 
 #: the built-in presets, package data (``src/mscabm/presets/``), found in a wheel as in a checkout
 PRESETS = importlib.resources.files("mscabm") / "presets"
@@ -161,6 +161,17 @@ def set_path(data: dict, dotted: str, value: Any) -> dict:
     else:
         node[last] = copy.deepcopy(value)
     return data
+
+
+def get_path(data: dict, dotted: str) -> Any:
+    """``data[a][b][c]`` for ``dotted = "a.b.c"``, or None where a key is missing (the reading
+    counterpart of :func:`set_path`)."""
+    node: Any = data
+    for k in dotted.split("."):
+        if not isinstance(node, dict) or k not in node:
+            return None
+        node = node[k]
+    return node
 
 
 def apply_override(data: dict, assignment: str) -> dict:

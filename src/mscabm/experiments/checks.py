@@ -13,7 +13,7 @@ from typing import Any
 
 from mscabm.schema import ConfigError, join_path, parse
 
-__all__ = ["NAME", "KEY", "Scalar", "SetValue", "parse_set_table", "get_path", "not_used", "join_path"]
+__all__ = ["NAME", "KEY", "Scalar", "SetValue", "parse_set_table", "not_used", "join_path"]
 
 #: metadata of a name (experiment, factor, parameter, readout): a Python-like identifier
 NAME: dict[str, Any] = {"pattern": r"[A-Za-z_][A-Za-z0-9_]*",
@@ -49,17 +49,6 @@ def parse_set_table(value: Any, path: str) -> dict[str, Any]:
 
     walk(value, "")
     return out
-
-
-def get_path(data: dict, dotted: str) -> Any:
-    """``data[a][b][c]`` for ``dotted = "a.b.c"``, or None where a key is missing (the reading
-    counterpart of :func:`mscabm.config.set_path`)."""
-    node: Any = data
-    for k in dotted.split("."):
-        if not isinstance(node, dict) or k not in node:
-            return None
-        node = node[k]
-    return node
 
 
 def not_used(doc: Any, path: str, keys: tuple[str, ...], by: str, allowed: tuple[str, ...]) -> None:

@@ -20,7 +20,8 @@ from typing import Literal
 
 import numpy as np
 
-from mscabm.experiments.checks import KEY, NAME, get_path, not_used
+from mscabm.config import get_path
+from mscabm.experiments.checks import KEY, NAME, not_used
 from mscabm.schema import ConfigError, join_path, option
 
 __all__ = ["Parameter", "DISTS", "SampledParameterDoc", "DrawnParameterDoc", "sampled_parameter", "drawn_parameter"]
