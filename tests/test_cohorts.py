@@ -255,3 +255,32 @@ def test_period_pairs_count_only_patients_with_a_twin(tmp_path):
     assert ["drug-low", "30.0", "-20.0", "1/1", "35.0", "-15.0", "1/1"] in _table_rows(lines)
     rows = _table_rows(lines)
     assert ["drug-low", "2", "0", "0.00 [0.00, 0.66]", "40.0", "50.0", "30.0", "-20.0"] in rows  # Wilson 0/2, paired
+
+
+def test_compare_cohorts_script_pairs_patients(tmp_path):
+    """scripts/compare_cohorts.py: identical cohorts differ by exactly 0; a shift of every patient by +10 points
+    shows as a paired difference of +10 with a zero-width interval, outside a tight arm's CI."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pandas as pd
+
+    rows = [{"run_id": f"{arm}-r{p}", "arm": arm, "patient": p, "baseline": 50.0, "end": 40.0 - p,
+             "drop_pct": 20.0 + 2 * p, "responder": p > 2, "period_mean": 45.0, "responder_vs_ref": False}
+            for arm in ("control", "MSC") for p in range(5)]
+    for name, shift in (("old", 0.0), ("same", 0.0), ("shifted", 10.0)):
+        (tmp_path / name).mkdir()
+        df = pd.DataFrame(rows)
+        df.loc[df.arm == "MSC", "drop_pct"] += shift
+        df.to_csv(tmp_path / name / "cohort_runs.csv", index=False)
+    script = Path(__file__).resolve().parents[1] / "scripts" / "compare_cohorts.py"
+    out = {}
+    for name in ("same", "shifted"):
+        r = subprocess.run([sys.executable, str(script), str(tmp_path / "old"), str(tmp_path / name)],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        out[name] = {line.split("|")[1].strip(): line for line in r.stdout.splitlines() if line.startswith("| ")}
+    assert "+0.0 [+0.0, +0.0]" in out["same"]["MSC"] and "+0.0 [+0.0, +0.0]" in out["same"]["control"]
+    assert "+10.0 [+10.0, +10.0]" in out["shifted"]["MSC"] and out["shifted"]["MSC"].rstrip(" |").endswith("no")
+    assert out["shifted"]["MSC"].count("2/5") == 2  # responders as read from each folder
