@@ -130,7 +130,7 @@ MSC_VARIABLES: dict[str, dict] = {
                      "little (SCIENCE.md s3b: English 2007; Waterman 2010). " + _EXPRESSION_SRC),
     "CD274": dict(initial=0.0, decay_per_min=EXPRESSION_DECAY_PER_MIN, scales=[], unit="1 = maximal expression",
                  doc="PD-L1 surface expression, induced by IFN-gamma (SCIENCE.md s2); acts on contact through the "
-                     "contact_level:MSC.PDL1 signal. " + _EXPRESSION_SRC),
+                     "contact_level:MSC.CD274 signal. " + _EXPRESSION_SRC),
     "TNFAIP6": dict(initial=0.0, decay_per_min=EXPRESSION_DECAY_PER_MIN, scales=["export_TSG6_molecules_per_min"],
                  unit="1 = maximal expression",
                  doc="TSG-6 expression, induced by TNF-alpha (NF-kB) (SCIENCE.md s3b: Choi 2011 Blood 118:330). "
