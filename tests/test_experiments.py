@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -422,3 +423,16 @@ def test_model_runs_under_mesa_batch_run():
     params.update({"cells.MSC.count": [0, 3], "model.steps": 5})
     rows = mesa.batch_run(MSCModel, params, rng=[1], max_steps=5, number_processes=1, display_progress=False)
     assert len(rows) >= 2 and {"n_T", "cells.MSC.count"} <= set(rows[0])
+
+
+def test_dry_run_checks_a_spec_and_prints_its_plan_without_running(tmp_path, capsys):
+    assert main(["experiment", "pge2_24h", "--dry-run", "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "pge2_24h: valid;" in out and " runs of " in out and "control" in out
+    assert not (tmp_path / "out").exists()
+    doc = tomllib.loads((SPEC_DIR / "pge2_24h.toml").read_text())
+    doc["readouts"]["final"] = [*doc["readouts"]["final"], "mean_PGE2_pM"]  # PGE2 is in nM: a reader's typo
+    (tmp_path / "typo.toml").write_bytes(tomli_w.dumps(doc).encode())
+    assert main(["experiment", str(tmp_path / "typo.toml"), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "readouts.final[" in err and "mean_PGE2_pM" in err and "mean_PGE2_nM" in err

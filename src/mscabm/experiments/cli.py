@@ -23,6 +23,8 @@ def cmd_experiment(args: argparse.Namespace) -> int:
 
         raise ConfigError("--out", f"{args.out} is a file; allowed: a new or an experiment folder")
     spec = load_spec(args.spec)
+    if args.dry_run:
+        return _dry_run(spec)
     df = run(spec, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
              progress=not args.quiet, in_process=args.in_process, threads=args.threads)
     out = args.out or default_out_dir(spec)
@@ -30,6 +32,25 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     print(f"mscabm: experiment {spec.name}: {len(df)} runs (" + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
           + f"); results in {out}/ (results.parquet, summary.csv, figure.png, report.md)")
     return 0 if counts.get("failed", 0) == 0 else 1
+
+
+def _dry_run(spec) -> int:
+    """Check a spec as a run would (every condition's config, the readout names on a model built, not
+    stepped) and print its plan: conditions with their matched controls, runs, steps. Runs nothing."""
+    from mscabm.experiments.plan import plan
+    from mscabm.experiments.runner import _check_readouts
+
+    p = plan(spec, validate=True)
+    _check_readouts(p)
+    runs_of: dict[str, int] = {}
+    for r in p.runs:
+        runs_of[r.condition] = runs_of.get(r.condition, 0) + 1
+    print(f"mscabm: experiment {spec.name}: valid; {len(p.runs)} runs of {spec.steps} steps, "
+          f"{len(p.conditions)} conditions:")
+    for c in p.conditions:
+        where = f"  (control: {c.control})" if c.control else ""
+        print(f"  {c.role:9s} {c.id}: {runs_of.get(c.id, 0)} runs{where}")
+    return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -55,6 +76,8 @@ def register(subparsers) -> dict:
     p.add_argument("--in-process", action="store_true", help="run in this process, one run at a time (debugging)")
     p.add_argument("--threads", type=int, help="numba threads per run (default: cores / workers; 1 on Dask)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check the spec as a run would (configs, readout names) and print its plan; run nothing")
 
     p = subparsers.add_parser("report", help="rebuild results, summary, figure and report.md of an experiment folder",
                               description="Rebuild results.parquet, summary.csv, figure.png/.svg and report.md "
