@@ -436,3 +436,25 @@ def test_dry_run_checks_a_spec_and_prints_its_plan_without_running(tmp_path, cap
     assert main(["experiment", str(tmp_path / "typo.toml"), "--dry-run"]) == 2
     err = capsys.readouterr().err
     assert "readouts.final[" in err and "mean_PGE2_pM" in err and "mean_PGE2_nM" in err
+
+
+def test_fingerprints_ignore_documentation_strings_but_not_values():
+    """Mending a doc string or a citation must not make --resume rerun finished runs; changing a value must."""
+    from mscabm.experiments import load_spec
+
+    spec = load_spec("pge2_24h")
+    base = [r.fingerprint for r in plan(spec).runs]
+    spec.base_set = dict(spec.base_set, **{"cells.MSC.variables.CD274.doc": "reworded",
+                                           "rules.pge2_arrests_T_activated.source": "another citation"})
+    assert [r.fingerprint for r in plan(spec).runs] == base
+    spec.base_set = dict(spec.base_set, **{"cells.MSC.variables.CD274.decay_per_min": 0.001})
+    assert all(a != b for a, b in zip(base, [r.fingerprint for r in plan(spec).runs]))
+
+
+def test_missing_runs_are_not_a_success(monkeypatch, capsys):
+    """A run that recorded nothing (e.g. Dask workers that cannot see --out) makes the exit status 1."""
+    import mscabm.experiments as mx
+
+    monkeypatch.setattr(mx, "run", lambda *a, **k: pd.DataFrame({"status": ["done", "missing"]}))
+    assert main(["experiment", "pge2_24h", "--quiet"]) == 1
+    assert "1 missing" in capsys.readouterr().out

@@ -31,7 +31,8 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     counts = df["status"].value_counts().to_dict()
     print(f"mscabm: experiment {spec.name}: {len(df)} runs (" + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
           + f"); results in {out}/ (results.parquet, summary.csv, figure.png, report.md)")
-    return 0 if counts.get("failed", 0) == 0 else 1
+    # a missing run (no part recorded: e.g. Dask workers that cannot see --out) is as unfinished as a failed one
+    return 0 if counts.get("failed", 0) == 0 and counts.get("missing", 0) == 0 else 1
 
 
 def _dry_run(spec) -> int:
@@ -66,7 +67,7 @@ def register(subparsers) -> dict:
         "experiment", help="run a batch experiment spec (sweeps, replicates, controls)",
         description="Run every (condition, replicate) of an experiment spec once; write parts, manifest, "
                     "results.parquet, summary.csv, figure.png/.svg and report.md. Exit 0 if every run finished, "
-                    "1 if some failed (they are listed in report.md; rerun them with --resume), 2 for a bad spec.")
+                    "1 if some failed or are missing (listed in report.md; rerun with --resume), 2 for a bad spec.")
     p.add_argument("spec", help="spec TOML file, or the name of a shipped spec (e.g. dose_response)")
     p.add_argument("--out", type=Path, help="output folder (default runs/experiments/<name>/)")
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")

@@ -231,6 +231,18 @@ def _build(data: dict, validate: bool, where: str) -> dict:
         raise ConfigError(f"{where}{exc.path}", exc.message) from None
 
 
+#: config keys that only document (a variable's ``doc``, a rule's or enzyme's ``source`` citation)
+TEXT_KEYS = ("doc", "source")
+
+
+def _without_text(data: Any) -> Any:
+    """Config data without its documentation strings (:data:`TEXT_KEYS`): what a run's fingerprint
+    hashes, so that mending a citation or a doc string does not make ``--resume`` rerun finished runs."""
+    if isinstance(data, dict):
+        return {k: _without_text(v) for k, v in data.items() if not (k in TEXT_KEYS and isinstance(v, str))}
+    return data
+
+
 def plan(spec: Spec, validate: bool = True) -> Plan:
     """Every condition (with matched controls, de-duplicated) and every run, with seeds and configs."""
     base = base_data(spec)
@@ -265,6 +277,6 @@ def plan(spec: Spec, validate: bool = True) -> Plan:
                 cfg = copy.deepcopy(cfg_data)
             cfg["model"]["seed"] = seed
             cfg["model"]["name"] = _run_name(spec, c, r)
-            fp = _hash({"config": cfg, "final": spec.final, "derived": run_derived}, 16)
+            fp = _hash({"config": _without_text(cfg), "final": spec.final, "derived": run_derived}, 16)
             runs.append(Run(f"{c.key}-r{r:03d}", c.id, r, seed, fp, cfg, len(runs), drawn))
     return Plan(spec, all_conds, runs, samples)
