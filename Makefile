@@ -4,7 +4,7 @@
 VENV ?= .venv
 ARGS ?=
 
-.PHONY: run test venv bench clean
+.PHONY: run test venv bench docs clean
 venv:
 	@VENV=$(VENV) bash scripts/bootstrap.sh
 
@@ -14,8 +14,12 @@ run: venv
 test: venv
 	$(VENV)/bin/python -m pytest $(ARGS)
 
+docs: venv
+	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs/api docs/_build/api
+	@echo "API reference: docs/_build/api/index.html"
+
 bench: venv
 	$(VENV)/bin/mscabm bench --quick $(ARGS)
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs .pytest_cache docs/_build

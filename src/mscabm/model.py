@@ -3,26 +3,23 @@
 One step (``dt_min`` minutes of ``model.time``) runs its phases in this order, each a method
 (DESIGN.md section 3); arrays flow down the list once and no phase reaches back:
 
-1. **sense** (:meth:`_sense`): sample each field at the cell's voxel, find contacts (cell
-   list), count contacts with live cells by type and by type and state, and with apoptotic
-   bodies, read the time in state -> the signals matrix;
+1. **sense** (:meth:`_sense`): fields at each cell's voxel, contacts (cell list) counted by
+   type, by type and state and with apoptotic bodies, time in state -> the signals matrix;
 2. **decide** (:meth:`_decide`): Hill rules turn signals into behaviour values;
-3. **act** (:meth:`_act`): apoptosis, state switches and cycle progress (uniforms from
-   ``model.rng``), contact killing (NK, CTL) and engulfment of apoptotic bodies: cells enter
-   apoptosis here; divisions and removals are only *flagged*;
+3. **act** (:meth:`_act`): apoptosis, state switches, cycle progress (uniforms from ``model.rng``),
+   contact killing (NK, CTL), engulfment; divisions and removals are only *flagged*;
 4. **move** (:meth:`_move`): persistent random walk, chemotaxis, repulsion and adhesion;
-5. **update the population** (:meth:`_update_population`): every birth and removal in one
-   place: daughters of the flagged divisions, removal of finished, engulfed and instantly
-   killed cells (order-preserving compaction), then influx (:meth:`_add_influx`: its rate
-   reads the fields at the start of the step);
+5. **update the population** (:meth:`_update_population`): every birth and removal in one place:
+   daughters, removal of finished, engulfed and killed cells (order-preserving compaction),
+   then influx (:meth:`_add_influx`, its rate from the fields at the start of the step);
 6. **exchange** (:meth:`_exchange`): secretion/uptake between cells and their voxels;
 7. **diffuse** (:meth:`_diffuse`): every field advances by ``dt_min``;
 8. **observe** (:meth:`_observe`): readouts every ``record_every`` steps, into the one
    :class:`~mscabm.observe.log.ReadoutLog` that every consumer reads.
 
 Infusions and doses are Mesa events between steps. Cells are rows of a struct-of-arrays
-:class:`~mscabm.engine.population.Population` (not Mesa agents): ``model.cells`` gives the
-AgentSet-like view. Running counters live in one :class:`~mscabm.observe.tally.Tally`.
+:class:`~mscabm.engine.population.Population` (not Mesa agents; ``model.cells`` is the AgentSet-like
+view); running counters live in one :class:`~mscabm.observe.tally.Tally`.
 """
 
 from __future__ import annotations
@@ -87,13 +84,20 @@ class MSCModel(mesa.Model):
 
     Attributes
     ----------
-    cells : CellView  AgentSet-like view of the population
-    lattice : Lattice  the fields, ``lattice.data`` (n_species, ny, nx)
-    time : float  minutes since the start (Mesa's clock, advanced by ``dt_min`` per step)
-    log : ReadoutLog  one row of readouts per recorded step (every consumer reads it)
-    readouts : dict  the newest row of ``log``
-    tally : Tally  running counts (placed, births, deaths, kills, engulfed, removed, influx)
-    datacollector : mesa.DataCollector  fed from ``log``, one model reporter per readout
+    cells : CellView
+        AgentSet-like view of the population.
+    lattice : Lattice
+        The fields, ``lattice.data`` of shape (n_species, ny, nx).
+    time : float
+        Minutes since the start (Mesa's clock, advanced by ``dt_min`` per step).
+    log : ReadoutLog
+        One row of readouts per recorded step (every consumer reads it).
+    readouts : dict
+        The newest row of ``log``.
+    tally : Tally
+        Running counts (placed, births, deaths, kills, engulfed, removed, influx).
+    datacollector : mesa.DataCollector
+        Fed from ``log``, one model reporter per readout.
     """
 
     def __init__(self, config: Config | str | None = None, *, rng: Any = None, **overrides: Any) -> None:
@@ -296,9 +300,8 @@ class MSCModel(mesa.Model):
     def step(self) -> None:
         """One model step: sense -> decide -> act -> move -> update population -> exchange -> diffuse -> observe.
 
-        With ``model.phenotype_every`` > 1 the signals are sensed and the rules evaluated only on
-        phenotype steps; in between the behaviour values are held (kept row-aligned through
-        sorting, divisions and removals; influx cells start from their base values)."""
+        With ``model.phenotype_every`` > 1 the signals are sensed and the rules evaluated only on phenotype
+        steps; in between the behaviours are held (row-aligned; influx cells start from their base values)."""
         self._ensure_buffers()
         phenotype = self._phenotype_step()
         s = self._sense(signals=phenotype)
