@@ -4,7 +4,7 @@ a clean exit 130 or 143 instead of a traceback from inside an import or a death 
 
 import sys
 
-from mscabm.interrupts import exit_code, install_handlers, received
+from mscabm.interrupts import exit_code, exit_status, install_handlers, received
 
 
 def _forget_interrupt_in_string_eval() -> None:
@@ -33,7 +33,7 @@ def entry() -> int:
     except Exception as exc:  # noqa: BLE001 - an import broken by a stop signal that a library swallowed
         if not received:
             raise
-        code = 143 if received[0] == "SIGTERM" else 130
+        code = exit_status(received[0])
         print(f"mscabm: stopped by {received[0]} while starting ({type(exc).__name__} after the signal)",
               file=sys.stderr)
     _forget_interrupt_in_string_eval()

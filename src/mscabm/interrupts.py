@@ -11,7 +11,7 @@ import threading
 from types import FrameType
 
 __all__ = ["Interrupted", "raise_interrupted", "raise_keyboard_interrupt", "install_sigterm", "install_handlers",
-           "exit_code", "received"]
+           "exit_code", "exit_status", "received"]
 
 #: the stop signals this process received through these handlers, oldest first ("SIGINT", "SIGTERM")
 received: list[str] = []
@@ -51,7 +51,12 @@ def install_sigterm() -> object | None:
     return signal.signal(signal.SIGTERM, raise_interrupted)
 
 
+def exit_status(name: str) -> int:
+    """The exit status after a stop signal, as a shell reports a death by it: SIGTERM 143, SIGINT 130."""
+    return 143 if name == "SIGTERM" else 130
+
+
 def exit_code(exc: KeyboardInterrupt) -> tuple[str, int]:
-    """The signal's name and the exit status for an interruption: SIGTERM 143, SIGINT (Ctrl-C) 130."""
+    """The signal's name and the exit status for an interruption (:func:`exit_status`)."""
     name = getattr(exc, "signal_name", "SIGINT")
-    return name, 143 if name == "SIGTERM" else 130
+    return name, exit_status(name)
