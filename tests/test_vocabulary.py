@@ -220,3 +220,21 @@ def test_run_with_variables_resumes_bit_identically(tmp_path):
     run_simulation(cut, part, progress=False, resume=True)  # resumes from step 20
     a, b = pd.read_parquet(whole / "timeseries.parquet"), pd.read_parquet(part / "timeseries.parquet")
     assert a.equals(b) and "mean_MSC_IDO_level" in a.columns
+
+
+@pytest.mark.parametrize("override, path, fragment", [
+    ("behaviours.NEUT.resting.to_CTL_per_min=0.1", "behaviours.NEUT.resting.to_CTL_per_min", "NEUT has no state 'CTL'"),
+    ("rules.il4_activates_neut.behaviour=to_M2_per_min", "rules.il4_activates_neut.behaviour",
+     "NEUT has no state 'M2'"),
+    ("rules.il4_activates_neut.behaviour=produce_IDO1_per_min", "rules.il4_activates_neut.behaviour",
+     "NEUT declares no variable 'IDO1'"),
+    ("behaviours.T.naive.produce_IDO1_per_min=0.1", "behaviours.T.naive.produce_IDO1_per_min",
+     "T declares no variable 'IDO1'"),
+])
+def test_behaviours_of_another_type_are_refused(override, path, fragment):
+    """A switch to a state the type lacks, or the production of another type's variable, names a behaviour that
+    exists for some type but would silently do nothing for this one: refused with the key path."""
+    vocab = Path(__file__).resolve().parent / "data" / "open_vocabulary.toml"
+    with pytest.raises(ConfigError) as err:
+        load_config(vocab, overrides=[override])
+    assert err.value.path == path and fragment in err.value.message

@@ -35,6 +35,7 @@ from mscabm.schema import ConfigError, to_dict
 from mscabm.vocabulary import (
     FRACTION_BEHAVIOURS,
     RESERVED_TYPE_NAMES,
+    VARIABLE_BEHAVIOUR,
     VARIABLE_NAME_RE,
     VARIABLE_SIGNAL,
     behaviour_names,
@@ -174,7 +175,8 @@ class Config:
                 for bname in values:
                     if bname not in beh:
                         raise ConfigError(f"behaviours.{tname}.{sname}.{bname}",
-                                          f"unknown behaviour; allowed: {', '.join(sorted(beh))}")
+                                          f"unknown behaviour {_short(bname)!r}; allowed: {', '.join(sorted(beh))}")
+                    self._check_behaviour_of(tname, bname, f"behaviours.{tname}.{sname}.{bname}")
                     if bname in FRACTION_BEHAVIOURS and values[bname] > 1.0:
                         raise ConfigError(f"behaviours.{tname}.{sname}.{bname}", "allowed: 0..1")
         for name, c in self.cells.items():
@@ -212,6 +214,20 @@ class Config:
                                   f"no [fields.{f}] section; allowed: {', '.join(self.fields)}")
         self._check_rules(beh)
         return self
+
+    def _check_behaviour_of(self, tname: str, bname: str, path: str) -> None:
+        """A state switch or a variable's production must belong to the cell type it is set for: a switch to
+        a state the type lacks, or the production of another type's variable, would silently do nothing."""
+        cell = self.cells[tname]
+        if bname.startswith("to_") and bname.endswith("_per_min") and bname[3:-8] not in cell.states:
+            raise ConfigError(path, f"{tname} has no state {bname[3:-8]!r}; allowed switches: "
+                              f"{', '.join(f'to_{s}_per_min' for s in cell.states)}")
+        prefix, suffix = VARIABLE_BEHAVIOUR.split("{}")
+        if bname.startswith(prefix) and bname.endswith(suffix):
+            var = bname[len(prefix):-len(suffix)]
+            if var not in cell.variables:
+                own = ", ".join(VARIABLE_BEHAVIOUR.format(v) for v in cell.variables)
+                raise ConfigError(path, f"{tname} declares no variable {var!r}; allowed: {own or 'none declared'}")
 
     def _check_vocabulary(self) -> None:
         """Declared names: well formed, no clash with the signal words, every type with its states."""
@@ -309,7 +325,9 @@ class Config:
                 raise ConfigError(f"{p}.signal", f"{r.cell_type} declares no variable {r.signal[4:]!r}; allowed: "
                                   f"{', '.join(self.cells[r.cell_type].variables) or 'none declared'}")
             if r.behaviour not in beh:
-                raise ConfigError(f"{p}.behaviour", f"unknown behaviour; allowed: {', '.join(sorted(beh))}")
+                raise ConfigError(f"{p}.behaviour",
+                                  f"unknown behaviour {_short(r.behaviour)!r}; allowed: {', '.join(sorted(beh))}")
+            self._check_behaviour_of(r.cell_type, r.behaviour, f"{p}.behaviour")
             if not r.enabled:
                 continue
             for s in (states if r.state == "*" else (r.state,)):
