@@ -86,19 +86,6 @@ def test_legend_covers_every_type_and_state():
     assert m is not None
 
 
-@pytest.mark.parametrize("bad", [float("nan"), float("inf"), True, "abc"])
-def test_number_boxes_are_checked_like_the_config(bad):
-    """A float box goes through the config's schema (a second, hand-written float() once shadowed it and let
-    NaN, infinity and booleans through to the model)."""
-    from mscabm.dashboard.controls import _float
-
-    assert _float("domain.width_um", "250") == 250.0 and _float("domain.width_um", 2.5) == 2.5
-    with pytest.raises(ConfigError, match="domain.width_um"):
-        _float("domain.width_um", bad)
-    with pytest.raises(ConfigError, match="domain.width_um"):
-        Settings(domain_um=bad).overrides(load_config())
-
-
 def test_interventions_become_config_keys():
     cfg = load_config()
     s = Settings(transwell=True, prelicense="IFNG+TNF", knockout=("COX2",), block=("1-MT",), deplete=("B",),

@@ -197,6 +197,13 @@ def _value(v: Any) -> Any:
     return parse_value(v.strip()) if isinstance(v, str) else v
 
 
+def _float(label: str, v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        raise ConfigError(label, f"{v!r} is not a number") from None
+
+
 def resolve(settings: Settings) -> tuple[Config, dict[str, Any]]:
     """The checked config for these settings, and the overrides applied. Raises ConfigError."""
     from mscabm.config import load_config
