@@ -238,3 +238,12 @@ def test_behaviours_of_another_type_are_refused(override, path, fragment):
     with pytest.raises(ConfigError) as err:
         load_config(vocab, overrides=[override])
     assert err.value.path == path and fragment in err.value.message
+
+
+def test_name_in_reads_the_name_a_behaviour_pattern_holds():
+    from mscabm.vocabulary import STATE_SWITCH_BEHAVIOUR, VARIABLE_BEHAVIOUR, name_in
+
+    assert name_in(STATE_SWITCH_BEHAVIOUR, "to_Th1_per_min") == "Th1"
+    assert name_in(VARIABLE_BEHAVIOUR, "produce_IDO1_per_min") == "IDO1"
+    for other in ("to__per_min", "speed_um_per_min", "produce_IDO1", "to_Th1"):
+        assert name_in(STATE_SWITCH_BEHAVIOUR, other) is None and name_in(VARIABLE_BEHAVIOUR, other) is None

@@ -20,7 +20,13 @@ from mscabm.engine.diffusion import DiffusionSolver
 from mscabm.engine.diffusion.source_integration import integrates_source_exactly, split_mean_correction
 from mscabm.engine.lattice import Boundary, Lattice
 from mscabm.engine.rules import CompiledRules, HillRule, compile_rules
-from mscabm.vocabulary import CONTACT_LEVEL_SIGNAL, ENZYME_BEHAVIOUR, VARIABLE_BEHAVIOUR, VARIABLE_SIGNAL
+from mscabm.vocabulary import (
+    CONTACT_LEVEL_SIGNAL,
+    ENZYME_BEHAVIOUR,
+    STATE_SWITCH_BEHAVIOUR,
+    VARIABLE_BEHAVIOUR,
+    VARIABLE_SIGNAL,
+)
 
 
 @dataclass
@@ -166,7 +172,7 @@ def build_tables(cfg: Config) -> Tables:
     transition_col = np.full((len(type_names), n_states), -1, dtype=np.int64)
     for t, states in enumerate(state_names):
         for s, sname in enumerate(states):
-            transition_col[t, s] = bcol[f"to_{sname}_per_min"]
+            transition_col[t, s] = bcol[STATE_SWITCH_BEHAVIOUR.format(sname)]
 
     def cols(prefix: str) -> np.ndarray:
         return np.array([bcol[prefix.format(f)] for f in field_names], dtype=np.int64)

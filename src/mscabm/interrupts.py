@@ -39,8 +39,8 @@ def raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
 def install_handlers() -> None:
     """Both handlers, for the ``mscabm`` process itself (``mscabm.__main__``), before anything heavy loads."""
     if threading.current_thread() is threading.main_thread():
+        install_sigterm()
         signal.signal(signal.SIGINT, raise_keyboard_interrupt)
-        signal.signal(signal.SIGTERM, raise_interrupted)
 
 
 def install_sigterm() -> object | None:

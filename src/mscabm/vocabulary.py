@@ -38,8 +38,8 @@ from collections.abc import Mapping, Sequence
 
 __all__ = ["behaviour_names", "signal_names", "check_name", "APOPTOTIC_SIGNAL", "RESERVED_TYPE_NAMES",
            "FIELD_BEHAVIOUR_PREFIXES", "MOTION_BEHAVIOURS", "LIFECYCLE_BEHAVIOURS", "CONTACT_BEHAVIOURS",
-           "FRACTION_BEHAVIOURS", "VARIABLE_BEHAVIOUR", "VARIABLE_SIGNAL", "CONTACT_LEVEL_SIGNAL", "ENZYME_BEHAVIOUR",
-           "NAME_RE", "VARIABLE_NAME_RE"]
+           "FRACTION_BEHAVIOURS", "STATE_SWITCH_BEHAVIOUR", "VARIABLE_BEHAVIOUR", "VARIABLE_SIGNAL",
+           "CONTACT_LEVEL_SIGNAL", "ENZYME_BEHAVIOUR", "NAME_RE", "VARIABLE_NAME_RE", "name_in"]
 
 FIELD_BEHAVIOUR_PREFIXES = ("export_{}_molecules_per_min", "uptake_{}_per_min", "secretion_{}_per_min",
                             "saturation_{}")
@@ -48,6 +48,8 @@ LIFECYCLE_BEHAVIOURS = ("cycle_rate_per_min", "death_rate_per_min")
 CONTACT_BEHAVIOURS = ("kill_resistance", "phagocytosis_per_min")
 #: behaviours bounded to [0, 1]
 FRACTION_BEHAVIOURS = ("chemotaxis_bias", "kill_resistance")
+#: the rate of switching to a state (one per state name)
+STATE_SWITCH_BEHAVIOUR = "to_{}_per_min"
 #: the production rate of a per-cell variable, and the signal that reads it
 VARIABLE_BEHAVIOUR = "produce_{}_per_min"
 VARIABLE_SIGNAL = "var:{}"
@@ -89,10 +91,19 @@ def behaviour_names(field_names: Sequence[str], states_by_type: Mapping[str, Seq
     states: list[str] = []
     for type_states in states_by_type.values():
         states += [s for s in type_states if s not in states]
-    names += [f"to_{s}_per_min" for s in states]
+    names += [STATE_SWITCH_BEHAVIOUR.format(s) for s in states]
     names += [VARIABLE_BEHAVIOUR.format(v) for v in variable_names]
     names += [ENZYME_BEHAVIOUR.format(e) for e in enzyme_names]
     return names
+
+
+def name_in(pattern: str, behaviour: str) -> str | None:
+    """The name a behaviour pattern with one ``{}`` holds (``name_in(STATE_SWITCH_BEHAVIOUR,
+    "to_Th1_per_min") == "Th1"``), or None where ``behaviour`` does not follow the pattern."""
+    prefix, suffix = pattern.split("{}")
+    if len(behaviour) > len(prefix) + len(suffix) and behaviour.startswith(prefix) and behaviour.endswith(suffix):
+        return behaviour[len(prefix):len(behaviour) - len(suffix)]
+    return None
 
 
 def signal_names(field_names: Sequence[str], states_by_type: Mapping[str, Sequence[str]],

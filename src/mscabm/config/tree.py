@@ -35,11 +35,13 @@ from mscabm.schema import ConfigError, to_dict
 from mscabm.vocabulary import (
     FRACTION_BEHAVIOURS,
     RESERVED_TYPE_NAMES,
+    STATE_SWITCH_BEHAVIOUR,
     VARIABLE_BEHAVIOUR,
     VARIABLE_NAME_RE,
     VARIABLE_SIGNAL,
     behaviour_names,
     check_name,
+    name_in,
     signal_names,
 )
 
@@ -219,15 +221,14 @@ class Config:
         """A state switch or a variable's production must belong to the cell type it is set for: a switch to
         a state the type lacks, or the production of another type's variable, would silently do nothing."""
         cell = self.cells[tname]
-        if bname.startswith("to_") and bname.endswith("_per_min") and bname[3:-8] not in cell.states:
-            raise ConfigError(path, f"{tname} has no state {bname[3:-8]!r}; allowed switches: "
-                              f"{', '.join(f'to_{s}_per_min' for s in cell.states)}")
-        prefix, suffix = VARIABLE_BEHAVIOUR.split("{}")
-        if bname.startswith(prefix) and bname.endswith(suffix):
-            var = bname[len(prefix):-len(suffix)]
-            if var not in cell.variables:
-                own = ", ".join(VARIABLE_BEHAVIOUR.format(v) for v in cell.variables)
-                raise ConfigError(path, f"{tname} declares no variable {var!r}; allowed: {own or 'none declared'}")
+        state = name_in(STATE_SWITCH_BEHAVIOUR, bname)
+        if state is not None and state not in cell.states:
+            raise ConfigError(path, f"{tname} has no state {state!r}; allowed switches: "
+                              f"{', '.join(STATE_SWITCH_BEHAVIOUR.format(s) for s in cell.states)}")
+        var = name_in(VARIABLE_BEHAVIOUR, bname)
+        if var is not None and var not in cell.variables:
+            own = ", ".join(VARIABLE_BEHAVIOUR.format(v) for v in cell.variables)
+            raise ConfigError(path, f"{tname} declares no variable {var!r}; allowed: {own or 'none declared'}")
 
     def _check_vocabulary(self) -> None:
         """Declared names: well formed, no clash with the signal words, every type with its states."""

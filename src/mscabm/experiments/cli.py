@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from pathlib import Path
 
 
@@ -43,9 +44,7 @@ def _dry_run(spec) -> int:
 
     p = plan(spec, validate=True)
     _check_readouts(p)
-    runs_of: dict[str, int] = {}
-    for r in p.runs:
-        runs_of[r.condition] = runs_of.get(r.condition, 0) + 1
+    runs_of = Counter(r.condition for r in p.runs)
     print(f"mscabm: experiment {spec.name}: valid; {len(p.runs)} runs of {spec.steps} steps, "
           f"{len(p.conditions)} conditions:")
     for c in p.conditions:
