@@ -169,7 +169,12 @@ def test_fuzzed_small_models_run_and_keep_invariants(counts, side, voxel, dt, bo
 
 @pytest.mark.slow
 def test_soak_memory_flat():
-    """A modest soak in CI (benchmarks/soak.py runs 10^4 steps): RSS stays flat once warmed up."""
+    """A modest soak in CI (benchmarks/soak.py runs 10^4 steps): RSS stays flat once warmed up.
+
+    The model's numpy arrays grow in steps (the population doubles its capacity when the cells pass
+    it: 4,096 -> 8,192 slots in this run's last block), so what must stay flat is RSS less those
+    arrays: the Python objects, the readout log and the allocator's slack.
+    """
     import importlib.util
     from pathlib import Path
 
@@ -177,8 +182,11 @@ def test_soak_memory_flat():
     soak = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(soak)
     res = soak.soak(steps=2000, blocks=4)
-    rss = [b["rss_mb"] for b in res["blocks"]]
-    cells = [b["cells"] for b in res["blocks"]]
-    print("soak RSS MB per block:", [round(r, 1) for r in rss], "cells:", cells)
-    growth_allowed = 5.0 + 2e-3 * max(0, max(cells) - cells[0])  # 5 MB slack + 2 KB per extra cell
-    assert rss[-1] - rss[0] < growth_allowed
+    blocks = res["blocks"]
+    rss = [b["rss_mb"] for b in blocks]
+    arrays = [b["array_mb"] for b in blocks]
+    print("soak RSS MB per block:", [round(r, 1) for r in rss], "arrays MB:", [round(a, 1) for a in arrays],
+          "cells:", [b["cells"] for b in blocks], "capacity:", [b["capacity"] for b in blocks])
+    assert arrays[0] > 0.1  # the array census sees the model's columns (else the subtraction is vacuous)
+    growth_not_in_arrays = (rss[-1] - arrays[-1]) - (rss[0] - arrays[0])
+    assert growth_not_in_arrays < 5.0  # MB: the readout log of 200 records is ~1 MB
