@@ -42,7 +42,8 @@ COMMANDS: dict = {}  # filled by build_parser: name -> handler
 
 #: Modules that add subcommands: each has ``register(subparsers) -> {name: handler(args) -> int}``.
 #: Handlers may raise ConfigError (exit 2, message with the key path).
-PLUGIN_MODULES = ("mscabm.experiments.cli", "mscabm.bench.cli", "mscabm.dashboard.cli", "mscabm.calibration")
+PLUGIN_MODULES = ("mscabm.experiments.cli", "mscabm.bench.cli", "mscabm.dashboard.cli", "mscabm.calibration",
+                  "mscabm.fit.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,147 @@
+"""The fit's objective: one candidate parameter set -> its runs -> target values -> residuals.
+
+A candidate is a point ``u`` of the unit cube (one coordinate per free parameter, 0 = low bound,
+1 = high bound, log10-spaced where the parameter is ``log``). Evaluating it runs every experiment
+spec the targets need, with the parameter values in the spec's ``[base.set]``, through the
+experiment runner into ``<fit out>/candidates/c<index>/<spec>/`` (so a local pool, Dask and an
+in-process executor all work, and a finished run is never run twice: a resumed fit replays the
+same candidates and finds their runs done). Every candidate keeps the specs' master seeds, so
+replicate ``r`` of every candidate shares its random numbers (common random numbers: the
+differences between candidates are not masked by seed noise).
+
+Each target's model value is the mean over its runs (the replicates of the conditions its
+``where`` selects), with the standard error of that mean; its residual in units of the target's
+spread is noise-aware::
+
+    z = (model mean - observed) / sqrt(sd**2 + se**2)
+
+and the objective is the sum of squared residuals (a chi-square). A candidate whose runs failed,
+or whose target values are undefined (NaN), gets :data:`FAILED_OBJECTIVE`.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mscabm.fit.spec import FitSpec, FitTarget, candidate_spec
+
+__all__ = ["Evaluation", "Evaluator", "target_value", "FAILED_OBJECTIVE"]
+
+#: objective of a candidate with failed runs or undefined target values (far above any real chi-square)
+FAILED_OBJECTIVE = 1e12
+
+
+@dataclass
+class Evaluation:
+    """One evaluated candidate: its unit-cube point, parameter values, per-target values and residuals."""
+
+    index: int
+    phase: str  # start | search | interval
+    unit: list[float]
+    values: dict[str, float]  # parameter name -> value
+    mean: list[float]  # per target
+    se: list[float]
+    n: list[int]
+    z: list[float]
+    objective: float
+    runs: int
+    failed_runs: int
+    wall_s: float
+
+    def row(self, fit: FitSpec) -> dict[str, Any]:
+        out: dict[str, Any] = {"candidate": self.index, "phase": self.phase}
+        for p, u in zip(fit.parameters, self.unit):
+            out[p.name] = self.values[p.name]
+            out[f"unit_{p.name}"] = u
+        for i in range(len(fit.targets)):
+            out[f"target{i}_mean"] = self.mean[i]
+            out[f"target{i}_se"] = self.se[i]
+            out[f"target{i}_z"] = self.z[i]
+        out.update(objective=self.objective, runs=self.runs, failed_runs=self.failed_runs, wall_s=self.wall_s)
+        return out
+
+
+def target_value(target: FitTarget, results: pd.DataFrame) -> tuple[float, float, int]:
+    """(mean, standard error, n) of ``target`` over the matching runs of one experiment's results table.
+
+    Rows are the spec's conditions (not matched controls) whose columns equal ``target.where``; a
+    route target's values are the per-replicate shares of the suppression its blocker removes
+    (:func:`mscabm.calibration.route_shares`). Non-finite values are dropped; NaN if none is left.
+    """
+    if target.route is not None:
+        from mscabm.calibration import route_shares
+
+        sel = route_shares(results)
+        sel = sel[sel["route_blocked"].astype(str) == str(target.route)]
+        column = "share_removed_pct"
+    else:
+        sel = results[results["role"] == "condition"] if "role" in results.columns else results
+        column = target.readout
+    for col, val in target.where.items():
+        sel = sel[sel[col].astype(str) == str(val)] if col in sel.columns else sel.iloc[0:0]
+    values = sel[column].to_numpy(dtype=float) if column in sel.columns else np.array([])
+    values = values[np.isfinite(values)]
+    n = len(values)
+    if n == 0:
+        return math.nan, math.nan, 0
+    se = float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
+    return float(values.mean()), se, n
+
+
+class Evaluator:
+    """Runs candidates of one fit into ``out/candidates/`` on one executor and scores them.
+
+    ``specs``: experiment spec name -> parsed spec (from :func:`mscabm.fit.spec.check_fit`);
+    ``executor``/``slots``: where the runs go (see :mod:`mscabm.experiments.executors`).
+    """
+
+    def __init__(self, fit: FitSpec, specs: dict[str, Any], out: Path, executor: Executor, slots: int,
+                 threads: int | None = None) -> None:
+        self.fit, self.specs, self.out = fit, specs, Path(out)
+        self.executor, self.slots, self.threads = executor, slots, threads
+        self.observed = np.array([t.observed for t in fit.targets], dtype=float)
+        self.sd = np.array([t.sd for t in fit.targets], dtype=float)
+
+    def run_specs(self, unit: list[float], folder: Path, master_seed: int | None = None) -> dict[str, pd.DataFrame]:
+        """Run every spec at ``unit`` into ``folder/<spec name>/`` (resuming); spec name -> results table."""
+        import mscabm.experiments as mx
+
+        results = {}
+        for name, spec in self.specs.items():
+            cs = candidate_spec(self.fit, spec, unit, master_seed)
+            results[name] = mx.run(cs, folder / spec.name, report=False, executor=self.executor,
+                                   workers=self.slots, threads=self.threads, resume=True, progress=False)
+        return results
+
+    def evaluate(self, index: int, unit: list[float], phase: str) -> Evaluation:
+        """Run and score candidate ``index`` at the unit-cube point ``unit``."""
+        import time
+
+        t0 = time.perf_counter()
+        unit = [min(1.0, max(0.0, float(u))) for u in unit]
+        results = self.run_specs(unit, self.out / "candidates" / f"c{index:05d}")
+        stats = [target_value(t, results[t.spec]) for t in self.fit.targets]
+        mean = np.array([s[0] for s in stats])
+        se = np.array([s[1] for s in stats])
+        z = (mean - self.observed) / np.sqrt(self.sd**2 + np.nan_to_num(se) ** 2)
+        runs = sum(len(df) for df in results.values())
+        failed = sum(int((df["status"] != "done").sum()) for df in results.values())
+        objective = float(np.sum(z**2)) if np.all(np.isfinite(z)) else FAILED_OBJECTIVE
+        values = {p.name: p.value(u) for p, u in zip(self.fit.parameters, unit)}
+        return Evaluation(index, phase, unit, values, mean.tolist(), se.tolist(), [s[2] for s in stats],
+                          z.tolist(), objective, runs, failed, time.perf_counter() - t0)
+
+    def synthetic_observations(self) -> list[tuple[float, float, int]]:
+        """Run the specs at the fit's hidden values (``[fit.synthetic]``) with the synthetic master seed
+        into ``out/synthetic/``; per target (mean, se, n) of the model's own output there."""
+        assert self.fit.synthetic is not None
+        unit = [p.unit(self.fit.synthetic[p.name]) for p in self.fit.parameters]
+        results = self.run_specs(unit, self.out / "synthetic", master_seed=self.fit.synthetic_seed)
+        return [target_value(t, results[t.spec]) for t in self.fit.targets]

@@ -1,0 +1,88 @@
+"""Search methods over the unit cube: CMA-ES (pycma) for a point fit, a scrambled Sobol search as the baseline.
+
+Both take ``evaluate(unit, phase) -> objective`` and a :class:`Budget`, and are deterministic for
+a given seed and given objective values: a resumed fit replays the same candidates in the same
+order (their runs are found finished), so its search continues exactly where it stopped.
+
+- ``cmaes``: :class:`cma.CMAEvolutionStrategy` (N. Hansen's pycma, the reference implementation)
+  in the box [0, 1]^d, started at the parameters' ``start`` (default the middle) with step
+  ``sigma0``; whole generations only (a generation that would overrun the candidate budget is not
+  started).
+- ``sobol``: the first points of a scrambled Sobol sequence (:class:`scipy.stats.qmc.Sobol`): no
+  model of the objective at all, the yardstick a method must beat on the synthetic problem
+  (``benchmarks/fit_methods.py``).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Budget", "cmaes", "sobol", "SEARCHES"]
+
+Objective = Callable[[list[float], str], float]
+
+
+@dataclass
+class Budget:
+    """Candidates left and the wall-clock deadline (``time.monotonic()``; None: no limit)."""
+
+    candidates: int
+    deadline: float | None = None
+    stop_reason: str = ""
+
+    def allows(self, n: int = 1) -> bool:
+        """Whether ``n`` more candidates may start; records why not."""
+        if self.candidates < n:
+            self.stop_reason = "candidate budget spent"
+            return False
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.stop_reason = "wall-time budget spent"
+            return False
+        return True
+
+    def spend(self, n: int = 1) -> None:
+        self.candidates -= n
+
+
+def cmaes(evaluate: Objective, start: list[float], budget: Budget, seed: int, sigma0: float,
+          population: int | None) -> None:
+    """CMA-ES from ``start`` (unit cube) until pycma's own stopping rules or the budget."""
+    import cma
+
+    d = len(start)
+    pop = population or 4 + int(3 * np.log(d))
+    opts = {"bounds": [0.0, 1.0], "seed": int(seed) + 1, "popsize": pop, "verbose": -9, "verb_log": 0,
+            "verb_disp": 0, "tolfun": 1e-3, "tolx": 1e-3}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pycma warns about 1-D problems; it still works there
+        es = cma.CMAEvolutionStrategy(list(start), sigma0, opts)
+        while budget.allows(pop):
+            if es.stop():
+                budget.stop_reason = "converged (CMA-ES: " + ", ".join(sorted(es.stop())) + ")"
+                return
+            xs = es.ask()
+            budget.spend(pop)
+            es.tell(xs, [evaluate([float(v) for v in x], "search") for x in xs])
+
+
+def sobol(evaluate: Objective, start: list[float], budget: Budget, seed: int, sigma0: float,
+          population: int | None) -> None:
+    """The first ``budget`` points of a scrambled Sobol sequence in the unit cube."""
+    from scipy.stats import qmc
+
+    sampler = qmc.Sobol(d=len(start), scramble=True, seed=int(seed))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a sample size that is not a power of 2 loses balance: fine here
+        while budget.allows(1):
+            x = sampler.random(1)[0]
+            budget.spend(1)
+            evaluate([float(v) for v in x], "search")
+
+
+#: method name (``[fit] method``) -> search
+SEARCHES = {"cmaes": cmaes, "sobol": sobol}

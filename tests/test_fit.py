@@ -1,0 +1,274 @@
+"""`mscabm fit`: the synthetic problem (hidden values recovered within their intervals), the search
+methods and intervals against known answers, resume after SIGKILL, and bad fit specs (exit 2 before
+any run)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import tomli_w
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mscabm.cli import main
+from mscabm.config import load_config
+from mscabm.experiments.manifest import read_manifest
+from mscabm.fit import load_fit_spec, parse_fit_spec, run_fit
+from mscabm.fit.intervals import Z95, difference_points, linearised_intervals
+from mscabm.fit.objective import target_value
+from mscabm.fit.search import Budget, cmaes, sobol
+from mscabm.fit.spec import FitTarget, check_fit
+from mscabm.schema import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+SYNTHETIC = ROOT / "benchmarks" / "fit" / "synthetic.toml"
+PGE2_KEYS = [f"behaviours.MSC.{s}.export_PGE2_molecules_per_min" for s in ("naive", "primed", "licensed")]
+
+
+def tiny_experiment(steps: int = 300) -> dict:
+    """A 100 x 100 um well with 4 MSCs: one condition, 2 replicates."""
+    return {
+        "experiment": {"name": "tiny_well", "master_seed": 3, "replicates": 2, "steps": steps, "record_every": 50},
+        "base": {"config": "coculture", "set": {"domain.width_um": 100.0, "domain.height_um": 100.0,
+                                                "cells.T.count": 20, "cells.CD8.count": 8, "cells.B.count": 0,
+                                                "cells.NK.count": 0, "cells.MAC.count": 0, "cells.DC.count": 3,
+                                                "cells.MSC.count": 4,
+                                                "output.snapshot_every": 0}},
+        "design": {"kind": "grid", "factors": [{"name": "msc", "key": "cells.MSC.count", "values": [4],
+                                                "labels": ["4 MSCs"]}]},
+        "readouts": {"final": ["mean_PGE2_nM", "T_proliferation_index"]},
+        "report": {"kind": "none"},
+    }
+
+
+def tiny_fit(spec_file: str, **fit) -> dict:
+    return {
+        "fit": {"name": "tiny", "method": "cmaes", "seed": 2, "max_candidates": 7, "population": 2,
+                "intervals": False, **fit},
+        "parameters": [{"name": "pge2", "keys": PGE2_KEYS, "bounds": [0.25, 4.0], "log": True,
+                        "scale": "multiply"}],
+        "targets": [{"name": "PGE2", "spec": spec_file, "readout": "mean_PGE2_nM", "where": {"msc": "4 MSCs"},
+                     "observed": 2.0, "sd": 0.2}],
+    }
+
+
+def write(tmp_path: Path, fit_doc: dict, exp_doc: dict | None = None) -> Path:
+    (tmp_path / "tiny_well.toml").write_text(tomli_w.dumps(exp_doc or tiny_experiment()))
+    f = tmp_path / "fit.toml"
+    f.write_text(tomli_w.dumps(fit_doc))
+    return f
+
+
+# ---------------------------------------------------------------------------- the synthetic problem
+def test_synthetic_problem_recovers_the_hidden_values_within_their_intervals(tmp_path):
+    """The model itself with hidden values (observations from an independent master seed): a small
+    CMA-ES budget finds them, each inside its linearised 95% interval, and the outputs are written."""
+    doc = tomllib.loads(SYNTHETIC.read_text())
+    doc["fit"]["max_candidates"] = 13  # start + 3 generations of 4
+    fit = parse_fit_spec(doc, source=str(SYNTHETIC))
+    res = run_fit(fit, tmp_path / "fit", in_process=True, progress=False)
+    assert res["best_objective"] < res["start_objective"] / 5
+    for p in res["parameters"]:
+        assert p["identified"], p
+        assert p["ci95_low"] <= p["hidden"] <= p["ci95_high"], p
+        assert p["ci95_high"] / p["ci95_low"] < 2.0, p  # informative, not the whole box
+    out = tmp_path / "fit"
+    cands = pd.read_csv(out / "candidates.csv")
+    assert list(cands["phase"].unique()) == ["start", "search", "interval"]
+    assert len(cands) == 13 + 4 and (cands["runs"] == 2).all()
+    assert (out / "convergence.png").stat().st_size > 0 and "hidden in interval" in (out / "report.md").read_text()
+    # the fitted preset is a config layer: loading it gives the best values on top of its base preset
+    preset = load_config(out / "fitted_preset.toml")
+    base = load_config("coculture")
+    best = {p["name"]: p["best"] for p in res["parameters"]}
+    for s in ("naive", "primed", "licensed"):
+        got = preset.behaviours["MSC"][s]["export_PGE2_molecules_per_min"]
+        assert got == pytest.approx(best["pge2_export"] * base.behaviours["MSC"][s]["export_PGE2_molecules_per_min"])
+
+
+# ---------------------------------------------------------------------------- search and intervals, known answers
+def test_cmaes_finds_the_minimum_of_a_known_quadratic():
+    target = np.array([0.3, 0.72, 0.55])
+    seen = []
+
+    def chi2(u):
+        return float(np.sum(((np.array(u) - target) / 0.05) ** 2))
+
+    budget = Budget(400)
+    cmaes(lambda u, phase: seen.append(u) or chi2(u), [0.5, 0.5, 0.5], budget, seed=4, sigma0=0.3, population=None)
+    best = min(seen, key=chi2)
+    assert np.allclose(best, target, atol=0.01)
+    assert all(0.0 <= v <= 1.0 for u in seen for v in u)
+    assert budget.stop_reason  # stopped by its own rule or the budget, and says which
+
+
+def test_search_is_deterministic_and_respects_the_budget():
+    for method in (cmaes, sobol):
+        runs = []
+        for _ in range(2):
+            seen = []
+            b = Budget(10)
+            method(lambda u, p: seen.append(u) or sum(u), [0.5, 0.5], b, 3, 0.3, 3)
+            runs.append(seen)
+        assert runs[0] == runs[1]
+        assert len(runs[0]) <= 10
+    b = Budget(100, deadline=time.monotonic() - 1.0)
+    sobol(lambda u, p: 0.0, [0.5], b, 1, 0.3, None)
+    assert b.stop_reason == "wall-time budget spent"
+
+
+@given(st.lists(st.floats(-3, 3), min_size=6, max_size=6), st.floats(0.1, 5))
+@settings(max_examples=40)
+def test_linearised_intervals_equal_the_analytic_gaussian_covariance(j_flat, sd_scale):
+    """For linear residuals z = J (s - s*) the covariance is exactly (J^T J)^-1."""
+    jac = np.array(j_flat).reshape(3, 2) * sd_scale
+    jtj = jac.T @ jac
+    if np.linalg.cond(jtj) > 1e6:
+        return
+    cov = np.linalg.inv(jtj)
+    best = np.array([0.0, 1.0])
+    bounds = np.array([[-1e6, 1e6], [-1e6, 1e6]])
+    iv = linearised_intervals(best, jac, bounds, lambda j, s: s)
+    assert np.allclose(iv.sd_search, np.sqrt(np.diag(cov)), rtol=1e-6)
+    assert np.allclose(iv.low, best - Z95 * np.sqrt(np.diag(cov)), rtol=1e-6, atol=1e-9)
+    assert iv.correlation[0][1] == pytest.approx(cov[0, 1] / math.sqrt(cov[0, 0] * cov[1, 1]), abs=1e-6)
+    assert all(iv.identified)
+
+
+def test_an_unseen_parameter_is_not_identified_and_its_interval_is_the_box():
+    jac = np.array([[2.0, 0.0], [1.0, 0.0]])  # no target depends on the second parameter
+    iv = linearised_intervals(np.array([0.0, 0.5]), jac, np.array([[-1.0, 1.0], [0.0, 1.0]]), lambda j, s: s)
+    assert iv.identified == [True, False]
+    assert (iv.low[1], iv.high[1]) == (0.0, 1.0) and iv.clipped[1]
+    assert iv.sd_search[0] == pytest.approx(1 / math.sqrt(5.0))
+
+
+def test_difference_points_stay_in_the_box():
+    assert difference_points([0.5, 0.01, 0.99], 0.05) == [(0, 0.45, 0.55), (1, 0.01, 0.060000000000000005),
+                                                         (2, 0.94, 0.99)]
+
+
+def test_target_value_is_mean_and_standard_error_of_the_matching_conditions():
+    df = pd.DataFrame({"role": ["condition"] * 4 + ["control"], "dose": ["a", "a", "a", "b", "a"],
+                       "x": [1.0, 2.0, 6.0, 100.0, 50.0]})
+    t = FitTarget("t", "s", "x", {"dose": "a"}, 0.0, 1.0)
+    mean, se, n = target_value(t, df)
+    assert (mean, n) == (3.0, 3) and se == pytest.approx(np.std([1, 2, 6], ddof=1) / math.sqrt(3))
+    assert math.isnan(target_value(FitTarget("t", "s", "x", {"dose": "zzz"}, 0.0, 1.0), df)[0])
+
+
+# ---------------------------------------------------------------------------- resume
+def test_sigkill_then_resume_repeats_no_finished_run_and_equals_an_uninterrupted_fit(tmp_path):
+    f = write(tmp_path, tiny_fit("tiny_well.toml"))
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "mscabm", "fit", str(f), "--out", str(out), "--workers", "1", "--quiet"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 240
+    csv = out / "candidates.csv"
+    while time.time() < deadline and proc.poll() is None and (not csv.is_file() or len(pd.read_csv(csv)) < 2):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = {p: read_manifest(p) for p in (out / "candidates").glob("c*/tiny_well")}
+    finished_before = {(p, k): v for p, m in before.items() for k, v in m.items() if v["status"] == "done"}
+    assert 2 <= len(finished_before) < 14, f"killed too late or too early: {len(finished_before)} runs finished"
+    assert main(["fit", str(f), "--out", str(out), "--resume", "--in-process", "--quiet"]) == 0
+    for (p, k), v in finished_before.items():  # finished runs were not recomputed
+        after = read_manifest(p)[k]
+        assert after["finished"] == v["finished"] and after["pid"] == v["pid"]
+    ref_out = tmp_path / "ref"
+    assert main(["fit", str(f), "--out", str(ref_out), "--in-process", "--quiet"]) == 0
+    a = pd.read_csv(out / "candidates.csv").drop(columns="wall_s")
+    b = pd.read_csv(ref_out / "candidates.csv").drop(columns="wall_s")
+    pd.testing.assert_frame_equal(a, b)
+    assert json.loads((out / "fit.json").read_text())["best_objective"] == \
+        json.loads((ref_out / "fit.json").read_text())["best_objective"]
+
+
+def test_an_existing_fit_needs_resume_and_the_same_spec(tmp_path, capsys):
+    f = write(tmp_path, tiny_fit("tiny_well.toml", max_candidates=1))
+    out = tmp_path / "o"
+    assert main(["fit", str(f), "--out", str(out), "--in-process", "--quiet"]) == 0
+    assert main(["fit", str(f), "--out", str(out), "--in-process", "--quiet"]) == 2
+    assert "--resume" in capsys.readouterr().err
+    f.write_text(tomli_w.dumps(tiny_fit("tiny_well.toml", max_candidates=2)))
+    assert main(["fit", str(f), "--out", str(out), "--in-process", "--quiet", "--resume"]) == 2
+    assert "another fit spec" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- bad fit specs
+def _mutations() -> list[tuple[str, callable, str]]:
+    def setp(path, value):
+        def mutate(d):
+            node = d
+            for k in path[:-1]:
+                node = node[k]
+            node[path[-1]] = value
+        return mutate
+
+    return [
+        ("unknown key", setp(["fit", "budget"], 3), "fit.budget"),
+        ("method", setp(["fit", "method"], "annealing"), "fit.method"),
+        ("reversed bounds", setp(["parameters", 0, "bounds"], [4.0, 0.25]), "parameters[0].bounds"),
+        ("log of zero", setp(["parameters", 0, "bounds"], [0.0, 1.0]), "parameters[0].bounds"),
+        ("start outside", setp(["parameters", 0, "start"], 9.0), "parameters[0].start"),
+        ("no sd", lambda d: d["targets"][0].pop("sd"), "targets[0].sd"),
+        ("both forms", setp(["targets", 0, "accepted"], [1.0, 2.0]), "targets[0].accepted"),
+        ("readout", setp(["targets", 0, "readout"], "mean_PGE3_nM"), "targets[0].readout"),
+        ("where column", setp(["targets", 0, "where"], {"stimulus": "MLR"}), "targets[0].where.stimulus"),
+        ("where level", setp(["targets", 0, "where"], {"msc": "40 MSCs"}), "targets[0].where.msc"),
+        ("spec", setp(["targets", 0, "spec"], "no_such_spec"), "targets[0].spec"),
+        ("config key", setp(["parameters", 0, "keys"], ["behaviours.MSC.naive.export_FOO_per_min"]), "parameters"),
+        ("design key", setp(["parameters", 0, "keys"], ["cells.MSC.count"]), "parameters[0].keys[0]"),
+        ("negative value", lambda d: d["parameters"][0].update(bounds=[-5.0, 1.0], log=False, scale="value"),
+         "parameters"),
+        ("synthetic name", setp(["fit", "synthetic"], {"pge3": 1.0}), "fit.synthetic.pge3"),
+        ("synthetic bound", setp(["fit", "synthetic"], {"pge2": 100.0}), "fit.synthetic.pge2"),
+    ]
+
+
+@pytest.mark.parametrize("label,mutate,path", _mutations(), ids=[m[0] for m in _mutations()])
+def test_bad_fit_spec_exits_2_with_the_key_path_before_any_run(tmp_path, capsys, label, mutate, path):
+    doc = tiny_fit("tiny_well.toml")
+    mutate(doc)
+    f = write(tmp_path, doc)
+    out = tmp_path / "o"
+    assert main(["fit", str(f), "--out", str(out), "--in-process", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert path in err and "Traceback" not in err, err
+    assert not out.exists()  # nothing started
+
+
+@given(st.dictionaries(st.sampled_from(["method", "seed", "max_candidates", "sigma0", "population", "replicates",
+                                        "interval_step", "max_wall_min", "intervals"]),
+                       st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=True), st.text(max_size=5),
+                                 st.booleans(), st.lists(st.integers(), max_size=2)), max_size=3))
+@settings(max_examples=60)
+def test_fuzzed_fit_sections_parse_or_fail_with_a_config_error(fields):
+    doc = tiny_fit("tiny_well.toml")
+    doc["fit"].update(fields)
+    try:
+        parse_fit_spec(doc)
+    except ConfigError as exc:
+        assert exc.path.startswith("fit")
+
+
+def test_dry_run_checks_and_runs_nothing(tmp_path, capsys, monkeypatch):
+    f = write(tmp_path, tiny_fit("tiny_well.toml"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["fit", str(f), "--dry-run"]) == 0
+    assert "valid" in capsys.readouterr().out
+    assert not (tmp_path / "runs").exists()  # the default output folder is not even created
+    spec = load_fit_spec(f)
+    assert list(check_fit(spec)) == ["tiny_well.toml"]
