@@ -180,7 +180,7 @@ def test_sigkill_then_resume_repeats_no_finished_run_and_equals_an_uninterrupted
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    before = {p: read_manifest(p) for p in (out / "candidates").glob("c*/tiny_well")}
+    before = {p: read_manifest(p) for p in (out / "candidates").glob("p*/tiny_well")}
     finished_before = {(p, k): v for p, m in before.items() for k, v in m.items() if v["status"] == "done"}
     assert 2 <= len(finished_before) < 14, f"killed too late or too early: {len(finished_before)} runs finished"
     assert main(["fit", str(f), "--out", str(out), "--resume", "--in-process", "--quiet"]) == 0
@@ -202,9 +202,29 @@ def test_an_existing_fit_needs_resume_and_the_same_spec(tmp_path, capsys):
     assert main(["fit", str(f), "--out", str(out), "--in-process", "--quiet"]) == 0
     assert main(["fit", str(f), "--out", str(out), "--in-process", "--quiet"]) == 2
     assert "--resume" in capsys.readouterr().err
-    f.write_text(tomli_w.dumps(tiny_fit("tiny_well.toml", max_candidates=2)))
+    f.write_text(tomli_w.dumps(tiny_fit("tiny_well.toml", max_candidates=1, seed=5)))
     assert main(["fit", str(f), "--out", str(out), "--in-process", "--quiet", "--resume"]) == 2
     assert "another fit spec" in capsys.readouterr().err
+    assert main(["fit", str(f), "--out", str(out), "--max-candidates", "0", "--quiet"]) == 2
+    assert "--max-candidates" in capsys.readouterr().err
+
+
+def test_a_larger_budget_on_resume_continues_the_same_search(tmp_path):
+    """3 candidates, then --resume --max-candidates 5: the same 5 candidates as a fit of 5 at once,
+    and the first 3 points' runs are not repeated."""
+    f = write(tmp_path, tiny_fit("tiny_well.toml", max_candidates=3, population=2))
+    out, ref = tmp_path / "grown", tmp_path / "ref"
+    assert main(["fit", str(f), "--out", str(out), "--in-process", "--quiet"]) == 0
+    first = {p.name: read_manifest(p / "tiny_well") for p in (out / "candidates").glob("p*")}
+    assert len(first) == 3
+    assert main(["fit", str(f), "--out", str(out), "--in-process", "--quiet", "--resume", "--max-candidates", "5"]) == 0
+    for folder, rows in first.items():
+        for k, v in rows.items():
+            assert read_manifest(out / "candidates" / folder / "tiny_well")[k]["finished"] == v["finished"]
+    assert main(["fit", str(f), "--out", str(ref), "--in-process", "--quiet", "--max-candidates", "5"]) == 0
+    a = pd.read_csv(out / "candidates.csv").drop(columns="wall_s")
+    b = pd.read_csv(ref / "candidates.csv").drop(columns="wall_s")
+    pd.testing.assert_frame_equal(a, b)
 
 
 # ---------------------------------------------------------------------------- bad fit specs
@@ -272,3 +292,37 @@ def test_dry_run_checks_and_runs_nothing(tmp_path, capsys, monkeypatch):
     assert not (tmp_path / "runs").exists()  # the default output folder is not even created
     spec = load_fit_spec(f)
     assert list(check_fit(spec)) == ["tiny_well.toml"]
+
+
+def test_the_fit_spec_example_in_the_docs_parses():
+    """docs/calibration.md's example fit spec is a valid document (schema level), so it cannot go stale."""
+    text = (ROOT / "docs" / "calibration.md").read_text()
+    block = text.split("### The fit spec", 1)[1].split("```toml", 1)[1].split("```", 1)[0]
+    fit = parse_fit_spec(tomllib.loads(block))
+    assert fit.method == "cmaes" and [p.name for p in fit.parameters] == ["pge2_export"]
+    assert len(fit.targets) == 1 + 7  # the example target and the seven s3 targets it includes
+    assert fit.targets[0].sd == pytest.approx((99.0 - 55.0) / 4)
+
+
+def test_shipped_fit_specs_pass_their_checks():
+    from mscabm.fit.spec import fit_spec_names
+
+    assert "human_s3" in fit_spec_names()
+    for name in fit_spec_names():
+        spec = load_fit_spec(name)
+        assert set(check_fit(spec)) == set(spec.spec_names)
+
+
+def test_a_fit_on_a_dask_cluster_equals_the_same_fit_in_process(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    f = write(tmp_path, tiny_fit("tiny_well.toml", max_candidates=3, population=2), tiny_experiment(steps=40))
+    assert main(["fit", str(f), "--out", str(tmp_path / "ref"), "--in-process", "--quiet"]) == 0
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        assert main(["fit", str(f), "--out", str(tmp_path / "dask"), "--scheduler", cluster.scheduler_address,
+                     "--quiet"]) == 0
+    a = pd.read_csv(tmp_path / "dask" / "candidates.csv").drop(columns="wall_s")
+    b = pd.read_csv(tmp_path / "ref" / "candidates.csv").drop(columns="wall_s")
+    pd.testing.assert_frame_equal(a, b)
+    runs = (tmp_path / "dask" / "candidates").glob("p*/tiny_well/runs/*.json")
+    pids = {json.loads(p.read_text())["pid"] for p in runs}
+    assert pids and os.getpid() not in pids  # the runs ran on the cluster's workers

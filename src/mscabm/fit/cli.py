@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mscabm.schema import ConfigError
+
 
 def cmd_fit(args: argparse.Namespace) -> int:
     from mscabm.fit import load_fit_spec, run_fit
@@ -12,6 +14,16 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from mscabm.fit.spec import check_fit
 
     fit = load_fit_spec(args.fitspec)
+    budget = {k: v for k, v in (("max_candidates", args.max_candidates), ("max_wall_min", args.max_wall_min))
+              if v is not None}
+    if budget:  # through the schema: the same ranges and messages as in the file
+        from mscabm.fit.spec import parse_fit_spec
+
+        doc = dict(fit.document, fit={**fit.document["fit"], **budget})
+        try:
+            fit = parse_fit_spec(doc, source=fit.source)
+        except ConfigError as exc:
+            raise ConfigError("--" + exc.path.removeprefix("fit.").replace("_", "-"), exc.message) from None
     if args.dry_run:
         specs = check_fit(fit)
         print(f"mscabm: fit {fit.name}: valid; method {fit.method}, {len(fit.parameters)} parameters, "
@@ -45,7 +57,10 @@ def register(subparsers) -> dict:
                                                           "--out)")
     p.add_argument("--in-process", action="store_true", help="run in this process, one run at a time")
     p.add_argument("--threads", type=int, help="numba threads per run (default: cores / workers)")
-    p.add_argument("--resume", action="store_true", help="continue the fit in --out (finished runs are reused)")
+    p.add_argument("--resume", action="store_true", help="continue the fit in --out (finished runs are reused; "
+                                                         "a larger --max-candidates goes on with the same search)")
+    p.add_argument("--max-candidates", type=int, help="override the spec's [fit] max_candidates")
+    p.add_argument("--max-wall-min", type=float, help="override the spec's [fit] max_wall_min (minutes)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--dry-run", action="store_true", help="check the fit spec against the model; run nothing")
     return {"fit": cmd_fit}

@@ -4,7 +4,7 @@ Output folder (default ``runs/fits/<name>/``)::
 
     fitspec.json        the fit spec as run, with its fingerprint (a resume must match it)
     synthetic/<spec>/   [fit.synthetic] only: the runs at the hidden values (the observations)
-    candidates/c<index>/<spec>/   every candidate's experiment folders (parts, manifest)
+    candidates/p<hash>/<spec>/    every candidate point's experiment folders (parts, manifest)
     candidates.csv      one row per candidate: phase, values, target means, se, z, objective
     fit.json            best fit, intervals, correlations, residuals, budget used, stop reason
     report.md           the same as tables; convergence.png/.svg; fitted_preset.toml

@@ -3,7 +3,7 @@
 A candidate is a point ``u`` of the unit cube (one coordinate per free parameter, 0 = low bound,
 1 = high bound, log10-spaced where the parameter is ``log``). Evaluating it runs every experiment
 spec the targets need, with the parameter values in the spec's ``[base.set]``, through the
-experiment runner into ``<fit out>/candidates/c<index>/<spec>/`` (so a local pool, Dask and an
+experiment runner into ``<fit out>/candidates/p<hash of u>/<spec>/`` (so a local pool, Dask and an
 in-process executor all work, and a finished run is never run twice: a resumed fit replays the
 same candidates and finds their runs done). Every candidate keeps the specs' master seeds, so
 replicate ``r`` of every candidate shares its random numbers (common random numbers: the
@@ -32,7 +32,7 @@ import pandas as pd
 
 from mscabm.fit.spec import FitSpec, FitTarget, candidate_spec
 
-__all__ = ["Evaluation", "Evaluator", "target_value", "FAILED_OBJECTIVE"]
+__all__ = ["Evaluation", "Evaluator", "target_value", "point_folder", "FAILED_OBJECTIVE"]
 
 #: objective of a candidate with failed runs or undefined target values (far above any real chi-square)
 FAILED_OBJECTIVE = 1e12
@@ -64,7 +64,8 @@ class Evaluation:
             out[f"target{i}_mean"] = self.mean[i]
             out[f"target{i}_se"] = self.se[i]
             out[f"target{i}_z"] = self.z[i]
-        out.update(objective=self.objective, runs=self.runs, failed_runs=self.failed_runs, wall_s=self.wall_s)
+        out.update(objective=self.objective, runs=self.runs, failed_runs=self.failed_runs, wall_s=self.wall_s,
+                   folder=point_folder(self.unit))
         return out
 
 
@@ -93,6 +94,15 @@ def target_value(target: FitTarget, results: pd.DataFrame) -> tuple[float, float
         return math.nan, math.nan, 0
     se = float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
     return float(values.mean()), se, n
+
+
+def point_folder(unit: list[float]) -> str:
+    """Folder name of a candidate point: a hash of its unit-cube coordinates, so that a point met
+    again (a resumed fit, a larger budget, an interval point the search already ran) reuses its runs."""
+    import hashlib
+    import json
+
+    return "p" + hashlib.sha256(json.dumps([float(u) for u in unit]).encode()).hexdigest()[:12]
 
 
 class Evaluator:
@@ -126,7 +136,7 @@ class Evaluator:
 
         t0 = time.perf_counter()
         unit = [min(1.0, max(0.0, float(u))) for u in unit]
-        results = self.run_specs(unit, self.out / "candidates" / f"c{index:05d}")
+        results = self.run_specs(unit, self.out / "candidates" / point_folder(unit))
         stats = [target_value(t, results[t.spec]) for t in self.fit.targets]
         mean = np.array([s[0] for s in stats])
         se = np.array([s[1] for s in stats])

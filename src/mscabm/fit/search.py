@@ -7,7 +7,8 @@ order (their runs are found finished), so its search continues exactly where it 
 - ``cmaes``: :class:`cma.CMAEvolutionStrategy` (N. Hansen's pycma, the reference implementation)
   in the box [0, 1]^d, started at the parameters' ``start`` (default the middle) with step
   ``sigma0``; whole generations only (a generation that would overrun the candidate budget is not
-  started).
+  started). pycma does not support one dimension (it fails on a flat objective there), so a
+  one-parameter fit searches a plane whose second coordinate nothing reads.
 - ``sobol``: the first points of a scrambled Sobol sequence (:class:`scipy.stats.qmc.Sobol`): no
   model of the objective at all, the yardstick a method must beat on the synthetic problem
   (``benchmarks/fit_methods.py``).
@@ -56,18 +57,20 @@ def cmaes(evaluate: Objective, start: list[float], budget: Budget, seed: int, si
 
     d = len(start)
     pop = population or 4 + int(3 * np.log(d))
+    dummy = d == 1  # pycma's 1-D support is incomplete: add a coordinate the objective ignores
+    x0 = list(start) + ([0.5] if dummy else [])
     opts = {"bounds": [0.0, 1.0], "seed": int(seed) + 1, "popsize": pop, "verbose": -9, "verb_log": 0,
             "verb_disp": 0, "tolfun": 1e-3, "tolx": 1e-3}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pycma warns about 1-D problems; it still works there
-        es = cma.CMAEvolutionStrategy(list(start), sigma0, opts)
+        es = cma.CMAEvolutionStrategy(x0, sigma0, opts)
         while budget.allows(pop):
             if es.stop():
                 budget.stop_reason = "converged (CMA-ES: " + ", ".join(sorted(es.stop())) + ")"
                 return
             xs = es.ask()
             budget.spend(pop)
-            es.tell(xs, [evaluate([float(v) for v in x], "search") for x in xs])
+            es.tell(xs, [evaluate([float(v) for v in x[:d]], "search") for x in xs])
 
 
 def sobol(evaluate: Objective, start: list[float], budget: Budget, seed: int, sigma0: float,

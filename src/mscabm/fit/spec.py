@@ -11,12 +11,13 @@ does not have, or a bound the config refuses, fails here, not after an hour of r
 Document layout (``docs/calibration.md`` has the full reference and a worked example)::
 
     [fit]           name, description, method (cmaes | sobol), seed, max_candidates, max_wall_min,
-                    replicates, population, sigma0, intervals, interval_step
+                    replicates, population, sigma0, intervals, interval_step, include_targets
     [fit.synthetic] parameter name -> hidden value: replace every target's observed value by the
                     model's own output at these values (a synthetic problem with a known answer)
     [[parameters]]  name, keys, bounds, log, scale, integer, start
     [[targets]]     name, spec, readout, where, observed + sd, or accepted = [low, high];
                     route (a share removed by a blocker, SCIENCE.md s3b); source
+                    (and/or [fit] include_targets = ["s3", "s3b"]: the calibration's own targets)
 
 A target given as an accepted range is read as a 95% interval: observed = its midpoint,
 sd = (high - low) / 4.
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib.resources
 import json
 import math
 from dataclasses import dataclass, field
@@ -41,6 +43,8 @@ __all__ = ["FitSpec", "FitParameter", "FitTarget", "load_fit_spec", "parse_fit_s
            "fingerprint"]
 
 METHODS = ("cmaes", "sobol")
+#: the shipped fit specs, package data (``src/mscabm/fit/specs/``)
+FIT_SPECS = importlib.resources.files("mscabm.fit") / "specs"
 #: readout of a route target (SCIENCE.md s3b), computed by :func:`mscabm.calibration.route_shares`
 SHARE_REMOVED = "share_removed_pct"
 
@@ -67,6 +71,9 @@ class FitDoc:
                                                              "units of each parameter's range")
     synthetic: dict[str, float] | None = option(None, doc="parameter name -> hidden value: fit the model's "
                                                           "own output at these values")
+    include_targets: list[Literal["s3", "s3b"]] = option(
+        default_factory=list, doc="add the calibration targets of SCIENCE.md s3 (mscabm.calibration.TARGETS) and/or "
+                                  "the route targets of s3b (ROUTE_TARGETS) as accepted-range targets")
     synthetic_seed: int = option(1_000_003, min=0, max=2**63 - 1,
                                  doc="master seed of the synthetic observations' runs (independent of the fit's)")
 
@@ -103,7 +110,7 @@ class FitTargetDoc:
 class FitDocument:
     fit: FitDoc = option()
     parameters: list[FitParameterDoc] = option(min_items=1, max_items=50)
-    targets: list[FitTargetDoc] = option(min_items=1, max_items=500)
+    targets: list[FitTargetDoc] = option(default_factory=list, max_items=500)
 
 
 # ---------------------------------------------------------------------------- the parsed spec
@@ -114,13 +121,16 @@ class FitParameter:
 
     parameter: Parameter
     start_unit: float
+    start_value: float | None = None  # the ``start`` as written (the point start_unit maps back to exactly)
 
     @property
     def name(self) -> str:
         return self.parameter.name
 
     def value(self, u: float) -> float:
-        """The parameter's value at the unit-cube coordinate ``u`` (0..1)."""
+        """The parameter's value at the unit-cube coordinate ``u`` (0..1); exactly ``start`` at its point."""
+        if self.start_value is not None and float(u) == self.start_unit:
+            return self.start_value
         lo, hi = self.parameter.sample_bounds()
         v = self.parameter.from_sample(lo + float(u) * (hi - lo))
         return float(round(v)) if self.parameter.integer else v
@@ -180,12 +190,17 @@ class FitSpec:
         return name
 
 
+#: keys a resumed fit may change: free text, and the budget (a larger budget continues the same search)
+NOT_FINGERPRINTED = ("description", "source", "name", "max_candidates", "max_wall_min")
+
+
 def fingerprint(document: dict) -> str:
-    """A hash of the fit spec's document without its free text (name, description, sources): a resumed
-    fit must have the same parameters, targets, method and budget."""
+    """A hash of the fit spec's document without its free text (name, description, sources) and its
+    budget: a resumed fit must have the same parameters, targets and method; it may have a larger
+    budget (the search replays the candidates already run, then goes on)."""
     def strip(node: Any) -> Any:
         if isinstance(node, dict):
-            return {k: strip(v) for k, v in node.items() if k not in ("description", "source", "name")}
+            return {k: strip(v) for k, v in node.items() if k not in NOT_FINGERPRINTED}
         if isinstance(node, list):
             return [strip(v) for v in node]
         return node
@@ -194,11 +209,21 @@ def fingerprint(document: dict) -> str:
 
 
 def load_fit_spec(path: str | Path) -> FitSpec:
-    """Read and validate a fit spec file (schema only; :func:`check_fit` checks it against the model)."""
+    """Read and validate a fit spec file, or a shipped one by name (``human_s3``: package data in
+    ``mscabm/fit/specs/``); schema only (:func:`check_fit` checks it against the model)."""
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(str(path)[:200], "fit spec not found; allowed: a fit spec TOML file (docs/calibration.md)")
+        shipped = Path(str(FIT_SPECS)) / f"{path}.toml"
+        if not shipped.is_file():
+            raise ConfigError(str(path)[:200], "fit spec not found; allowed: a fit spec TOML file, or the name of a "
+                                               f"shipped one ({', '.join(fit_spec_names())})")
+        p = shipped
     return parse_fit_spec(read_toml(p), source=str(p))
+
+
+def fit_spec_names() -> list[str]:
+    """The shipped fit specs (``mscabm/fit/specs/*.toml``), sorted."""
+    return sorted(p.name[:-5] for p in FIT_SPECS.iterdir() if p.name.endswith(".toml"))
 
 
 def parse_fit_spec(doc: dict, source: str = "") -> FitSpec:
@@ -218,6 +243,9 @@ def parse_fit_spec(doc: dict, source: str = "") -> FitSpec:
             keys_seen[k] = i
     f = d.fit
     targets = [_target(t, join_path("targets", i), f.synthetic is not None) for i, t in enumerate(d.targets)]
+    targets += included_targets(f.include_targets)
+    if not targets:
+        raise ConfigError("targets", "no targets: give [[targets]] tables or fit.include_targets = ['s3', 's3b']")
     if f.synthetic is not None:
         for n, v in f.synthetic.items():
             path = join_path("fit.synthetic", n)
@@ -246,7 +274,7 @@ def _parameter(d: FitParameterDoc, path: str) -> FitParameter:
     if d.start is not None:
         if not lo <= d.start <= hi:
             raise ConfigError(join_path(path, "start"), f"{d.start} is outside the bounds [{lo}, {hi}]")
-        fp.start_unit = fp.unit(d.start)
+        fp.start_unit, fp.start_value = fp.unit(d.start), float(d.start)
     return fp
 
 
@@ -273,6 +301,22 @@ def _target(d: FitTargetDoc, path: str, synthetic: bool) -> FitTarget:
         raise ConfigError(join_path(path, "readout"), "required: the readout fitted (or route = a route_blocked "
                                                       "level for a route target)")
     return FitTarget(d.name, d.spec, d.readout, dict(d.where), observed, sd, d.route, d.source, accepted)
+
+
+def included_targets(sets: list[str]) -> list[FitTarget]:
+    """The calibration's own targets (:mod:`mscabm.calibration`) as fit targets: ``"s3"`` the seven
+    in-vitro targets of SCIENCE.md s3, ``"s3b"`` the route targets (each an accepted range)."""
+    from mscabm.calibration import ROUTE_SPEC, ROUTE_TARGETS, TARGETS
+
+    out: list[FitTarget] = []
+    if "s3" in sets:
+        out += [FitTarget(t.name, t.spec, t.readout, dict(t.where), (t.low + t.high) / 2, (t.high - t.low) / 4,
+                          None, f"{t.observed} ({t.source})", (t.low, t.high)) for t in TARGETS]
+    if "s3b" in sets:
+        out += [FitTarget(t.name, ROUTE_SPEC, SHARE_REMOVED, dict(t.where), (t.low + t.high) / 2,
+                          (t.high - t.low) / 4, t.route, f"{t.observed} ({t.source})", (t.low, t.high))
+                for t in ROUTE_TARGETS]
+    return out
 
 
 # ---------------------------------------------------------------------------- checks against the model
@@ -332,8 +376,9 @@ def check_fit(fit: FitSpec) -> dict[str, Any]:
 
 
 def _condition_columns(p: Any) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
+    out: dict[str, set[str]] = {"condition": set()}
     for c in p.conditions:
+        out["condition"].add(str(c.id))  # results.parquet's condition column: the condition's id
         for k, v in c.columns.items():
             out.setdefault(k, set()).add(str(v))
     return out
