@@ -255,6 +255,7 @@ def _mutations() -> list[tuple[str, callable, str]]:
          "parameters"),
         ("synthetic name", setp(["fit", "synthetic"], {"pge3": 1.0}), "fit.synthetic.pge3"),
         ("synthetic bound", setp(["fit", "synthetic"], {"pge2": 100.0}), "fit.synthetic.pge2"),
+        ("budget", setp(["fit", "max_candidates"], 0), "fit.max_candidates"),
     ]
 
 
@@ -326,3 +327,13 @@ def test_a_fit_on_a_dask_cluster_equals_the_same_fit_in_process(tmp_path):
     runs = (tmp_path / "dask" / "candidates").glob("p*/tiny_well/runs/*.json")
     pids = {json.loads(p.read_text())["pid"] for p in runs}
     assert pids and os.getpid() not in pids  # the runs ran on the cluster's workers
+
+
+@pytest.mark.parametrize("option", [["--threads", "-1"], ["--workers", "0"], ["--max-wall-min", "-3"],
+                                    ["--max-candidates", "0"]])
+def test_bad_options_exit_2_and_write_nothing(tmp_path, capsys, option):
+    f = write(tmp_path, tiny_fit("tiny_well.toml"))
+    out = tmp_path / "o"
+    assert main(["fit", str(f), "--out", str(out), "--quiet", *option]) == 2
+    assert option[0] in capsys.readouterr().err
+    assert not out.exists()

@@ -7,18 +7,23 @@ from collections import Counter
 from pathlib import Path
 
 
-def cmd_experiment(args: argparse.Namespace) -> int:
-    from mscabm.experiments import load_spec, run
-    from mscabm.experiments.runner import default_out_dir
-
-    if args.threads is not None:
+def check_threads(threads: int | None) -> None:
+    """Refuse ``--threads`` outside [1, NUMBA_NUM_THREADS] (exit 2), before any run."""
+    if threads is not None:
         import numba
 
         from mscabm.config import ConfigError
 
         limit = numba.config.NUMBA_NUM_THREADS
-        if not 1 <= args.threads <= limit:
-            raise ConfigError("--threads", f"{args.threads} is outside [1, {limit}] (NUMBA_NUM_THREADS={limit})")
+        if not 1 <= threads <= limit:
+            raise ConfigError("--threads", f"{threads} is outside [1, {limit}] (NUMBA_NUM_THREADS={limit})")
+
+
+def cmd_experiment(args: argparse.Namespace) -> int:
+    from mscabm.experiments import load_spec, run
+    from mscabm.experiments.runner import default_out_dir
+
+    check_threads(args.threads)
     if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
         from mscabm.config import ConfigError
 

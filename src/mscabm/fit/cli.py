@@ -9,10 +9,14 @@ from mscabm.schema import ConfigError
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
+    from mscabm.experiments.cli import check_threads
     from mscabm.fit import load_fit_spec, run_fit
     from mscabm.fit.driver import default_out_dir
     from mscabm.fit.spec import check_fit
 
+    check_threads(args.threads)
+    if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise ConfigError("--out", f"{args.out} is a file; allowed: a new or a fit folder")
     fit = load_fit_spec(args.fitspec)
     budget = {k: v for k, v in (("max_candidates", args.max_candidates), ("max_wall_min", args.max_wall_min))
               if v is not None}

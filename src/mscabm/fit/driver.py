@@ -44,12 +44,12 @@ def _executor(workers: int | None, scheduler: str | None, in_process: bool, thre
     from mscabm.experiments import executors
     from mscabm.experiments.runner import MAX_WORKERS
 
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:  # checked before anything is written
+        raise ConfigError("--workers", f"{workers} is out of range; allowed: 1 to {MAX_WORKERS} local processes")
     if in_process:
         return executors.in_process()
     if scheduler:
         return executors.dask_executor(scheduler, threads or 1)
-    if workers is not None and not 1 <= workers <= MAX_WORKERS:
-        raise ConfigError("--workers", f"{workers} is out of range; allowed: 1 to {MAX_WORKERS} local processes")
     return executors.local_pool(workers)
 
 
@@ -91,6 +91,7 @@ def run_fit(fit: FitSpec, out: str | Path | None = None, *, workers: int | None 
     from mscabm.observe.io import atomic_write_text
 
     specs = check_fit(fit)
+    executor = _executor(workers, scheduler, in_process, threads)  # bad options fail here, before any write
     out = Path(out) if out is not None else default_out_dir(fit)
     _claim_folder(fit, out, resume)
     t0 = time.perf_counter()
@@ -100,7 +101,7 @@ def run_fit(fit: FitSpec, out: str | Path | None = None, *, workers: int | None 
     evaluations: list[Evaluation] = []
     bar = tqdm(total=fit.max_candidates + n_interval, desc=f"fit {fit.name}", unit="candidate",
                disable=not progress, dynamic_ncols=True)
-    with _executor(workers, scheduler, in_process, threads) as (ex, slots, nthreads):
+    with executor as (ex, slots, nthreads):
         evaluator = Evaluator(fit, specs, out, ex, slots, threads if threads is not None else (nthreads or None))
         synthetic = None
         if fit.synthetic is not None:
