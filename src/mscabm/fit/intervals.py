@@ -7,8 +7,9 @@ bound) of candidates run with common random numbers. With residuals in units of 
 sd, the covariance of ``s`` is ``(J^T J)^-1`` (the Laplace approximation of the posterior under a
 flat prior and Gaussian errors: what lmfit and scipy's ``curve_fit`` report), its 95% interval
 ``s* +- 1.96 sd``, and the pairwise correlations show which parameters the targets cannot tell
-apart (|r| near 1). Where ``J^T J`` is singular (a parameter the targets do not see) the
-interval is unbounded and the parameter is reported as not identified.
+apart (|r| near 1). A parameter is reported as not identified, with the whole box as its interval,
+where ``J^T J`` is singular along it (no target sees it) or where its 95% interval would be wider
+than its search range (the targets do not constrain it within the bounds).
 
 This is a local, linear statement: it does not see a second minimum or a banana-shaped valley.
 """
@@ -81,6 +82,12 @@ def linearised_intervals(best_search: np.ndarray, jacobian: np.ndarray, search_b
     scale = max(float(w.max()), 1e-300)
     null = v[:, w <= 1e-10 * scale]
     identified = [bool(np.all(np.abs(null[j]) < 1e-3)) if null.size else True for j in range(d)]
+    # ... and when its 95% interval is narrower than its search range (else the targets do not constrain it
+    # within the bounds: noise-level derivatives, or a near-collinear partner)
+    for j in range(d):
+        lo_b, hi_b = search_bounds[j]
+        if not 2.0 * Z95 * sd[j] < hi_b - lo_b:
+            identified[j] = False
     low, high, clipped = [], [], []
     for j in range(d):
         lo_b, hi_b = search_bounds[j]
@@ -96,6 +103,6 @@ def linearised_intervals(best_search: np.ndarray, jacobian: np.ndarray, search_b
         clipped.append(bool(clip))
     with np.errstate(invalid="ignore", divide="ignore"):
         denom = np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
-        corr = np.where(denom > 0, cov / denom, np.nan)
+        corr = np.clip(np.where(denom > 0, cov / denom, np.nan), -1.0, 1.0)
     return Intervals([float(x) for x in sd], low, high, clipped, identified,
                      [[float(x) for x in row] for row in corr], cond)

@@ -10,13 +10,16 @@ replicate ``r`` of every candidate shares its random numbers (common random numb
 differences between candidates are not masked by seed noise).
 
 Each target's model value is the mean over its runs (the replicates of the conditions its
-``where`` selects), with the standard error of that mean; its residual in units of the target's
-spread is noise-aware::
+``where`` selects); its residual in units of the target's spread is noise-aware::
 
-    z = (model mean - observed) / sqrt(sd**2 + se**2)
+    z = (model mean - observed) / sqrt(sd**2 + se0**2)
 
-and the objective is the sum of squared residuals (a chi-square). A candidate whose runs failed,
-or whose target values are undefined (NaN), gets :data:`FAILED_OBJECTIVE`.
+with ``se0`` the standard error of that mean at the first candidate evaluated (the start): the
+replicate noise is estimated once and then held fixed, so that a candidate whose replicates
+happen to disagree is not rewarded with a smaller residual, and the finite differences of the
+intervals see only the change of the mean. The objective is the sum of squared residuals (a
+chi-square). A candidate with any failed run (or a config the model refuses at that point), or
+whose target values are undefined (NaN), gets :data:`FAILED_OBJECTIVE`.
 """
 
 from __future__ import annotations
@@ -118,16 +121,23 @@ class Evaluator:
         self.executor, self.slots, self.threads = executor, slots, threads
         self.observed = np.array([t.observed for t in fit.targets], dtype=float)
         self.sd = np.array([t.sd for t in fit.targets], dtype=float)
+        self.noise_se: np.ndarray | None = None  # per target, from the first candidate (see the module docstring)
 
-    def run_specs(self, unit: list[float], folder: Path, master_seed: int | None = None) -> dict[str, pd.DataFrame]:
-        """Run every spec at ``unit`` into ``folder/<spec name>/`` (resuming); spec name -> results table."""
+    def run_specs(self, unit: list[float], folder: Path, master_seed: int | None = None
+                  ) -> dict[str, pd.DataFrame] | None:
+        """Run every spec at ``unit`` into ``folder/<spec name>/`` (resuming); spec name -> results table,
+        or None if the config is refused at this point (only the box's corners are checked beforehand)."""
         import mscabm.experiments as mx
+        from mscabm.schema import ConfigError
 
         results = {}
         for name, spec in self.specs.items():
-            cs = candidate_spec(self.fit, spec, unit, master_seed)
-            results[name] = mx.run(cs, folder / spec.name, report=False, executor=self.executor,
-                                   workers=self.slots, threads=self.threads, resume=True, progress=False)
+            try:
+                cs = candidate_spec(self.fit, spec, unit, master_seed)
+                results[name] = mx.run(cs, folder / spec.name, report=False, executor=self.executor,
+                                       workers=self.slots, threads=self.threads, resume=True, progress=False)
+            except ConfigError:
+                return None
         return results
 
     def evaluate(self, index: int, unit: list[float], phase: str) -> Evaluation:
@@ -137,13 +147,22 @@ class Evaluator:
         t0 = time.perf_counter()
         unit = [min(1.0, max(0.0, float(u))) for u in unit]
         results = self.run_specs(unit, self.out / "candidates" / point_folder(unit))
-        stats = [target_value(t, results[t.spec]) for t in self.fit.targets]
+        n_t = len(self.fit.targets)
+        if results is None:  # refused config at this point
+            stats = [(math.nan, math.nan, 0)] * n_t
+            runs = failed = 0
+        else:
+            stats = [target_value(t, results[t.spec]) for t in self.fit.targets]
+            runs = sum(len(df) for df in results.values())
+            failed = sum(int((df["status"] != "done").sum()) for df in results.values())
         mean = np.array([s[0] for s in stats])
         se = np.array([s[1] for s in stats])
-        z = (mean - self.observed) / np.sqrt(self.sd**2 + np.nan_to_num(se) ** 2)
-        runs = sum(len(df) for df in results.values())
-        failed = sum(int((df["status"] != "done").sum()) for df in results.values())
-        objective = float(np.sum(z**2)) if np.all(np.isfinite(z)) else FAILED_OBJECTIVE
+        if self.noise_se is None and np.all(np.isfinite(se)):
+            self.noise_se = se
+        noise = self.noise_se if self.noise_se is not None else np.nan_to_num(se)
+        z = (mean - self.observed) / np.sqrt(self.sd**2 + noise**2)
+        ok = results is not None and failed == 0 and bool(np.all(np.isfinite(z)))
+        objective = float(np.sum(z**2)) if ok else FAILED_OBJECTIVE
         values = {p.name: p.value(u) for p, u in zip(self.fit.parameters, unit)}
         return Evaluation(index, phase, unit, values, mean.tolist(), se.tolist(), [s[2] for s in stats],
                           z.tolist(), objective, runs, failed, time.perf_counter() - t0)
@@ -154,4 +173,6 @@ class Evaluator:
         assert self.fit.synthetic is not None
         unit = [p.unit(self.fit.synthetic[p.name]) for p in self.fit.parameters]
         results = self.run_specs(unit, self.out / "synthetic", master_seed=self.fit.synthetic_seed)
+        if results is None:
+            return [(math.nan, math.nan, 0)] * len(self.fit.targets)
         return [target_value(t, results[t.spec]) for t in self.fit.targets]

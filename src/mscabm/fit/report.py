@@ -121,8 +121,9 @@ def to_markdown(result: dict[str, Any]) -> str:
             row += [_g(p["hidden"]), ("yes" if p["hidden_in_interval"] else "NO") if "hidden_in_interval" in p else ""]
         rows.append(row)
     lines += [markdown_table(rows, head), "", "## Targets", "",
-              "z = (model mean - observed) / sqrt(sd^2 + se^2); an accepted range is read as a 95% interval "
-              "(observed = its middle, sd = its width / 4).", ""]
+              "z = (model mean - observed) / sqrt(sd^2 + se0^2), se0 = the standard error of the mean at the start "
+              "candidate (replicate noise, held fixed); the se column is this candidate's own. An accepted range is "
+              "read as a 95% interval (observed = its middle, sd = its width / 4).", ""]
     rows = []
     for t in result["targets"]:
         obs = f"{_g(t['observed'])} +- {_g(t['sd'])}" + (f" (accepted {_g(t['accepted'][0])} to "

@@ -5,7 +5,8 @@ a given seed and given objective values: a resumed fit replays the same candidat
 order (their runs are found finished), so its search continues exactly where it stopped.
 
 - ``cmaes``: :class:`cma.CMAEvolutionStrategy` (N. Hansen's pycma, the reference implementation)
-  in the box [0, 1]^d, started at the parameters' ``start`` (default the middle) with step
+  drawing from a private generator seeded by ``seed`` (never numpy's global state) in the box
+  [0, 1]^d, started at the parameters' ``start`` (default the middle) with step
   ``sigma0``; whole generations only (a generation that would overrun the candidate budget is not
   started). pycma does not support one dimension (it fails on a flat objective there), so a
   one-parameter fit searches a plane whose second coordinate nothing reads.
@@ -59,11 +60,15 @@ def cmaes(evaluate: Objective, start: list[float], budget: Budget, seed: int, si
     pop = population or 4 + int(3 * np.log(d))
     dummy = d == 1  # pycma's 1-D support is incomplete: add a coordinate the objective ignores
     x0 = list(start) + ([0.5] if dummy else [])
-    opts = {"bounds": [0.0, 1.0], "seed": int(seed) + 1, "popsize": pop, "verbose": -9, "verb_log": 0,
-            "verb_disp": 0, "tolfun": 1e-3, "tolx": 1e-3}
+    rng = np.random.default_rng(int(seed))  # pycma's own draws, private: numpy's global state is not touched
+    opts = {"bounds": [0.0, 1.0], "randn": lambda *shape: rng.standard_normal(shape), "popsize": pop,
+            "verbose": -9, "verb_log": 0, "verb_disp": 0, "tolfun": 1e-3, "tolx": 1e-3}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pycma warns about 1-D problems; it still works there
         es = cma.CMAEvolutionStrategy(x0, sigma0, opts)
+        if budget.candidates < pop:
+            budget.stop_reason = f"budget below one generation of {pop}: only the start was run"
+            return
         while budget.allows(pop):
             if es.stop():
                 budget.stop_reason = "converged (CMA-ES: " + ", ".join(sorted(es.stop())) + ")"

@@ -47,6 +47,8 @@ METHODS = ("cmaes", "sobol")
 FIT_SPECS = importlib.resources.files("mscabm.fit") / "specs"
 #: readout of a route target (SCIENCE.md s3b), computed by :func:`mscabm.calibration.route_shares`
 SHARE_REMOVED = "share_removed_pct"
+#: the condition columns a route target can select on (those :func:`mscabm.calibration.route_shares` keeps)
+ROUTE_COLUMNS = ("species", "msc_per_responder", "route_blocked")
 
 
 # ---------------------------------------------------------------------------- the document (schema)
@@ -56,7 +58,7 @@ class FitDoc:
     description: str = option("", doc="goes into report.md")
     method: Literal[METHODS] = option("cmaes", doc="cmaes: CMA-ES point fit (pycma); sobol: a scrambled Sobol "
                                                    "search of the box (the baseline)")
-    seed: int = option(1, min=0, max=2**32 - 1, doc="seed of the method's own draws (not the model's)")
+    seed: int = option(1, min=0, max=2**32 - 2, doc="seed of the method's own draws (not the model's)")
     max_candidates: int = option(40, min=1, max=100_000, doc="budget: parameter sets tried (each runs every "
                                                              "target's experiment spec)")
     max_wall_min: float = option(0.0, min=0.0, max=1e6, unit="min", doc="budget: stop the search after this "
@@ -128,12 +130,12 @@ class FitParameter:
         return self.parameter.name
 
     def value(self, u: float) -> float:
-        """The parameter's value at the unit-cube coordinate ``u`` (0..1); exactly ``start`` at its point."""
+        """The parameter's value at the unit-cube coordinate ``u`` (0..1); exactly ``start`` at its point.
+        Not rounded: ``integer`` rounds the values applied to the keys (after ``scale``)."""
         if self.start_value is not None and float(u) == self.start_unit:
             return self.start_value
         lo, hi = self.parameter.sample_bounds()
-        v = self.parameter.from_sample(lo + float(u) * (hi - lo))
-        return float(round(v)) if self.parameter.integer else v
+        return self.parameter.from_sample(lo + float(u) * (hi - lo))
 
     def unit(self, value: float) -> float:
         """The unit-cube coordinate of ``value`` (inverse of :meth:`value`)."""
@@ -191,21 +193,23 @@ class FitSpec:
 
 
 #: keys a resumed fit may change: free text, and the budget (a larger budget continues the same search)
-NOT_FINGERPRINTED = ("description", "source", "name", "max_candidates", "max_wall_min")
+NOT_FINGERPRINTED = {"fit": ("name", "description", "max_candidates", "max_wall_min"), "targets": ("name", "source")}
 
 
 def fingerprint(document: dict) -> str:
-    """A hash of the fit spec's document without its free text (name, description, sources) and its
-    budget: a resumed fit must have the same parameters, targets and method; it may have a larger
-    budget (the search replays the candidates already run, then goes on)."""
-    def strip(node: Any) -> Any:
-        if isinstance(node, dict):
-            return {k: strip(v) for k, v in node.items() if k not in NOT_FINGERPRINTED}
-        if isinstance(node, list):
-            return [strip(v) for v in node]
-        return node
-
-    return hashlib.sha256(json.dumps(strip(document), sort_keys=True, default=str).encode()).hexdigest()[:16]
+    """A hash of the fit spec's document without its free text (``fit.name``, ``fit.description``,
+    each target's name and source) and its budget: a resumed fit must have the same parameters,
+    targets and method; it may have a larger budget (the search replays the candidates already run,
+    then goes on). The experiment spec files are not part of it: a changed experiment spec changes
+    its runs' fingerprints, and the runner reruns those runs."""
+    doc = copy.deepcopy(document)
+    for k in NOT_FINGERPRINTED["fit"]:
+        doc.get("fit", {}).pop(k, None)
+    for t in doc.get("targets", []):
+        if isinstance(t, dict):
+            for k in NOT_FINGERPRINTED["targets"]:
+                t.pop(k, None)
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def load_fit_spec(path: str | Path) -> FitSpec:
@@ -242,6 +246,12 @@ def parse_fit_spec(doc: dict, source: str = "") -> FitSpec:
                                   f"{k!r} is already fitted by parameters[{keys_seen[k]}]")
             keys_seen[k] = i
     f = d.fit
+    if f.intervals:
+        for i, p in enumerate(params):
+            if p.parameter.integer:
+                raise ConfigError(join_path(join_path("parameters", i), "integer"),
+                                  "an integer parameter has no derivative for the intervals; set fit.intervals = "
+                                  "false, or fit it as a continuous value")
     targets = [_target(t, join_path("targets", i), f.synthetic is not None) for i, t in enumerate(d.targets)]
     targets += included_targets(f.include_targets)
     if not targets:
@@ -348,6 +358,8 @@ def check_fit(fit: FitSpec) -> dict[str, Any]:
                                                         "readout (a route target needs the route_decomposition "
                                                         "layout)")
         columns = _condition_columns(plan(spec, validate=False))
+        if t.route is not None:  # route_shares keeps these columns only (mscabm.calibration)
+            columns = {k: v for k, v in columns.items() if k in ROUTE_COLUMNS}
         wanted = {**t.where, **({"route_blocked": t.route} if t.route is not None else {})}
         for col, val in wanted.items():
             if col not in columns:
@@ -357,6 +369,13 @@ def check_fit(fit: FitSpec) -> dict[str, Any]:
                 raise ConfigError(join_path(join_path(path, "where"), col),
                                   f"{val!r} is not a level of {col!r} in spec {spec.name}; allowed: "
                                   f"{', '.join(sorted(columns[col]))}")
+    first_of: dict[str, str] = {}
+    for given, spec in specs.items():  # in order of first use
+        if first_of.setdefault(spec.name, given) != given:
+            i = next(i for i, t in enumerate(fit.targets) if t.spec == given)
+            raise ConfigError(join_path(join_path("targets", i), "spec"),
+                              f"{given!r} and {first_of[spec.name]!r} are both named {spec.name!r}; their runs "
+                              "would share a folder")
     for spec in specs.values():
         set_by_design = _keys_set_by_design(spec)
         for i, fp in enumerate(fit.parameters):
@@ -378,6 +397,8 @@ def check_fit(fit: FitSpec) -> dict[str, Any]:
 def _condition_columns(p: Any) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {"condition": set()}
     for c in p.conditions:
+        if c.role != "condition":  # targets average the design's conditions, never the matched controls
+            continue
         out["condition"].add(str(c.id))  # results.parquet's condition column: the condition's id
         for k, v in c.columns.items():
             out.setdefault(k, set()).add(str(v))
