@@ -19,9 +19,9 @@ def test_api_reference_builds_without_warnings(tmp_path):
                         str(tmp_path)], capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     pages = {p.stem: p.read_text() for p in tmp_path.glob("*.html")}
-    assert {"index", "model", "config", "experiments", "cells", "bench"} <= set(pages)
+    assert {"index", "model", "config", "experiments", "fit", "cells", "bench"} <= set(pages)
     for stem, name in (("model", "MSCModel"), ("config", "load_config"), ("experiments", "run"),
-                       ("cells", "CellView"), ("bench", "run_suite")):
+                       ("fit", "run_fit"), ("cells", "CellView"), ("bench", "run_suite")):
         assert 'id="mscabm.' in pages[stem] and name in pages[stem], stem
 
 
