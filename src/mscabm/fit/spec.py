@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from mscabm.config import read_toml
 from mscabm.experiments.checks import KEY, NAME
-from mscabm.experiments.parameters import Parameter
+from mscabm.experiments.parameters import Parameter, sampled_parameter
 from mscabm.schema import ConfigError, join_path, option, parse
 
 __all__ = ["FitSpec", "FitParameter", "FitTarget", "load_fit_spec", "parse_fit_spec", "check_fit", "METHODS",
@@ -274,13 +274,10 @@ def parse_fit_spec(doc: dict, source: str = "") -> FitSpec:
 
 
 def _parameter(d: FitParameterDoc, path: str) -> FitParameter:
-    lo, hi = d.bounds
-    if not lo < hi:
-        raise ConfigError(join_path(path, "bounds"), f"low {lo} must be below high {hi}")
-    if d.log and lo <= 0:
-        raise ConfigError(join_path(path, "bounds"), "log-scaled bounds must be > 0")
-    p = Parameter(d.name, list(d.keys), "uniform", {"low": lo, "high": hi}, None, d.log, d.scale, d.integer)
-    fp = FitParameter(p, 0.5)
+    """A parsed ``[[parameters]]`` table: bounds, log and scale as a sampled design's parameter
+    (:func:`mscabm.experiments.parameters.sampled_parameter`), plus where the search starts."""
+    fp = FitParameter(sampled_parameter(d, path), 0.5)  # type: ignore[arg-type]  # the same keys, plus start
+    lo, hi = fp.parameter.bounds
     if d.start is not None:
         if not lo <= d.start <= hi:
             raise ConfigError(join_path(path, "start"), f"{d.start} is outside the bounds [{lo}, {hi}]")
