@@ -129,8 +129,10 @@ def _check_readouts(p: Plan) -> None:
 MAX_WORKERS = 256
 
 
-def _executor(executor: Executor | None, workers: int | None, scheduler: str | None, in_process: bool,
-              threads: int | None):
+def executor_context(executor: Executor | None, workers: int | None, scheduler: str | None, in_process: bool,
+                     threads: int | None):
+    """A context manager giving (executor, slots, numba threads per run); a bad ``workers`` raises
+    ConfigError here, when called, before anything starts."""
     if executor is not None:
         return nullcontext((executor, workers or executors.cpu_count(), threads or 0))
     if in_process:
@@ -166,7 +168,7 @@ def run_experiment(spec: Spec | str | Path, out: str | Path | None = None, *, ex
     manifest.write_plan(out, p.to_json())
 
     todo = [r for r in p.runs if not manifest.is_finished(existing.get(r.run_id), r.run_id, r.fingerprint, out)]
-    ctx = _executor(executor, workers, scheduler, in_process, threads)
+    ctx = executor_context(executor, workers, scheduler, in_process, threads)
     if todo:
         run_derived = [d.__dict__ for d in spec.derived if d.kind in RUN_DERIVED]
         with ctx as (ex, slots, nthreads):

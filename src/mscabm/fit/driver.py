@@ -19,13 +19,13 @@ from __future__ import annotations
 import json
 import math
 import time
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from mscabm.experiments.runner import executor_context
 from mscabm.fit.intervals import difference_points
 from mscabm.fit.objective import FAILED_OBJECTIVE, Evaluation, Evaluator
 from mscabm.fit.search import SEARCHES, Budget
@@ -37,20 +37,6 @@ __all__ = ["run_fit", "default_out_dir"]
 
 def default_out_dir(fit: FitSpec) -> Path:
     return Path("runs") / "fits" / fit.name
-
-
-def _executor(workers: int | None, scheduler: str | None, in_process: bool, threads: int | None
-              ) -> AbstractContextManager:
-    from mscabm.experiments import executors
-    from mscabm.experiments.runner import MAX_WORKERS
-
-    if workers is not None and not 1 <= workers <= MAX_WORKERS:  # checked before anything is written
-        raise ConfigError("--workers", f"{workers} is out of range; allowed: 1 to {MAX_WORKERS} local processes")
-    if in_process:
-        return executors.in_process()
-    if scheduler:
-        return executors.dask_executor(scheduler, threads or 1)
-    return executors.local_pool(workers)
 
 
 def _claim_folder(fit: FitSpec, out: Path, resume: bool) -> None:
@@ -91,7 +77,7 @@ def run_fit(fit: FitSpec, out: str | Path | None = None, *, workers: int | None 
     from mscabm.observe.io import atomic_write_text
 
     specs = check_fit(fit)
-    executor = _executor(workers, scheduler, in_process, threads)  # bad options fail here, before any write
+    executor = executor_context(None, workers, scheduler, in_process, threads)  # bad options fail here, before writes
     out = Path(out) if out is not None else default_out_dir(fit)
     _claim_folder(fit, out, resume)
     t0 = time.perf_counter()
@@ -134,7 +120,7 @@ def run_fit(fit: FitSpec, out: str | Path | None = None, *, workers: int | None 
     bar.close()
     result = report.summarise(fit, evaluations, best, jacobian, budget.stop_reason or "search finished",
                               time.perf_counter() - t0, synthetic, evaluator.observed.tolist())
-    report.write_outputs(fit, out, evaluations, result)
+    report.write_outputs(fit, out, evaluations, result, specs)
     return result
 
 

@@ -201,18 +201,14 @@ def fitted_preset(fit: FitSpec, result: dict[str, Any], specs: dict[str, Any], o
     return header + tomli_w.dumps(data)
 
 
-def write_outputs(fit: FitSpec, out: Path, evaluations: list[Evaluation], result: dict[str, Any]) -> None:
+def write_outputs(fit: FitSpec, out: Path, evaluations: list[Evaluation], result: dict[str, Any],
+                  specs: dict[str, Any]) -> None:
+    """candidates.csv, fit.json, report.md, the convergence figure and fitted_preset.toml into ``out``;
+    ``specs``: the fit's experiment specs as :func:`mscabm.fit.spec.check_fit` loaded them."""
     from mscabm.observe.io import atomic_write_text
 
     atomic_write_text(out / "candidates.csv", pd.DataFrame([e.row(fit) for e in evaluations]).to_csv(index=False))
     atomic_write_text(out / "fit.json", json.dumps(result, indent=1, default=float))
     atomic_write_text(out / "report.md", to_markdown(result))
     convergence_figure(fit, evaluations, out)
-    atomic_write_text(out / "fitted_preset.toml", fitted_preset(fit, result, check_fit_specs(fit), out))
-
-
-def check_fit_specs(fit: FitSpec) -> dict[str, Any]:
-    """The fit's experiment specs, loaded (no config checks: :func:`mscabm.fit.spec.check_fit` ran them)."""
-    from mscabm.experiments import load_spec
-
-    return {n: load_spec(fit.spec_path(n)) for n in fit.spec_names}
+    atomic_write_text(out / "fitted_preset.toml", fitted_preset(fit, result, specs, out))
