@@ -54,7 +54,8 @@ def _claim_folder(fit: FitSpec, out: Path, resume: bool) -> None:
         old = json.loads(marker.read_text(encoding="utf-8")).get("fingerprint")
         if old != fp:
             raise ConfigError("--resume", f"{out} holds a fit of another fit spec (fingerprint {old}, this spec {fp}: "
-                                          "parameters, targets, method or budget differ); choose another --out")
+                                          "parameters, targets or method differ; the budget may change); "
+                                          "choose another --out")
     elif out.is_dir() and any(out.iterdir()):
         raise ConfigError("--out", f"{out} is a folder that holds no fit; allowed: a new or a fit folder")
     out.mkdir(parents=True, exist_ok=True)
