@@ -165,7 +165,8 @@ def test_dashboard_in_browser(server):
         # a blocker from the table: indomethacin blocks COX in every cell (macrophages make PGE2 too)
         page.get_by_text(blocker_label("indomethacin"), exact=True).click()
         expect(page.locator(".mscabm-notice")).to_contain_text("interventions.block=['indomethacin']")
-        # a rule switched off
+        # a rule switched off: found with the search box (rules are grouped by cell type)
+        page.locator(".mscabm-rule-search input").fill("pge2_arrests_T")
         page.get_by_text("pge2_arrests_T_activated", exact=True).click()
         expect(page.locator(".mscabm-notice")).to_contain_text("rules.pge2_arrests_T_activated.enabled=False")
         expect(page.locator(".mscabm-notice")).to_contain_text("interventions.transwell=True")  # still in force

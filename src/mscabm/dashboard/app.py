@@ -1,17 +1,23 @@
 """The Solara page: ``mscabm dashboard`` serves :func:`Page` (``SOLARA_APP=mscabm.dashboard.app``).
 
-Each browser session gets its own :class:`~mscabm.dashboard.session.Sim`. A play thread
-(``solara.use_thread``) steps the model, renders the tissue (numpy -> PNG) and, every
-``CHART_EVERY_S`` seconds, the charts; buttons and controls act on the same Sim under its lock.
-Every control change rebuilds the model (with a notice); invalid values leave the running model
-alone, show the error in the page and put the values in force back into the boxes. "Infuse MSCs
-now" adds cells to the running model without a reset and records the infusion in the config;
-"Dose MSC-EVs now" does the same for a dose of the EV field (``interventions.doses``).
+:func:`Page` shows the live simulation, or, when the command was given a folder
+(``MSCABM_DASHBOARD_OPEN``), the replay of a run folder (:mod:`~mscabm.dashboard.replay_page`)
+or the results browser of an experiment or cohort folder (:mod:`~mscabm.dashboard.results_page`).
+
+Live: each browser session gets its own :class:`~mscabm.dashboard.session.Sim`. A play thread
+(``solara.use_thread``) steps the model as fast as it runs (or at the chosen simulated hours per
+second) and shows a frame at a steady rate, ``FRAME_HZ``, whatever the steps per frame; a second
+thread redraws the charts every ``CHART_EVERY_S`` seconds, so matplotlib never holds up a frame.
+Buttons and controls act on the same Sim under its lock. Every control change rebuilds the model
+(with a notice); invalid values leave the running model alone, show the error at the top of the
+page and put the values in force back into the boxes. "Infuse MSCs now" adds cells to the running
+model without a reset and records the infusion in the config; "Dose MSC-EVs now" does the same for
+a dose of the EV field (``interventions.doses``). Stepping stops when the page's last tab has been
+disconnected for ``DISCONNECT_GRACE_S`` seconds, or when the server is shutting down.
 """
 
 from __future__ import annotations
 
-import base64
 import os
 import threading
 import time
@@ -34,10 +40,16 @@ from mscabm.dashboard.controls import (
     toggled,
     transwell_label,
 )
-from mscabm.dashboard.session import COMPARE_VARIANTS, Sim
+from mscabm.dashboard.session import COMPARE_VARIANTS, Sim, format_time
+from mscabm.dashboard.views import SPEEDS, ColourBar, Inspector, Legend, Messages, Tissue
 
 CHART_EVERY_S = float(os.environ.get("MSCABM_DASHBOARD_CHART_EVERY_S", "2.0"))
-MAX_FPS = 20.0
+#: frames per second the page is sent while playing (the model steps as often as it can in between)
+FRAME_HZ = float(os.environ.get("MSCABM_DASHBOARD_FPS", "12"))
+#: a session whose every tab has been gone this long stops stepping
+DISCONNECT_GRACE_S = 5.0
+#: set when the server shuts down (SIGTERM / Ctrl+C, see cli.py): every play loop stops
+SHUTDOWN = threading.Event()
 
 
 def initial_settings() -> Settings:
@@ -45,35 +57,22 @@ def initial_settings() -> Settings:
     return Settings(preset=cfg)
 
 
-@solara.component
-def Tissue(png: bytes, width: int, cls: str, on_click=None, caption: str = ""):
-    with solara.Column(gap="2px"):
-        if caption:
-            solara.Text(caption, style="font-weight:600")
-        el = solara.v.Html(tag="img", class_=cls, style_=f"width:{width}px;image-rendering:pixelated;cursor:crosshair",
-                           attributes={"src": "data:image/png;base64," + base64.b64encode(png).decode(),
-                                       "width": str(width)})
-        solara.v.use_event(el, "click", lambda *args: on_click(args[-1]) if on_click is not None else None)
+def _page_connected(context) -> bool:
+    """Whether any tab of this session is still connected (Solara's page status)."""
+    if context is None:
+        return True
+    from solara.server.kernel_context import PageStatus
+
+    return PageStatus.CONNECTED in tuple(context.page_status.values())
 
 
-@solara.component
-def Legend(items):
-    html = " ".join(f'<span style="white-space:nowrap;margin-right:8px"><span style="display:inline-block;width:11px;'
-                    f'height:11px;border-radius:6px;background:{c};border:1px solid #222"></span> {t} {s}</span>'
-                    for t, s, c in items)
-    html += (' <span style="white-space:nowrap"><span style="display:inline-block;width:11px;height:11px;'
-             'border-radius:6px;background:#6e6e6e;border:1px solid #222"></span> apoptotic</span>')
-    solara.HTML(tag="div", unsafe_innerHTML=html, classes=["mscabm-legend"], style="font-size:12px;max-width:900px")
+def _current_context():
+    try:
+        from solara.server.kernel_context import get_current_context
 
-
-@solara.component
-def ColourBar(label: str | None, vmin: float, vmax: float, cmap: str, height: int):
-    if not label:
-        return
-    png = base64.b64encode(R.colourbar_png(cmap, height=height - 40)).decode()
-    solara.HTML(tag="div", classes=["mscabm-colourbar"], style="font-size:12px;text-align:center",
-                unsafe_innerHTML=f'<div>{vmax:.3g}</div><img src="data:image/png;base64,{png}"/>'
-                                 f'<div>{vmin:.3g}</div><div style="writing-mode:vertical-rl">{label}</div>')
+        return get_current_context()
+    except Exception:  # noqa: BLE001 (no server: tests render the page without one)
+        return None
 
 
 # per-session state (solara.reactive values are scoped to the browser session)
@@ -82,6 +81,11 @@ tick = solara.reactive(0)          # a new frame: re-renders only the live compo
 chart_tick = solara.reactive(0)    # new chart
 page_tick = solara.reactive(0)     # settings changed: re-renders the whole page
 fps = solara.reactive(0.0)
+sim_rate = solara.reactive(0.0)    # simulated hours per wall-clock second, measured
+speed = solara.reactive(next(iter(SPEEDS)))
+run_to_day = solara.reactive(0.0)  # pause when the simulated time reaches this many days (0: never)
+chart_png = solara.reactive(b"")   # the chart drawn by the chart thread while playing
+rule_filter = solara.reactive("")
 state_type = solara.reactive("T")
 cell_text = solara.reactive("")
 infuse_count = solara.reactive(50)
@@ -98,8 +102,28 @@ def bump(charts: bool = True, page: bool = False) -> None:
 
 @solara.component
 def Page():
+    """The live simulation, or the replay / results browser of the folder the command was given."""
+    target = os.environ.get("MSCABM_DASHBOARD_OPEN")
+    if target:
+        from mscabm.dashboard.folders import folder_kind
+
+        if folder_kind(target) == "run":
+            from mscabm.dashboard.replay_page import ReplayPage
+
+            ReplayPage(target)
+        else:
+            from mscabm.dashboard.results_page import ResultsPage
+
+            ResultsPage(target)
+        return
+    LivePage()
+
+
+@solara.component
+def LivePage():
     sim: Sim = solara.use_memo(lambda: Sim(initial_settings()), [])
     page_tick.value  # noqa: B018 (subscribe: settings changes re-render the page)
+    context = solara.use_memo(_current_context, [])
 
     def apply(**changes):
         ok = sim.reset(replace(sim.settings, **changes))
@@ -107,30 +131,66 @@ def Page():
         return ok
 
     def loop(cancel: threading.Event):
-        last_chart = time.perf_counter()
-        frames, t_fps = 0, time.perf_counter()
+        """Step, and show a frame every 1/FRAME_HZ s: as many steps in between as the speed asks."""
+        frame_dt = 1.0 / FRAME_HZ
+        frames, t_fps, sim_fps = 0, time.perf_counter(), sim.main.model.time
+        anchor_wall, anchor_sim, anchor_rate = time.perf_counter(), sim.main.model.time, None
+        gone_since = None
         while playing.value and not cancel.is_set():
+            if SHUTDOWN.is_set():
+                return
+            if not _page_connected(context):
+                gone_since = gone_since or time.perf_counter()
+                if time.perf_counter() - gone_since > DISCONNECT_GRACE_S:
+                    playing.set(False)  # the last tab is gone: stop stepping
+                    return
+            else:
+                gone_since = None
             t0 = time.perf_counter()
+            rate = SPEEDS.get(speed.value)
+            if rate != anchor_rate:
+                anchor_wall, anchor_sim, anchor_rate = t0, sim.main.model.time, rate
+            stop_min = run_to_day.value * 1440.0 if run_to_day.value > 0 else float("inf")
             try:
-                sim.step()
+                while True:
+                    now_min = sim.main.model.time
+                    if now_min >= stop_min:
+                        sim.notice = f"Reached day {run_to_day.value:g} (t = {format_time(now_min)}): paused"
+                        playing.set(False)
+                        bump(page=True)
+                        return
+                    if rate is not None:
+                        target = anchor_sim + rate * 60.0 * (time.perf_counter() - anchor_wall)
+                        if now_min >= target:
+                            break
+                        if target - now_min > rate * 60.0:  # a second behind: do not race to catch up
+                            anchor_wall, anchor_sim = time.perf_counter(), now_min
+                    sim.step()
+                    if time.perf_counter() - t0 >= frame_dt:
+                        break
             except Exception as exc:  # noqa: BLE001 (capacity etc.: stop and say so, keep serving)
                 sim.error = f"Run stopped: {exc}"
                 playing.set(False)
                 bump(page=True)
                 return
+            tick.set(tick.value + 1)  # the frame: re-renders the tissue and the status line
             frames += 1
             now = time.perf_counter()
             if now - t_fps > 1.0:
                 fps.set(frames / (now - t_fps))
-                frames, t_fps = 0, now
-            tick.set(tick.value + 1)
-            if now - last_chart > CHART_EVERY_S:
-                chart_tick.set(chart_tick.value + 1)
-                last_chart = now
-            time.sleep(max(0.0, 1.0 / MAX_FPS - (time.perf_counter() - t0)))
+                sim_rate.set((sim.main.model.time - sim_fps) / 60.0 / (now - t_fps))
+                frames, t_fps, sim_fps = 0, now, sim.main.model.time
+            time.sleep(max(0.0, frame_dt - (time.perf_counter() - t0)))
+
+    def chart_loop(cancel: threading.Event):
+        """Redraw the charts every CHART_EVERY_S s while playing, off the frame loop."""
+        while playing.value and not cancel.is_set() and not SHUTDOWN.is_set():
+            chart_png.set(sim_chart_png(sim, state_type.value))
+            cancel.wait(CHART_EVERY_S)
         chart_tick.set(chart_tick.value + 1)
 
     solara.use_thread(loop, dependencies=[playing.value], intrusive_cancel=False)
+    solara.use_thread(chart_loop, dependencies=[playing.value], intrusive_cancel=False)
     t = sim.main.model.tables
 
     solara.Title("mscabm dashboard")
@@ -138,16 +198,21 @@ def Page():
         _controls(sim, sim.settings, apply)
     with solara.Column(style="padding:8px"):
         solara.HTML(tag="h2", unsafe_innerHTML="mscabm: MSC immunomodulation, live", style="margin:0")
-        Messages(sim.error, sim.notice)
+        Messages(sim.error, sim.notice, sim.in_force())
         with solara.Row(style="align-items:center;flex-wrap:wrap"):
             solara.Button("Pause" if playing.value else "Play", icon_name="mdi-pause" if playing.value else "mdi-play",
                           on_click=lambda: playing.set(not playing.value), color="primary", classes=["mscabm-play"])
             solara.Button("Step", icon_name="mdi-step-forward", disabled=playing.value,
                           on_click=lambda: (sim.step(), bump()), classes=["mscabm-step-btn"])
             solara.Button("Reset", icon_name="mdi-restore", on_click=lambda: apply(), classes=["mscabm-reset"])
+            solara.Select("speed (simulated time per second)", value=speed.value, values=list(SPEEDS),
+                          on_value=speed.set, classes=["mscabm-speed"], style="max-width:220px")
+            with solara.Column(style="max-width:140px"):
+                solara.InputFloat("run to day (0: no stop)", value=run_to_day.value, classes=["mscabm-run-to"],
+                                  on_value=lambda v: run_to_day.set(max(0.0, float(v or 0.0))))
             Status(sim)
         LiveViews(sim)
-        Legend(sim.main.legend)
+        LiveLegend(sim)
         _view_controls(sim, t)
         with solara.Row(style="align-items:center"):
             solara.Select("states of", value=state_type.value, values=list(t.type_names), on_value=state_type.set)
@@ -172,32 +237,24 @@ def NumberBox(label: str, value, on_value, classes=(), style=None, integer: bool
 
 
 @solara.component
-def Messages(error: str, notice: str):
-    """Error and notice lines (one component, so the page keeps its structure when they come and go)."""
-    with solara.Column(gap="4px"):
-        if error:
-            solara.Error(error, classes=["mscabm-error"])
-        if notice:
-            solara.Info(notice, dense=True, classes=["mscabm-notice"])
-
-
-@solara.component
 def Status(sim: Sim):
     tick.value  # noqa: B018
     m = sim.main.model
     units = {f: m.config.fields[f].unit for f in m.tables.field_names}
     means = " ".join(f'{f} <b class="mscabm-mean-{f}">{v:.3g}</b> {units[f]}' for f, v in sim.field_means().items())
+    rate = f" &middot; {sim_rate.value:.2g} simulated h/s" if playing.value else ""
     solara.HTML(tag="span", classes=["mscabm-status"], unsafe_innerHTML=(
-        f'step <b class="mscabm-steps">{m.steps}</b> &middot; t = {m.time / 60:.2f} h &middot; '
-        f'{len(m.population)} cells (MSC <b class="mscabm-n-msc">{sim.count("MSC")}</b>) &middot; '
-        f'{fps.value:.1f} frames/s<br><span style="font-size:12px">mean field: {means}</span>'))
+        f'step <b class="mscabm-steps">{m.steps}</b> &middot; t = <b class="mscabm-time">{format_time(m.time)}</b>'
+        f' &middot; {len(m.population)} cells (MSC <b class="mscabm-n-msc">{sim.count("MSC")}</b>) &middot; '
+        f'<span class="mscabm-fps">{fps.value:.1f}</span> frames/s{rate}'
+        f'<br><span style="font-size:12px">mean field: {means}</span>'))
 
 
 @solara.component
 def LiveViews(sim: Sim):
-    main_png, frame_info = _render(sim, sim.main)
-    comp_png = _render(sim, sim.compare)[0] if sim.compare is not None else None
     tick.value  # noqa: B018
+    frames = sim.frames()
+    (main_fr, _), comp = frames[0], (frames[1] if len(frames) > 1 else None)
 
     def on_tissue_click(data):
         try:
@@ -209,27 +266,29 @@ def LiveViews(sim: Sim):
         cell_text.set("" if cid is None else str(cid))
         bump(charts=False)
 
+    v = sim.view
     with solara.Row(style="align-items:flex-start;flex-wrap:wrap"):
-        Tissue(main_png, sim.view.width_px, "mscabm-tissue", on_click=on_tissue_click,
+        Tissue(R.encode_png(main_fr.rgb), v.width_px, "mscabm-tissue", on_click=on_tissue_click,
                caption=sim.main.label if sim.compare is not None else "")
-        if comp_png is not None:
-            Tissue(comp_png, sim.view.width_px, "mscabm-tissue-control", caption=sim.compare.label)
-        ColourBar(sim.field_label(), frame_info[0], frame_info[1], sim.view.cmap, sim.view.width_px)
+        if comp is not None:
+            Tissue(R.encode_png(comp[0].rgb), v.width_px, "mscabm-tissue-control", caption=sim.compare.label)
+        ColourBar(sim.field_label(), main_fr.vmin, main_fr.vmax, v.cmap, v.width_px,
+                  flat=all(fr.flat for fr, _ in frames), fixed=v.vmax is not None)
         with solara.Column(style="min-width:280px;max-width:360px"):
             _inspector(sim)
 
 
 @solara.component
+def LiveLegend(sim: Sim):
+    tick.value  # noqa: B018 (the value range follows the cells)
+    by = sim.view.colour_by
+    Legend(sim.main.legend, None if by == R.COLOUR_BY_TYPE else by, sim.value_range())
+
+
+@solara.component
 def Chart(sim: Sim):
-    chart = solara.use_memo(lambda: sim_chart_png(sim, state_type.value), [chart_tick.value, state_type.value])
-    solara.Image(chart, classes=["mscabm-chart"])
-
-
-def _render(sim: Sim, run):
-    if run is None:
-        return None, (0.0, 1.0)
-    fr, _ = sim.frame(run)
-    return R.encode_png(fr.rgb), (fr.vmin, fr.vmax)
+    drawn = solara.use_memo(lambda: sim_chart_png(sim, state_type.value), [chart_tick.value, state_type.value])
+    solara.Image(chart_png.value if playing.value and chart_png.value else drawn, classes=["mscabm-chart"])
 
 
 def _controls(sim: Sim, s: Settings, apply):
@@ -239,8 +298,17 @@ def _controls(sim: Sim, s: Settings, apply):
     values = presets()
     if s.preset not in values:
         values.append(s.preset)
-    solara.Select("preset", value=s.preset, values=values,
-                  on_value=lambda v: apply(preset=v, msc_count=None, t_count=None, cd8_count=None, domain_um=None))
+    def switch_preset(v):
+        """A new preset starts from its own values: the number boxes, free-form lines and rule switches
+        of the old one are dropped (the notice names what was dropped). If the new preset fails, the
+        menu goes back to the preset that is running."""
+        dropped = [x for x in (s.extra.strip() and "free-form lines", s.rules_off and "rule switches") if x]
+        ok = apply(preset=v, msc_count=None, t_count=None, cd8_count=None, domain_um=None, extra="", rules_off=())
+        if ok and dropped:
+            sim.notice += f" ({' and '.join(dropped)} of the previous preset dropped)"
+
+    solara.Select("preset", value=s.preset, values=values, on_value=switch_preset,
+                  classes=["mscabm-preset"]).key(f"preset-{s.preset}-{page_tick.value}")
     msc = cfg.cells["MSC"].count if "MSC" in cfg.cells else 0
     tc = cfg.cells["T"].count if "T" in cfg.cells else 0
     c8 = cfg.cells["CD8"].count if "CD8" in cfg.cells else 0
@@ -250,19 +318,14 @@ def _controls(sim: Sim, s: Settings, apply):
     solara.Text(f"MSC:T (CD4 + CD8) ratio = 1:{(tc + c8) / msc:.3g}" if msc else "no MSCs", style="font-size:12px")
     NumberBox("seed", cfg.model.seed, lambda v: apply(seed=v))
     NumberBox("domain side (um)", cfg.domain.width_um, lambda v: apply(domain_um=v), integer=False)
-    solara.SliderInt("steps per frame", value=s.steps_per_frame, min=1, max=50,
+    solara.SliderInt("steps per Step press", value=s.steps_per_frame, min=1, max=50,
                      on_value=lambda v: setattr(sim.settings, "steps_per_frame", int(v)))
     solara.HTML(tag="h3", unsafe_innerHTML="Compare", style="margin:8px 0 0")
     solara.Select("side by side with", value=sim.compare_variant or "none",
                   values=["none", *COMPARE_VARIANTS], classes=["mscabm-compare"],
                   on_value=lambda v: (sim.reset(compare_variant=None if v == "none" else v), bump(page=True)))
     _interventions(sim, iv, apply)
-    solara.HTML(tag="h3", unsafe_innerHTML="Rules (on/off)", style="margin:8px 0 0")
-    for name, _rule in cfg.rules.items():
-        off = name in s.rules_off
-        solara.Checkbox(label=name, value=not off, style="margin-top:0",
-                        on_value=lambda v, n=name: apply(rules_off=tuple(
-                            sorted(set(sim.settings.rules_off) - {n} if v else set(sim.settings.rules_off) | {n}))))
+    _rules(sim, cfg, s, apply)
     solara.HTML(tag="h3", unsafe_innerHTML="Any value", style="margin:8px 0 0")
     extra = solara.use_reactive(s.extra)
     solara.InputTextArea("section.key = value, one per line", value=extra, rows=3)
@@ -270,6 +333,33 @@ def _controls(sim: Sim, s: Settings, apply):
     solara.HTML(tag="h3", unsafe_innerHTML="Not in the model (yet)", style="margin:8px 0 0")
     for _key, label in PENDING:
         solara.Checkbox(label=label, value=False, disabled=True)
+
+
+def _rules(sim: Sim, cfg, s: Settings, apply):
+    """Rule switches grouped by the cell type they act on, with a search box (names and sources)."""
+    solara.HTML(tag="h3", unsafe_innerHTML=f"Rules (on/off; {len(cfg.rules)})", style="margin:8px 0 0")
+    solara.InputText("search rules (name, signal, behaviour)", value=rule_filter.value, on_value=rule_filter.set,
+                     continuous_update=True, classes=["mscabm-rule-search"])
+    words = rule_filter.value.lower().split()
+    groups: dict[str, list[str]] = {}
+    for name, rule in cfg.rules.items():
+        text = f"{name} {rule.cell_type} {rule.signal} {rule.behaviour}".lower()
+        if all(w in text for w in words):
+            groups.setdefault(rule.cell_type, []).append(name)
+    if not groups:
+        solara.Text("no rule matches", style="font-size:12px")
+
+    def switch(name: str, on: bool):
+        off = set(sim.settings.rules_off)
+        apply(rules_off=tuple(sorted(off - {name} if on else off | {name})))
+
+    for cell_type, names in groups.items():
+        n_off = sum(n in s.rules_off for n in names)
+        summary = f"{cell_type}: {len(names)} rules" + (f", {n_off} off" if n_off else "")
+        with solara.Details(summary=summary, expand=bool(words) or n_off > 0):
+            for name in names:
+                solara.Checkbox(label=name, value=name not in s.rules_off, style="margin-top:0",
+                                on_value=lambda v, n=name: switch(n, v))
 
 
 def _interventions(sim: Sim, iv, apply):
@@ -372,11 +462,41 @@ def _view_controls(sim: Sim, t):
             setattr(v, k, val)
         bump(charts=False, page=True)
 
+    def set_range(which: str, text: str):
+        """A fixed end of the colour range (field unit), or automatic when the box is empty."""
+        text = (text or "").strip()
+        if not text:
+            set_view(**{which: None})
+            return
+        try:
+            value = float(text)
+        except ValueError:
+            sim.error = f"Invalid input: colour {which[1:]}: {text!r} is not a number (kept automatic)"
+            bump(charts=False, page=True)
+            return
+        lo = value if which == "vmin" else (v.vmin or 0.0)
+        hi = value if which == "vmax" else v.vmax
+        if hi is not None and not hi > lo:
+            sim.error = f"Invalid input: colour range: max {hi:g} must be above min {lo:g} (kept the old range)"
+            bump(charts=False, page=True)
+            return
+        sim.error = ""
+        set_view(**{which: value})
+
     with solara.Row(style="align-items:center;flex-wrap:wrap;gap:12px"):
         solara.Select("field", value=v.field or "none", values=["none", *t.field_names],
                       on_value=lambda f: set_view(field=None if f == "none" else f), classes=["mscabm-field"])
         solara.Select("colour map", value=v.cmap, values=["viridis", "magma", "cividis", "gray"],
                       on_value=lambda c: set_view(cmap=c))
+        with solara.Column(style="max-width:120px"):
+            solara.InputText("colour min (blank: 0)", value="" if v.vmin is None else f"{v.vmin:g}",
+                             on_value=lambda x: set_range("vmin", x), classes=["mscabm-vmin-box"])
+        with solara.Column(style="max-width:120px"):
+            solara.InputText("colour max (blank: auto)", value="" if v.vmax is None else f"{v.vmax:g}",
+                             on_value=lambda x: set_range("vmax", x), classes=["mscabm-vmax-box"])
+        solara.Select("colour cells by", value=v.colour_by, classes=["mscabm-colour-by"],
+                      values=R.colour_by_choices(t.variable_names, t.field_names),
+                      on_value=lambda c: set_view(colour_by=c))
         with solara.Column(style="min-width:200px"):
             solara.SliderFloat("zoom", value=v.zoom, min=1.0, max=10.0, step=0.5, on_value=lambda z: set_view(zoom=z))
         with solara.Column(style="min-width:160px"):
@@ -401,11 +521,7 @@ def _inspector(sim: Sim):
 
     solara.InputText("cell id", value=cell_text.value, on_value=pick, classes=["mscabm-cell-id"])
     info = sim.inspect()
-    if sim.selected is not None and info is None:
-        solara.Warning(f"no live cell with id {sim.selected}")
-    if info:
-        rows = "".join(f"<tr><td>{k}</td><td style='text-align:right'>{v}</td></tr>" for k, v in info.items())
-        solara.HTML(tag="table", unsafe_innerHTML=rows, classes=["mscabm-inspector"], style="font-size:12px")
+    Inspector(info, f"no live cell with id {sim.selected}" if sim.selected is not None and info is None else "")
 
 
 def _exports(sim: Sim):

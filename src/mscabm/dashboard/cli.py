@@ -1,4 +1,8 @@
-"""``mscabm dashboard [CONFIG] [--host 127.0.0.1] [--port 8765]``: serve the Solara dashboard."""
+"""``mscabm dashboard [CONFIG | FOLDER] [--host 127.0.0.1] [--port 8765]``: serve the Solara dashboard.
+
+A config (file or preset) opens the live page; a run folder (``mscabm run --out``) its replay; an
+experiment or cohort folder (``mscabm experiment --out``) the results browser. The server stops on
+SIGTERM or Ctrl+C within a few seconds, open tabs or not (every play loop stops first)."""
 
 from __future__ import annotations
 
@@ -10,11 +14,14 @@ import sys
 def register(subparsers) -> dict:
     p = subparsers.add_parser(
         "dashboard", help="serve the live browser dashboard (Solara)",
-        description="Serve the live dashboard: watch, steer and compare runs in the browser. Binds 127.0.0.1 "
+        description="Serve the live dashboard: watch, steer and compare runs in the browser; or replay a "
+                    "finished run folder; or browse an experiment or cohort folder. Binds 127.0.0.1 "
                     "(this machine only) unless --host says otherwise. Works offline once the browser assets "
                     "are in place (scripts/bootstrap.sh fetches them; see docs/dashboard.md).")
-    p.add_argument("config", nargs="?", default=None,
-                   help="TOML file or preset name (src/mscabm/presets/) (default: the built-in default)")
+    p.add_argument("config", nargs="?", default=None, metavar="CONFIG|FOLDER",
+                   help="TOML file or preset name (src/mscabm/presets/) for a live run (default: the built-in "
+                        "default); or a run folder (mscabm run --out) to replay; or an experiment/cohort folder "
+                        "(mscabm experiment --out) to browse")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     p.add_argument("--no-fetch-assets", action="store_true",
@@ -23,14 +30,30 @@ def register(subparsers) -> dict:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from mscabm.config import load_config
     from mscabm.dashboard.assets import configure_environment
 
-    load_config(args.config)  # fail early (exit 2) on a bad config
+    if args.config is not None and Path(args.config).is_dir():
+        from mscabm.dashboard.folders import folder_kind
+
+        kind = folder_kind(args.config)  # exit 2 on a folder that is neither kind
+        if kind == "run":
+            from mscabm.dashboard.replay import RunFolder
+
+            RunFolder(args.config)  # its config must load (exit 2 with the key path)
+        os.environ["MSCABM_DASHBOARD_OPEN"] = str(Path(args.config).resolve())
+    else:
+        load_config(args.config)  # fail early (exit 2) on a bad config
+        os.environ.pop("MSCABM_DASHBOARD_OPEN", None)
     configure_environment()
+    # a session whose tabs are all closed is shut down after a minute (Solara's default is 24 h)
+    os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "60s")
     os.environ["SOLARA_APP"] = "mscabm.dashboard.app"
     os.environ.setdefault("SOLARA_MODE", "production")
-    os.environ["MSCABM_DASHBOARD_CONFIG"] = args.config or "default"
+    os.environ["MSCABM_DASHBOARD_CONFIG"] = (args.config if "MSCABM_DASHBOARD_OPEN" not in os.environ else None) \
+        or "default"
     from mscabm.dashboard import assets
 
     missing = assets.missing_packages() if args.no_fetch_assets else assets.ensure_assets()
@@ -48,5 +71,20 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
               file=sys.stderr)
         print("!" * 78, file=sys.stderr)
     print(f"mscabm dashboard: serving on {url}  (Ctrl+C to stop)", flush=True)
-    uvicorn.run("solara.server.starlette:app", host=args.host, port=args.port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config("solara.server.starlette:app", host=args.host, port=args.port,
+                                           log_level="warning", timeout_graceful_shutdown=3))
+    uvicorn_exit = server.handle_exit
+
+    def handle_exit(sig, frame) -> None:
+        """SIGTERM / SIGINT: stop every play loop, then let uvicorn close (open tabs get 3 s)."""
+        import sys as _sys
+
+        app = _sys.modules.get("mscabm.dashboard.app")
+        if app is not None:
+            app.SHUTDOWN.set()
+        uvicorn_exit(sig, frame)
+
+    server.handle_exit = handle_exit  # uvicorn installs it for SIGINT and SIGTERM when it starts
+    server.run()
+    print("mscabm dashboard: stopped", flush=True)
     return 0

@@ -58,14 +58,30 @@ def intervention_meta(name: str) -> dict[str, Any]:
     raise KeyError(name)
 
 
+#: words for a behaviour column's prefix (``export_PGE2_molecules_per_min`` -> "PGE2 release")
+_BEHAVIOUR_WORDS = (("export_", "release"), ("vmax_", "enzyme activity"), ("produce_", "made"),
+                    ("uptake_", "uptake"), ("secrete_", "release"))
+
+
+def behaviour_words(name: str) -> str:
+    """A behaviour column in words for a switch label: the substance and what the cell does with it."""
+    for prefix, words in _BEHAVIOUR_WORDS:
+        if name.startswith(prefix):
+            substance = name[len(prefix):].split("_")[0]
+            return f"{substance} {words}"
+    return name
+
+
+def signal_words(name: str) -> str:
+    """A contact signal (``contact_level:MSC.CD274``) in words: "CD274 on contact"."""
+    return f"{name.split(':', 1)[-1].split('.')[-1]} on contact"
+
+
 def knockout_label(factor: str) -> str:
+    """The knock-out switch's label, in words (the config names stay in the tooltip-free docs)."""
     spec = MSC_FACTORS[factor]
-    parts = []
-    if spec["behaviours"]:
-        parts.append(f"MSC {', '.join(spec['behaviours'])} = 0")
-    if spec["signals"]:
-        parts.append(f"no {', '.join(spec['signals'])} signalling")
-    return f"{factor} knock-out ({'; '.join(parts)})"
+    parts = [f"MSC {behaviour_words(b)}" for b in spec["behaviours"]] + [signal_words(x) for x in spec["signals"]]
+    return f"{factor} knock-out (no {', no '.join(parts)})"
 
 
 def blocker_label(drug: str) -> str:
@@ -74,7 +90,7 @@ def blocker_label(drug: str) -> str:
     spec = BLOCKERS[drug]
     parts = []
     if "factor" in spec:
-        parts.append(f"blocks {spec['factor']}" + (" in every cell" if spec.get("all_cells") else ""))
+        parts.append(f"blocks {spec['factor']}" + (" in every cell" if spec.get("all_cells") else " on MSCs"))
     if spec.get("neutralise"):
         parts.append("neutralises " + ", ".join(spec["neutralise"]))
     return f"{drug} ({'; '.join(parts)})"
@@ -187,17 +203,13 @@ def _int(label: str, v: Any) -> int:
     return parse(int, _value(v), label)
 
 
-def _float(label: str, v: Any) -> float:
-    """A number box's value as a float, checked like the config (``schema.parse``)."""
-    return parse(float, _value(v), label)
-
-
 def _value(v: Any) -> Any:
     """Text from a box in the ``--set`` value syntax (``parse_value``); numbers pass through."""
     return parse_value(v.strip()) if isinstance(v, str) else v
 
 
 def _float(label: str, v: Any) -> float:
+    """A number box's value as a float (``float(v)``: a box's text such as ``"1e3"`` too)."""
     try:
         return float(v)
     except (TypeError, ValueError):

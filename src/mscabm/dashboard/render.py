@@ -13,7 +13,7 @@ Mesa's and matplotlib's space plots. :func:`pixel_to_um` inverts the mapping (ce
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -31,6 +31,7 @@ TYPE_COLOURS: dict[str, tuple[int, int, int]] = {
 _TAB10 = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
           (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
 APOPTOTIC_COLOUR = (110, 110, 110)
+NOT_APPLICABLE_COLOUR = (70, 70, 78)  # colour by a number the cell's type does not carry
 BACKGROUND = (24, 24, 28)
 
 
@@ -51,9 +52,14 @@ def colormap_lut(name: str = "viridis") -> np.ndarray:
     return _LUTS[name]
 
 
+#: share of the type's colour in its first (resting) state; the rest is white. 0.6 keeps a naive T
+#: cell (pale blue) and a resting MSC (pale orange) apart at a few pixels (0.4 made both near-white)
+FIRST_STATE_SHADE = 0.6
+
+
 def state_colour(base: tuple[int, int, int], s: int, n_states: int) -> tuple[int, int, int]:
     """Shade of a type's colour for its state: the first (resting/naive) state is pale, the last is full."""
-    f = 1.0 if n_states <= 1 else 0.4 + 0.6 * s / (n_states - 1)
+    f = 1.0 if n_states <= 1 else FIRST_STATE_SHADE + (1.0 - FIRST_STATE_SHADE) * s / (n_states - 1)
     return tuple(int(round(255 * (1 - f) + c * f)) for c in base)
 
 
@@ -90,18 +96,23 @@ class View:
     vmin: float | None = None   # None: 0
     vmax: float | None = None   # None: the field's maximum in view (or 1 if flat)
     cmap: str = "viridis"
-    outline: bool | None = None  # None: dark outlines when fewer than 20 000 cells are in view
+    outline: bool | None = None  # None: dark outlines when cells are at least 2 px across (by zoom)
     highlight: int | None = None  # a cell id drawn with a white ring
+    min_radius_px: int = 1        # smallest disc (1: 3 x 3 px pluses, so 10^4 cells are not one-pixel speckle)
 
 
 @dataclass
 class Frame:
-    """A rendered view: the RGB array, the colour scale used and how many cells were drawn."""
+    """A rendered view: the RGB array, the colour scale used and how many cells were drawn.
+
+    ``flat``: the field is one value everywhere in view (e.g. all zero): the colour scale says
+    nothing and the page shows the value instead of a colour bar."""
 
     rgb: np.ndarray
     vmin: float
     vmax: float
     n_drawn: int
+    flat: bool = False
 
 
 def full_view(width_um: float, height_um: float, width_px: int = 600, **kw) -> View:
@@ -116,8 +127,7 @@ def zoom_view(view: View, cx_um: float, cy_um: float, factor: float, width_um: f
     w, h = width_um / factor, height_um / factor
     x0 = min(max(cx_um - w / 2, 0.0), width_um - w)
     y0 = min(max(cy_um - h / 2, 0.0), height_um - h)
-    return View(x0, x0 + w, y0, y0 + h, view.width_px, view.height_px, view.field, view.vmin, view.vmax,
-                view.cmap, view.outline, view.highlight)
+    return replace(view, x0=x0, x1=x0 + w, y0=y0, y1=y0 + h)
 
 
 def pixel_to_um(view: View, px: float, py: float) -> tuple[float, float]:
@@ -149,32 +159,64 @@ def _draw_discs(img: np.ndarray, px: np.ndarray, py: np.ndarray, r: int, colours
         flat[ys[ok] * w + xs[ok]] = colours[ok]
 
 
-def field_layer(data: np.ndarray, spacing_um: float, view: View, vmin: float | None, vmax: float | None,
-                cmap: str) -> tuple[np.ndarray, float, float]:
-    """The field (ny, nx) resampled to the view (nearest voxel) and colour-mapped: (H, W, 3) uint8."""
+def _voxel_index(data: np.ndarray, spacing_um: float, view: View) -> tuple[np.ndarray, np.ndarray]:
+    """Voxel row (H,) and column (W,) of every pixel of the view (nearest voxel), int64."""
     ny, nx = data.shape
     cols = ((view.x0 + (np.arange(view.width_px) + 0.5) * (view.x1 - view.x0) / view.width_px) // spacing_um)
     rows = ((view.y1 - (np.arange(view.height_px) + 0.5) * (view.y1 - view.y0) / view.height_px) // spacing_um)
-    ix = np.clip(cols.astype(np.int64), 0, nx - 1)
-    iy = np.clip(rows.astype(np.int64), 0, ny - 1)
+    return np.clip(rows.astype(np.int64), 0, ny - 1), np.clip(cols.astype(np.int64), 0, nx - 1)
+
+
+def field_range(data: np.ndarray, spacing_um: float, view: View) -> tuple[float, float]:
+    """(min, max) of the field (ny, nx) over the voxels the view shows, in the field's unit.
+
+    Side-by-side views take the larger maximum of the two so that one colour means one level."""
+    iy, ix = _voxel_index(data, spacing_um, view)
     sub = data[iy.min():iy.max() + 1, ix.min():ix.max() + 1]
+    return float(sub.min()), float(sub.max())
+
+
+def field_layer(data: np.ndarray, spacing_um: float, view: View, vmin: float | None, vmax: float | None,
+                cmap: str) -> tuple[np.ndarray, float, float, bool]:
+    """The field (ny, nx) resampled to the view (nearest voxel) and colour-mapped: (H, W, 3) uint8,
+    the scale (lo, hi) used and whether the field is flat (one value) in view."""
+    iy, ix = _voxel_index(data, spacing_um, view)
+    sub = data[iy.min():iy.max() + 1, ix.min():ix.max() + 1]
+    smin, smax = float(sub.min()), float(sub.max())
+    flat = not smax > smin
     lo = 0.0 if vmin is None else float(vmin)
-    hi = float(sub.max()) if vmax is None else float(vmax)
+    hi = smax if vmax is None else float(vmax)
     if not np.isfinite(hi) or hi <= lo:
-        hi = lo + 1.0
+        hi = lo + (abs(lo) if lo else 1.0)  # a scale with no span: keep lo at the bottom of the map
     scale = 255.0 / (hi - lo)
     # colour-map the voxels (ny*nx), then gather pixels: cheaper than mapping every pixel
     idx = np.clip((sub - lo) * scale, 0, 255).astype(np.uint8)
     rgb = colormap_lut(cmap)[idx]
-    return rgb[(iy - iy.min())[:, None], (ix - ix.min())[None, :]], lo, hi
+    return rgb[(iy - iy.min())[:, None], (ix - ix.min())[None, :]], lo, hi, flat
+
+
+def value_colours(values: np.ndarray, vmin: float, vmax: float, cmap: str = "plasma") -> np.ndarray:
+    """(N, 3) uint8 colours of per-cell numbers through a colour map; NaN (the value does not apply
+    to the cell, e.g. a variable its type lacks) is grey."""
+    v = np.asarray(values, dtype=np.float64)
+    span = vmax - vmin if vmax > vmin else 1.0
+    idx = np.clip((np.nan_to_num(v, nan=vmin) - vmin) * (255.0 / span), 0, 255).astype(np.uint8)
+    out = colormap_lut(cmap)[idx]
+    out[~np.isfinite(v)] = NOT_APPLICABLE_COLOUR
+    return out
 
 
 def render(view: View, x_um: np.ndarray, y_um: np.ndarray, type_code: np.ndarray, state_code: np.ndarray,
            radius_um: np.ndarray | None, apoptotic: np.ndarray | None, colours: np.ndarray,
-           field_data: np.ndarray | None = None, spacing_um: float = 10.0, ids: np.ndarray | None = None) -> Frame:
-    """Rasterise cells (coloured by ``colours[type, state]``, apoptotic last column) over a field."""
+           field_data: np.ndarray | None = None, spacing_um: float = 10.0, ids: np.ndarray | None = None,
+           cell_rgb: np.ndarray | None = None) -> Frame:
+    """Rasterise cells (coloured by ``colours[type, state]``, apoptotic last column) over a field.
+
+    ``cell_rgb`` (N, 3) uint8: each cell's own colour instead (colour by a per-cell number, see
+    :func:`value_colours`); apoptotic cells stay grey."""
+    flat = False
     if field_data is not None:
-        img, lo, hi = field_layer(field_data, spacing_um, view, view.vmin, view.vmax, view.cmap)
+        img, lo, hi, flat = field_layer(field_data, spacing_um, view, view.vmin, view.vmax, view.cmap)
         img = np.ascontiguousarray(img)
     else:
         img = np.empty((view.height_px, view.width_px, 3), dtype=np.uint8)
@@ -190,12 +232,19 @@ def render(view: View, x_um: np.ndarray, y_um: np.ndarray, type_code: np.ndarray
     s = state_code[rows].astype(np.int64)
     if apoptotic is not None:
         s = np.where(apoptotic[rows], colours.shape[1] - 1, s)
-    col = colours[t, s]
+    if cell_rgb is not None:
+        col = np.asarray(cell_rgb, dtype=np.uint8)[rows].copy()
+        if apoptotic is not None:
+            col[apoptotic[rows]] = APOPTOTIC_COLOUR
+    else:
+        col = colours[t, s]
     if radius_um is None:
         r_px = np.full(len(rows), 2, dtype=np.int32)
     else:
-        r_px = np.clip(np.round(radius_um[rows] * sx) - 0.5, 0, 12).astype(np.int32)
-    outline = view.outline if view.outline is not None else len(rows) < 20_000
+        r_px = np.clip(np.round(radius_um[rows] * sx) - 0.5, view.min_radius_px, 12).astype(np.int32)
+    # outlines where a disc is big enough to carry one: at zoom, or with few cells in view
+    outline = view.outline if view.outline is not None else (
+        len(rows) < 20_000 and (len(r_px) == 0 or float(np.median(r_px)) >= 2.0))
     for r in np.unique(r_px):
         sel = r_px == r
         if outline:
@@ -212,11 +261,63 @@ def render(view: View, x_um: np.ndarray, y_um: np.ndarray, type_code: np.ndarray
                 xx, yy = px[i] + dx, py[i] + dy
                 if 0 <= xx < view.width_px and 0 <= yy < view.height_px:
                     img[yy, xx] = (255, 255, 255)
-    return Frame(img, lo, hi, len(rows))
+    return Frame(img, lo, hi, len(rows), flat)
 
 
-def render_model(model, view: View, colours: np.ndarray | None = None) -> Frame:
-    """Render an :class:`~mscabm.model.MSCModel`'s current state (arrays read, not copied)."""
+#: "colour cells by" choices every model has (besides its per-cell variables and local field levels)
+COLOUR_BY_TYPE = "type and state"
+CELL_VALUE_COLUMNS: dict[str, str] = {"time in state (min)": "state_age_min", "cycle progress (0-1)": "cycle_progress"}
+LOCAL_PREFIX = "local "
+
+
+def colour_by_choices(variable_names, field_names) -> list[str]:
+    """The "colour cells by" menu: type and state, the population's numeric columns, every per-cell
+    variable (``var <name>``) and the level of every field at the cell's voxel (``local <field>``)."""
+    return ([COLOUR_BY_TYPE, *CELL_VALUE_COLUMNS] + [f"var {v}" for v in variable_names]
+            + [f"{LOCAL_PREFIX}{f}" for f in field_names])
+
+
+def cell_values(choice: str, columns, type_code: np.ndarray, variable_names, variable_declared: np.ndarray | None,
+                fields: dict[str, np.ndarray], spacing_um: float) -> np.ndarray:
+    """(N,) float64 per-cell numbers for a :func:`colour_by_choices` entry (not ``COLOUR_BY_TYPE``).
+
+    ``columns`` maps names to (N,) arrays (a Population or a snapshot DataFrame). A variable is NaN
+    in cells whose type does not declare it (``variable_declared`` (n_types, V) bool); a local level
+    is the field (ny, nx) at the cell's voxel."""
+    if choice in CELL_VALUE_COLUMNS:
+        return np.asarray(columns[CELL_VALUE_COLUMNS[choice]], dtype=np.float64)
+    if choice.startswith("var "):
+        name = choice[4:]
+        v = np.array(columns[name], dtype=np.float64)
+        if variable_declared is not None:
+            k = list(variable_names).index(name)
+            v[~variable_declared[np.asarray(type_code, dtype=np.int64), k]] = np.nan
+        return v
+    if choice.startswith(LOCAL_PREFIX):
+        data = fields[choice[len(LOCAL_PREFIX):]]
+        ny, nx = data.shape
+        ix = np.clip((np.asarray(columns["x_um"]) // spacing_um).astype(np.int64), 0, nx - 1)
+        iy = np.clip((np.asarray(columns["y_um"]) // spacing_um).astype(np.int64), 0, ny - 1)
+        return data[iy, ix].astype(np.float64)
+    raise KeyError(f"unknown colour-by choice {choice!r}")
+
+
+def finite_range(values: np.ndarray) -> tuple[float, float]:
+    """(min, max) of the finite values ((0, 1) if none)."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return 0.0, 1.0
+    lo, hi = float(v.min()), float(v.max())
+    return (lo, hi) if hi > lo else (lo, lo + (abs(lo) if lo else 1.0))
+
+
+def render_model(model, view: View, colours: np.ndarray | None = None, colour_by: str = COLOUR_BY_TYPE,
+                 value_range: tuple[float, float] | None = None, value_cmap: str = "plasma") -> Frame:
+    """Render an :class:`~mscabm.model.MSCModel`'s current state (arrays read, not copied).
+
+    ``colour_by``: a :func:`colour_by_choices` entry; for a number, ``value_range`` (None: the
+    range of the live cells) maps it through ``value_cmap``."""
     t = model.tables
     pop = model.population
     if colours is None:
@@ -224,8 +325,16 @@ def render_model(model, view: View, colours: np.ndarray | None = None) -> Frame:
     data = None
     if view.field is not None:
         data = model.lattice.data[t.field_names.index(view.field)]
+    rgb = None
+    if colour_by != COLOUR_BY_TYPE:
+        fields = {f: model.lattice.data[i] for i, f in enumerate(t.field_names)}
+        vals = cell_values(colour_by, pop, pop["type"], t.variable_names, t.variable_declared, fields,
+                           model.lattice.spacing_um)
+        lo, hi = value_range if value_range is not None else finite_range(vals)
+        rgb = value_colours(vals, lo, hi, value_cmap)
     return render(view, pop["x_um"], pop["y_um"], pop["type"], pop["state"], pop["radius_um"],
-                  pop["apoptosis_left_min"] >= 0, colours, data, model.lattice.spacing_um, ids=pop["id"])
+                  pop["apoptosis_left_min"] >= 0, colours, data, model.lattice.spacing_um, ids=pop["id"],
+                  cell_rgb=rgb)
 
 
 def encode_png(rgb: np.ndarray, compress_level: int = 1) -> bytes:
@@ -244,35 +353,48 @@ def colourbar_png(cmap: str = "viridis", height: int = 200, width: int = 16) -> 
     return encode_png(np.ascontiguousarray(np.repeat(lut[idx][:, None, :], width, axis=1)))
 
 
-def figure_png(frame: Frame, view: View, legend_items, field_label: str | None, title: str = "") -> bytes:
-    """A publication-style PNG of the view (axes in um, colour bar with units, legend), via matplotlib.
+def figure_png(panels, legend_items, field_label: str | None, title: str = "", value_label: str | None = None,
+               value_range: tuple[float, float] | None = None, value_cmap: str = "plasma") -> bytes:
+    """A publication-style PNG of one or more views side by side (axes in um, one colour bar with
+    units for the field scale they share, legend), via matplotlib.
 
-    One ``imshow`` of the already rasterised frame: the cost does not grow with the cell count.
-    """
+    ``panels``: (Frame, View, caption) per view. One ``imshow`` per rasterised frame: the cost does
+    not grow with the cell count. Saved with a tight bounding box, so no axis label is clipped.
+    ``value_label``/``value_range``: cells coloured by a per-cell number get their own colour bar
+    instead of the type legend."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
+    import matplotlib.cm as cm
+    from matplotlib.colors import Normalize
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    fig = Figure(figsize=(8.5, 6.5), dpi=110)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.imshow(frame.rgb, extent=(view.x0, view.x1, view.y0, view.y1), origin="upper", interpolation="nearest")
-    ax.set_xlabel("x (um)")
-    ax.set_ylabel("y (um)")
+    n = len(panels)
+    fig = Figure(figsize=(5.6 * n + 1.6, 7.0), dpi=110, layout="constrained")
+    axes = fig.subplots(1, n, squeeze=False)[0]
+    for ax, (frame, view, caption) in zip(axes, panels):
+        ax.imshow(frame.rgb, extent=(view.x0, view.x1, view.y0, view.y1), origin="upper", interpolation="nearest")
+        ax.set_xlabel("x (um)")
+        ax.set_ylabel("y (um)")
+        if caption and n > 1:
+            ax.set_title(caption, fontsize=10)
     if title:
-        ax.set_title(title)
+        fig.suptitle(title)
+    frame, view = panels[0][0], panels[0][1]
     if field_label:
-        import matplotlib.cm as cm
-        from matplotlib.colors import Normalize
-
+        flat = all(p[0].flat for p in panels)
+        label = field_label + (" (one level everywhere in view)" if flat else "")
         sm = cm.ScalarMappable(norm=Normalize(frame.vmin, frame.vmax), cmap=view.cmap)
-        fig.colorbar(sm, ax=ax, label=field_label, fraction=0.046, pad=0.02)
-    handles = [Patch(color=c, label=f"{t} {s}") for t, s, c in legend_items]
-    handles.append(Patch(color="#%02x%02x%02x" % APOPTOTIC_COLOUR, label="apoptotic"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.25 if field_label else 1.02, 1.0),
-              fontsize=7, frameon=False)
-    fig.tight_layout()
+        fig.colorbar(sm, ax=list(axes), label=label, shrink=0.9)
+    if value_label:
+        lo, hi = value_range or (0.0, 1.0)
+        sm = cm.ScalarMappable(norm=Normalize(lo, hi), cmap=value_cmap)
+        fig.colorbar(sm, ax=list(axes), label=f"cells: {value_label}", shrink=0.9)
+    else:
+        handles = [Patch(color=c, label=f"{t} {s}") for t, s, c in legend_items]
+        handles.append(Patch(color="#%02x%02x%02x" % APOPTOTIC_COLOUR, label="apoptotic"))
+        fig.legend(handles=handles, loc="outside lower center", ncol=6 if n == 1 else 9, fontsize=7, frameon=False)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    fig.savefig(buf, format="png", bbox_inches="tight", pad_inches=0.15)
     return buf.getvalue()

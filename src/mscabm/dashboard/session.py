@@ -142,15 +142,32 @@ def suppression(treated: pd.DataFrame, control: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=a.index, name="pct_suppression")
 
 
+def format_time(time_min: float) -> str:
+    """Simulated time for people: ``2 d 3.5 h`` (or ``3.5 h`` under a day)."""
+    days, rest = divmod(float(time_min), 1440.0)
+    return f"{int(days)} d {rest / 60:.1f} h" if days else f"{rest / 60:.1f} h"
+
+
+def apoptosis_text(left_min: float) -> str:
+    """The population's apoptosis timer in words (it holds -1 for a cell that is not dying)."""
+    return "not apoptotic" if left_min < 0 else f"apoptotic, removed in {left_min:.0f} min"
+
+
 @dataclass
 class ViewSettings:
+    """What the tissue views show. ``vmin``/``vmax`` None: automatic (0 to the largest level in
+    view, shared by side-by-side views); numbers: a fixed colour range in the field's unit.
+    ``colour_by``: a :func:`~mscabm.dashboard.render.colour_by_choices` entry."""
+
     field: str | None = "IFNG"
     zoom: float = 1.0
     cx_frac: float = 0.5
     cy_frac: float = 0.5
     width_px: int = 560
     cmap: str = "viridis"
+    vmin: float | None = None
     vmax: float | None = None
+    colour_by: str = R.COLOUR_BY_TYPE
 
 
 class Sim:
@@ -188,7 +205,8 @@ class Sim:
             self.main, self.compare, self.settings, self.compare_variant = main, comp, settings, variant
             self.error = ""
             changed = ", ".join(f"{k}={v}" for k, v in main.overrides.items()) or "no overrides"
-            self.notice = f"Model reset at t = 0 ({settings.preset}; {changed})"
+            self.notice = f"Model reset at t = 0 ({settings.preset}; {changed})" + (
+                f"; side by side with: {variant}" if variant else "")
             if self.view.field is not None and self.view.field not in main.model.tables.field_names:
                 self.view.field = None
             if self.selected is not None and not self._alive(self.selected):
@@ -346,6 +364,15 @@ class Sim:
                 run.step(max(1, int(n)))
         return time.perf_counter() - t0
 
+    def in_force(self) -> str:
+        """What the running model is built from, always current (the notice names the last action)."""
+        with self.lock:
+            changed = ", ".join(f"{k}={v}" for k, v in self.main.overrides.items()) or "no overrides"
+            text = f"In force: preset {self.settings.preset}; {changed}"
+            if self.compare_variant:
+                text += f"; side by side with: {self.compare_variant} ({COMPARE_VARIANTS[self.compare_variant].doc})"
+            return text
+
     @property
     def compare_is_control(self) -> bool:
         return self.compare is not None and COMPARE_VARIANTS[self.compare_variant].control
@@ -357,17 +384,63 @@ class Sim:
     def view_of(self, run: Run) -> R.View:
         m = run.model
         v = self.view
-        base = R.full_view(m.width_um, m.height_um, v.width_px, field=v.field, cmap=v.cmap, vmax=v.vmax,
-                           highlight=self.selected)
+        base = R.full_view(m.width_um, m.height_um, v.width_px, field=v.field, cmap=v.cmap, vmin=v.vmin,
+                           vmax=v.vmax, highlight=self.selected if run is self.main else None)
         if v.zoom > 1.0:
             base = R.zoom_view(base, v.cx_frac * m.width_um, v.cy_frac * m.height_um, v.zoom, m.width_um, m.height_um)
         return base
 
-    def frame(self, run: Run | None = None) -> tuple[R.Frame, R.View]:
+    def shared_scale(self) -> tuple[float | None, float | None]:
+        """The colour range every view uses: the fixed one, else 0 to the largest field level in view
+        over all runs (one colour = one level side by side), else (None, None) without a field."""
+        v = self.view
+        if v.field is None:
+            return None, None
+        lo = v.vmin if v.vmin is not None else 0.0
+        if v.vmax is not None:
+            return lo, v.vmax
+        hi = lo
+        for run in self.runs():
+            m = run.model
+            data = m.lattice.data[m.tables.field_names.index(v.field)]
+            hi = max(hi, R.field_range(data, m.lattice.spacing_um, self.view_of(run))[1])
+        return lo, hi
+
+    def value_range(self) -> tuple[float, float] | None:
+        """The range of the per-cell number the cells are coloured by, over all runs (None: by type)."""
+        if self.view.colour_by == R.COLOUR_BY_TYPE:
+            return None
+        lo, hi = np.inf, -np.inf
+        for run in self.runs():
+            a, b = R.finite_range(self.cell_values(run))
+            lo, hi = min(lo, a), max(hi, b)
+        return (float(lo), float(hi)) if hi >= lo else (0.0, 1.0)
+
+    def cell_values(self, run: Run | None = None) -> np.ndarray:
+        """(N,) the number the cells are coloured by, for every live cell of the run (population order)."""
         run = self.main if run is None else run
+        m = run.model
+        t = m.tables
+        fields = {f: m.lattice.data[i] for i, f in enumerate(t.field_names)}
+        return R.cell_values(self.view.colour_by, m.population, m.population["type"], t.variable_names,
+                             t.variable_declared, fields, m.lattice.spacing_um)
+
+    def frame(self, run: Run | None = None) -> tuple[R.Frame, R.View]:
+        """The tissue of one run, on the colour scales shared by every run of the session."""
+        return self.frames([self.main if run is None else run])[0]
+
+    def frames(self, runs: list[Run] | None = None) -> list[tuple[R.Frame, R.View]]:
+        """Every run's tissue (default: main, then comparison) on one shared field colour range and one
+        shared per-cell value range, so the same colour means the same level in each view."""
         with self.lock:
-            view = self.view_of(run)
-            return R.render_model(run.model, view, run.colours), view
+            runs = self.runs() if runs is None else runs
+            lo, hi = self.shared_scale()
+            vr = self.value_range()
+            out = []
+            for run in runs:
+                view = replace(self.view_of(run), vmin=lo, vmax=hi)
+                out.append((R.render_model(run.model, view, run.colours, self.view.colour_by, vr), view))
+            return out
 
     def png(self, run: Run | None = None) -> bytes:
         fr, _ = self.frame(run)
@@ -381,10 +454,16 @@ class Sim:
         return f"{f} ({run.model.config.fields[f].unit})"
 
     def figure_png(self) -> bytes:
-        fr, view = self.frame()
-        m = self.main.model
-        return R.figure_png(fr, view, self.main.legend, self.field_label(),
-                            title=f"{self.main.label}: step {m.steps}, t = {m.time:.0f} min")
+        """The view as a figure with axes, colour bar and legend; in compare mode both runs side by
+        side on their shared colour scale."""
+        with self.lock:
+            frames = self.frames()
+            m = self.main.model
+            panels = [(fr, view, run.label) for (fr, view), run in zip(frames, self.runs())]
+            return R.figure_png(panels, self.main.legend, self.field_label(),
+                                title=f"step {m.steps}, t = {format_time(m.time)}",
+                                value_label=None if self.view.colour_by == R.COLOUR_BY_TYPE else self.view.colour_by,
+                                value_range=self.value_range())
 
     # ------------------------------------------------------------------ inspect
     def pick(self, x_um: float, y_um: float) -> int | None:
@@ -419,8 +498,11 @@ class Sim:
                 "id": c.id, "type": c.type, "state": c.state + (" (apoptotic)" if c.apoptotic else ""),
                 "x_um": round(c.x_um, 1), "y_um": round(c.y_um, 1), "radius_um": c.radius_um,
                 "time_in_state_min": round(c.state_age_min, 1), "cycle_progress": round(c.cycle_progress, 3),
-                "apoptosis_left_min": round(float(pop["apoptosis_left_min"][row]), 1),
+                "apoptosis": apoptosis_text(float(pop["apoptosis_left_min"][row])),
             }
+            for k, v in enumerate(t.variable_names):
+                if t.variable_declared[int(pop["type"][row]), k]:
+                    out[f"variable {v}"] = float(f"{float(pop[v][row]):.4g}")
             for f, v in c.local_fields.items():
                 out[f"local {f} ({m.config.fields[f].unit})"] = float(f"{v:.4g}")
             sig = getattr(m, "_signals", None)

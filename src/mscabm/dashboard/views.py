@@ -1,0 +1,97 @@
+"""Solara components every dashboard page shares: the tissue image, legend, colour bar, messages.
+
+The live page (:mod:`mscabm.dashboard.app`), the replay of a run folder
+(:mod:`mscabm.dashboard.replay_page`) and the results browser
+(:mod:`mscabm.dashboard.results_page`) draw with these, so a view looks the same wherever it is.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import solara
+
+from mscabm.dashboard import render as R
+
+#: the speed menu: label -> simulated hours per wall-clock second (None: as fast as it steps)
+SPEEDS: dict[str, float | None] = {"as fast as it runs": None, "15 min/s": 0.25, "1 h/s": 1.0, "4 h/s": 4.0,
+                                   "12 h/s": 12.0, "1 day/s": 24.0, "4 days/s": 96.0}
+
+
+def png_src(png: bytes) -> str:
+    """A data: URL of PNG bytes (what an ``<img>`` shows)."""
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+@solara.component
+def Tissue(png: bytes, width: int, cls: str, on_click=None, caption: str = ""):
+    """One tissue view; ``on_click(event)`` gets the click's ``offsetX``/``offsetY`` in image pixels."""
+    with solara.Column(gap="2px"):
+        if caption:
+            solara.Text(caption, style="font-weight:600")
+        el = solara.v.Html(tag="img", class_=cls, style_=f"width:{width}px;image-rendering:pixelated;cursor:crosshair",
+                           attributes={"src": png_src(png), "width": str(width)})
+        solara.v.use_event(el, "click", lambda *args: on_click(args[-1]) if on_click is not None else None)
+
+
+@solara.component
+def Legend(items, value_label: str | None = None, value_range: tuple[float, float] | None = None,
+           value_cmap: str = "plasma"):
+    """The colour of every (type, state); or, when cells are coloured by a number, that number's scale."""
+    if value_label:
+        lo, hi = value_range or (0.0, 1.0)
+        bar = png_src(R.encode_png(R.colormap_lut(value_cmap)[None, :, :].repeat(12, axis=0)))
+        na = "#%02x%02x%02x" % R.NOT_APPLICABLE_COLOUR
+        solara.HTML(tag="div", classes=["mscabm-legend"], style="font-size:12px;max-width:900px", unsafe_innerHTML=(
+            f'cells coloured by <b>{value_label}</b>: {lo:.3g} <img src="{bar}" style="width:200px;height:12px;'
+            f'vertical-align:middle"/> {hi:.3g} &nbsp; <span style="display:inline-block;width:11px;height:11px;'
+            f'border-radius:6px;background:{na};border:1px solid #222"></span> not carried by the type'))
+        return
+    html = " ".join(f'<span style="white-space:nowrap;margin-right:8px"><span style="display:inline-block;width:11px;'
+                    f'height:11px;border-radius:6px;background:{c};border:1px solid #222"></span> {t} {s}</span>'
+                    for t, s, c in items)
+    html += (' <span style="white-space:nowrap"><span style="display:inline-block;width:11px;height:11px;'
+             'border-radius:6px;background:#6e6e6e;border:1px solid #222"></span> apoptotic</span>')
+    solara.HTML(tag="div", unsafe_innerHTML=html, classes=["mscabm-legend"], style="font-size:12px;max-width:900px")
+
+
+@solara.component
+def ColourBar(label: str | None, vmin: float, vmax: float, cmap: str, height: int, flat: bool = False,
+              fixed: bool = False):
+    """The field's colour scale (shared by side-by-side views). A field with one level everywhere in
+    view shows that level in words instead of a meaningless bar."""
+    if not label:
+        return
+    if flat and not fixed:
+        solara.HTML(tag="div", classes=["mscabm-colourbar"], style="font-size:12px;max-width:90px",
+                    unsafe_innerHTML=f"{label}: <b>{vmin:.3g}</b> everywhere in view (no colour scale)")
+        return
+    png = png_src(R.colourbar_png(cmap, height=height - 40))
+    note = "fixed" if fixed else "shared"
+    solara.HTML(tag="div", classes=["mscabm-colourbar"], style="font-size:12px;text-align:center",
+                unsafe_innerHTML=f'<div class="mscabm-vmax">{vmax:.3g}</div><img src="{png}"/>'
+                                 f'<div class="mscabm-vmin">{vmin:.3g}</div>'
+                                 f'<div style="writing-mode:vertical-rl">{label} ({note} scale)</div>')
+
+
+@solara.component
+def Messages(error: str, notice: str, in_force: str = ""):
+    """Error, notice and what is in force, kept in view at the top of the page while it scrolls
+    (one component, so the page keeps its structure when they come and go)."""
+    with solara.Column(gap="4px", style="position:sticky;top:0;z-index:5;background:white"):
+        if error:
+            solara.Error(error, classes=["mscabm-error"])
+        if notice:
+            solara.Info(notice, dense=True, classes=["mscabm-notice"])
+        if in_force:
+            solara.Text(in_force, classes=["mscabm-in-force"], style="font-size:12px;color:#444")
+
+
+@solara.component
+def Inspector(info: dict | None, missing: str = ""):
+    """A cell's attributes as a table (``info``), or a warning that it is gone."""
+    if missing:
+        solara.Warning(missing)
+    if info:
+        rows = "".join(f"<tr><td>{k}</td><td style='text-align:right'>{v}</td></tr>" for k, v in info.items())
+        solara.HTML(tag="table", unsafe_innerHTML=rows, classes=["mscabm-inspector"], style="font-size:12px")
