@@ -335,3 +335,184 @@ def test_cli_rejects_bad_config():
     from mscabm.cli import main
 
     assert main(["dashboard", "/nonexistent.toml"]) == 2
+
+
+# ---------------------------------------------------------------- issue 23: colour scales, colour by, replay
+
+
+def test_side_by_side_views_share_one_colour_scale(sim):
+    """One colour = one level: both views use 0 .. the larger maximum in view (brute force over both
+    lattices), and a fixed range is used as given."""
+    sim.reset(small(t_count=300, msc_count=30), compare_variant="no MSCs (control)")
+    sim.step(15)
+    sim.view.field, sim.view.zoom = "TNF", 1.0
+    (a, _), (b, _) = sim.frames()
+    maxima = [float(r.model.lattice.data[r.model.tables.field_names.index("TNF")].max()) for r in sim.runs()]
+    assert min(maxima) > 0 and maxima[0] != maxima[1]
+    assert (a.vmin, a.vmax) == (b.vmin, b.vmax) == (0.0, pytest.approx(max(maxima)))
+    sim.view.vmin, sim.view.vmax = 1.0, 7.5
+    (a, _), (b, _) = sim.frames()
+    assert (a.vmin, a.vmax) == (b.vmin, b.vmax) == (1.0, 7.5)
+    sim.view.vmin = sim.view.vmax = None
+    # the exported figure holds both views
+    png = sim.figure_png()
+    from PIL import Image
+
+    w, h = Image.open(io.BytesIO(png)).size
+    assert w > 1.5 * h, (w, h)  # two panels side by side
+
+
+def test_flat_field_is_reported_not_scaled():
+    view = R.full_view(100.0, 100.0, 50, field="f")
+    fr = R.render(view, np.array([]), np.array([]), np.array([], int), np.array([], int), None, None,
+                  R.palette(["A"], [["s"]]), np.zeros((10, 10)), 10.0)
+    assert fr.flat and fr.vmin == 0.0
+    assert (fr.rgb == R.colormap_lut("viridis")[0]).all()  # all zero is the bottom colour, not mid-scale
+    fr = R.render(view, np.array([]), np.array([]), np.array([], int), np.array([], int), None, None,
+                  R.palette(["A"], [["s"]]), np.arange(100.0).reshape(10, 10), 10.0)
+    assert not fr.flat and fr.vmax == 99.0
+
+
+def test_colour_cells_by_a_variable_marks_types_without_it(sim):
+    sim.reset(small(t_count=300, msc_count=30), compare_variant=None)
+    sim.step(5)
+    m = sim.main.model
+    t = m.tables
+    choices = R.colour_by_choices(t.variable_names, t.field_names)
+    assert choices[0] == R.COLOUR_BY_TYPE and "time in state (min)" in choices
+    assert {f"var {v}" for v in t.variable_names} | {f"local {f}" for f in t.field_names} <= set(choices)
+    var = t.variable_names[0]
+    sim.view.colour_by = f"var {var}"
+    vals = sim.cell_values()
+    k = t.variable_names.index(var)
+    declared = t.variable_declared[m.population["type"], k]
+    assert np.isnan(vals[~declared]).all() and np.isfinite(vals[declared]).all()
+    np.testing.assert_array_equal(vals[declared], m.population[var][declared])
+    # a local level is the field at the cell's voxel (brute force)
+    sim.view.colour_by = "local TNF"
+    vals = sim.cell_values()
+    data = m.lattice.data[t.field_names.index("TNF")]
+    i = 7
+    iy, ix = int(m.population["y_um"][i] // m.lattice.spacing_um), int(m.population["x_um"][i] // m.lattice.spacing_um)
+    assert vals[i] == data[iy, ix]
+    lo, hi = sim.value_range()
+    assert lo <= np.nanmin(vals) and hi >= np.nanmax(vals)
+    fr, _ = sim.frame()
+    assert fr.rgb.shape[2] == 3
+    sim.view.colour_by = R.COLOUR_BY_TYPE
+
+
+def test_value_colours_and_nan():
+    rgb = R.value_colours(np.array([0.0, 10.0, np.nan]), 0.0, 10.0, "plasma")
+    lut = R.colormap_lut("plasma")
+    assert (rgb[0] == lut[0]).all() and (rgb[1] == lut[255]).all() and tuple(rgb[2]) == R.NOT_APPLICABLE_COLOUR
+    assert R.finite_range(np.array([np.nan, 2.0, 2.0])) == (2.0, 4.0)  # no span: a scale above the value
+    assert R.finite_range(np.array([np.nan])) == (0.0, 1.0)
+
+
+def test_inspector_and_notice_in_words(sim):
+    from mscabm.dashboard.session import apoptosis_text, format_time
+
+    sim.reset(small(t_count=300, msc_count=30), compare_variant="transwell")
+    assert "side by side with: transwell" in sim.notice and "side by side with: transwell" in sim.in_force()
+    info = sim.inspect(int(sim.main.model.population["id"][0]))
+    assert "apoptosis_left_min" not in info and info["apoptosis"] == "not apoptotic"
+    assert apoptosis_text(12.4) == "apoptotic, removed in 12 min"
+    assert format_time(90) == "1.5 h" and format_time(1440 * 2 + 210) == "2 d 3.5 h"
+    sim.reset(compare_variant=None)
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    """A real run folder (mscabm run) and the live model at the same steps, for the replay's truth."""
+    from mscabm.cli import main
+
+    out = tmp_path_factory.mktemp("replay") / "run"
+    sets = ["--set", "domain.width_um=300", "--set", "domain.height_um=300", "--set", "output.snapshot_every=4"]
+    for k, v in {"cells.T.count": 120, "cells.MSC.count": 12, "cells.CD8.count": 30, **{k: v // 4 for k, v in
+                 SMALL_OTHERS.items()}}.items():
+        sets += ["--set", f"{k}={v}"]
+    assert main(["run", "--steps", "8", "--out", str(out), "--quiet", *sets]) == 0
+    return out
+
+
+def test_replay_draws_each_snapshot_as_the_live_model_did(run_folder):
+    """The replay of step k equals the live render of the same model at step k, pixel for pixel."""
+    from mscabm.dashboard.replay import RunFolder
+    from mscabm.model import MSCModel
+
+    rf = RunFolder(run_folder)
+    assert rf.steps == [0, 4, 8]
+    live = MSCModel(str(run_folder / "config.toml"))
+    for step in rf.steps:
+        while live.steps < step:
+            live.step()
+        for field, colour_by in ((None, R.COLOUR_BY_TYPE), ("IL6", R.COLOUR_BY_TYPE), ("TNF", "time in state (min)"),
+                                 (None, "local IL6")):
+            view = rf.view(200, field=field, vmin=0.0 if field else None, vmax=3.0 if field else None)
+            vr = (0.0, 10.0) if colour_by != R.COLOUR_BY_TYPE else None
+            expected = R.render_model(live, view, rf.colours, colour_by, vr)
+            got = rf.frame(step, view, colour_by, vr)
+            np.testing.assert_array_equal(got.rgb, expected.rgb)
+        cid = int(live.population["id"][3])
+        info = rf.inspect(step, cid)
+        assert info["type"] == live.cells.cell(cid).type and info["x_um"] == round(live.cells.cell(cid).x_um, 1)
+    ts = rf.timeseries()
+    assert list(ts["step"])[-1] == 8 and "pct_MSC_surviving" in ts
+    assert rf.pick(step, -1e6, -1e6) is None
+
+
+def test_replay_movie_and_bad_folders(run_folder, tmp_path):
+    import zipfile
+
+    from mscabm.dashboard.folders import folder_kind
+    from mscabm.dashboard.replay import RunFolder
+
+    rf = RunFolder(run_folder)
+    seen = []
+    z = zipfile.ZipFile(io.BytesIO(rf.movie_zip(rf.view(120, field="IL2"), progress=lambda i, n: seen.append(i))))
+    assert z.namelist() == ["frame_0000.png", "frame_0001.png", "frame_0002.png"] and seen == [1, 2, 3]
+    assert all(z.read(n)[:4] == b"\x89PNG" for n in z.namelist())
+    with pytest.raises(ConfigError, match="has no snapshot"):
+        rf.snapshot(5)
+    assert folder_kind(run_folder) == "run"
+    for bad, msg in ((tmp_path / "nope", "no such folder"), (tmp_path, "neither a run folder")):
+        with pytest.raises(ConfigError, match=msg):
+            folder_kind(bad)
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    with pytest.raises(ConfigError, match="not a folder"):
+        folder_kind(f)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.toml").write_text("[cells.MSC]\ncount = -5\n")
+    (broken / "timeseries.parquet").write_bytes(b"")
+    with pytest.raises(ConfigError, match="cells.MSC.count"):
+        RunFolder(broken)
+    from mscabm.cli import main
+
+    assert main(["dashboard", str(tmp_path)]) == 2
+    assert main(["dashboard", str(broken)]) == 2
+
+
+def test_pages_render_without_a_browser(run_folder, tmp_path):
+    """Every page renders in Solara's test renderer with no error and no hook-rule warning (a wrong
+    keyword or a hook inside a condition fails here in seconds, before a browser test would)."""
+    import warnings
+
+    import solara
+
+    import mscabm.experiments as mx
+    from mscabm.dashboard.app import LivePage
+    from mscabm.dashboard.replay_page import ReplayPage
+    from mscabm.dashboard.results_page import ResultsPage
+    from test_dashboard_results import SPEC
+
+    out = tmp_path / "exp"
+    spec = {**SPEC, "experiment": {**SPEC["experiment"], "replicates": 1, "steps": 10}}
+    mx.run(spec, out=out, in_process=True, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for page in (ReplayPage(str(run_folder)), ResultsPage(str(out)), ResultsPage(str(tmp_path / "nope"))):
+            solara.render(page, handle_error=False)
+        solara.render(LivePage(), handle_error=False)

@@ -46,6 +46,9 @@ from mscabm.dashboard.views import SPEEDS, ColourBar, Inspector, Legend, Message
 CHART_EVERY_S = float(os.environ.get("MSCABM_DASHBOARD_CHART_EVERY_S", "2.0"))
 #: frames per second the page is sent while playing (the model steps as often as it can in between)
 FRAME_HZ = float(os.environ.get("MSCABM_DASHBOARD_FPS", "12"))
+#: share of each frame period spent stepping; the rest is left to the server to render and send the
+#: frame (a loop that steps all the time starves Solara's event loop: the page stops updating)
+STEP_SHARE = 0.6
 #: a session whose every tab has been gone this long stops stepping
 DISCONNECT_GRACE_S = 5.0
 #: set when the server shuts down (SIGTERM / Ctrl+C, see cli.py): every play loop stops
@@ -166,7 +169,7 @@ def LivePage():
                         if target - now_min > rate * 60.0:  # a second behind: do not race to catch up
                             anchor_wall, anchor_sim = time.perf_counter(), now_min
                     sim.step()
-                    if time.perf_counter() - t0 >= frame_dt:
+                    if time.perf_counter() - t0 >= STEP_SHARE * frame_dt:
                         break
             except Exception as exc:  # noqa: BLE001 (capacity etc.: stop and say so, keep serving)
                 sim.error = f"Run stopped: {exc}"
@@ -180,7 +183,8 @@ def LivePage():
                 fps.set(frames / (now - t_fps))
                 sim_rate.set((sim.main.model.time - sim_fps) / 60.0 / (now - t_fps))
                 frames, t_fps, sim_fps = 0, now, sim.main.model.time
-            time.sleep(max(0.0, frame_dt - (time.perf_counter() - t0)))
+            # at least the server's share of the period, even when a step overran it
+            time.sleep(max((1.0 - STEP_SHARE) * frame_dt, frame_dt - (time.perf_counter() - t0)))
 
     def chart_loop(cancel: threading.Event):
         """Redraw the charts every CHART_EVERY_S s while playing, off the frame loop."""
@@ -291,13 +295,10 @@ def Chart(sim: Sim):
     solara.Image(chart_png.value if playing.value and chart_png.value else drawn, classes=["mscabm-chart"])
 
 
-def _controls(sim: Sim, s: Settings, apply):
-    cfg = sim.main.model.config
-    iv = cfg.interventions
-    solara.HTML(tag="h3", unsafe_innerHTML="Model", style="margin:4px 0")
-    values = presets()
-    if s.preset not in values:
-        values.append(s.preset)
+@solara.component
+def PresetMenu(sim: Sim, s: Settings, values: list[str], apply):
+    """The preset menu (its own component, so it can reach its widget)."""
+
     def switch_preset(v):
         """A new preset starts from its own values: the number boxes, free-form lines and rule switches
         of the old one are dropped (the notice names what was dropped). If the new preset fails, the
@@ -307,8 +308,31 @@ def _controls(sim: Sim, s: Settings, apply):
         if ok and dropped:
             sim.notice += f" ({' and '.join(dropped)} of the previous preset dropped)"
 
-    solara.Select("preset", value=s.preset, values=values, on_value=switch_preset,
-                  classes=["mscabm-preset"]).key(f"preset-{s.preset}-{page_tick.value}")
+    menu_widget = solara.use_ref(None)
+
+    def choose(v):
+        if v == sim.settings.preset:  # the running one (also our own put-back below): nothing to do
+            return
+        switch_preset(v)
+        if sim.settings.preset != v and menu_widget.current is not None:
+            # refused: put the menu back on the running preset. The element's value did not change
+            # (it is the running preset throughout), so a re-render sends nothing: set the widget's
+            # own v_model, which the browser's choice had changed
+            menu_widget.current.v_model = sim.settings.preset
+
+    menu = solara.v.Select(label="preset", v_model=s.preset, items=values, class_="mscabm-preset",
+                           on_v_model=choose)
+    solara.use_effect(lambda: setattr(menu_widget, "current", solara.get_widget(menu)))
+
+
+def _controls(sim: Sim, s: Settings, apply):
+    cfg = sim.main.model.config
+    iv = cfg.interventions
+    solara.HTML(tag="h3", unsafe_innerHTML="Model", style="margin:4px 0")
+    values = presets()
+    if s.preset not in values:
+        values.append(s.preset)
+    PresetMenu(sim, s, values, apply)
     msc = cfg.cells["MSC"].count if "MSC" in cfg.cells else 0
     tc = cfg.cells["T"].count if "T" in cfg.cells else 0
     c8 = cfg.cells["CD8"].count if "CD8" in cfg.cells else 0

@@ -24,6 +24,8 @@ def register(subparsers) -> dict:
                         "(mscabm experiment --out) to browse")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--presets", metavar="DIR", action="append", default=[],
+                   help="add the *.toml configs of DIR to the page's preset menu (repeatable)")
     p.add_argument("--no-fetch-assets", action="store_true",
                    help="do not try to download missing browser assets from the npm registry")
     return {"dashboard": cmd_dashboard}
@@ -32,7 +34,7 @@ def register(subparsers) -> dict:
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from mscabm.config import load_config
+    from mscabm.config import ConfigError, load_config
     from mscabm.dashboard.assets import configure_environment
 
     if args.config is not None and Path(args.config).is_dir():
@@ -47,6 +49,13 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     else:
         load_config(args.config)  # fail early (exit 2) on a bad config
         os.environ.pop("MSCABM_DASHBOARD_OPEN", None)
+    for folder in args.presets:
+        if not Path(folder).is_dir():
+            raise ConfigError("--presets", f"{folder}: not a folder of *.toml configs")
+    if args.presets:
+        from mscabm.dashboard.controls import PRESETS_ENV
+
+        os.environ[PRESETS_ENV] = os.pathsep.join(str(Path(f).resolve()) for f in args.presets)
     configure_environment()
     # a session whose tabs are all closed is shut down after a minute (Solara's default is 24 h)
     os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "60s")

@@ -18,7 +18,9 @@ config key (e.g. ``interventions.knockout = ["COX2"]``), and the model's config 
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRETREATMENTS
@@ -44,10 +46,25 @@ PENDING: tuple[tuple[str, str], ...] = (
 DEFAULT_PRESET = "default"
 
 
+#: environment variable naming extra preset folders (``os.pathsep``-separated): ``mscabm dashboard --presets DIR``
+PRESETS_ENV = "MSCABM_DASHBOARD_PRESETS"
+
+
+def user_presets() -> dict[str, Path]:
+    """Preset name -> TOML file of the folders given with ``--presets`` (a user's own configs)."""
+    out: dict[str, Path] = {}
+    for folder in filter(None, os.environ.get(PRESETS_ENV, "").split(os.pathsep)):
+        for f in sorted(Path(folder).glob("*.toml")):
+            out.setdefault(f.stem, f)
+    return out
+
+
 def presets() -> list[str]:
-    """The built-in default plus every ``src/mscabm/presets/*.toml`` preset name."""
+    """The built-in default, every ``src/mscabm/presets/*.toml`` preset name, then the user's
+    presets (:func:`user_presets`) not named like a built-in one."""
     names = sorted(p.stem for p in PRESET_DIR.glob("*.toml")) if PRESET_DIR.is_dir() else []
-    return [DEFAULT_PRESET] + [n for n in names if n != DEFAULT_PRESET]
+    builtin = [DEFAULT_PRESET] + [n for n in names if n != DEFAULT_PRESET]
+    return builtin + [n for n in user_presets() if n not in builtin]
 
 
 def intervention_meta(name: str) -> dict[str, Any]:
@@ -166,7 +183,13 @@ class Settings:
     overrides_extra: dict = field(default_factory=dict)  # programmatic (compare variants)
 
     def config_name(self) -> str | None:
-        return None if self.preset == DEFAULT_PRESET else self.preset
+        """What ``load_config`` takes: None (built-in default), a preset name, or a user preset's path."""
+        if self.preset == DEFAULT_PRESET:
+            return None
+        user = user_presets()
+        if self.preset in user and not (PRESET_DIR / f"{self.preset}.toml").is_file():
+            return str(user[self.preset])
+        return self.preset
 
     def overrides(self, base: Config) -> dict[str, Any]:
         """Dotted overrides on top of the preset ``base`` (raises ConfigError on bad input)."""

@@ -81,8 +81,8 @@ def ReplayView(folder: RunFolder):
                           color="primary", classes=["mscabm-replay-play"],
                           on_click=lambda: (index.set(0) if index.value >= n - 1 and not playing.value else None,
                                             playing.set(not playing.value)))
-            with solara.Column(style="min-width:420px"):
-                solara.SliderInt("snapshot", value=index, min=0, max=n - 1, classes=["mscabm-replay-slider"])
+            with solara.Column(style="min-width:420px", classes=["mscabm-replay-slider"]):
+                solara.SliderInt("snapshot", value=index, min=0, max=n - 1)
             solara.HTML(tag="span", classes=["mscabm-replay-status"], unsafe_innerHTML=(
                 f'step <b class="mscabm-steps">{step}</b> &middot; t = <b class="mscabm-time">'
                 f'{format_time(snap.time_min)}</b> &middot; {len(snap.cells)} cells'))

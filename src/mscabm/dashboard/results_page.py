@@ -87,10 +87,11 @@ def ResultsView(folder: ResultsFolder):
 
         solara.HTML(tag="h3", unsafe_innerHTML="Time course by condition (mean, 95% CI of the replicates)",
                     style="margin:8px 0 2px")
+        tc_png = solara.use_memo(lambda: timecourse_png(folder.timecourse(readout.value), readout.value,
+                                                        title=folder.name) if readout.value else None,
+                                 [readout.value])
         if readouts:
             solara.Select("readout", value=readout, values=readouts, classes=["mscabm-readout"])
-            tc_png = solara.use_memo(lambda: timecourse_png(folder.timecourse(readout.value), readout.value,
-                                                            title=folder.name), [readout.value])
             solara.Image(tc_png, classes=["mscabm-timecourse"], width="900px")
         else:
             solara.Text("no finished run yet", style="font-size:12px")

@@ -1,0 +1,187 @@
+"""Browser tests of the dashboard beyond the live page (issue 23): replay of a run folder, the results
+browser on a small experiment, the shared colour scale in compare mode, recovery from a failed preset
+switch, and shutdown on SIGTERM with a tab open and playing.
+
+Real servers (``mscabm dashboard ...``) and Debian chromium driven by Playwright, as in
+``test_dashboard_browser.py`` (skipped locally without chromium, a failure in CI). Screenshots go to
+``runs/test-artifacts/dashboard/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from test_dashboard_browser import ARTIFACTS, CHROMIUM_ARGS, ROOT, _chromium, _free_port, _play_until
+from test_dashboard_results import SPEC as EXPERIMENT_SPEC
+
+
+@contextlib.contextmanager
+def serving(*args: str, env_extra: dict | None = None):
+    """``mscabm dashboard ARGS`` on a free port: yields (url, process); terminated at the end."""
+    port = _free_port()
+    env = dict(os.environ, MSCABM_DASHBOARD_CHART_EVERY_S="1.0", SOLARA_TELEMETRY_MIXPANEL_ENABLE="False",
+               **(env_extra or {}))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS / f"server_{port}.log", "w")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen([sys.executable, "-m", "mscabm", "dashboard", *args, "--port", str(port),
+                             "--no-fetch-assets"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                raise AssertionError(f"dashboard exited with {proc.returncode}: {proc.stdout.read()}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise AssertionError("dashboard did not answer within 60 s")
+        yield url, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    path = _chromium()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _page(browser):
+    page = browser.new_page(viewport={"width": 1500, "height": 1200}, accept_downloads=True)
+    page.set_default_timeout(30_000)
+    return page
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    from mscabm.cli import main
+
+    out = tmp_path_factory.mktemp("replay_browser") / "run"
+    sets = {"domain.width_um": 300, "domain.height_um": 300, "output.snapshot_every": 5, "cells.T.count": 150,
+            "cells.MSC.count": 15, "cells.CD8.count": 30, "cells.B.count": 10, "cells.NK.count": 8,
+            "cells.DC.count": 2, "cells.MAC.count": 8}
+    args = ["run", "--steps", "20", "--out", str(out), "--quiet"]
+    for k, v in sets.items():
+        args += ["--set", f"{k}={v}"]
+    assert main(args) == 0
+    return out
+
+
+def test_replay_of_a_run_folder(browser, run_folder):
+    """The slider moves through the snapshots: step counter, time and image follow; the inspector reads
+    the saved cells; the frames export is a zip of one PNG per snapshot."""
+    import zipfile
+
+    from playwright.sync_api import expect
+
+    with serving(str(run_folder)) as (url, _proc):
+        page = _page(browser)
+        page.goto(url)
+        page.wait_for_selector("img.mscabm-tissue", timeout=90_000)
+        expect(page.locator(".mscabm-steps")).to_have_text("20")  # opens on the last snapshot
+        last = page.get_attribute("img.mscabm-tissue", "src")
+        slider = page.locator(".mscabm-replay-slider .v-slider")
+        slider.click(position={"x": 2, "y": 5})  # the slider's left end: the first snapshot
+        expect(page.locator(".mscabm-steps")).to_have_text("0")
+        assert page.get_attribute("img.mscabm-tissue", "src") != last
+        page.locator(".mscabm-cell-id input").fill("3")
+        page.locator(".mscabm-cell-id input").press("Enter")
+        expect(page.locator(".mscabm-inspector")).to_contain_text("apoptosis")
+        page.click(".mscabm-replay-play")  # plays to the end and stops
+        expect(page.locator(".mscabm-steps")).to_have_text("20", timeout=30_000)
+        page.screenshot(path=ARTIFACTS / "10_replay.png")
+        with page.expect_download() as dl:
+            page.get_by_text("snapshots as PNG frames").click()
+        names = zipfile.ZipFile(dl.value.path()).namelist()
+        assert names == [f"frame_{i:04d}.png" for i in range(5)], names
+        page.close()
+
+
+def test_results_browser_on_a_small_experiment(browser, tmp_path_factory):
+    import mscabm.experiments as mx
+
+    out = tmp_path_factory.mktemp("results_browser") / "exp"
+    df = mx.run(json.loads(json.dumps(EXPERIMENT_SPEC)), out=out, in_process=True, progress=False)
+    assert (df["status"] == "done").all()
+    from playwright.sync_api import expect
+
+    with serving(str(out)) as (url, _proc):
+        page = _page(browser)
+        page.goto(url)
+        page.wait_for_selector(".mscabm-summary", timeout=90_000)
+        expect(page.locator(".mscabm-results-status")).to_contain_text("6 runs (6 done)")
+        summary = page.inner_text(".mscabm-summary")
+        assert "disease_activity" in summary and "control" in summary and "drug" in summary
+        page.wait_for_selector(".mscabm-timecourse img, img.mscabm-timecourse")
+        expect(page.locator(".mscabm-cohort")).to_contain_text("responder")
+        page.wait_for_selector(".mscabm-cohort-figure img, img.mscabm-cohort-figure")
+        assert page.inner_text(".mscabm-runs").count("done") == 6
+        page.locator(".mscabm-run-pick").click()
+        page.get_by_role("option").nth(1).click()
+        page.wait_for_selector(".mscabm-run-chart img, img.mscabm-run-chart")
+        page.screenshot(path=ARTIFACTS / "11_results.png", full_page=True)
+        page.close()
+
+
+def test_compare_scale_failed_preset_and_sigterm(browser, tmp_path):
+    """Compare mode shows one shared scale; switching to a preset that fails keeps the running model
+    and puts the menu back on it; SIGTERM with a tab open and playing stops the server in seconds."""
+    from playwright.sync_api import expect
+
+    presets = tmp_path / "presets"
+    presets.mkdir()
+    (presets / "broken_dose.toml").write_text("[cells.MSC]\ncount = -5\n")
+    with serving("--presets", str(presets)) as (url, proc):
+        page = _page(browser)
+        page.goto(url)
+        page.wait_for_selector("img.mscabm-tissue", timeout=90_000)
+        # a failed preset switch: error in view, the old model kept, the menu back on the running preset
+        page.locator(".mscabm-preset").click()
+        page.get_by_role("option", name="broken_dose").click()
+        expect(page.locator(".mscabm-error")).to_contain_text("cells.MSC.count")
+        expect(page.locator(".mscabm-preset")).to_contain_text("default")
+        expect(page.locator(".mscabm-in-force")).to_contain_text("preset default")
+        page.screenshot(path=ARTIFACTS / "12_failed_preset.png")
+        # compare: both views on one colour scale, said under the bar
+        page.locator(".mscabm-compare").click()
+        page.get_by_role("option", name="no MSCs (control)").click()
+        page.wait_for_selector("img.mscabm-tissue-control")
+        expect(page.locator(".mscabm-in-force")).to_contain_text("side by side with: no MSCs (control)")
+        _play_until(page, 6)
+        expect(page.locator(".mscabm-colourbar")).to_contain_text("shared scale")
+        page.screenshot(path=ARTIFACTS / "13_compare_shared_scale.png")
+        # SIGTERM while playing with the tab open
+        page.click(".mscabm-play")
+        page.wait_for_function("parseInt(document.querySelector('.mscabm-steps').innerText) >= 8")
+        t0 = time.perf_counter()
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(timeout=20)
+        took = time.perf_counter() - t0
+        print(f"\nSIGTERM -> exit: {took:.2f} s (rc {rc})")
+        assert rc in (0, 143) and took < 15, (rc, took)  # 143: mscabm's documented "stopped by SIGTERM"
+        page.close()
+    assert Path(ARTIFACTS).is_dir()
