@@ -501,12 +501,12 @@ def test_pages_render_without_a_browser(run_folder, tmp_path):
     import warnings
 
     import solara
+    from test_dashboard_results import SPEC
 
     import mscabm.experiments as mx
     from mscabm.dashboard.app import LivePage
     from mscabm.dashboard.replay_page import ReplayPage
     from mscabm.dashboard.results_page import ResultsPage
-    from test_dashboard_results import SPEC
 
     out = tmp_path / "exp"
     spec = {**SPEC, "experiment": {**SPEC["experiment"], "replicates": 1, "steps": 10}}
@@ -516,3 +516,40 @@ def test_pages_render_without_a_browser(run_folder, tmp_path):
         for page in (ReplayPage(str(run_folder)), ResultsPage(str(out)), ResultsPage(str(tmp_path / "nope"))):
             solara.render(page, handle_error=False)
         solara.render(LivePage(), handle_error=False)
+
+
+def test_svg_chart_points_map_back_to_the_data():
+    """Each polyline's points, mapped back through the plot box's recorded axis range, are the data
+    (linear and log panels); NaN breaks a line; the PNG draws the same panels."""
+    import xml.etree.ElementTree as ET
+
+    from mscabm.dashboard.charts import Panel, Series, chart_panels, chart_png, nice_ticks, panel_svg
+
+    x = np.linspace(0.0, 5.0, 11)
+    y = np.array([0.0, 1, 4, 9, np.nan, 25, 36, 49, 64, 81, 100])
+    for log, yy in ((False, y), (True, np.where(y > 0, y, np.nan))):
+        svg = panel_svg(Panel("t", log=log, series=[Series(x, yy, "#123456", "a")]))
+        root = ET.fromstring(svg)
+        ns = "{http://www.w3.org/2000/svg}"
+        box = root.find(f"{ns}rect")
+        x0, x1, y0, y1 = (float(box.get(k)) for k in ("data-x0", "data-x1", "data-y0", "data-y1"))
+        left, top, pw, ph = (float(box.get(k)) for k in ("x", "y", "width", "height"))
+        lines = root.findall(f"{ns}polyline")
+        assert len(lines) == 2  # broken at the NaN (and at 0 on the log panel, which has no value there)
+        got = []
+        for line in lines:
+            for pt in line.get("points").split():
+                px, py = map(float, pt.split(","))
+                gx = x0 + (px - left) / pw * (x1 - x0)
+                gy = y0 + (top + ph - py) / ph * (y1 - y0)
+                got.append((gx, 10 ** gy if log else gy))
+        ok = np.isfinite(yy)
+        np.testing.assert_allclose([g[0] for g in got], x[ok], atol=0.02)
+        np.testing.assert_allclose([g[1] for g in got], yy[ok], rtol=0.02, atol=0.3)
+    assert nice_ticks(0, 97) == [0, 20, 40, 60, 80]
+    assert nice_ticks(0.1, 0.35) == [0.1, 0.15, 0.2, 0.25, 0.3, 0.35]
+    df = pd.DataFrame({"time_min": [0.0, 60.0, 120.0], "n_T": [10, 12, 15], "n_T_naive": [10, 9, 8],
+                       "mean_IL2_pM": [0.0, 1.0, 2.0]})
+    panels = chart_panels(df, df, type_names=["T"], state_names=["naive"], field_units={"IL2": "pM"})
+    assert [s.dashed for s in panels[0].series] == [False, True] and panels[0].series[1].label is None
+    assert chart_png(df, type_names=["T"])[:4] == b"\x89PNG"

@@ -137,7 +137,7 @@ def test_dashboard_in_browser(server):
         page.wait_for_selector("img.mscabm-tissue", timeout=90_000)
         first_image_s = time.perf_counter() - t0
         print(f"page open -> first tissue image: {first_image_s:.2f} s")
-        page.wait_for_selector(".mscabm-chart img, img.mscabm-chart")
+        page.wait_for_selector(".mscabm-chart svg")
         assert page.evaluate("document.querySelector('img.mscabm-tissue').naturalWidth") > 100
         assert not offline_misses, f"browser assets missing from the local cache: {offline_misses}"
         page.screenshot(path=ARTIFACTS / "01_open.png")

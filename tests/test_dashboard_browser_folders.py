@@ -142,7 +142,7 @@ def test_results_browser_on_a_small_experiment(browser, tmp_path_factory):
         assert page.inner_text(".mscabm-runs").count("done") == 6
         page.locator(".mscabm-run-pick").click()
         page.get_by_role("option").nth(1).click()
-        page.wait_for_selector(".mscabm-run-chart img, img.mscabm-run-chart")
+        page.wait_for_selector(".mscabm-run-chart svg polyline", state="attached")
         page.screenshot(path=ARTIFACTS / "11_results.png", full_page=True)
         page.close()
 

@@ -7,7 +7,7 @@ or the results browser of an experiment or cohort folder (:mod:`~mscabm.dashboar
 Live: each browser session gets its own :class:`~mscabm.dashboard.session.Sim`. A play thread
 (``solara.use_thread``) steps the model as fast as it runs (or at the chosen simulated hours per
 second) and shows a frame at a steady rate, ``FRAME_HZ``, whatever the steps per frame; a second
-thread redraws the charts every ``CHART_EVERY_S`` seconds, so matplotlib never holds up a frame.
+thread redraws the charts (inline SVG, milliseconds) every ``CHART_EVERY_S`` seconds.
 Buttons and controls act on the same Sim under its lock. Every control change rebuilds the model
 (with a notice); invalid values leave the running model alone, show the error at the top of the
 page and put the values in force back into the boxes. "Infuse MSCs now" adds cells to the running
@@ -27,7 +27,7 @@ import solara
 
 from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRETREATMENTS
 from mscabm.dashboard import render as R
-from mscabm.dashboard.charts import sim_chart_png
+from mscabm.dashboard.charts import sim_chart_png, sim_chart_svg
 from mscabm.dashboard.controls import (
     EV_FIELD,
     PENDING,
@@ -41,14 +41,19 @@ from mscabm.dashboard.controls import (
     transwell_label,
 )
 from mscabm.dashboard.session import COMPARE_VARIANTS, Sim, format_time
-from mscabm.dashboard.views import SPEEDS, ColourBar, Inspector, Legend, Messages, Tissue
+from mscabm.dashboard.views import SPEEDS, ColourBar, Inspector, Legend, Messages, Tissue, png_src
 
 CHART_EVERY_S = float(os.environ.get("MSCABM_DASHBOARD_CHART_EVERY_S", "2.0"))
 #: frames per second the page is sent while playing (the model steps as often as it can in between)
 FRAME_HZ = float(os.environ.get("MSCABM_DASHBOARD_FPS", "12"))
-#: share of each frame period spent stepping; the rest is left to the server to render and send the
-#: frame (a loop that steps all the time starves Solara's event loop: the page stops updating)
-STEP_SHARE = 0.6
+#: seconds each frame period leaves to the server's event loop to send the frame (a loop that steps
+#: all the time starves it: the page stops updating)
+MIN_GAP_S = 0.02
+#: the least share of each frame period spent stepping
+MIN_STEP_SHARE = 0.25
+#: seconds between re-renders of the status line, inspector and legend while playing (the tissue
+#: images are sent every frame, straight to their widgets)
+STATUS_EVERY_S = 0.5
 #: a session whose every tab has been gone this long stops stepping
 DISCONNECT_GRACE_S = 5.0
 #: set when the server shuts down (SIGTERM / Ctrl+C, see cli.py): every play loop stops
@@ -69,6 +74,22 @@ def _page_connected(context) -> bool:
     return PageStatus.CONNECTED in tuple(context.page_status.values())
 
 
+def push_frame(sim: Sim, widgets: dict) -> bool:
+    """Draw every run's tissue and set it on its image widget directly (``widgets``: "main" /
+    "compare" -> the ipyvue widget of :func:`~mscabm.dashboard.views.Tissue`), bypassing a page
+    re-render: the frame costs one render, one PNG and one small message per view. False if a
+    widget is not known yet (the caller re-renders the page instead)."""
+    keys = ["main"] + (["compare"] if sim.compare is not None else [])
+    if any(widgets.get(k) is None for k in keys):
+        return False
+    frames = sim.frames()
+    for key, (fr, _) in zip(keys, frames):
+        w = widgets[key]
+        w.attributes = {**w.attributes, "src": png_src(R.encode_png(fr.rgb))}
+    sim.last_scale = (frames[0][0].vmin, frames[0][0].vmax, all(fr.flat for fr, _ in frames))
+    return True
+
+
 def _current_context():
     try:
         from solara.server.kernel_context import get_current_context
@@ -80,14 +101,13 @@ def _current_context():
 
 # per-session state (solara.reactive values are scoped to the browser session)
 playing = solara.reactive(False)
-tick = solara.reactive(0)          # a new frame: re-renders only the live components
+tick = solara.reactive(0)          # status, inspector, colour bar, legend (STATUS_EVERY_S while playing)
+frame_tick = solara.reactive(0)    # re-render the tissue views (user actions; frames while playing go direct)
 chart_tick = solara.reactive(0)    # new chart
 page_tick = solara.reactive(0)     # settings changed: re-renders the whole page
-fps = solara.reactive(0.0)
-sim_rate = solara.reactive(0.0)    # simulated hours per wall-clock second, measured
 speed = solara.reactive(next(iter(SPEEDS)))
 run_to_day = solara.reactive(0.0)  # pause when the simulated time reaches this many days (0: never)
-chart_png = solara.reactive(b"")   # the chart drawn by the chart thread while playing
+chart_svg = solara.reactive("")    # the charts drawn by the chart thread while playing (inline SVG)
 rule_filter = solara.reactive("")
 state_type = solara.reactive("T")
 cell_text = solara.reactive("")
@@ -97,6 +117,7 @@ ev_level = solara.reactive(50.0)   # MSC-EV dose, EV field unit
 
 def bump(charts: bool = True, page: bool = False) -> None:
     tick.set(tick.value + 1)
+    frame_tick.set(frame_tick.value + 1)
     if charts:
         chart_tick.set(chart_tick.value + 1)
     if page:
@@ -134,11 +155,21 @@ def LivePage():
         return ok
 
     def loop(cancel: threading.Event):
+        """Play; when it stops, re-render the views once: the page's elements still hold the frame of
+        the last re-render, not the frames sent to the widgets directly since."""
+        try:
+            play(cancel)
+        finally:
+            if not SHUTDOWN.is_set():
+                frame_tick.set(frame_tick.value + 1)
+                tick.set(tick.value + 1)
+
+    def play(cancel: threading.Event):
         """Step, and show a frame every 1/FRAME_HZ s: as many steps in between as the speed asks."""
         frame_dt = 1.0 / FRAME_HZ
         frames, t_fps, sim_fps = 0, time.perf_counter(), sim.main.model.time
         anchor_wall, anchor_sim, anchor_rate = time.perf_counter(), sim.main.model.time, None
-        gone_since = None
+        gone_since, last_status, push_s = None, 0.0, 0.0
         while playing.value and not cancel.is_set():
             if SHUTDOWN.is_set():
                 return
@@ -169,27 +200,37 @@ def LivePage():
                         if target - now_min > rate * 60.0:  # a second behind: do not race to catch up
                             anchor_wall, anchor_sim = time.perf_counter(), now_min
                     sim.step()
-                    if time.perf_counter() - t0 >= STEP_SHARE * frame_dt:
+                    # stop stepping when the frame (its measured cost) and the gap are due; at least
+                    # MIN_STEP_SHARE of the period steps, so a costly frame does not stall the model
+                    if time.perf_counter() - t0 >= max(MIN_STEP_SHARE * frame_dt, frame_dt - push_s - MIN_GAP_S):
                         break
             except Exception as exc:  # noqa: BLE001 (capacity etc.: stop and say so, keep serving)
                 sim.error = f"Run stopped: {exc}"
                 playing.set(False)
                 bump(page=True)
                 return
-            tick.set(tick.value + 1)  # the frame: re-renders the tissue and the status line
+            # the frame: the tissue images go straight to their widgets (one small message each); the
+            # rest of the page (status, inspector, legend) re-renders STATUS_EVERY_S
+            t_push = time.perf_counter()
+            if not push_frame(sim, sim.widgets):
+                frame_tick.set(frame_tick.value + 1)
+            push_s = 0.8 * push_s + 0.2 * (time.perf_counter() - t_push)
+            if time.perf_counter() - last_status > STATUS_EVERY_S:
+                tick.set(tick.value + 1)
+                last_status = time.perf_counter()
             frames += 1
             now = time.perf_counter()
             if now - t_fps > 1.0:
-                fps.set(frames / (now - t_fps))
-                sim_rate.set((sim.main.model.time - sim_fps) / 60.0 / (now - t_fps))
+                sim.fps = frames / (now - t_fps)
+                sim.sim_rate_h_per_s = (sim.main.model.time - sim_fps) / 60.0 / (now - t_fps)
                 frames, t_fps, sim_fps = 0, now, sim.main.model.time
-            # at least the server's share of the period, even when a step overran it
-            time.sleep(max((1.0 - STEP_SHARE) * frame_dt, frame_dt - (time.perf_counter() - t0)))
+            # the rest of the period, and at least the event loop's gap even when a step overran it
+            time.sleep(max(MIN_GAP_S, frame_dt - (time.perf_counter() - t0)))
 
     def chart_loop(cancel: threading.Event):
         """Redraw the charts every CHART_EVERY_S s while playing, off the frame loop."""
         while playing.value and not cancel.is_set() and not SHUTDOWN.is_set():
-            chart_png.set(sim_chart_png(sim, state_type.value))
+            chart_svg.set(sim_chart_svg(sim, state_type.value))
             cancel.wait(CHART_EVERY_S)
         chart_tick.set(chart_tick.value + 1)
 
@@ -246,19 +287,20 @@ def Status(sim: Sim):
     m = sim.main.model
     units = {f: m.config.fields[f].unit for f in m.tables.field_names}
     means = " ".join(f'{f} <b class="mscabm-mean-{f}">{v:.3g}</b> {units[f]}' for f, v in sim.field_means().items())
-    rate = f" &middot; {sim_rate.value:.2g} simulated h/s" if playing.value else ""
+    rate = f" &middot; {sim.sim_rate_h_per_s:.2g} simulated h/s" if playing.value else ""
     solara.HTML(tag="span", classes=["mscabm-status"], unsafe_innerHTML=(
         f'step <b class="mscabm-steps">{m.steps}</b> &middot; t = <b class="mscabm-time">{format_time(m.time)}</b>'
         f' &middot; {len(m.population)} cells (MSC <b class="mscabm-n-msc">{sim.count("MSC")}</b>) &middot; '
-        f'<span class="mscabm-fps">{fps.value:.1f}</span> frames/s{rate}'
+        f'<span class="mscabm-fps">{sim.fps:.1f}</span> frames/s{rate}'
         f'<br><span style="font-size:12px">mean field: {means}</span>'))
 
 
 @solara.component
 def LiveViews(sim: Sim):
-    tick.value  # noqa: B018
+    frame_tick.value  # noqa: B018 (while playing, frames are set on the image widgets directly)
     frames = sim.frames()
     (main_fr, _), comp = frames[0], (frames[1] if len(frames) > 1 else None)
+    sim.last_scale = (main_fr.vmin, main_fr.vmax, all(fr.flat for fr, _ in frames))
 
     def on_tissue_click(data):
         try:
@@ -273,11 +315,25 @@ def LiveViews(sim: Sim):
     v = sim.view
     with solara.Row(style="align-items:flex-start;flex-wrap:wrap"):
         Tissue(R.encode_png(main_fr.rgb), v.width_px, "mscabm-tissue", on_click=on_tissue_click,
-               caption=sim.main.label if sim.compare is not None else "")
+               caption=sim.main.label if sim.compare is not None else "",
+               on_widget=lambda w: sim.widgets.__setitem__("main", w))
         if comp is not None:
-            Tissue(R.encode_png(comp[0].rgb), v.width_px, "mscabm-tissue-control", caption=sim.compare.label)
-        ColourBar(sim.field_label(), main_fr.vmin, main_fr.vmax, v.cmap, v.width_px,
-                  flat=all(fr.flat for fr, _ in frames), fixed=v.vmax is not None)
+            Tissue(R.encode_png(comp[0].rgb), v.width_px, "mscabm-tissue-control", caption=sim.compare.label,
+                   on_widget=lambda w: sim.widgets.__setitem__("compare", w))
+        else:
+            sim.widgets.pop("compare", None)
+        LiveSide(sim)
+
+
+@solara.component
+def LiveSide(sim: Sim):
+    """The colour bar (of the last frame sent) and the cell inspector, re-rendered at the status rate."""
+    tick.value  # noqa: B018
+    frame_tick.value  # noqa: B018
+    v = sim.view
+    vmin, vmax, flat = sim.last_scale
+    with solara.Row(style="align-items:flex-start"):
+        ColourBar(sim.field_label(), vmin, vmax, v.cmap, v.width_px, flat=flat, fixed=v.vmax is not None)
         with solara.Column(style="min-width:280px;max-width:360px"):
             _inspector(sim)
 
@@ -291,8 +347,9 @@ def LiveLegend(sim: Sim):
 
 @solara.component
 def Chart(sim: Sim):
-    drawn = solara.use_memo(lambda: sim_chart_png(sim, state_type.value), [chart_tick.value, state_type.value])
-    solara.Image(chart_png.value if playing.value and chart_png.value else drawn, classes=["mscabm-chart"])
+    drawn = solara.use_memo(lambda: sim_chart_svg(sim, state_type.value), [chart_tick.value, state_type.value])
+    solara.HTML(tag="div", unsafe_innerHTML=chart_svg.value if playing.value and chart_svg.value else drawn,
+                classes=["mscabm-chart"])
 
 
 @solara.component
@@ -554,4 +611,5 @@ def _exports(sim: Sim):
         solara.FileDownload(lambda: sim.csv_bytes(), f"{name}_timeseries.csv", label="time series (CSV)")
         solara.FileDownload(lambda: sim.parquet_bytes(), f"{name}_timeseries.parquet", label="time series (Parquet)")
         solara.FileDownload(lambda: sim.figure_png(), f"{name}_view.png", label="view (PNG)")
+        solara.FileDownload(lambda: sim_chart_png(sim, state_type.value), f"{name}_charts.png", label="charts (PNG)")
         solara.FileDownload(lambda: sim.config_toml(), f"{name}_config.toml", label="config (TOML)")

@@ -15,7 +15,7 @@ import time
 import solara
 
 from mscabm.dashboard import render as R
-from mscabm.dashboard.charts import chart_png
+from mscabm.dashboard.charts import chart_svg
 from mscabm.dashboard.replay import RunFolder
 from mscabm.dashboard.session import format_time
 from mscabm.dashboard.views import ColourBar, Inspector, Legend, Messages, Tissue
@@ -170,10 +170,10 @@ def ReplayChart(folder: RunFolder, series, until_min: float, state_type: str):
     t = folder.tables
     shown = series[series["time_min"] <= until_min] if len(series) else series
     states = t.state_names[t.type_names.index(state_type)] if state_type in t.type_names else ()
-    png = solara.use_memo(lambda: chart_png(shown, None, type_names=t.type_names, state_type=state_type,
+    svg = solara.use_memo(lambda: chart_svg(shown, None, type_names=t.type_names, state_type=state_type,
                                             state_names=states, field_units=folder.units),
                           [len(shown), state_type])
-    solara.Image(png, classes=["mscabm-chart"])
+    solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["mscabm-chart"])
 
 
 def _figure(folder: RunFolder, step: int, view: R.View, fr: R.Frame, colour_by: str, vr) -> bytes:

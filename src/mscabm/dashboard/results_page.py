@@ -131,7 +131,7 @@ def _default_readout(folder: ResultsFolder, readouts: list[str]) -> str:
 @solara.component
 def RunCurves(folder: ResultsFolder, run_id: str):
     """One run's time series: the live page's charts of that run."""
-    from mscabm.dashboard.charts import chart_png
+    from mscabm.dashboard.charts import chart_svg
     from mscabm.dashboard.session import derived
 
     def draw():
@@ -145,10 +145,10 @@ def RunCurves(folder: ResultsFolder, run_id: str):
             if c.startswith("mean_") and c.count("_") >= 2:
                 _, f, unit = c.split("_", 2)
                 units[f] = unit
-        return chart_png(df, None, type_names=types, field_units=units), ""
+        return chart_svg(df, None, type_names=types, field_units=units), ""
 
-    png, error = solara.use_memo(draw, [run_id])
-    if png is None:
+    svg, error = solara.use_memo(draw, [run_id])
+    if svg is None:
         Messages(error, "")
     else:
-        solara.Image(png, classes=["mscabm-run-chart"])
+        solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["mscabm-run-chart"])

@@ -183,6 +183,13 @@ class Sim:
         self.notice: str = ""
         self.selected: int | None = None
         self.view = ViewSettings()
+        #: the page's image widgets ("main", "compare"), for frames sent without a page re-render
+        self.widgets: dict[str, Any] = {}
+        #: the play loop's measured frames/s and simulated hours per second; the colour scale of the
+        #: last frame sent (vmin, vmax, flat)
+        self.fps = 0.0
+        self.sim_rate_h_per_s = 0.0
+        self.last_scale: tuple[float, float, bool] = (0.0, 1.0, False)
         self.reset(self.settings)
 
     # ------------------------------------------------------------------ build

@@ -24,14 +24,36 @@ def png_src(png: bytes) -> str:
 
 
 @solara.component
-def Tissue(png: bytes, width: int, cls: str, on_click=None, caption: str = ""):
-    """One tissue view; ``on_click(event)`` gets the click's ``offsetX``/``offsetY`` in image pixels."""
+def Tissue(png: bytes, width: int, cls: str, on_click=None, caption: str = "", on_widget=None):
+    """One tissue view; ``on_click(event)`` gets the click's ``offsetX``/``offsetY`` in image pixels.
+
+    The image is a widget this component creates and owns (not an element Solara re-applies on
+    every re-render), so a play loop can send new frames to it directly (``on_widget(widget)`` hands
+    it over; ``widget.attributes`` carries the ``src``) and no re-render of the page puts an older
+    frame back."""
+    clicked = solara.use_ref(on_click)
+    clicked.current = on_click
+
+    def make():
+        import ipyvue
+
+        w = ipyvue.Html(tag="img", class_=cls, style_=f"width:{width}px;image-rendering:pixelated;cursor:crosshair",
+                        attributes={"width": str(width)})
+        w.on_event("click", lambda _w, _name, data: clicked.current(data) if clicked.current is not None else None)
+        return w
+
+    widget = solara.use_memo(make, [cls, width])
+    src = png_src(png)
+    last = solara.use_ref(None)
+    if last.current != src:  # a new picture from this render (not from the play loop): show it
+        widget.attributes = {"src": src, "width": str(width)}
+        last.current = src
+    if on_widget is not None:
+        on_widget(widget)
     with solara.Column(gap="2px"):
         if caption:
             solara.Text(caption, style="font-weight:600")
-        el = solara.v.Html(tag="img", class_=cls, style_=f"width:{width}px;image-rendering:pixelated;cursor:crosshair",
-                           attributes={"src": png_src(png), "width": str(width)})
-        solara.v.use_event(el, "click", lambda *args: on_click(args[-1]) if on_click is not None else None)
+        solara.Column(children=[widget], style="padding:0")
 
 
 @solara.component
