@@ -174,7 +174,31 @@ def test_compare_scale_failed_preset_and_sigterm(browser, tmp_path):
         _play_until(page, 6)
         expect(page.locator(".mscabm-colourbar")).to_contain_text("shared scale")
         page.screenshot(path=ARTIFACTS / "13_compare_shared_scale.png")
-        # SIGTERM while playing with the tab open
+        # run to day N: plays and pauses itself at that simulated time, and says so
+        page.locator(".mscabm-compare").click()
+        page.get_by_role("option", name="none", exact=True).click()
+        box = page.locator(".mscabm-run-to input")
+        box.fill(str(15 / 1440))  # 15 min: step 15 of the 1-min default
+        box.press("Enter")
+        page.click(".mscabm-play")
+        expect(page.locator(".mscabm-notice")).to_contain_text("Reached day", timeout=60_000)
+        expect(page.locator(".mscabm-play")).to_contain_text("play", ignore_case=True)
+        expect(page.locator(".mscabm-steps")).to_have_text("15")
+        expect(box).to_have_value("0.0")  # a one-shot target: cleared once reached
+        # the last tab closed while playing: the session stops stepping (the server says so in its log)
+        _play_until(page, 18)  # (presses Play again if the first press lands on a re-rendering button)
+        page.click(".mscabm-play")
+        page.wait_for_function("parseInt(document.querySelector('.mscabm-steps').innerText) >= 20")
+        page.close()
+        deadline = time.time() + 40
+        log = ARTIFACTS / f"server_{url.rsplit(':', 1)[1].strip('/')}.log"
+        while time.time() < deadline and "stopped stepping" not in log.read_text():
+            time.sleep(0.5)
+        assert "stopped stepping" in log.read_text()
+        # SIGTERM while playing with a tab open
+        page = _page(browser)
+        page.goto(url)
+        page.wait_for_selector("img.mscabm-tissue", timeout=90_000)
         page.click(".mscabm-play")
         page.wait_for_function("parseInt(document.querySelector('.mscabm-steps').innerText) >= 8")
         t0 = time.perf_counter()

@@ -19,6 +19,7 @@ disconnected for ``DISCONNECT_GRACE_S`` seconds, or when the server is shutting 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -160,6 +161,10 @@ def LivePage():
         try:
             play(cancel)
         finally:
+            if cancel.is_set() and playing.value and not SHUTDOWN.is_set():
+                # the session went away while playing (its last tab closed: Solara closes the kernel)
+                print(f"mscabm dashboard: session closed: stopped stepping at step {sim.main.model.steps}",
+                      file=sys.stderr, flush=True)
             if not SHUTDOWN.is_set():
                 frame_tick.set(frame_tick.value + 1)
                 tick.set(tick.value + 1)
@@ -176,6 +181,8 @@ def LivePage():
             if not _page_connected(context):
                 gone_since = gone_since or time.perf_counter()
                 if time.perf_counter() - gone_since > DISCONNECT_GRACE_S:
+                    print(f"mscabm dashboard: no tab of a session is connected: stopped stepping at step "
+                          f"{sim.main.model.steps}", file=sys.stderr, flush=True)
                     playing.set(False)  # the last tab is gone: stop stepping
                     return
             else:
@@ -190,6 +197,7 @@ def LivePage():
                     now_min = sim.main.model.time
                     if now_min >= stop_min:
                         sim.notice = f"Reached day {run_to_day.value:g} (t = {format_time(now_min)}): paused"
+                        run_to_day.set(0.0)  # a one-shot target: Play goes on from here
                         playing.set(False)
                         bump(page=True)
                         return
@@ -253,7 +261,7 @@ def LivePage():
             solara.Select("speed (simulated time per second)", value=speed.value, values=list(SPEEDS),
                           on_value=speed.set, classes=["mscabm-speed"], style="max-width:220px")
             with solara.Column(style="max-width:140px"):
-                solara.InputFloat("run to day (0: no stop)", value=run_to_day.value, classes=["mscabm-run-to"],
+                solara.InputFloat("run to day (0: no stop; once)", value=run_to_day.value, classes=["mscabm-run-to"],
                                   on_value=lambda v: run_to_day.set(max(0.0, float(v or 0.0))))
             Status(sim)
         LiveViews(sim)
