@@ -122,8 +122,8 @@ def test_interventions_become_config_keys():
         label = blocker_label(d)
         assert (spec["factor"] in label) if "factor" in spec else all(f in label for f in spec["neutralise"])
     assert {"IFNG", "IFNG+TNF", "none"} <= set(PRETREATMENTS)
-    # what the model lacks is listed, not faked (Th17/Treg now exist: only the species preset is missing)
-    assert {k for k, _ in PENDING} == {"species"}
+    # what the model lacks is listed, not faked: nothing now (Th17/Treg exist; the species are presets)
+    assert PENDING == () and {"human", "mouse"} <= set(presets())
     assert presets()[0] == "default" and "coculture" in presets()
 
 

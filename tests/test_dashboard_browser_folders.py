@@ -137,6 +137,7 @@ def test_results_browser_on_a_small_experiment(browser, tmp_path_factory):
         summary = page.inner_text(".mscabm-summary")
         assert "disease_activity" in summary and "control" in summary and "drug" in summary
         page.wait_for_selector(".mscabm-timecourse img, img.mscabm-timecourse")
+        page.screenshot(path=ARTIFACTS / "11_results_top.png")
         expect(page.locator(".mscabm-cohort")).to_contain_text("responder")
         page.wait_for_selector(".mscabm-cohort-figure img, img.mscabm-cohort-figure")
         assert page.inner_text(".mscabm-runs").count("done") == 6

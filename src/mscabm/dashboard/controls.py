@@ -39,9 +39,8 @@ EV_FIELD: str = next(b[len("export_"):-len("_molecules_per_min")] for b in MSC_F
 
 #: controls asked for by the dashboard issue whose mechanism is not in the model yet (biology issue);
 #: shown disabled with this note, never faked
-PENDING: tuple[tuple[str, str], ...] = (
-    ("species", "species preset (human / mouse): the model has one parameter set, no species"),
-)
+#: (empty now: the species presets `human` and `mouse` are in the preset menu)
+PENDING: tuple[tuple[str, str], ...] = ()
 
 DEFAULT_PRESET = "default"
 

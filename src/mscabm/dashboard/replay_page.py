@@ -106,7 +106,7 @@ def ReplayView(folder: RunFolder):
             if f is not None:
                 if f in snap.fields:
                     ColourBar(f"{f} ({folder.units[f]})", fr.vmin, fr.vmax, cmap.value, view.width_px,
-                              flat=not vmax > 0, fixed=True)
+                              flat=not vmax > 0, fixed=vmax > 0)
                 else:
                     solara.Text(f"{f}: not saved at this step", style="font-size:12px")
             with solara.Column(style="min-width:280px;max-width:360px"):

@@ -105,7 +105,7 @@ def ResultsView(folder: ResultsFolder):
             cr = folder.cohort_runs()
             png = cohort_png(cr, folder.cohort_reference) if cr is not None else None
             if png:
-                solara.Image(png, classes=["mscabm-cohort-figure"], width="900px")
+                solara.Image(png, classes=["mscabm-cohort-figure"], width="640px")
 
         solara.HTML(tag="h3", unsafe_innerHTML="Runs", style="margin:8px 0 2px")
         solara.Text("Experiment runs keep time series, not cell snapshots: pick a run to see its curves; to watch "
@@ -139,7 +139,8 @@ def RunCurves(folder: ResultsFolder, run_id: str):
             df = derived(folder.run_timeseries(run_id))
         except ConfigError as exc:
             return None, str(exc)
-        types = sorted({c[2:] for c in df.columns if c.startswith("n_") and c.count("_") == 1})
+        # cell types are the n_<TYPE> columns (type names are capitalised; n_cells, n_apoptotic are totals)
+        types = sorted({c[2:] for c in df.columns if c.startswith("n_") and c.count("_") == 1 and c[2].isupper()})
         units = {}
         for c in df.columns:
             if c.startswith("mean_") and c.count("_") >= 2:

@@ -164,6 +164,7 @@ class ViewSettings:
     cx_frac: float = 0.5
     cy_frac: float = 0.5
     width_px: int = 560
+    compare_width_px: int = 400
     cmap: str = "viridis"
     vmin: float | None = None
     vmax: float | None = None
@@ -388,10 +389,14 @@ class Sim:
         return [r for r in (self.main, self.compare) if r is not None]
 
     # ------------------------------------------------------------------ render
+    def view_width_px(self) -> int:
+        """Image width of each tissue view: narrower side by side, so both fit next to each other."""
+        return self.view.width_px if self.compare is None else min(self.view.width_px, self.view.compare_width_px)
+
     def view_of(self, run: Run) -> R.View:
         m = run.model
         v = self.view
-        base = R.full_view(m.width_um, m.height_um, v.width_px, field=v.field, cmap=v.cmap, vmin=v.vmin,
+        base = R.full_view(m.width_um, m.height_um, self.view_width_px(), field=v.field, cmap=v.cmap, vmin=v.vmin,
                            vmax=v.vmax, highlight=self.selected if run is self.main else None)
         if v.zoom > 1.0:
             base = R.zoom_view(base, v.cx_frac * m.width_um, v.cy_frac * m.height_um, v.zoom, m.width_um, m.height_um)

@@ -50,10 +50,10 @@ def Tissue(png: bytes, width: int, cls: str, on_click=None, caption: str = "", o
         last.current = src
     if on_widget is not None:
         on_widget(widget)
-    with solara.Column(gap="2px"):
+    with solara.Column(gap="2px", style=f"flex:0 0 auto;width:{width}px"):
         if caption:
             solara.Text(caption, style="font-weight:600")
-        solara.Column(children=[widget], style="padding:0")
+        solara.Column(children=[widget], style=f"padding:0;width:{width}px")
 
 
 @solara.component
