@@ -52,7 +52,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,17 +173,9 @@ def browser_cpu_seconds(exclude: int) -> float | None:
 
 
 def wait_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"dashboard exited with {proc.returncode} before answering")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"dashboard did not answer within {timeout:.0f} s")
+    from mscabm.dashboard.cli import wait_until_serving
+
+    wait_until_serving(url, proc, timeout)
 
 
 def press_play(page) -> float:

@@ -493,6 +493,7 @@ def test_replay_movie_and_bad_folders(run_folder, tmp_path):
 
     assert main(["dashboard", str(tmp_path)]) == 2
     assert main(["dashboard", str(broken)]) == 2
+    assert main(["dashboard", str(tmp_path / "typo") + "/"]) == 2  # a mistyped folder: named as a folder
 
 
 def test_pages_render_without_a_browser(run_folder, tmp_path):

@@ -57,20 +57,11 @@ def server():
     proc = subprocess.Popen([sys.executable, "-m", "mscabm", "dashboard", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 60
     first_line = proc.stdout.readline()
     try:
-        while time.time() < deadline:
-            if proc.poll() is not None:
-                raise AssertionError(f"dashboard exited with {proc.returncode}: {first_line}{proc.stdout.read()}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            raise AssertionError("dashboard did not answer within 60 s")
+        from mscabm.dashboard.cli import wait_until_serving
+
+        wait_until_serving(url, proc, 60.0)
         yield url, first_line
     finally:
         proc.terminate()

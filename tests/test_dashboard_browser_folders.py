@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -36,18 +35,9 @@ def serving(*args: str, env_extra: dict | None = None):
                              "--no-fetch-assets"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if proc.poll() is not None:
-                raise AssertionError(f"dashboard exited with {proc.returncode}: {proc.stdout.read()}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            raise AssertionError("dashboard did not answer within 60 s")
+        from mscabm.dashboard.cli import wait_until_serving
+
+        wait_until_serving(url, proc, 60.0)
         yield url, proc
     finally:
         if proc.poll() is None:

@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 from dataclasses import replace
+from html import escape
 
 import solara
 
@@ -80,7 +81,8 @@ def _page_connected(context) -> bool:
 def push_frame(sim: Sim, widgets: dict) -> bool:
     """Draw every run's tissue and set it on its image widget directly (``widgets``: "main" /
     "compare" -> the ipyvue widget of :func:`~mscabm.dashboard.views.Tissue`), bypassing a page
-    re-render: the frame costs one render, one PNG and one small message per view. False if a
+    re-render: the frame costs one render, one PNG and one message per view (the PNG in base64,
+    tens to hundreds of KB). False if a
     widget is not known yet (the caller re-renders the page instead)."""
     keys = ["main"] + (["compare"] if sim.compare is not None else [])
     if any(widgets.get(k) is None for k in keys):
@@ -108,8 +110,14 @@ def Page():
     target = os.environ.get("MSCABM_DASHBOARD_OPEN")
     if target:
         from mscabm.dashboard.folders import folder_kind
+        from mscabm.schema import ConfigError
 
-        if folder_kind(target) == "run":
+        try:
+            kind = folder_kind(target)
+        except ConfigError as exc:  # the folder went away (or changed) since the server started
+            Messages(f"Cannot open {target}: {exc}", "")
+            return
+        if kind == "run":
             from mscabm.dashboard.replay_page import ReplayPage
 
             ReplayPage(target)
@@ -132,95 +140,7 @@ def LivePage():
         bump(page=True)
         return ok
 
-    def loop(cancel: threading.Event):
-        """Play; when it stops, re-render the views once: the page's elements still hold the frame of
-        the last re-render, not the frames sent to the widgets directly since."""
-        try:
-            play(cancel)
-        finally:
-            if cancel.is_set() and playing.value and not SHUTDOWN.is_set():
-                # the session went away while playing (its last tab closed: Solara closes the kernel)
-                print(f"mscabm dashboard: session closed: stopped stepping at step {sim.main.model.steps}",
-                      file=sys.stderr, flush=True)
-            if not SHUTDOWN.is_set():
-                frame_tick.set(frame_tick.value + 1)
-                tick.set(tick.value + 1)
-
-    def play(cancel: threading.Event):
-        """Step, and show a frame every 1/FRAME_HZ s: as many steps in between as the speed asks."""
-        frame_dt = 1.0 / FRAME_HZ
-        frames, t_fps, sim_fps = 0, time.perf_counter(), sim.main.model.time
-        anchor_wall, anchor_sim, anchor_rate = time.perf_counter(), sim.main.model.time, None
-        gone_since, last_status, push_s = None, 0.0, 0.0
-        while playing.value and not cancel.is_set():
-            if SHUTDOWN.is_set():
-                return
-            if not _page_connected(context):
-                gone_since = gone_since or time.perf_counter()
-                if time.perf_counter() - gone_since > DISCONNECT_GRACE_S:
-                    print(f"mscabm dashboard: no tab of a session is connected: stopped stepping at step "
-                          f"{sim.main.model.steps}", file=sys.stderr, flush=True)
-                    playing.set(False)  # the last tab is gone: stop stepping
-                    return
-            else:
-                gone_since = None
-            t0 = time.perf_counter()
-            rate = SPEEDS.get(speed.value)
-            if rate != anchor_rate:
-                anchor_wall, anchor_sim, anchor_rate = t0, sim.main.model.time, rate
-            stop_min = run_to_day.value * 1440.0 if run_to_day.value > 0 else float("inf")
-            try:
-                while True:
-                    now_min = sim.main.model.time
-                    if now_min >= stop_min:
-                        sim.notice = f"Reached day {run_to_day.value:g} (t = {format_time(now_min)}): paused"
-                        run_to_day.set(0.0)  # a one-shot target: Play goes on from here
-                        playing.set(False)
-                        bump(page=True)
-                        return
-                    if rate is not None:
-                        target = anchor_sim + rate * 60.0 * (time.perf_counter() - anchor_wall)
-                        if now_min >= target:
-                            break
-                        if target - now_min > rate * 60.0:  # a second behind: do not race to catch up
-                            anchor_wall, anchor_sim = time.perf_counter(), now_min
-                    sim.step()
-                    # stop stepping when the frame (its measured cost) and the gap are due; at least
-                    # MIN_STEP_SHARE of the period steps, so a costly frame does not stall the model
-                    if time.perf_counter() - t0 >= max(MIN_STEP_SHARE * frame_dt, frame_dt - push_s - MIN_GAP_S):
-                        break
-            except Exception as exc:  # noqa: BLE001 (capacity etc.: stop and say so, keep serving)
-                sim.error = f"Run stopped: {exc}"
-                playing.set(False)
-                bump(page=True)
-                return
-            # the frame: the tissue images go straight to their widgets (one small message each); the
-            # rest of the page (status, inspector, legend) re-renders STATUS_EVERY_S
-            t_push = time.perf_counter()
-            if not push_frame(sim, sim.widgets):
-                frame_tick.set(frame_tick.value + 1)
-            push_s = 0.8 * push_s + 0.2 * (time.perf_counter() - t_push)
-            if time.perf_counter() - last_status > STATUS_EVERY_S:
-                tick.set(tick.value + 1)
-                last_status = time.perf_counter()
-            frames += 1
-            now = time.perf_counter()
-            if now - t_fps > 1.0:
-                sim.fps = frames / (now - t_fps)
-                sim.sim_rate_h_per_s = (sim.main.model.time - sim_fps) / 60.0 / (now - t_fps)
-                frames, t_fps, sim_fps = 0, now, sim.main.model.time
-            # the rest of the period, and at least the event loop's gap even when a step overran it
-            time.sleep(max(MIN_GAP_S, frame_dt - (time.perf_counter() - t0)))
-
-    def chart_loop(cancel: threading.Event):
-        """Redraw the charts every CHART_EVERY_S s while playing, off the frame loop."""
-        while playing.value and not cancel.is_set() and not SHUTDOWN.is_set():
-            chart_svg.set(sim_chart_svg(sim, state_type.value))
-            cancel.wait(CHART_EVERY_S)
-        chart_tick.set(chart_tick.value + 1)
-
-    solara.use_thread(loop, dependencies=[playing.value], intrusive_cancel=False)
-    solara.use_thread(chart_loop, dependencies=[playing.value], intrusive_cancel=False)
+    Player(sim, context)
     t = sim.main.model.tables
 
     solara.Title("mscabm dashboard")
@@ -251,16 +171,116 @@ def LivePage():
 
 
 @solara.component
+def Player(sim: Sim, context):
+    """The play and chart threads (a component of their own that draws nothing, so the threads'
+    state changes re-render only it, not the page)."""
+
+    def loop(cancel: threading.Event):
+        """Play; when it stops, re-render the views once: the page's elements still hold the frame of
+        the last re-render, not the frames sent to the widgets directly since."""
+        try:
+            play(cancel)
+        except Exception as exc:  # noqa: BLE001 (any failure: stop, say so in the page, keep serving)
+            sim.error = f"Run stopped: {type(exc).__name__}: {exc}"
+            playing.set(False)
+            bump(page=True)
+        finally:
+            closed = cancel.is_set() and playing.value
+            if closed and not SHUTDOWN.is_set():
+                # the session went away while playing (its last tab closed: Solara closes the kernel)
+                print(f"mscabm dashboard: session closed: stopped stepping at step {sim.main.model.steps}",
+                      file=sys.stderr, flush=True)
+            if not closed and not SHUTDOWN.is_set():
+                frame_tick.set(frame_tick.value + 1)
+                tick.set(tick.value + 1)
+
+    def play(cancel: threading.Event):
+        """Step, and show a frame every 1/FRAME_HZ s: as many steps in between as the speed asks."""
+        frame_dt = 1.0 / FRAME_HZ
+        frames, t_fps, sim_fps = 0, time.perf_counter(), sim.main.model.time
+        anchor_wall, anchor_sim, anchor_rate = time.perf_counter(), sim.main.model.time, None
+        gone_since, last_status, push_s, pushed_step = None, 0.0, 0.0, -1
+        while playing.value and not cancel.is_set():
+            if SHUTDOWN.is_set():
+                return
+            if not _page_connected(context):
+                gone_since = gone_since or time.perf_counter()
+                if time.perf_counter() - gone_since > DISCONNECT_GRACE_S:
+                    print(f"mscabm dashboard: no tab of a session is connected: stopped stepping at step "
+                          f"{sim.main.model.steps}", file=sys.stderr, flush=True)
+                    playing.set(False)  # the last tab is gone: stop stepping
+                    return
+            else:
+                gone_since = None
+            t0 = time.perf_counter()
+            rate = SPEEDS.get(speed.value)
+            if rate != anchor_rate:
+                anchor_wall, anchor_sim, anchor_rate = t0, sim.main.model.time, rate
+            stop_min = run_to_day.value * 1440.0 if run_to_day.value > 0 else float("inf")
+            while True:
+                now_min = sim.main.model.time
+                if now_min >= stop_min:
+                    sim.notice = f"Reached day {run_to_day.value:g} (t = {format_time(now_min)}): paused"
+                    run_to_day.set(0.0)  # a one-shot target: Play goes on from here
+                    playing.set(False)
+                    bump(page=True)
+                    return
+                if rate is not None:
+                    target = anchor_sim + rate * 60.0 * (time.perf_counter() - anchor_wall)
+                    if now_min >= target:
+                        break
+                    if target - now_min > rate * 60.0:  # a second behind: do not race to catch up
+                        anchor_wall, anchor_sim = time.perf_counter(), now_min
+                sim.step(1)  # one step at a time: run-to-day and the speed cap stop on the step
+                # stop stepping when the frame (its measured cost) and the gap are due; at least
+                # MIN_STEP_SHARE of the period steps, so a costly frame does not stall the model
+                if time.perf_counter() - t0 >= max(MIN_STEP_SHARE * frame_dt, frame_dt - push_s - MIN_GAP_S):
+                    break
+            # the frame (skipped when nothing stepped, e.g. at a slow speed): the tissue images go
+            # straight to their widgets; the rest of the page re-renders every STATUS_EVERY_S
+            if sim.main.model.steps != pushed_step:
+                t_push = time.perf_counter()
+                if not push_frame(sim, sim.widgets):
+                    frame_tick.set(frame_tick.value + 1)
+                push_s = 0.8 * push_s + 0.2 * (time.perf_counter() - t_push)
+                pushed_step = sim.main.model.steps
+                frames += 1
+            if time.perf_counter() - last_status > STATUS_EVERY_S:
+                tick.set(tick.value + 1)
+                last_status = time.perf_counter()
+            now = time.perf_counter()
+            if now - t_fps > 1.0:
+                sim.fps = frames / (now - t_fps)
+                sim.sim_rate_h_per_s = (sim.main.model.time - sim_fps) / 60.0 / (now - t_fps)
+                frames, t_fps, sim_fps = 0, now, sim.main.model.time
+            # the rest of the period, and at least the event loop's gap even when a step overran it
+            time.sleep(max(MIN_GAP_S, frame_dt - (time.perf_counter() - t0)))
+
+    def chart_loop(cancel: threading.Event):
+        """Redraw the charts every CHART_EVERY_S s while playing, off the frame loop."""
+        while playing.value and not cancel.is_set() and not SHUTDOWN.is_set():
+            chart_svg.set(sim_chart_svg(sim, state_type.value))
+            cancel.wait(CHART_EVERY_S)
+        if not cancel.is_set():
+            chart_tick.set(chart_tick.value + 1)
+
+    solara.use_thread(loop, dependencies=[playing.value], intrusive_cancel=False)
+    solara.use_thread(chart_loop, dependencies=[playing.value], intrusive_cancel=False)
+
+
+@solara.component
 def Status(sim: Sim):
     tick.value  # noqa: B018
     m = sim.main.model
     units = {f: m.config.fields[f].unit for f in m.tables.field_names}
-    means = " ".join(f'{f} <b class="mscabm-mean-{f}">{v:.3g}</b> {units[f]}' for f, v in sim.field_means().items())
+    means = " ".join(f'{escape(f)} <b class="mscabm-mean-{escape(f)}">{v:.3g}</b> {escape(units[f])}'
+                     for f, v in sim.field_means().items())
     rate = f" &middot; {sim.sim_rate_h_per_s:.2g} simulated h/s" if playing.value else ""
+    fps = f"{sim.fps:.1f}" if playing.value else "0"
     solara.HTML(tag="span", classes=["mscabm-status"], unsafe_innerHTML=(
         f'step <b class="mscabm-steps">{m.steps}</b> &middot; t = <b class="mscabm-time">{format_time(m.time)}</b>'
         f' &middot; {len(m.population)} cells (MSC <b class="mscabm-n-msc">{sim.count("MSC")}</b>) &middot; '
-        f'<span class="mscabm-fps">{sim.fps:.1f}</span> frames/s{rate}'
+        f'<span class="mscabm-fps">{fps}</span> frames/s{rate}'
         f'<br><span style="font-size:12px">mean field: {means}</span>'))
 
 
@@ -302,7 +322,8 @@ def LiveSide(sim: Sim):
     v = sim.view
     vmin, vmax, flat = sim.last_scale
     with solara.Row(style="align-items:flex-start"):
-        ColourBar(sim.field_label(), vmin, vmax, v.cmap, sim.view_width_px(), flat=flat, fixed=v.vmax is not None)
+        ColourBar(sim.field_label(), vmin, vmax, v.cmap, sim.view_of(sim.main).height_px, flat=flat,
+                  fixed=v.vmax is not None, shared=sim.compare is not None)
         with solara.Column(style="min-width:280px;max-width:360px"):
             _inspector(sim)
 

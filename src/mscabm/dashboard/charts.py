@@ -2,8 +2,8 @@
 
 :func:`chart_panels` decides what is drawn (six panels of series); :func:`chart_svg` draws them as
 inline SVG for the page (a few milliseconds, so the live page redraws them every second or two
-without holding up frames) and :func:`chart_png` as one matplotlib PNG (the export and the replay's
-figure). Both draw the same panels.
+without holding up frames) and :func:`chart_png` as one matplotlib PNG (the live page's "charts (PNG)"
+export). Both draw the same panels.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     from mscabm.config import ConfigError, load_config
     from mscabm.dashboard.assets import configure_environment
 
-    if args.config is not None and Path(args.config).is_dir():
+    if args.config is not None and (Path(args.config).is_dir() or args.config.endswith(("/", os.sep))):
         from mscabm.dashboard.folders import folder_kind
 
         kind = folder_kind(args.config)  # exit 2 on a folder that is neither kind
@@ -94,6 +94,25 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         uvicorn_exit(sig, frame)
 
     server.handle_exit = handle_exit  # uvicorn installs it for SIGINT and SIGTERM when it starts
-    server.run()
-    print("mscabm dashboard: stopped", flush=True)
+    server.run()  # after a signal uvicorn re-raises it: mscabm exits 130 (SIGINT) / 143 (SIGTERM)
     return 0
+
+
+def wait_until_serving(url: str, proc, timeout_s: float = 60.0) -> None:
+    """Block until the dashboard started as ``proc`` (a ``subprocess.Popen``) answers ``url`` with
+    200 (tests and ``benchmarks/bench_dashboard.py`` start servers this way); RuntimeError if the
+    process exits first or ``timeout_s`` passes."""
+    import time
+    import urllib.request
+
+    deadline = time.perf_counter() + timeout_s
+    while time.perf_counter() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"dashboard exited with {proc.returncode} before answering {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"dashboard did not answer {url} within {timeout_s:.0f} s")

@@ -99,13 +99,20 @@ def controls_panel(sim: Sim, s: Settings, apply):
     _interventions(sim, iv, apply)
     _rules(sim, cfg, s, apply)
     solara.HTML(tag="h3", unsafe_innerHTML="Any value", style="margin:8px 0 0")
-    extra = solara.use_reactive(s.extra)
-    solara.InputTextArea("section.key = value, one per line", value=extra, rows=3)
-    solara.Button("Apply", on_click=lambda: apply(extra=extra.value), classes=["mscabm-apply-extra"])
+    FreeFormOverrides(s.extra, apply)
     if PENDING:
         solara.HTML(tag="h3", unsafe_innerHTML="Not in the model (yet)", style="margin:8px 0 0")
     for _key, label in PENDING:
         solara.Checkbox(label=label, value=False, disabled=True)
+
+
+@solara.component
+def FreeFormOverrides(extra_in_force: str, apply):
+    """The "Any value" box: ``section.key = value`` lines applied together (a component: it holds the
+    text being typed)."""
+    extra = solara.use_reactive(extra_in_force)
+    solara.InputTextArea("section.key = value, one per line", value=extra, rows=3)
+    solara.Button("Apply", on_click=lambda: apply(extra=extra.value), classes=["mscabm-apply-extra"])
 
 
 def _rules(sim: Sim, cfg, s: Settings, apply):
@@ -232,8 +239,9 @@ def view_controls(sim: Sim, t):
     v = sim.view
 
     def set_view(**kw):
-        for k, val in kw.items():
-            setattr(v, k, val)
+        with sim.lock:  # the play thread draws from the view under the lock
+            for k, val in kw.items():
+                setattr(v, k, val)
         bump(charts=False, page=True)
 
     def set_range(which: str, text: str):

@@ -114,9 +114,10 @@ class RunFolder:
     def codes(self, cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """(type code, state code) int64 arrays of a snapshot's cells in this run's tables."""
         t = self.tables
-        type_code = np.array([t.type_names.index(x) for x in cells["type"].astype(str)], dtype=np.int64)
-        state_code = np.array([t.state_names[c].index(s) for c, s in zip(type_code, cells["state"].astype(str))],
-                              dtype=np.int64)
+        types = {name: k for k, name in enumerate(t.type_names)}
+        states = [{name: k for k, name in enumerate(names)} for names in t.state_names]
+        type_code = np.array([types[x] for x in cells["type"].astype(str)], dtype=np.int64)
+        state_code = np.array([states[c][s] for c, s in zip(type_code, cells["state"].astype(str))], dtype=np.int64)
         return type_code, state_code
 
     # ------------------------------------------------------------------ draw
@@ -132,6 +133,8 @@ class RunFolder:
     def cell_values(self, snap: Snapshot, colour_by: str) -> np.ndarray:
         """(N,) the per-cell number ``colour_by`` names (a :func:`~mscabm.dashboard.render.colour_by_choices` entry)."""
         t = self.tables
+        if colour_by.startswith(R.LOCAL_PREFIX) and colour_by[len(R.LOCAL_PREFIX):] not in snap.fields:
+            return np.full(len(snap.cells), np.nan)  # the run saved no field at this step (e.g. interrupted)
         type_code, _ = self.codes(snap.cells)
         return R.cell_values(colour_by, snap.cells, type_code, t.variable_names, t.variable_declared, snap.fields,
                              snap.spacing_um)

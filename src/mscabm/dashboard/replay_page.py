@@ -9,6 +9,7 @@ movie) and the time series.
 
 from __future__ import annotations
 
+import html
 import threading
 import time
 
@@ -68,7 +69,7 @@ def ReplayView(folder: RunFolder):
     solara.use_thread(advance, dependencies=[playing.value], intrusive_cancel=False)
 
     with solara.Column(style="padding:8px"):
-        solara.HTML(tag="h2", unsafe_innerHTML=f"mscabm replay: {folder.name}", style="margin:0")
+        solara.HTML(tag="h2", unsafe_innerHTML=f"mscabm replay: {html.escape(folder.name)}", style="margin:0")
         solara.Text(f"{folder.path} · {n} snapshots · config: {folder.path / 'config.toml'}", style="font-size:12px")
         if n == 0:
             Messages("", "This run kept no cell snapshots (output.snapshot_every): only its time series is shown.")
@@ -105,7 +106,7 @@ def ReplayView(folder: RunFolder):
             Tissue(R.encode_png(fr.rgb), view.width_px, "mscabm-tissue", on_click=on_click)
             if f is not None:
                 if f in snap.fields:
-                    ColourBar(f"{f} ({folder.units[f]})", fr.vmin, fr.vmax, cmap.value, view.width_px,
+                    ColourBar(f"{f} ({folder.units[f]})", fr.vmin, fr.vmax, cmap.value, view.height_px,
                               flat=not vmax > 0, fixed=vmax > 0)
                 else:
                     solara.Text(f"{f}: not saved at this step", style="font-size:12px")

@@ -58,8 +58,9 @@ def _open(path: str):
 
 @solara.component
 def ResultsView(folder: ResultsFolder):
-    runs = solara.use_memo(folder.runs, [])
-    readouts = solara.use_memo(folder.readouts, [])
+    reloads = solara.use_reactive(0)  # Reload: read the folder again (a run still in progress)
+    runs = solara.use_memo(folder.runs, [reloads.value])
+    readouts = solara.use_memo(folder.readouts, [reloads.value])
     readout = solara.use_reactive(_default_readout(folder, readouts))
     run_id = solara.use_reactive("")
     counts = runs["status"].value_counts().to_dict() if len(runs) else {}
@@ -71,17 +72,19 @@ def ResultsView(folder: ResultsFolder):
         solara.HTML(tag="div", classes=["mscabm-results-status"], style="font-size:12px", unsafe_innerHTML=(
             f"{html.escape(str(folder.path))} &middot; {len(folder.conditions())} conditions &middot; "
             f"{len(runs)} runs ({status or 'none'})"))
+        solara.Button("Reload", icon_name="mdi-refresh", text=True, classes=["mscabm-reload"],
+                      on_click=lambda: reloads.set(reloads.value + 1))
         if counts.get("failed") or counts.get("missing"):
             Messages(f"{counts.get('failed', 0)} failed and {counts.get('missing', 0)} missing runs: "
                      "`mscabm experiment SPEC --out DIR --resume` runs what is missing", "")
 
         solara.HTML(tag="h3", unsafe_innerHTML="Summary", style="margin:8px 0 2px")
-        summary = solara.use_memo(folder.summary, [])
+        summary = solara.use_memo(folder.summary, [reloads.value])
         if len(summary):
             solara.HTML(tag="div", unsafe_innerHTML=table_html(summary, "mscabm-summary"))
         else:
             solara.Text(summary.attrs.get("note", "no summary yet (no finished run)"), style="font-size:12px")
-        fig = solara.use_memo(folder.figure_png, [])
+        fig = solara.use_memo(folder.figure_png, [reloads.value])
         if fig:
             solara.Image(fig, classes=["mscabm-results-figure"], width="1000px")
 
@@ -89,21 +92,19 @@ def ResultsView(folder: ResultsFolder):
                     style="margin:8px 0 2px")
         tc_png = solara.use_memo(lambda: timecourse_png(folder.timecourse(readout.value), readout.value,
                                                         title=folder.name) if readout.value else None,
-                                 [readout.value])
+                                 [readout.value, reloads.value])
         if readouts:
             solara.Select("readout", value=readout, values=readouts, classes=["mscabm-readout"])
             solara.Image(tc_png, classes=["mscabm-timecourse"], width="900px")
         else:
             solara.Text("no finished run yet", style="font-size:12px")
 
+        cohort, png = solara.use_memo(lambda: _cohort(folder), [reloads.value])
         if folder.is_cohort:
             solara.HTML(tag="h3", unsafe_innerHTML="Cohort: responders and paired differences",
                         style="margin:8px 0 2px")
-            cohort = folder.cohort()
             if cohort is not None:
                 solara.HTML(tag="div", unsafe_innerHTML=table_html(cohort, "mscabm-cohort"))
-            cr = folder.cohort_runs()
-            png = cohort_png(cr, folder.cohort_reference) if cr is not None else None
             if png:
                 solara.Image(png, classes=["mscabm-cohort-figure"], width="640px")
 
@@ -116,6 +117,14 @@ def ResultsView(folder: ResultsFolder):
             RunCurves(folder, run_id.value)
         cols = [c for c in ("run_id", "condition", "replicate", "seed", "status", "wall_s", "error") if c in runs]
         solara.HTML(tag="div", unsafe_innerHTML=table_html(runs[cols], "mscabm-runs"))
+
+
+def _cohort(folder: ResultsFolder):
+    """The cohort table and the paired-differences figure (None, None for a plain experiment)."""
+    if not folder.is_cohort:
+        return None, None
+    cr = folder.cohort_runs()
+    return folder.cohort(), (cohort_png(cr, folder.cohort_reference) if cr is not None else None)
 
 
 def _default_readout(folder: ResultsFolder, readouts: list[str]) -> str:
@@ -142,10 +151,11 @@ def RunCurves(folder: ResultsFolder, run_id: str):
         # cell types are the n_<TYPE> columns (type names are capitalised; n_cells, n_apoptotic are totals)
         types = sorted({c[2:] for c in df.columns if c.startswith("n_") and c.count("_") == 1 and c[2].isupper()})
         units = {}
-        for c in df.columns:
+        for c in df.columns:  # mean_<field>_<unit>; mean_<TYPE>_<variable> are per-type variable means
             if c.startswith("mean_") and c.count("_") >= 2:
                 _, f, unit = c.split("_", 2)
-                units[f] = unit
+                if f not in types:
+                    units[f] = unit
         return chart_svg(df, None, type_names=types, field_units=units), ""
 
     svg, error = solara.use_memo(draw, [run_id])

@@ -405,7 +405,7 @@ class Sim:
     def shared_scale(self) -> tuple[float | None, float | None]:
         """The colour range every view uses: the fixed one, else 0 to the largest field level in view
         over all runs (one colour = one level side by side), else (None, None) without a field."""
-        v = self.view
+        v = replace(self.view)  # one consistent copy (a control may change the view meanwhile)
         if v.field is None:
             return None, None
         lo = v.vmin if v.vmin is not None else 0.0
@@ -422,20 +422,22 @@ class Sim:
         """The range of the per-cell number the cells are coloured by, over all runs (None: by type)."""
         if self.view.colour_by == R.COLOUR_BY_TYPE:
             return None
-        lo, hi = np.inf, -np.inf
-        for run in self.runs():
-            a, b = R.finite_range(self.cell_values(run))
-            lo, hi = min(lo, a), max(hi, b)
+        with self.lock:
+            lo, hi = np.inf, -np.inf
+            for run in self.runs():
+                a, b = R.finite_range(self.cell_values(run))
+                lo, hi = min(lo, a), max(hi, b)
         return (float(lo), float(hi)) if hi >= lo else (0.0, 1.0)
 
     def cell_values(self, run: Run | None = None) -> np.ndarray:
         """(N,) the number the cells are coloured by, for every live cell of the run (population order)."""
-        run = self.main if run is None else run
-        m = run.model
-        t = m.tables
-        fields = {f: m.lattice.data[i] for i, f in enumerate(t.field_names)}
-        return R.cell_values(self.view.colour_by, m.population, m.population["type"], t.variable_names,
-                             t.variable_declared, fields, m.lattice.spacing_um)
+        with self.lock:  # one population between the reads (the play thread steps under the lock)
+            run = self.main if run is None else run
+            m = run.model
+            t = m.tables
+            fields = {f: m.lattice.data[i] for i, f in enumerate(t.field_names)}
+            return R.cell_values(self.view.colour_by, m.population, m.population["type"], t.variable_names,
+                                 t.variable_declared, fields, m.lattice.spacing_um)
 
     def frame(self, run: Run | None = None) -> tuple[R.Frame, R.View]:
         """The tissue of one run, on the colour scales shared by every run of the session."""

@@ -8,6 +8,7 @@ The live page (:mod:`mscabm.dashboard.app`), the replay of a run folder
 from __future__ import annotations
 
 import base64
+from html import escape
 
 import solara
 
@@ -43,6 +44,7 @@ def Tissue(png: bytes, width: int, cls: str, on_click=None, caption: str = "", o
         return w
 
     widget = solara.use_memo(make, [cls, width])
+    solara.use_effect(lambda: widget.close, [widget])  # a replaced widget is closed, not leaked
     src = png_src(png)
     last = solara.use_ref(None)
     if last.current != src:  # a new picture from this render (not from the play loop): show it
@@ -65,13 +67,13 @@ def Legend(items, value_label: str | None = None, value_range: tuple[float, floa
         bar = png_src(R.encode_png(R.colormap_lut(value_cmap)[None, :, :].repeat(12, axis=0)))
         na = "#%02x%02x%02x" % R.NOT_APPLICABLE_COLOUR
         solara.HTML(tag="div", classes=["mscabm-legend"], style="font-size:12px;max-width:900px", unsafe_innerHTML=(
-            f'cells coloured by <b>{value_label}</b>: {lo:.3g} <img src="{bar}" style="width:200px;height:12px;'
+            f'cells coloured by <b>{escape(value_label)}</b>: {lo:.3g} <img src="{bar}" style="width:200px;height:12px;'
             f'vertical-align:middle"/> {hi:.3g} &nbsp; <span style="display:inline-block;width:11px;height:11px;'
             f'border-radius:6px;background:{na};border:1px solid #222"></span> not carried by the type'))
         return
     html = " ".join(f'<span style="white-space:nowrap;margin-right:8px"><span style="display:inline-block;width:11px;'
-                    f'height:11px;border-radius:6px;background:{c};border:1px solid #222"></span> {t} {s}</span>'
-                    for t, s, c in items)
+                    f'height:11px;border-radius:6px;background:{c};border:1px solid #222"></span> {escape(t)} '
+                    f'{escape(s)}</span>' for t, s, c in items)
     html += (' <span style="white-space:nowrap"><span style="display:inline-block;width:11px;height:11px;'
              'border-radius:6px;background:#6e6e6e;border:1px solid #222"></span> apoptotic</span>')
     solara.HTML(tag="div", unsafe_innerHTML=html, classes=["mscabm-legend"], style="font-size:12px;max-width:900px")
@@ -79,9 +81,12 @@ def Legend(items, value_label: str | None = None, value_range: tuple[float, floa
 
 @solara.component
 def ColourBar(label: str | None, vmin: float, vmax: float, cmap: str, height: int, flat: bool = False,
-              fixed: bool = False):
-    """The field's colour scale (shared by side-by-side views). A field with one level everywhere in
-    view shows that level in words instead of a meaningless bar."""
+              fixed: bool = False, shared: bool = False):
+    """The field's colour scale, ``height`` px tall (the view's height): "fixed" (set by the user or,
+    in a replay, the run's maximum), "shared" (automatic, one scale for side-by-side views) or
+    "automatic". A field with one level everywhere in view shows that level in words instead of a
+    meaningless bar."""
+    label = escape(label) if label else label
     if not label:
         return
     if flat and not fixed:
@@ -89,7 +94,7 @@ def ColourBar(label: str | None, vmin: float, vmax: float, cmap: str, height: in
                     unsafe_innerHTML=f"{label}: <b>{vmin:.3g}</b> everywhere in view (no colour scale)")
         return
     png = png_src(R.colourbar_png(cmap, height=height - 40))
-    note = "fixed" if fixed else "shared"
+    note = "fixed" if fixed else ("shared" if shared else "automatic")
     solara.HTML(tag="div", classes=["mscabm-colourbar"], style="font-size:12px;text-align:center",
                 unsafe_innerHTML=f'<div class="mscabm-vmax">{vmax:.3g}</div><img src="{png}"/>'
                                  f'<div class="mscabm-vmin">{vmin:.3g}</div>'
@@ -115,5 +120,6 @@ def Inspector(info: dict | None, missing: str = ""):
     if missing:
         solara.Warning(missing)
     if info:
-        rows = "".join(f"<tr><td>{k}</td><td style='text-align:right'>{v}</td></tr>" for k, v in info.items())
+        rows = "".join(f"<tr><td>{escape(str(k))}</td><td style='text-align:right'>{escape(str(v))}</td></tr>"
+                       for k, v in info.items())
         solara.HTML(tag="table", unsafe_innerHTML=rows, classes=["mscabm-inspector"], style="font-size:12px")
