@@ -1,6 +1,7 @@
 """The results browser's data layer (mscabm/dashboard/results.py) on a tiny real cohort experiment:
 tables and statistics checked against the folder's files and a brute-force numpy computation."""
 
+import copy
 import json
 import shutil
 
@@ -8,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from test_cohorts import SPEC as COHORT_SPEC
 
 import mscabm.experiments as mx
 from mscabm.dashboard.results import ResultsFolder, cohort_png, is_results_folder, timecourse_png
@@ -16,27 +18,15 @@ from mscabm.schema import ConfigError
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
-#: 2 arms x 3 patients x 30 steps: a few seconds in-process
-SPEC = {
-    "experiment": {"name": "tiny_results", "master_seed": 7, "replicates": 3, "steps": 30, "record_every": 10},
-    "base": {"set": {"domain.width_um": 200.0, "domain.height_um": 200.0, "cells.MSC.count": 0, "cells.T.count": 30,
-                     "cells.CD8.count": 0, "cells.B.count": 0, "cells.NK.count": 0, "cells.DC.count": 5,
-                     "cells.MAC.count": 5, "cells.TISSUE.count": 30, "cells.TISSUE.state_fractions.damaged": 0.5,
-                     "output.snapshot_every": 0, "disease.enabled": True,
-                     "disease.inflammation": {"TNF": 10.0, "IFNG": 10.0}, "influx.MAC.rate_per_min": 0.05}},
-    "patients": {"vary": [
-        {"name": "treg_fraction", "keys": ["cells.T.state_fractions.Treg"], "dist": "normal", "mean": 0.07,
-         "sd": 0.03, "clip": [0.01, 0.2]},
-        {"name": "influx_scale", "keys": ["influx.MAC.rate_per_min"], "dist": "lognormal", "median": 1.0,
-         "sigma": 0.5, "scale": "multiply"}]},
-    "design": {"kind": "conditions", "conditions": [
-        {"id": "control", "set": {"cells.MSC.count": 0}},
-        {"id": "drug", "set": {"interventions.immunosuppressant": 0.5,
-                               "interventions.immunosuppressant_start_min": 10.0}}]},
-    "readouts": {"final": ["disease_activity", "n_T"]},
-    "report": {"kind": "cohort", "baseline_min": 10.0, "responder_drop_pct": 50.0, "reference": "control",
-               "responder_vs_reference_pct": 0.0},
-}
+#: 2 arms x 3 patients x 30 steps: a few seconds in-process (test_cohorts.py's tiny cohort, shorter,
+#: without its MSC arm and T-count variation, with the n_T readout and a reference-arm response)
+SPEC = copy.deepcopy(COHORT_SPEC)
+SPEC["experiment"].update(name="tiny_results", steps=30)
+SPEC["readouts"] = {"final": ["disease_activity", "n_T"]}
+SPEC["report"].update(baseline_min=10.0, responder_vs_reference_pct=0.0)
+SPEC["patients"]["vary"] = [v for v in SPEC["patients"]["vary"] if v["name"] != "n_T"]
+SPEC["design"]["conditions"] = [c for c in SPEC["design"]["conditions"] if c["id"] != "MSC"]
+SPEC["design"]["conditions"][1]["set"]["interventions.immunosuppressant_start_min"] = 10.0
 
 
 @pytest.fixture(scope="module")
