@@ -22,6 +22,7 @@ import os
 import sys
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from html import escape
 
@@ -67,6 +68,35 @@ SHUTDOWN = threading.Event()
 def initial_settings() -> Settings:
     cfg = os.environ.get("MSCABM_DASHBOARD_CONFIG") or "default"
     return Settings(preset=cfg)
+
+
+#: a session built while the server starts (``MSCABM_DASHBOARD_PREBUILD=1``, set by ``mscabm
+#: dashboard``), taken by the first tab: its model is ready while the browser loads the page
+_PREBUILT: list[Future] = []
+_PREBUILT_LOCK = threading.Lock()
+
+
+def _prebuild() -> None:
+    with _PREBUILT_LOCK:
+        if not _PREBUILT:
+            _PREBUILT.append(ThreadPoolExecutor(1, thread_name_prefix="mscabm-prebuild").submit(
+                Sim, initial_settings()))
+
+
+def new_session() -> Sim:
+    """The prebuilt session if there is one (the first tab), else a new one."""
+    with _PREBUILT_LOCK:
+        future = _PREBUILT.pop() if _PREBUILT else None
+    if future is not None:
+        try:
+            return future.result()
+        except Exception:  # noqa: BLE001 (a failed prebuild: build here, where errors are shown)
+            pass
+    return Sim(initial_settings())
+
+
+if os.environ.get("MSCABM_DASHBOARD_PREBUILD") == "1" and not os.environ.get("MSCABM_DASHBOARD_OPEN"):
+    _prebuild()
 
 
 def _page_connected(context) -> bool:
@@ -131,7 +161,7 @@ def Page():
 
 @solara.component
 def LivePage():
-    sim: Sim = solara.use_memo(lambda: Sim(initial_settings()), [])
+    sim: Sim = solara.use_memo(new_session, [])
     page_tick.value  # noqa: B018 (subscribe: settings changes re-render the page)
     context = solara.use_memo(_current_context, [])
 

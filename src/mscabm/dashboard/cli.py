@@ -60,6 +60,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     # a session whose tabs are all closed is shut down after a minute (Solara's default is 24 h)
     os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "60s")
     os.environ["SOLARA_APP"] = "mscabm.dashboard.app"
+    os.environ["MSCABM_DASHBOARD_PREBUILD"] = "1"  # the first tab's model is built while the server starts
     os.environ.setdefault("SOLARA_MODE", "production")
     os.environ["MSCABM_DASHBOARD_CONFIG"] = (args.config if "MSCABM_DASHBOARD_OPEN" not in os.environ else None) \
         or "default"
@@ -80,6 +81,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
               file=sys.stderr)
         print("!" * 78, file=sys.stderr)
     print(f"mscabm dashboard: serving on {url}  (Ctrl+C to stop)", flush=True)
+    if "MSCABM_DASHBOARD_OPEN" not in os.environ:
+        import mscabm.dashboard.app  # noqa: F401 (starts building the first tab's model now, see app._prebuild)
     server = uvicorn.Server(uvicorn.Config("solara.server.starlette:app", host=args.host, port=args.port,
                                            log_level="warning", timeout_graceful_shutdown=3))
     uvicorn_exit = server.handle_exit
