@@ -8,6 +8,7 @@ executable: skipped locally without it, a failure in CI (``CI`` set), where ``.c
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -47,29 +48,39 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server():
-    _chromium()
+@contextlib.contextmanager
+def serving(*args: str, env_extra: dict | None = None, log_name: str | None = None, fetch_assets: bool = False):
+    """``mscabm dashboard ARGS`` on a free port: yields (url, process) once it answers; terminated at
+    the end. Its stderr goes to ``runs/test-artifacts/dashboard/<log_name or server_PORT.log>``."""
     port = _free_port()
-    env = dict(os.environ, MSCABM_DASHBOARD_CHART_EVERY_S="1.0", SOLARA_TELEMETRY_MIXPANEL_ENABLE="False")
+    env = dict(os.environ, MSCABM_DASHBOARD_CHART_EVERY_S="1.0", SOLARA_TELEMETRY_MIXPANEL_ENABLE="False",
+               **(env_extra or {}))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "server.log", "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen([sys.executable, "-m", "mscabm", "dashboard", "--port", str(port)],
+    log = open(ARTIFACTS / (log_name or f"server_{port}.log"), "w")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen([sys.executable, "-m", "mscabm", "dashboard", *args, "--port", str(port),
+                             *([] if fetch_assets else ["--no-fetch-assets"])],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
     url = f"http://127.0.0.1:{port}/"
-    first_line = proc.stdout.readline()
     try:
         from mscabm.dashboard.cli import wait_until_serving
 
         wait_until_serving(url, proc, 60.0)
-        yield url, first_line
+        yield url, proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    _chromium()
+    with serving(log_name="server.log", fetch_assets=True) as (url, proc):
+        yield url, proc.stdout.readline()  # the command's "serving on <url>" line
 
 
 def _steps(page) -> int:

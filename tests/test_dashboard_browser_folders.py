@@ -9,44 +9,14 @@ Real servers (``mscabm dashboard ...``) and Debian chromium driven by Playwright
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from test_dashboard_browser import ARTIFACTS, CHROMIUM_ARGS, ROOT, _chromium, _free_port, _play_until
+from test_dashboard_browser import ARTIFACTS, CHROMIUM_ARGS, _chromium, _play_until, serving
 from test_dashboard_results import SPEC as EXPERIMENT_SPEC
-
-
-@contextlib.contextmanager
-def serving(*args: str, env_extra: dict | None = None):
-    """``mscabm dashboard ARGS`` on a free port: yields (url, process); terminated at the end."""
-    port = _free_port()
-    env = dict(os.environ, MSCABM_DASHBOARD_CHART_EVERY_S="1.0", SOLARA_TELEMETRY_MIXPANEL_ENABLE="False",
-               **(env_extra or {}))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / f"server_{port}.log", "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen([sys.executable, "-m", "mscabm", "dashboard", *args, "--port", str(port),
-                             "--no-fetch-assets"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        from mscabm.dashboard.cli import wait_until_serving
-
-        wait_until_serving(url, proc, 60.0)
-        yield url, proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -70,6 +70,8 @@ class RunFolder:
         self.steps: list[int] = sorted(cells)
         self._field_steps = fields
         self._read = lru_cache(maxsize=8)(self._read_snapshot)
+        self._field_max: dict[str, float] = {}
+        self._value_range: dict[str, tuple[float, float]] = {}
 
     @property
     def name(self) -> str:
@@ -163,13 +165,29 @@ class RunFolder:
                         snap.spacing_um, ids=c["id"].to_numpy(), cell_rgb=rgb)
 
     def field_max(self, field: str) -> float:
-        """The largest level of a field over every saved snapshot (a replay's fixed colour scale)."""
-        hi = 0.0
-        for step in sorted(self._field_steps):
-            with np.load(self.path / "fields" / f"step_{step:06d}.npz") as z:
-                if field in z:
-                    hi = max(hi, float(np.max(z[field])))
-        return hi
+        """The largest level of a field over every saved snapshot (a replay's fixed colour scale);
+        read once per field (cached)."""
+        if field not in self._field_max:
+            hi = 0.0
+            for step in sorted(self._field_steps):
+                with np.load(self.path / "fields" / f"step_{step:06d}.npz") as z:
+                    if field in z:
+                        hi = max(hi, float(np.max(z[field])))
+            self._field_max[field] = hi
+        return self._field_max[field]
+
+    def value_range(self, colour_by: str) -> tuple[float, float] | None:
+        """One range of a per-cell number over every snapshot, so a colour means one value throughout
+        (None when the cells are coloured by type; cached)."""
+        if colour_by == R.COLOUR_BY_TYPE:
+            return None
+        if colour_by not in self._value_range:
+            lo, hi = np.inf, -np.inf
+            for step in self.steps:
+                a, b = R.finite_range(self.cell_values(self.snapshot(step), colour_by))
+                lo, hi = min(lo, a), max(hi, b)
+            self._value_range[colour_by] = (float(lo), float(hi)) if hi >= lo else (0.0, 1.0)
+        return self._value_range[colour_by]
 
     def pick(self, step: int, x_um: float, y_um: float) -> int | None:
         """The id of the cell nearest to (x, y) within 3 radii at a recorded step, or None."""
@@ -214,13 +232,7 @@ class RunFolder:
         maker (e.g. ``ffmpeg -i frame_%04d.png movie.mp4``). ``progress(i, n)`` is called per frame."""
         if view.field is not None and view.vmax is None:
             view = replace(view, vmin=view.vmin or 0.0, vmax=self.field_max(view.field) or 1.0)
-        vr = None
-        if colour_by != R.COLOUR_BY_TYPE:
-            lo, hi = np.inf, -np.inf
-            for step in self.steps:
-                a, b = R.finite_range(self.cell_values(self.snapshot(step), colour_by))
-                lo, hi = min(lo, a), max(hi, b)
-            vr = (float(lo), float(hi))
+        vr = self.value_range(colour_by)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as z:
             for i, step in enumerate(self.steps):

@@ -19,8 +19,7 @@ from mscabm.dashboard import render as R
 from mscabm.dashboard.charts import chart_svg
 from mscabm.dashboard.replay import RunFolder
 from mscabm.dashboard.session import format_time
-from mscabm.dashboard.views import ColourBar, Inspector, Legend, Messages, Tissue
-from mscabm.schema import ConfigError
+from mscabm.dashboard.views import ColourBar, FolderPage, Inspector, Legend, Messages, Tissue
 
 #: snapshots shown per second while the replay plays
 REPLAY_FPS = 4.0
@@ -28,19 +27,7 @@ REPLAY_FPS = 4.0
 
 @solara.component
 def ReplayPage(path: str):
-    folder, error = solara.use_memo(lambda: _open(path), [path])
-    solara.Title("mscabm replay")
-    if folder is None:
-        Messages(f"Cannot open {path}: {error}", "")
-        return
-    ReplayView(folder)
-
-
-def _open(path: str):
-    try:
-        return RunFolder(path), ""
-    except (ConfigError, OSError, ValueError) as exc:
-        return None, str(exc)
+    FolderPage(path, RunFolder, ReplayView, "mscabm replay")
 
 
 @solara.component
@@ -56,7 +43,7 @@ def ReplayView(folder: RunFolder):
     cell = solara.use_reactive("")
     state_type = solara.use_reactive("T" if "T" in t.type_names else t.type_names[0])
     series = solara.use_memo(folder.timeseries, [])
-    vr = solara.use_memo(lambda: _value_range(folder, colour_by.value), [colour_by.value])
+    vr = solara.use_memo(lambda: folder.value_range(colour_by.value), [colour_by.value])
 
     def advance(cancel: threading.Event):
         while playing.value and not cancel.is_set():
@@ -88,7 +75,7 @@ def ReplayView(folder: RunFolder):
                 f'step <b class="mscabm-steps">{step}</b> &middot; t = <b class="mscabm-time">'
                 f'{format_time(snap.time_min)}</b> &middot; {len(snap.cells)} cells'))
         f = None if field.value == "none" else field.value
-        vmax = folder_field_max(folder, f)
+        vmax = folder.field_max(f) if f else 0.0
         view = folder.view(560, field=f, zoom=zoom.value, cmap=cmap.value, vmin=0.0 if f else None,
                            vmax=vmax if f else None)
         fr = folder.frame(step, view, colour_by.value, vr)
@@ -139,30 +126,6 @@ def ReplayView(folder: RunFolder):
                                 label=f"all {n} snapshots as PNG frames (zip)")
             solara.FileDownload(lambda: series.to_csv(index=False).encode(), f"{folder.name}_timeseries.csv",
                                 label="time series (CSV)")
-
-
-_FIELD_MAX: dict[tuple[str, str], float] = {}
-
-
-def folder_field_max(folder: RunFolder, field: str | None) -> float:
-    """The field's maximum over the run (cached per folder): the replay's fixed colour scale."""
-    if field is None:
-        return 0.0
-    key = (str(folder.path), field)
-    if key not in _FIELD_MAX:
-        _FIELD_MAX[key] = folder.field_max(field)
-    return _FIELD_MAX[key]
-
-
-def _value_range(folder: RunFolder, colour_by: str) -> tuple[float, float] | None:
-    """One range of the per-cell number over every snapshot (a colour means one value throughout)."""
-    if colour_by == R.COLOUR_BY_TYPE:
-        return None
-    lo, hi = float("inf"), float("-inf")
-    for step in folder.steps:
-        a, b = R.finite_range(folder.cell_values(folder.snapshot(step), colour_by))
-        lo, hi = min(lo, a), max(hi, b)
-    return lo, hi
 
 
 @solara.component

@@ -15,7 +15,7 @@ import pandas as pd
 import solara
 
 from mscabm.dashboard.results import ResultsFolder, cohort_png, timecourse_png
-from mscabm.dashboard.views import Messages
+from mscabm.dashboard.views import FolderPage, Messages
 from mscabm.schema import ConfigError
 
 #: rows of a table shown before "... N more"
@@ -41,19 +41,7 @@ def table_html(df: pd.DataFrame, cls: str, max_rows: int = MAX_ROWS) -> str:
 
 @solara.component
 def ResultsPage(path: str):
-    folder, error = solara.use_memo(lambda: _open(path), [path])
-    solara.Title("mscabm results")
-    if folder is None:
-        Messages(f"Cannot open {path}: {error}", "")
-        return
-    ResultsView(folder)
-
-
-def _open(path: str):
-    try:
-        return ResultsFolder(path), ""
-    except (ConfigError, OSError, ValueError) as exc:
-        return None, str(exc)
+    FolderPage(path, ResultsFolder, ResultsView, "mscabm results")
 
 
 @solara.component

@@ -123,3 +123,23 @@ def Inspector(info: dict | None, missing: str = ""):
         rows = "".join(f"<tr><td>{escape(str(k))}</td><td style='text-align:right'>{escape(str(v))}</td></tr>"
                        for k, v in info.items())
         solara.HTML(tag="table", unsafe_innerHTML=rows, classes=["mscabm-inspector"], style="font-size:12px")
+
+
+@solara.component
+def FolderPage(path: str, open_folder, view, title: str):
+    """A page over an output folder: ``open_folder(path)`` reads it (a ConfigError, OSError or
+    ValueError becomes an error in the page, not a traceback), ``view(folder)`` draws it."""
+    from mscabm.schema import ConfigError
+
+    def opened():
+        try:
+            return open_folder(path), ""
+        except (ConfigError, OSError, ValueError) as exc:
+            return None, str(exc)
+
+    folder, error = solara.use_memo(opened, [path])
+    solara.Title(title)
+    if folder is None:
+        Messages(f"Cannot open {path}: {error}", "")
+        return
+    view(folder)
