@@ -50,6 +50,7 @@ from mscabm.observe.numerics import NumericalError as NumericalError  # re-expor
 from mscabm.observe.numerics import check_numerics
 from mscabm.observe.readouts import compute_readouts
 from mscabm.observe.tally import Tally
+from mscabm.placement import centre_disc, placement_positions
 from mscabm.pretreatment import pretreatment_of
 from mscabm.transwell import Transwell
 
@@ -195,13 +196,7 @@ class MSCModel(mesa.Model):
         t, pop = self.tables, self.population
         code = t.type_code(cell_type)
         r = self.config.cells[cell_type].radius_um
-        if placement == "centre":
-            spread = 0.1 * min(self.width_um, self.height_um)
-            x = np.clip(self.rng.normal(self.width_um / 2, spread, count), r, self.width_um - r)
-            y = np.clip(self.rng.normal(self.height_um / 2, spread, count), r, self.height_um - r)
-        else:
-            x = self.rng.uniform(min(r, self.width_um / 2), max(self.width_um - r, self.width_um / 2), count)
-            y = self.rng.uniform(min(r, self.height_um / 2), max(self.height_um - r, self.height_um / 2), count)
+        x, y = placement_positions(self.rng, placement, count, self.width_um, self.height_um, r)
         angle = self.rng.uniform(0, 2 * np.pi, count)
         self.tally.placed_by_type[code] += count
         if not state and self.pretreated is not None and cell_type == self.pretreated.cell_type:
@@ -232,11 +227,8 @@ class MSCModel(mesa.Model):
         if i not in self._active_fields:  # a field that was inert becomes live (cells now take it up)
             self._set_active_fields(self._active_fields + [i])
         if placement == "centre":
-            ny, nx = self.lattice.shape
-            dx = self.lattice.spacing_um
-            yy, xx = np.mgrid[0:ny, 0:nx]
-            r2 = ((xx + 0.5) * dx - self.width_um / 2) ** 2 + ((yy + 0.5) * dx - self.height_um / 2) ** 2
-            self.lattice.data[i][r2 <= (0.1 * min(self.width_um, self.height_um)) ** 2] += level
+            self.lattice.data[i][centre_disc(self.lattice.shape, self.lattice.spacing_um, self.width_um,
+                                             self.height_um)] += level
         else:
             self.lattice.data[i] += level
             if self.transwell is not None:
