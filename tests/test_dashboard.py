@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRETREATMENTS
+from mscabm.biology.interventions import BLOCKERS, GENE_MODIFICATIONS, MSC_FACTORS, PRETREATMENTS
 from mscabm.config import ConfigError, load_config
 from mscabm.dashboard import render as R
 from mscabm.dashboard.controls import (
@@ -23,6 +23,7 @@ from mscabm.dashboard.controls import (
     parse_extra,
     presets,
     toggled,
+    transgene_label,
 )
 from mscabm.dashboard.session import COMPARE_VARIANTS, Sim, derived, suppression
 
@@ -112,6 +113,13 @@ def test_interventions_become_config_keys():
         resolve(Settings(knockout=("NOPE",)))
     with pytest.raises(ConfigError, match="interventions.block"):
         resolve(Settings(block=("aspirin-X",)))
+    # gene-modified MSCs: one transgene box per factor of GENE_MODIFICATIONS, each a valid config value
+    for f in GENE_MODIFICATIONS:
+        cfg_f = resolve(Settings(overexpress=((f, 1.5),), t_count=10, msc_count=1))[0]
+        assert cfg_f.interventions.overexpress == {f: 1.5}
+        assert f in transgene_label(f) and "_per_min" not in transgene_label(f)
+    with pytest.raises(ConfigError, match="interventions.overexpress"):
+        resolve(Settings(overexpress=(("IDO", -1.0),)))
     # labels say what each control does, for both kinds of blocker (factor, neutralising antibody)
     for f, spec in MSC_FACTORS.items():
         label = knockout_label(f)

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from mscabm.biology.fields import molecules_to_amount
-from mscabm.biology.interventions import behaviour_scales, disabled_signals, neutralisation
+from mscabm.biology.interventions import (
+    behaviour_scales,
+    disabled_signals,
+    neutralisation,
+    transgene_exports,
+    transgene_levels,
+)
 from mscabm.config import Config, ConfigError
 from mscabm.engine.diffusion import DiffusionSolver
 from mscabm.engine.diffusion.source_integration import integrates_source_exactly, split_mean_correction
@@ -73,6 +79,9 @@ class Tables:
     variable_initial: np.ndarray  # (n_types, V) float64: value of a new cell
     variable_decay_per_min: np.ndarray  # (n_types, V) float64
     variable_scales: np.ndarray  # (n_scales, 3) int64 rows (type code, variable, behaviour column)
+    # (n_types, V) float64: a transgene's level added to the variable where it acts as output (behaviour scales,
+    # contact levels), not where the cell's own rules read it (interventions.overexpress)
+    variable_output_offset: np.ndarray
     # contact levels read by some enabled rule: (k, 3) int64 rows (neighbour type code, variable, signal column)
     contact_levels: np.ndarray
     # enzymes (E of them): behaviour column of Vmax (engine units: substrate amount / min), species, Km, yield
@@ -153,6 +162,10 @@ def build_tables(cfg: Config) -> Tables:
         for s, sname in enumerate(state_names[t]):
             for bname, value in cfg.behaviours.get(tname, {}).get(sname, {}).items():
                 base[t * n_states + s, bcol[bname]] = value * scale[bcol[bname]] * type_scale[t, bcol[bname]]
+    for (tname, bname), extra in transgene_exports(iv.overexpress).items():  # gene-modified cells, every state
+        t = type_names.index(tname)
+        for s in range(len(state_names[t])):
+            base[t * n_states + s, bcol[bname]] += extra * scale[bcol[bname]] * type_scale[t, bcol[bname]]
 
     rules = []
     off = disabled_signals(iv.knockout, iv.block)  # contact mechanisms removed with their MSC factor
@@ -195,6 +208,9 @@ def build_tables(cfg: Config) -> Tables:
             j = var_names.index(vname)
             declared[t, j], initial[t, j], decay[t, j] = True, var.initial, var.decay_per_min
             var_scales += [(t, j, bcol[b]) for b in var.scales]
+    output_offset = np.zeros((len(type_names), n_vars))
+    for (tname, vname), level in transgene_levels(iv.overexpress).items():
+        output_offset[type_names.index(tname), var_names.index(vname)] += level
     level_prefix = CONTACT_LEVEL_SIGNAL.split("{")[0]  # contact_level:<TYPE>.<V>
     levels = sorted({(type_names.index(r.signal[len(level_prefix):].split(".")[0]),
                       var_names.index(r.signal.split(".")[-1]), scol[r.signal])
@@ -225,6 +241,7 @@ def build_tables(cfg: Config) -> Tables:
         produce_col=np.array([bcol[VARIABLE_BEHAVIOUR.format(v)] for v in var_names], dtype=np.int64),
         variable_declared=declared, variable_initial=initial, variable_decay_per_min=decay,
         variable_scales=np.array(var_scales, dtype=np.int64).reshape(-1, 3),
+        variable_output_offset=output_offset,
         contact_levels=np.array(levels, dtype=np.int64).reshape(-1, 3),
         enzyme_names=enzyme_names,
         enzyme_vmax_col=np.array([bcol[ENZYME_BEHAVIOUR.format(e)] for e in enzyme_names], dtype=np.int64),

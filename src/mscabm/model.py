@@ -33,6 +33,7 @@ import numpy as np
 from mesa.time import EventGenerator, Priority, Schedule
 
 from mscabm.assembly import Tables, build_diffusion, build_tables
+from mscabm.biology.interventions import homing_factor
 from mscabm.config import Config, build_config, load_config, set_path
 from mscabm.disease import drug_free, edge_positions, influx_count
 from mscabm.engine.kernels.behaviour import advance_lifecycle, evaluate_behaviours
@@ -238,7 +239,8 @@ class MSCModel(mesa.Model):
         """Mesa events for the infusions and doses still ahead of ``model.time`` (after the step at that time)."""
         iv = self.config.interventions
         k = iv.delivery_scale  # the share of each nominal infusion/dose that reaches the lesion
-        ahead = [(inf, int(round(inf.count * k))) for inf in iv.infusions if inf.at_min > self.time]
+        ahead = [(inf, int(round(inf.count * k * homing_factor(iv.overexpress, inf.cell_type))))
+                 for inf in iv.infusions if inf.at_min > self.time]
         pending = [(inf.at_min, partial(self.add_cells, inf.cell_type, n, inf.state, inf.placement))
                    for inf, n in ahead if n > 0]
         pending += [(d.at_min, partial(self.add_to_field, d.field, d.level * k, d.placement))
@@ -350,7 +352,7 @@ class MSCModel(mesa.Model):
         count_contacts_by_type(offsets, neighbours, self._live_type, n_types,
                                out=sig[:, t.contact_signal_offset:t.contact_signal_offset + n_types])
         for code, j, col in t.contact_levels:  # e.g. the PD-L1 levels of the touching MSCs
-            sum_contact_levels(offsets, neighbours, self._live_type, code, pop[t.variable_names[j]], sig[:, col])
+            sum_contact_levels(offsets, neighbours, self._live_type, code, self._output_level(code, j, n), sig[:, col])
         sig[:n, t.time_signal] = pop["state_age_min"]
         for j, v in enumerate(t.variable_names):
             sig[:n, t.variable_signal_offset + j] = pop[v]
@@ -362,7 +364,13 @@ class MSCModel(mesa.Model):
         evaluate_behaviours(s.group, s.apoptotic, self._signals, s.n, t.base, t.rules, self._behaviours)
         pop = self.population
         for code, j, col in t.variable_scales:  # behaviours multiplied by a per-cell variable
-            scale_behaviour(s.n, pop["type"], code, pop[t.variable_names[j]], self._behaviours, col)
+            scale_behaviour(s.n, pop["type"], code, self._output_level(code, j, s.n), self._behaviours, col)
+
+    def _output_level(self, code: int, j: int, n: int) -> np.ndarray:
+        """Variable ``j`` of rows ``< n`` as it acts on type ``code``'s outputs: plus its transgene level, if any."""
+        values = self.population[self.tables.variable_names[j]]
+        offset = self.tables.variable_output_offset[code, j]
+        return values if offset == 0.0 else values[:n] + offset
 
     def _act(self, s: _StepArrays) -> None:
         """Apoptosis, state switches, cycle progress; contact killing and engulfment. Cells enter

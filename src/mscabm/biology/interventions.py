@@ -119,6 +119,41 @@ PRETREATMENTS: dict[str, dict] = {
 #: Cell type the pre-treatments act on.
 PRETREAT_TYPE = "MSC"
 
+#: Gene-modified MSCs (``interventions.overexpress = {<factor> = L}``, SCIENCE.md s2b): a transgene under a
+#: constitutive promoter adds a constant amount of the factor, whatever the cytokines, on top of the cell's own,
+#: regulated expression. ``L`` (>= 0) is the transgene's level in units of the factor's reference:
+#:
+#: - ``variable``: an inducible effector with an expression level (biology/celltypes.py MSC_VARIABLES); the
+#:   reference is the maximal native expression (level 1), so a licensed modified cell makes 1 + L times what a
+#:   licensed native one makes, and an unstimulated modified cell L times that. The transgene adds to the level
+#:   wherever the level acts as output (the behaviours it scales, the level its contacts read: PD-L1), not to the
+#:   level the cell's own rules read, so the naive/primed/licensed label still follows the cytokines (a
+#:   transgene does not raise HLA-I or the other licensing outputs).
+#: - ``export``: a factor MSCs hardly make; the transgene adds ``L x reference`` molecules/min to the export in
+#:   every state.
+#: - ``homing``: a homing receptor; every MSC infusion during the run delivers (1 + L) times the cells to the
+#:   lesion (cells present at the start are seeded, not homing).
+GENE_MODIFIED_TYPE = "MSC"
+GENE_MODIFICATIONS: dict[str, dict] = {
+    "IDO": dict(variable="IDO1",
+                source="IDO-transduced MSCs deplete tryptophan without IFN-gamma and suppress more (M: SCIENCE.md s2b, "
+                       "source article; review literature)"),
+    "COX2": dict(variable="PTGS2", source="COX-2 overexpression raises PGE2 output (M: SCIENCE.md s2b)"),
+    "PDL1": dict(variable="CD274",
+                 source="PD-L1-overexpressing MSCs strengthen the contact route (M: SCIENCE.md s2b, source article)"),
+    "TSG6": dict(variable="TNFAIP6", source="TSG-6 overexpression (M: SCIENCE.md s2b)"),
+    "iNOS": dict(variable="NOS2", source="iNOS overexpression; acts only where the species' MSCs make NO (mouse "
+                                         "preset), M"),
+    "IL10": dict(export=("export_IL10_molecules_per_min", 600.0),
+                 source="IL-10-transduced MSCs secrete high amounts of IL-10 in vitro and suppress collagen-induced "
+                        "arthritis where native MSCs did not (V abstract: Choi 2008 Clin Exp Immunol 153:269); the "
+                        "reference output, 600 molecules/min per cell (L = 1), is M: the model's M2 macrophage "
+                        "IL-10 output"),
+    "CXCR4": dict(homing=True,
+                  source="CXCR4 overexpression improves MSC homing to injured tissue (M: SCIENCE.md s2b, source "
+                         "article; review literature); L = 1 doubles the cells reaching the lesion (M)"),
+}
+
 
 
 def knocked_out_factors(knockout: list[str], block: list[str]) -> list[str]:
@@ -162,3 +197,31 @@ def behaviour_scales(knockout: list[str], block: list[str], immunosuppressant: f
         for key in IMMUNOSUPPRESSANT_TARGETS:
             scales[key] = scales.get(key, 1.0) * (1.0 - immunosuppressant)
     return scales
+
+
+def transgene_levels(overexpress: dict[str, float]) -> dict[tuple[str, str], float]:
+    """(cell type, variable) -> transgene level added to the variable where it acts as output."""
+    out: dict[tuple[str, str], float] = {}
+    for factor, level in overexpress.items():
+        var = GENE_MODIFICATIONS[factor].get("variable")
+        if var:
+            out[(GENE_MODIFIED_TYPE, var)] = out.get((GENE_MODIFIED_TYPE, var), 0.0) + float(level)
+    return out
+
+
+def transgene_exports(overexpress: dict[str, float]) -> dict[tuple[str, str], float]:
+    """(cell type, behaviour) -> molecules/min a transgene adds to that export in every state."""
+    out: dict[tuple[str, str], float] = {}
+    for factor, level in overexpress.items():
+        export = GENE_MODIFICATIONS[factor].get("export")
+        if export:
+            key = (GENE_MODIFIED_TYPE, export[0])
+            out[key] = out.get(key, 0.0) + float(level) * export[1]
+    return out
+
+
+def homing_factor(overexpress: dict[str, float], cell_type: str) -> float:
+    """Factor on the cells of ``cell_type`` that an infusion delivers to the lesion (homing receptors)."""
+    if cell_type != GENE_MODIFIED_TYPE:
+        return 1.0
+    return 1.0 + sum(float(level) for f, level in overexpress.items() if GENE_MODIFICATIONS[f].get("homing"))

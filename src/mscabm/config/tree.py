@@ -16,7 +16,7 @@ from typing import Any
 
 import tomli_w
 
-from mscabm.biology.interventions import PRETREATMENTS
+from mscabm.biology.interventions import GENE_MODIFICATIONS, GENE_MODIFIED_TYPE, PRETREATMENTS
 from mscabm.config.sections import (
     CellSection,
     DiseaseSection,
@@ -302,6 +302,19 @@ class Config:
             if name not in self.cells:
                 raise ConfigError(f"interventions.deplete[{k}]", f"{_short(name)!r} is not allowed; allowed: one of "
                                   f"{', '.join(self.cells)}")
+        for factor in iv.overexpress:
+            p = f"interventions.overexpress.{_short(factor)}"
+            if factor not in GENE_MODIFICATIONS:
+                raise ConfigError(p, f"unknown factor; allowed: {', '.join(GENE_MODIFICATIONS)}")
+            if GENE_MODIFIED_TYPE not in self.cells:
+                raise ConfigError(p, f"no [cells.{GENE_MODIFIED_TYPE}] to modify; allowed: a config with "
+                                  f"{GENE_MODIFIED_TYPE} cells")
+            gm = GENE_MODIFICATIONS[factor]
+            if "variable" in gm and gm["variable"] not in self.cells[GENE_MODIFIED_TYPE].variables:
+                raise ConfigError(p, f"{GENE_MODIFIED_TYPE} cells carry no {gm['variable']} expression level; allowed: "
+                                  f"a config declaring [cells.{GENE_MODIFIED_TYPE}.variables.{gm['variable']}]")
+            if "export" in gm and gm["export"][0] not in self.behaviour_names():
+                raise ConfigError(p, f"no field for {gm['export'][0]}; allowed: declare its [fields] section")
         for key in ("neutralise_per_min", "supplement"):
             for f in getattr(iv, key):
                 if f not in self.fields:

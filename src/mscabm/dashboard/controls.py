@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRETREATMENTS
+from mscabm.biology.interventions import BLOCKERS, GENE_MODIFICATIONS, MSC_FACTORS, PRETREATMENTS
 from mscabm.config import PRESET_DIR, Config, ConfigError, InterventionSection, parse_value
 from mscabm.schema import parse
 
@@ -31,7 +31,7 @@ from mscabm.schema import parse
 #: from the intervention tables). ``infusions`` holds the "Infuse MSCs now" events, ``doses`` the
 #: "Dose MSC-EVs now" events.
 INTERVENTION_KEYS: tuple[str, ...] = ("transwell", "prelicense", "knockout", "block", "deplete",
-                                      "immunosuppressant", "infusions", "doses")
+                                      "immunosuppressant", "infusions", "doses", "overexpress")
 
 #: the field an MSC-EV infusion doses: the one MSCs export EVs into (the ``EV`` factor of MSC_FACTORS)
 EV_FIELD: str = next(b[len("export_"):-len("_molecules_per_min")] for b in MSC_FACTORS["EV"]["behaviours"]
@@ -112,6 +112,16 @@ def blocker_label(drug: str) -> str:
     return f"{drug} ({'; '.join(parts)})"
 
 
+def transgene_label(factor: str) -> str:
+    """The gene-modified MSC box's label, in words (biology/interventions.py GENE_MODIFICATIONS)."""
+    gm = GENE_MODIFICATIONS[factor]
+    if "variable" in gm:
+        return f"{factor} transgene ({gm['variable']} level added; 1 + L fold when licensed)"
+    if "export" in gm:
+        return f"{factor} transgene (L x {gm['export'][1]:g} {behaviour_words(gm['export'][0])}/min per MSC)"
+    return f"{factor} transgene (infusions deliver 1 + L x the MSCs)"
+
+
 def dose_meta(name: str) -> dict[str, Any]:
     """The config metadata (doc, min/max, choices) of ``interventions.doses[].<name>``."""
     from mscabm.config import DoseSection
@@ -176,6 +186,7 @@ class Settings:
     immunosuppressant: float | None = None
     infusions: tuple[dict, ...] | None = None
     doses: tuple[dict, ...] | None = None
+    overexpress: tuple[tuple[str, float], ...] | None = None  # gene-modified MSCs: (factor, transgene level)
     rules_off: tuple[str, ...] = ()
     extra: str = ""                    # free-form overrides, one per line
     steps_per_frame: int = 1
@@ -209,6 +220,8 @@ class Settings:
                 continue
             if name == "immunosuppressant":
                 v = _float(f"interventions.{name}", v)
+            if name == "overexpress":
+                v = {f: _float(f"interventions.overexpress.{f}", x) for f, x in v}
             o[f"interventions.{name}"] = [dict(x) for x in v] if name in ("infusions", "doses") else (
                 list(v) if isinstance(v, tuple) else v)
         for r in self.rules_off:

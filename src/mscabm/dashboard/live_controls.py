@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import solara
 
-from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRETREATMENTS
+from mscabm.biology.interventions import BLOCKERS, GENE_MODIFICATIONS, MSC_FACTORS, PRETREATMENTS
 from mscabm.dashboard import render as R
 from mscabm.dashboard.controls import (
     EV_FIELD,
@@ -20,6 +20,7 @@ from mscabm.dashboard.controls import (
     knockout_label,
     presets,
     toggled,
+    transgene_label,
     transwell_label,
 )
 from mscabm.dashboard.session import COMPARE_VARIANTS, Sim
@@ -159,6 +160,7 @@ def _interventions(sim: Sim, iv, apply):
     for drug in BLOCKERS:
         solara.Checkbox(label=blocker_label(drug), value=drug in iv.block, style="margin-top:0",
                         on_value=lambda v, d=drug: apply(block=toggled(sim.main.config.interventions.block, d, v)))
+    _gene_modified(sim, iv, apply, small)
     meta = intervention_meta("immunosuppressant")
     NumberBox(f"immunosuppressant level ({meta['min']:g}-{meta['max']:g})", iv.immunosuppressant,
               lambda v: apply(immunosuppressant=v), classes=["mscabm-immunosuppressant"], integer=False)
@@ -194,6 +196,24 @@ def _interventions(sim: Sim, iv, apply):
         solara.Button("clear infusions (reset)", on_click=lambda: (sim.clear_infusions(), bump(page=True)),
                       text=True, classes=["mscabm-clear-infusions"])
     _ev_dose(sim, iv, small)
+
+
+def _gene_modified(sim: Sim, iv, apply, small: str):
+    """Gene-modified MSCs: one transgene level box per factor of GENE_MODIFICATIONS (0 = native)."""
+    top = intervention_meta("overexpress")["value_meta"]["max"]
+    solara.Text(f"gene-modified MSCs: transgene level L (0 = native, <= {top:g})", style=small)
+
+    def set_level(factor: str, v) -> bool:
+        if not 0.0 <= v <= top:
+            sim.error = f"Invalid input: {factor} transgene: {v} is out of range; allowed: 0 to {top:g}"
+            bump(charts=False, page=True)
+            return False
+        levels = {**sim.main.config.interventions.overexpress, factor: float(v)}
+        return bool(apply(overexpress=tuple(sorted((f, x) for f, x in levels.items() if x > 0))))
+
+    for factor in GENE_MODIFICATIONS:
+        NumberBox(transgene_label(factor), float(iv.overexpress.get(factor, 0.0)),
+                  lambda v, f=factor: set_level(f, v), classes=[f"mscabm-transgene-{factor}"], integer=False)
 
 
 def _ev_dose(sim: Sim, iv, small: str):
