@@ -14,6 +14,7 @@ from mscabm.biology.interventions import BLOCKERS, GENE_MODIFICATIONS, MSC_FACTO
 from mscabm.config import ConfigError, load_config
 from mscabm.dashboard import render as R
 from mscabm.dashboard.controls import (
+    DEFAULT_PRESET,
     EV_FIELD,
     PENDING,
     Settings,
@@ -115,9 +116,12 @@ def test_interventions_become_config_keys():
         resolve(Settings(block=("aspirin-X",)))
     # gene-modified MSCs: one transgene box per factor of GENE_MODIFICATIONS, each a valid config value
     for f in GENE_MODIFICATIONS:
-        cfg_f = resolve(Settings(overexpress=((f, 1.5),), t_count=10, msc_count=1))[0]
+        preset = "mouse" if f == "iNOS" else DEFAULT_PRESET  # human MSCs make no NO: refused there (below)
+        cfg_f = resolve(Settings(preset=preset, overexpress=((f, 1.5),), t_count=10, msc_count=1))[0]
         assert cfg_f.interventions.overexpress == {f: 1.5}
         assert f in transgene_label(f) and "_per_min" not in transgene_label(f)
+    with pytest.raises(ConfigError, match="interventions.overexpress.iNOS"):
+        resolve(Settings(overexpress=(("iNOS", 1.0),)))
     with pytest.raises(ConfigError, match="interventions.overexpress"):
         resolve(Settings(overexpress=(("IDO", -1.0),)))
     # labels say what each control does, for both kinds of blocker (factor, neutralising antibody)
@@ -221,6 +225,18 @@ def test_infuse_now_adds_cells_without_reset_and_export_reproduces_it(tmp_path):
     sim.step(2)
     before = sim.count("MSC", sim.compare)
     assert sim.infuse(3) and sim.count("MSC", sim.compare) == before + 3
+    # CXCR4-modified MSCs: the live infusion delivers what a rerun of the recorded config delivers
+    assert sim.reset(small(t_count=200, msc_count=20, overexpress=(("CXCR4", 1.0),)), compare_variant=None), sim.error
+    sim.step(2)
+    n2 = sim.count("MSC")
+    assert sim.infuse(6) and sim.count("MSC") == n2 + 12 and "(12 reach the tissue" in sim.notice
+    sim.step(2)
+    path = tmp_path / "cxcr4.toml"
+    path.write_text(sim.config_toml())
+    replay = MSCModel(str(path))
+    for _ in range(4):
+        replay.step()
+    assert replay.cells.to_frame().equals(sim.main.model.cells.to_frame())
 
 
 def test_session_compare_inspect_and_exports(sim):

@@ -80,17 +80,20 @@ def test_pdl1_transgene_adds_its_level_to_every_msc_contact():
     np.testing.assert_array_equal(gm._signals[:, level] - plain._signals[:, level], 2.0 * touching)
 
 
-def test_il10_transgene_release_matches_the_analytic_mean():
-    """IL-10-MSCs alone in a zero-flux well: a constant release q per cell into a field decaying at k has the mean
-    N q c / V (1 - e^{-k t}) / k (c = 1660.5 pM um^3 per molecule); native MSCs release none."""
+@pytest.mark.parametrize("pretreatment", ["none", "IFNG+TNF"])
+def test_il10_transgene_release_matches_the_analytic_mean(pretreatment):
+    """IL-10-MSCs alone in a zero-flux well, naive or pre-licensed (the transgene acts in every state): a constant
+    release q per cell into a field decaying at k has the mean N q c / V (1 - e^{-k t}) / k (c = 1660.5 pM um^3
+    per molecule); native MSCs release none."""
     level, steps = 1.5, 300
-    kw = {**MSC_ALONE, **NO_MSC_DEATH}
+    kw = {**MSC_ALONE, **NO_MSC_DEATH, "interventions.prelicense": pretreatment}
     plain = run(steps, **kw)
     gm = run(steps, **kw, **{"interventions.overexpress": {"IL10": level}})
     cfg = gm.config
     f = cfg.fields["IL10"]
     assert f.boundary == "zero_flux" and f.supply_per_min == 0.0 and f.initial == 0.0
     assert plain.readouts["mean_IL10_pM"] == 0.0 and gm.readouts["n_MSC"] == 20
+    assert (gm.readouts["n_MSC_naive"] == 20) == (pretreatment == "none")
     q = level * 600.0  # molecules/min per cell: L x the reference output (biology/interventions.py)
     volume = cfg.domain.width_um * cfg.domain.height_um * cfg.domain.thickness_um
     t = steps * cfg.model.dt_min
@@ -108,6 +111,18 @@ def test_cxcr4_transgene_multiplies_the_cells_an_infusion_delivers():
     gm = run(10, **inf, **{"interventions.overexpress": {"CXCR4": 1.0}})
     assert plain.readouts["placed_MSC_total"] == 3 + 7
     assert gm.readouts["placed_MSC_total"] == 3 + 14
+    # at t = 0 an infusion is part of the initial state (seeded), and T cells carry no MSC transgene
+    start = {"interventions.infusions": [{"at_min": 0.0, "count": 7, "cell_type": "MSC"},
+                                         {"at_min": 5.0, "count": 4, "cell_type": "T"}],
+             "cells.T.count": 0, "cells.MSC.count": 3, "interventions.overexpress": {"CXCR4": 2.0}}
+    m = run(10, **start)
+    assert m.readouts["placed_MSC_total"] == 3 + 7 and m.readouts["placed_T_total"] == 4
+
+
+def test_cxcr4_level_that_overflows_the_population_is_refused():
+    with pytest.raises(ConfigError, match="interventions.overexpress.CXCR4"):
+        load_config(None, values={"model.max_cells": 10**4, "interventions.overexpress": {"CXCR4": 999.0},
+                                  "interventions.infusions": [{"at_min": 5.0, "count": 20}]})
 
 
 def test_without_overexpress_nothing_changes():
@@ -121,8 +136,9 @@ def test_without_overexpress_nothing_changes():
 
 @pytest.mark.parametrize("value, path", [
     ({"FOO": 1.0}, "interventions.overexpress.FOO"),
-    ({"IDO": -1.0}, "interventions.overexpress"),
-    ({"IDO": 1e6}, "interventions.overexpress"),
+    ({"IDO": -1.0}, "interventions.overexpress.IDO"),
+    ({"IDO": 1e6}, "interventions.overexpress.IDO"),
+    ({"iNOS": 1.0}, "interventions.overexpress.iNOS"),  # human MSCs export no NO: the NOS2 level acts on nothing
 ])
 def test_bad_overexpress_is_refused_with_its_key_path(value, path):
     with pytest.raises(ConfigError) as e:
@@ -139,6 +155,25 @@ def test_overexpress_needs_the_variable_it_raises():
         cfg._check_interventions()
 
 
+def test_inos_transgene_acts_in_mouse_msc():
+    """Mouse MSCs make NO through iNOS: there the NOS2 transgene is accepted and raises the NO they release."""
+    kw = {**MSC_ALONE, "interventions.prelicense": "IFNG+TNF"}
+    plain = MSCModel("mouse", **{**kw, "model.steps": 10**6})
+    gm = MSCModel("mouse", **{**kw, "model.steps": 10**6, "interventions.overexpress": {"iNOS": 2.0}})
+    for m in (plain, gm):
+        for _ in range(30):
+            m.step()
+        m.record()
+    assert gm.readouts["mean_NO_nM"] > 1.5 * plain.readouts["mean_NO_nM"] > 0.0
+
+
+def test_overexpress_needs_msc_cells():
+    cfg = load_config(None, values={"interventions.overexpress": {"IL10": 1.0}, "transwell.insert_types": []})
+    del cfg.cells["MSC"]
+    with pytest.raises(ConfigError, match="interventions.overexpress.IL10"):
+        cfg._check_interventions()
+
+
 def test_cli_refuses_an_unknown_factor_with_exit_2(tmp_path, capsys):
     code = main(["run", "--steps", "1", "--out", str(tmp_path / "r"), "--set", "interventions.overexpress={FOO=1.0}"])
     assert code == 2
@@ -146,6 +181,7 @@ def test_cli_refuses_an_unknown_factor_with_exit_2(tmp_path, capsys):
     assert "interventions.overexpress.FOO" in err and "IDO" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_ido_msc_suppress_t_cells_when_ifng_is_neutralised(seed):
     """The classic rescue: with IFN-gamma neutralised, native human MSCs make no IDO and T cells proliferate in

@@ -33,7 +33,7 @@ import numpy as np
 from mesa.time import EventGenerator, Priority, Schedule
 
 from mscabm.assembly import Tables, build_diffusion, build_tables
-from mscabm.biology.interventions import homing_factor
+from mscabm.biology.interventions import delivered_count
 from mscabm.config import Config, build_config, load_config, set_path
 from mscabm.disease import drug_free, edge_positions, influx_count
 from mscabm.engine.kernels.behaviour import advance_lifecycle, evaluate_behaviours
@@ -239,7 +239,7 @@ class MSCModel(mesa.Model):
         """Mesa events for the infusions and doses still ahead of ``model.time`` (after the step at that time)."""
         iv = self.config.interventions
         k = iv.delivery_scale  # the share of each nominal infusion/dose that reaches the lesion
-        ahead = [(inf, int(round(inf.count * k * homing_factor(iv.overexpress, inf.cell_type))))
+        ahead = [(inf, delivered_count(inf.count, inf.cell_type, k, iv.overexpress))
                  for inf in iv.infusions if inf.at_min > self.time]
         pending = [(inf.at_min, partial(self.add_cells, inf.cell_type, n, inf.state, inf.placement))
                    for inf, n in ahead if n > 0]

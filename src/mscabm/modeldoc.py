@@ -18,10 +18,10 @@ from mscabm.biology.fields import FIELDS, molecules_to_amount
 from mscabm.biology.interventions import (
     BLOCKERS,
     GENE_MODIFICATIONS,
-    GENE_MODIFIED_TYPE,
     IMMUNOSUPPRESSANT_TARGETS,
     MSC_FACTORS,
     PRETREATMENTS,
+    transgene_effect,
 )
 from mscabm.config import Config, DomainSection, ModelSection, OutputSection, load_config
 from mscabm.observe.io import atomic_write_text
@@ -118,7 +118,7 @@ def render(cfg: Config | None = None) -> str:
             "medium between is resolved in layers, so each field crosses by its own diffusion and decay; no contact "
             "across (mscabm/transwell.py)", "SCIENCE.md s3b (insert geometry)"],
            ["deplete = [\"TYPE\"]", "no cells of TYPE at the start", ""]]
-        + [[f"overexpress = {{{k} = L}}", _transgene_effect(v), v["source"]] for k, v in GENE_MODIFICATIONS.items()]
+        + [[f"overexpress = {{{k} = L}}", transgene_effect(k), v["source"]] for k, v in GENE_MODIFICATIONS.items()]
         + [["[[interventions.infusions]]", "at_min, count, cell_type, state, placement: cells added (Mesa event)", ""],
            ["[[interventions.doses]]", "at_min, field, level, placement: level added to a field (Mesa event), "
             "e.g. an MSC-EV infusion as a dose of field EV", "SCIENCE.md s2 (EVs)"]])]
@@ -127,16 +127,6 @@ def render(cfg: Config | None = None) -> str:
             ["key", "type", "default", "allowed", "meaning"],
             [[k, tp, default, rng, doc] for k, tp, default, rng, doc in field_table(section)])]
     return "".join(parts) + "\n"
-
-
-def _transgene_effect(gm: dict) -> str:
-    """What a gene modification of level L does (biology/interventions.py GENE_MODIFICATIONS)."""
-    if "variable" in gm:
-        return (f"{GENE_MODIFIED_TYPE} {gm['variable']} + L where the level acts as output (1 + L fold when licensed); "
-                "the cell's own level and label follow the cytokines")
-    if "export" in gm:
-        return f"{GENE_MODIFIED_TYPE} {gm['export'][0]} + L x {gm['export'][1]:g} in every state"
-    return f"{GENE_MODIFIED_TYPE} infusions deliver (1 + L) x the cells (homing)"
 
 
 def splice(text: str, generated: str) -> str:

@@ -123,16 +123,18 @@ PRETREAT_TYPE = "MSC"
 #: constitutive promoter adds a constant amount of the factor, whatever the cytokines, on top of the cell's own,
 #: regulated expression. ``L`` (>= 0) is the transgene's level in units of the factor's reference:
 #:
-#: - ``variable``: an inducible effector with an expression level (biology/celltypes.py MSC_VARIABLES); the
-#:   reference is the maximal native expression (level 1), so a licensed modified cell makes 1 + L times what a
-#:   licensed native one makes, and an unstimulated modified cell L times that. The transgene adds to the level
-#:   wherever the level acts as output (the behaviours it scales, the level its contacts read: PD-L1), not to the
-#:   level the cell's own rules read, so the naive/primed/licensed label still follows the cytokines (a
-#:   transgene does not raise HLA-I or the other licensing outputs).
+#: - ``variable``: an inducible effector with an expression level v (biology/celltypes.py MSC_VARIABLES); the
+#:   reference is the maximal native expression (level 1), so a modified cell's output is that of level v + L:
+#:   up to 1 + L times the maximal native output when fully induced, L times it (plus any constitutive native
+#:   level, e.g. COX-2's 0.25) when unstimulated. The transgene adds to the level wherever the level acts as
+#:   output (the behaviours it scales, the level its contacts read: PD-L1), not to the level the cell's own
+#:   rules read, so the naive/primed/licensed label still follows the cytokines (a transgene does not raise
+#:   HLA-I or the other licensing outputs). A knock-out or blocker of the same factor removes the output the
+#:   level scales, transgene or not (M: the knock-out stands for a catalytically dead or blocked product).
 #: - ``export``: a factor MSCs hardly make; the transgene adds ``L x reference`` molecules/min to the export in
 #:   every state.
 #: - ``homing``: a homing receptor; every MSC infusion during the run delivers (1 + L) times the cells to the
-#:   lesion (cells present at the start are seeded, not homing).
+#:   lesion (cells present at the start are seeded, not homing; :func:`delivered_count`).
 GENE_MODIFIED_TYPE = "MSC"
 GENE_MODIFICATIONS: dict[str, dict] = {
     "IDO": dict(variable="IDO1",
@@ -225,3 +227,23 @@ def homing_factor(overexpress: dict[str, float], cell_type: str) -> float:
     if cell_type != GENE_MODIFIED_TYPE:
         return 1.0
     return 1.0 + sum(float(level) for f, level in overexpress.items() if GENE_MODIFICATIONS[f].get("homing"))
+
+
+def delivered_count(count: int, cell_type: str, delivery_scale: float, overexpress: dict[str, float]) -> int:
+    """Cells an infusion during the run places in the lesion: the nominal ``count`` x the patient's
+    ``delivery_scale`` x the homing factor of a gene-modified type, rounded."""
+    return int(round(count * delivery_scale * homing_factor(overexpress, cell_type)))
+
+
+def transgene_effect(factor: str) -> str:
+    """What a transgene of level L of ``factor`` does, in words (docs/model.md, the dashboard's boxes)."""
+    gm = GENE_MODIFICATIONS[factor]
+    if "variable" in gm:
+        return (f"{GENE_MODIFIED_TYPE} {gm['variable']} level + L where it acts as output (up to 1 + L x the maximal "
+                "native output); the cell's own level and label follow the cytokines")
+    if "export" in gm:
+        name = gm["export"][0]
+        return f"{GENE_MODIFIED_TYPE} {name[len('export_'):].split('_')[0]} release + L x {gm['export'][1]:g} " \
+               "molecules/min per cell, every state"
+    return f"{GENE_MODIFIED_TYPE} infusions during the run deliver (1 + L) x the cells (homing)"
+

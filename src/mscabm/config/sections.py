@@ -173,10 +173,10 @@ class InterventionSection:
     prelicense_scale: float = _m(1.0, min=0.0, max=1e3,
                                  doc="multiplies the protocol's concentrations")
     overexpress: dict[str, float] = field(default_factory=dict, metadata={
-        "value_meta": {"min": 0.0, "max": 1e3},
+        "keys": tuple(GENE_MODIFICATIONS), "value_meta": {"min": 0.0, "max": 1e3},
         "doc": "gene-modified MSCs: factor -> transgene level L, in units of the factor's reference (inducible "
-               "effectors: the maximal native expression, so 1 + L fold when licensed); one of "
-               + ", ".join(GENE_MODIFICATIONS) + " (biology/interventions.py GENE_MODIFICATIONS)"})
+               "effectors: the maximal native expression, added to the cell's own level where it acts as output) "
+               "(biology/interventions.py GENE_MODIFICATIONS)"})
     transwell: bool = _m(False, doc="the [transwell] insert types sit on a membrane above the well "
                                     "(mscabm/transwell.py): fields cross the medium by diffusion, no contact across")
     deplete: list[str] = field(default_factory=list, metadata={"doc": "cell types removed before the start"})

@@ -16,7 +16,7 @@ from typing import Any
 
 import tomli_w
 
-from mscabm.biology.interventions import GENE_MODIFICATIONS, GENE_MODIFIED_TYPE, PRETREATMENTS
+from mscabm.biology.interventions import GENE_MODIFICATIONS, GENE_MODIFIED_TYPE, PRETREATMENTS, delivered_count
 from mscabm.config.sections import (
     CellSection,
     DiseaseSection,
@@ -33,6 +33,7 @@ from mscabm.config.sections import (
 from mscabm.engine.population import CORE_COLUMNS
 from mscabm.schema import ConfigError, to_dict
 from mscabm.vocabulary import (
+    CONTACT_LEVEL_SIGNAL,
     FRACTION_BEHAVIOURS,
     RESERVED_TYPE_NAMES,
     STATE_SWITCH_BEHAVIOUR,
@@ -302,24 +303,47 @@ class Config:
             if name not in self.cells:
                 raise ConfigError(f"interventions.deplete[{k}]", f"{_short(name)!r} is not allowed; allowed: one of "
                                   f"{', '.join(self.cells)}")
-        for factor in iv.overexpress:
-            p = f"interventions.overexpress.{_short(factor)}"
-            if factor not in GENE_MODIFICATIONS:
-                raise ConfigError(p, f"unknown factor; allowed: {', '.join(GENE_MODIFICATIONS)}")
-            if GENE_MODIFIED_TYPE not in self.cells:
-                raise ConfigError(p, f"no [cells.{GENE_MODIFIED_TYPE}] to modify; allowed: a config with "
-                                  f"{GENE_MODIFIED_TYPE} cells")
-            gm = GENE_MODIFICATIONS[factor]
-            if "variable" in gm and gm["variable"] not in self.cells[GENE_MODIFIED_TYPE].variables:
-                raise ConfigError(p, f"{GENE_MODIFIED_TYPE} cells carry no {gm['variable']} expression level; allowed: "
-                                  f"a config declaring [cells.{GENE_MODIFIED_TYPE}.variables.{gm['variable']}]")
-            if "export" in gm and gm["export"][0] not in self.behaviour_names():
-                raise ConfigError(p, f"no field for {gm['export'][0]}; allowed: declare its [fields] section")
+        for factor, level in iv.overexpress.items():  # names and ranges: the schema (InterventionSection)
+            self._check_transgene(factor, level)
         for key in ("neutralise_per_min", "supplement"):
             for f in getattr(iv, key):
                 if f not in self.fields:
                     raise ConfigError(f"interventions.{key}.{_short(f)}",
                                       f"unknown name; allowed: {', '.join(self.fields)}")
+
+    def _check_transgene(self, factor: str, level: float) -> None:
+        """A transgene needs its cell type, its expression level and an output that level acts on (else it would
+        silently do nothing: iNOS in human MSCs, whose NO export is 0), and a homing factor must keep the
+        infusions within ``model.max_cells``."""
+        p = f"interventions.overexpress.{factor}"
+        gm, t = GENE_MODIFICATIONS[factor], GENE_MODIFIED_TYPE
+        if t not in self.cells:
+            raise ConfigError(p, f"no [cells.{t}] to modify; allowed: a config with {t} cells")
+        if "variable" in gm:
+            var = gm["variable"]
+            decl = self.cells[t].variables.get(var)
+            if decl is None:
+                raise ConfigError(p, f"{t} cells carry no {var} expression level; allowed: a config declaring "
+                                  f"[cells.{t}.variables.{var}]")
+            beh = self.behaviours.get(t, {})
+            acts = any(beh.get(state, {}).get(b, 0.0) > 0 for state in beh for b in decl.scales) or any(
+                r.enabled and r.cell_type == t and r.behaviour in decl.scales and r.saturation > 0
+                for r in self.rules.values()) or any(
+                r.enabled and r.signal == CONTACT_LEVEL_SIGNAL.format(t, var) for r in self.rules.values())
+            if level > 0 and not acts:
+                raise ConfigError(p, f"the {var} level acts on no output of {t} cells in this config (the outputs "
+                                  f"it scales, {', '.join(decl.scales) or 'none'}, are 0 and no enabled rule reads "
+                                  f"it on contact), so the transgene would do nothing; allowed: 0, or a config "
+                                  "where the factor has an output (e.g. iNOS: the mouse preset)")
+        if "export" in gm and gm["export"][0] not in self.behaviour_names():
+            raise ConfigError(p, f"no field for {gm['export'][0]}; allowed: declare its [fields] section")
+        if gm.get("homing"):
+            k = self.interventions.delivery_scale
+            for j, inf in enumerate(self.interventions.infusions):
+                n = delivered_count(inf.count, inf.cell_type, k, self.interventions.overexpress)
+                if n > self.model.max_cells:
+                    raise ConfigError(p, f"interventions.infusions[{j}] would deliver {n} cells, above "
+                                      f"model.max_cells = {self.model.max_cells}; allowed: a smaller level or dose")
 
     def _check_rules(self, beh: set[str]) -> None:
         sigs = set(self.signal_names())

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mscabm.biology.interventions import BLOCKERS, GENE_MODIFICATIONS, MSC_FACTORS, PRETREATMENTS
+from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRETREATMENTS, transgene_effect
 from mscabm.config import PRESET_DIR, Config, ConfigError, InterventionSection, parse_value
 from mscabm.schema import parse
 
@@ -113,13 +113,8 @@ def blocker_label(drug: str) -> str:
 
 
 def transgene_label(factor: str) -> str:
-    """The gene-modified MSC box's label, in words (biology/interventions.py GENE_MODIFICATIONS)."""
-    gm = GENE_MODIFICATIONS[factor]
-    if "variable" in gm:
-        return f"{factor} transgene ({gm['variable']} level added; 1 + L fold when licensed)"
-    if "export" in gm:
-        return f"{factor} transgene (L x {gm['export'][1]:g} {behaviour_words(gm['export'][0])}/min per MSC)"
-    return f"{factor} transgene (infusions deliver 1 + L x the MSCs)"
+    """The gene-modified MSC box's label, in words (biology/interventions.py ``transgene_effect``)."""
+    return f"{factor} transgene L: {transgene_effect(factor)}"
 
 
 def dose_meta(name: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRETREATMENTS
+from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRETREATMENTS, delivered_count
 from mscabm.config import Config, ConfigError
 from mscabm.dashboard import render as R
 from mscabm.dashboard.controls import EV_FIELD, Settings, _float, _int, resolve
@@ -263,18 +263,23 @@ class Sim:
             if self.compare is not None and "interventions.infusions" not in COMPARE_VARIANTS[
                     self.compare_variant].overrides:
                 runs.append(self.compare)
+            # the cells each run receives: as a rerun of the recorded config would deliver them (the patient's
+            # delivery_scale, a gene-modified type's homing)
+            delivered = {id(run): delivered_count(n, cell_type, run.model.config.interventions.delivery_scale,
+                                                  run.model.config.interventions.overexpress) for run in runs}
             try:
                 main_cfg, main_overrides = resolve(new_settings)  # checks the infusion like a config would
                 for run in runs:
-                    if len(run.model.population) + n > run.model.config.model.max_cells:
-                        raise ConfigError("model.max_cells", f"{len(run.model.population)} + {n} cells is above "
+                    k = delivered[id(run)]
+                    if len(run.model.population) + k > run.model.config.model.max_cells:
+                        raise ConfigError("model.max_cells", f"{len(run.model.population)} + {k} cells is above "
                                           f"{run.model.config.model.max_cells}")
             except ConfigError as exc:
                 self.error = f"Invalid input: {exc} (nothing was infused)"
                 return False
             section = main_cfg.interventions.infusions[-1]
             for run in runs:
-                run.model.add_cells(cell_type, n, state=section.state, placement=section.placement)
+                run.model.add_cells(cell_type, delivered[id(run)], state=section.state, placement=section.placement)
                 # the live config records it too (exports read it); the model itself only reads
                 # interventions.infusions when it is built
                 run.model.config.interventions.infusions.append(dataclasses.replace(section))
@@ -282,7 +287,10 @@ class Sim:
             self.main.settings = self.settings = new_settings
             self.error = ""
             where = " (main and comparison runs)" if len(runs) > 1 else ""
-            self.notice = (f"Infused {n} {cell_type}{' ' + state if state else ''} at t = {m.time:g} min{where}; "
+            arrived = delivered[id(self.main)]
+            reached = f" ({arrived} reach the tissue: delivery and homing)" if arrived != n else ""
+            self.notice = (f"Infused {n} {cell_type}{' ' + state if state else ''}{reached} at t = {m.time:g} min"
+                           f"{where}; "
                            f"recorded as interventions.infusions (kept by Reset and in the exported config)")
             return True
 
