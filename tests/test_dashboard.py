@@ -578,3 +578,65 @@ def test_svg_chart_points_map_back_to_the_data():
     panels = chart_panels(df, df, type_names=["T"], state_names=["naive"], field_units={"IL2": "pM"})
     assert [s.dashed for s in panels[0].series] == [False, True] and panels[0].series[1].label is None
     assert chart_png(df, type_names=["T"])[:4] == b"\x89PNG"
+
+
+def _png_pixels(png: bytes) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def test_recorder_keeps_each_step_once_and_zips_numbered_frames(monkeypatch):
+    import zipfile
+
+    from mscabm.dashboard import recording
+
+    rng = np.random.default_rng(1)
+    a, b = (rng.integers(0, 255, (20, 30, 3), dtype=np.uint8) for _ in range(2))
+    rec = recording.FrameRecorder()
+    assert not rec.add([a], 1, 1.0, token=7) and rec.frames == []  # off: nothing kept
+    rec.start()
+    assert rec.add([a], 1, 1.0, token=7) and not rec.add([a], 1, 1.0, token=7)  # one frame per step
+    assert rec.add([a, b], 2, 2.0, token=7)  # side by side: one image, a white gap between the views
+    joined = _png_pixels(rec.frames[1])
+    assert joined.shape == (20, 30 + recording.GAP_PX + 30, 3)
+    assert np.array_equal(joined[:, :30], a) and np.array_equal(joined[:, -30:], b)
+    assert (joined[:, 30:30 + recording.GAP_PX] == 255).all()
+    with zipfile.ZipFile(io.BytesIO(rec.zip_bytes())) as z:
+        assert z.namelist() == ["frame_0000.png", "frame_0001.png", "frames.csv"]
+        assert np.array_equal(_png_pixels(z.read("frame_0000.png")), a)
+        assert z.read("frames.csv").decode() == "frame,step,time_min\n0,1,1\n1,2,2\n"
+    # a reset (a new model) stops recording and keeps the earlier run's frames unmixed
+    assert not rec.add([a], 1, 1.0, token=8) and not rec.on and "reset" in rec.full and len(rec.frames) == 2
+    rec.clear()
+    rec.start()
+    assert rec.add([a], 1, 1.0, token=8) and rec.token == 8
+    # the memory limits stop recording and say so
+    monkeypatch.setattr(recording, "MAX_FRAMES", 2)
+    assert rec.add([a], 2, 2.0, token=8) and not rec.add([a], 3, 3.0, token=8)
+    assert not rec.on and "2 frames" in rec.full and "2 frames recorded" in rec.status()
+
+
+def test_play_loop_frames_are_recorded_as_the_page_shows_them():
+    from mscabm.dashboard.app import push_frame
+
+    class Widget:
+        attributes: dict = {}
+
+    sim = Sim(small(t_count=200, msc_count=20))
+    widgets = {"main": Widget()}
+    sim.recorder.start()
+    for _ in range(3):
+        sim.step(1)
+        assert push_frame(sim, widgets)
+    assert sim.recorder.steps == [1, 2, 3]
+    assert np.array_equal(_png_pixels(sim.recorder.frames[-1]), sim.frame()[0].rgb)
+    # side by side: both views in one frame, as the page shows them
+    sim.reset(compare_variant="no MSCs (control)")
+    sim.recorder.clear()
+    sim.recorder.start()
+    sim.step(1)
+    widgets["compare"] = Widget()
+    assert push_frame(sim, widgets)
+    (main, _), (comp, _) = sim.frames()
+    assert _png_pixels(sim.recorder.frames[0]).shape[1] == main.rgb.shape[1] + comp.rgb.shape[1] + 8

@@ -17,6 +17,7 @@ import sys
 import time
 import tomllib
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -155,6 +156,17 @@ def test_dashboard_in_browser(server):
         assert _steps(page) >= 5
         assert _tissue_src(page) != before
         page.screenshot(path=ARTIFACTS / "02_played.png")
+
+        # record a movie: the frames the play loop shows, downloaded as numbered PNGs with their times
+        page.get_by_text("record frames while playing (movie)", exact=True).click()
+        _play_until(page, _steps(page) + 5)
+        expect(page.locator(".mscabm-recording-status")).to_contain_text("frames recorded")
+        with page.expect_download() as dl:
+            page.get_by_text("movie frames (zip)").click()
+        with zipfile.ZipFile(dl.value.path()) as z:
+            names = z.namelist()
+            rows = z.read("frames.csv").decode().splitlines()
+        assert names[0] == "frame_0000.png" and names[-1] == "frames.csv" and len(rows) == len(names)
 
         # interventions from the tables: transwell and the COX2 knock-out reset the model and reach its config
         page.get_by_text(transwell_label(), exact=True).click()

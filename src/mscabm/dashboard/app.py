@@ -115,9 +115,12 @@ def push_frame(sim: Sim, widgets: dict) -> bool:
     tens to hundreds of KB). False if a
     widget is not known yet (the caller re-renders the page instead)."""
     keys = ["main"] + (["compare"] if sim.compare is not None else [])
+    frames = sim.frames() if sim.recorder.on or all(widgets.get(k) is not None for k in keys) else []
+    if sim.recorder.on:  # the movie keeps what the page shows (recording.py)
+        m = sim.main.model
+        sim.recorder.add([fr.rgb for fr, _ in frames], m.steps, m.time, token=id(m))
     if any(widgets.get(k) is None for k in keys):
         return False
-    frames = sim.frames()
     for key, (fr, _) in zip(keys, frames):
         w = widgets[key]
         w.attributes = {**w.attributes, "src": png_src(R.encode_png(fr.rgb))}
@@ -397,3 +400,20 @@ def _exports(sim: Sim):
         solara.FileDownload(lambda: sim.figure_png(), f"{name}_view.png", label="view (PNG)")
         solara.FileDownload(lambda: sim_chart_png(sim, state_type.value), f"{name}_charts.png", label="charts (PNG)")
         solara.FileDownload(lambda: sim.config_toml(), f"{name}_config.toml", label="config (TOML)")
+    _recording(sim, name)
+
+
+def _recording(sim: Sim, name: str):
+    """Record the frames the play loop shows, for a movie (mscabm/dashboard/recording.py)."""
+    rec = sim.recorder
+
+    def toggle(on: bool):
+        rec.start() if on else rec.stop()
+        bump(charts=False)
+
+    with solara.Row(style="flex-wrap:wrap;align-items:center"):
+        solara.Checkbox(label="record frames while playing (movie)", value=rec.on, on_value=toggle)
+        solara.FileDownload(lambda: rec.zip_bytes(), f"{name}_movie_frames.zip", label="movie frames (zip)")
+        solara.Button("clear recording", text=True, on_click=lambda: (rec.clear(), bump(charts=False)),
+                      classes=["mscabm-clear-recording"])
+    solara.Text(rec.status(), style="font-size:12px", classes=["mscabm-recording-status"])

@@ -21,6 +21,7 @@ from mscabm.biology.interventions import BLOCKERS, MSC_FACTORS, PRETREATMENTS, d
 from mscabm.config import Config, ConfigError
 from mscabm.dashboard import render as R
 from mscabm.dashboard.controls import EV_FIELD, Settings, _float, _int, resolve
+from mscabm.dashboard.recording import FrameRecorder
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,8 @@ class Sim:
         self.fps = 0.0
         self.sim_rate_h_per_s = 0.0
         self.last_scale: tuple[float, float, bool] = (0.0, 1.0, False)
+        #: frames kept for a movie while recording is on (recording.py)
+        self.recorder = FrameRecorder()
         self.reset(self.settings)
 
     # ------------------------------------------------------------------ build
