@@ -12,7 +12,7 @@ import pandas as pd
 
 from mscabm.experiments import load_spec
 from mscabm.experiments.render import markdown_table
-from mscabm.experiments.statistics import paired_bootstrap
+from mscabm.experiments.statistics import paired_bootstrap, wilson
 
 DISEASES = ["sle", "ra", "ms", "ibd", "psoriasis", "gvhd", "t1d"]
 
@@ -87,6 +87,7 @@ def main() -> None:
         print(markdown_table(rows, ["SLE arm", "mean end", "mean % drop [min, max]", "SRI-4-like responders [95% CI]",
                                     ">= 25% below untreated twin"]))
     gvhd_trial_table(root / "cohort_gvhd_trial")
+    sr_gvhd_table(root / "cohort_gvhd_sr")
     for d in ("sle", "psoriasis"):
         anchor_trial_table(root / f"cohort_{d}_trial", d)
 
@@ -119,6 +120,51 @@ def period_table(root: Path, cohorts: list[tuple[str, pd.DataFrame]]) -> None:
     print(markdown_table(rows, ["disease", "period mean: drug 0.5", "drug 0.25", "MSC", "drug 0.25 + MSC",
                                 "drug 0.375 + MSC", "drug 0.25 + MSC vs drug 0.25: paired difference (pairs lower)",
                                 "at -50% dose", "at -25% dose"]))
+
+
+def activity_at(f: Path, run_ids: pd.Series, time_min: float, col: str = "disease_activity") -> pd.Series:
+    """Each run's ``col`` at the first recorded time >= ``time_min`` (from the experiment's per-run parts)."""
+    out = {}
+    for rid in run_ids:
+        ts = pd.read_parquet(f / "parts" / f"{rid}.parquet", columns=["time_min", col])
+        out[rid] = float(ts.loc[ts.time_min >= time_min - 1e-9, col].iloc[0])
+    return pd.Series(out)
+
+
+def sr_gvhd_table(f: Path) -> None:
+    """Steroid-refractory acute GVHD (cohort_gvhd_sr): patients whose activity after the steroid's first days is
+    not >= 25% below enrolment are refractory (read from the steroid arm; both arms are identical up to the second
+    line, common seeds); among them, overall response-like (activity -25% from the second line's start) with MSCs
+    as second line vs steroid alone, against Le Blanc 2008's 39/55 (71%)."""
+    if not (f / "cohort_runs.csv").is_file():
+        return
+    spec = load_spec(f / "spec.toml")
+    runs = pd.read_csv(f / "cohort_runs.csv")
+    second = float(spec.report["baseline_min"])
+    enrol = float(spec.conditions[0]["set"]["interventions.immunosuppressant_start_min"])  # the steroid's start
+    steroid = runs[runs.arm == "steroid"].set_index("patient")
+    at_enrol = activity_at(f, steroid.run_id, enrol)
+    steroid = steroid.assign(enrol=at_enrol.loc[steroid.run_id].to_numpy())
+    steroid["early_drop_pct"] = 100.0 * (1.0 - steroid.baseline / steroid.enrol)
+    refractory = steroid.index[steroid.early_drop_pct < 25.0]
+    rows = []
+    for arm in ("steroid", "steroid_MSC"):
+        g = runs[(runs.arm == arm) & runs.patient.isin(refractory)]
+        k, n = int(g.responder.sum()), len(g)
+        lo, hi = wilson(k, n)
+        rows.append([arm, f"{n}", frac(k, n, lo, hi), f"{g.baseline.mean():.1f}", f"{g.end.mean():.1f}",
+                     f"{g.drop_pct.mean():+.0f} [{g.drop_pct.min():+.0f}, {g.drop_pct.max():+.0f}]"])
+    print()
+    print(f"Steroid-refractory acute GVHD: {len(refractory)}/{len(steroid)} patients refractory after the steroid's "
+          f"first {(second - enrol) / 1440:g} days (activity not >= 25% below enrolment; early drop "
+          f"{steroid.early_drop_pct.min():+.0f}% to {steroid.early_drop_pct.max():+.0f}%)")
+    print(markdown_table(rows, ["arm (refractory patients)", "n", "overall response-like (-25%) [95% CI]",
+                                "activity at second line", "mean end", "% drop from second line [min, max]"]))
+    ms = runs[runs.arm == "steroid_MSC"].set_index("patient").loc[refractory]
+    st = runs[runs.arm == "steroid"].set_index("patient").loc[refractory]
+    diff = (ms.end - st.end)
+    print(f"paired (MSC - steroid alone, refractory patients): end {diff.mean():+.1f} points, lower in "
+          f"{int((diff < 0).sum())}/{len(diff)}; anchor: 39/55 = 0.71 responded (Le Blanc 2008)")
 
 
 def anchor_trial_table(f: Path, disease: str) -> None:
