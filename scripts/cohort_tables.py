@@ -141,7 +141,7 @@ def sr_gvhd_table(f: Path) -> None:
     spec = load_spec(f / "spec.toml")
     runs = pd.read_csv(f / "cohort_runs.csv")
     second = float(spec.report["baseline_min"])
-    enrol = float(spec.conditions[0]["set"]["interventions.immunosuppressant_start_min"])  # the steroid's start
+    enrol = float(spec.base_set["interventions.immunosuppressant_start_min"])  # the steroid's start
     steroid = runs[runs.arm == "steroid"].set_index("patient")
     at_enrol = activity_at(f, steroid.run_id, enrol)
     steroid = steroid.assign(enrol=at_enrol.loc[steroid.run_id].to_numpy())

@@ -227,10 +227,10 @@ def sr_gvhd_spec(n: int, seed: int) -> str:
     second = t0 + SR_ASSESS_DAYS * DAY
     end = second + SR_FOLLOW_DAYS * DAY
     count, _ = msc_dose(SR_DOSE, "iv")
-    steroid = f'"interventions.immunosuppressant" = {DRUG}, "interventions.immunosuppressant_start_min" = {t0}'
-    arms = {"steroid": steroid,
-            "steroid_MSC": f'{steroid}, "interventions.infusions" = '
-                           f'{infusion_list(second, [0, 7], count, "uniform")}'}
+    # the steroid is in [base.set], so the patient's sensitivity multiplies it in both arms (a condition that set
+    # it would replace the draw: refused by the spec checks)
+    arms = {"steroid": "",
+            "steroid_MSC": f'"interventions.infusions" = {infusion_list(second, [0, 7], count, "uniform")}'}
     conds = "\n".join(f'[[design.conditions]]\nid = "{k}"\nset = {{ {v} }}' for k, v in arms.items())
     pat = PATIENTS.format(infl_sigma=0.5, damage_low=0.2, damage_high=0.5) + SR_STEROID_SENSITIVITY
     label = "overall response-like (activity -25% from the second line's start)"
@@ -248,7 +248,9 @@ def sr_gvhd_spec(n: int, seed: int) -> str:
         anchor="steroid-refractory acute GVHD: 39 of 55 responded to MSCs (30 complete, 9 improved; 71%; Le "
                "Blanc 2008 Lancet 371:1579, median 1.4e6/kg)",
         seed=seed, steps=int(end), t0=second, patients=pat, conditions=conds,
-        criterion_keys="responder_drop_pct = 25.0", base_set="")
+        criterion_keys="responder_drop_pct = 25.0",
+        base_set=f'[base.set]\n"interventions.immunosuppressant" = {DRUG}\n'
+                 f'"interventions.immunosuppressant_start_min" = {t0}\n')
 
 
 def drug_text(key: str) -> str:

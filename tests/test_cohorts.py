@@ -96,6 +96,21 @@ def test_bad_patient_key_fails_before_running():
         plan(parse_spec(spec))
 
 
+@pytest.mark.parametrize("key", ["interventions.immunosuppressant", "interventions.immunosuppressant_start_min"])
+def test_a_patient_key_that_a_condition_also_sets_is_refused(key):
+    """The condition's value would replace the patient's draw in that arm (found writing cohort_gvhd_sr: a
+    per-patient steroid sensitivity under arms that set the steroid's level did nothing)."""
+    spec = copy.deepcopy(SPEC)
+    spec["patients"]["vary"].append({"name": "s", "keys": [key], "dist": "uniform", "low": 0.0, "high": 1.0,
+                                     "scale": "multiply"})
+    with pytest.raises(ConfigError, match=r"design.conditions\[1\] \(drug\)") as e:
+        parse_spec(spec)
+    assert e.value.path == "patients.vary[3].keys"
+    spec["design"]["conditions"][1]["set"] = {}  # in [base.set] instead: every arm keeps its draw
+    spec["base"]["set"][key] = 0.5
+    parse_spec(spec)
+
+
 def test_report_keys_only_for_cohorts():
     spec = copy.deepcopy(SPEC)
     spec["report"] = {"kind": "bars", "baseline_min": 10.0}
@@ -284,3 +299,36 @@ def test_compare_cohorts_script_pairs_patients(tmp_path):
     assert "+0.0 [+0.0, +0.0]" in out["same"]["MSC"] and "+0.0 [+0.0, +0.0]" in out["same"]["control"]
     assert "+10.0 [+10.0, +10.0]" in out["shifted"]["MSC"] and out["shifted"]["MSC"].rstrip(" |").endswith("no")
     assert out["shifted"]["MSC"].count("2/5") == 2  # responders as read from each folder
+
+
+def test_steroid_refractory_gvhd_spec_scales_the_steroid_per_patient_and_adds_msc_as_second_line():
+    """cohort_gvhd_sr (SCIENCE.md s2b, Le Blanc 2008): every patient gets the steroid, scaled by their own drawn
+    sensitivity in [0, 1] in both arms; only the second-line arm gets MSCs, after the steroid's first days, so
+    both arms of a patient share the run (same seed, same config) up to the second line."""
+    from mscabm.experiments import load_spec
+
+    spec = load_spec("cohort_gvhd_sr")
+    p = plan(spec)
+    second = float(spec.report["baseline_min"])
+    by: dict[int, dict[str, object]] = {}
+    for r in p.runs:
+        by.setdefault(r.replicate, {})[r.condition] = r
+    sens = []
+    for arms in by.values():
+        st, ms = arms["steroid"], arms["steroid_MSC"]
+        s = st.patient["steroid_sensitivity"]
+        sens.append(s)
+        assert st.seed == ms.seed and st.patient == ms.patient
+        for r in (st, ms):
+            iv = r.config["interventions"]
+            assert iv["immunosuppressant"] == pytest.approx(0.5 * s)
+            assert iv["immunosuppressant_start_min"] < second
+        assert st.config["interventions"]["infusions"] == []
+        times = [x["at_min"] for x in ms.config["interventions"]["infusions"]]
+        assert times == [second, second + 7 * 1440.0]
+        # nothing else differs between the arms: the run-in up to the second line is the same run
+        a, b = copy.deepcopy(st.config), copy.deepcopy(ms.config)
+        a["interventions"]["infusions"] = b["interventions"]["infusions"] = []
+        a["model"]["name"] = b["model"]["name"] = ""  # the run's name
+        assert a == b
+    assert len(sens) == 30 and 0.0 <= min(sens) < 0.2 and 0.8 < max(sens) <= 1.0

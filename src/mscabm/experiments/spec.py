@@ -262,11 +262,28 @@ def parse_spec(doc: dict, source: str = "") -> Spec:
     _check_run_count(spec, e.max_runs)
     if d.patients is not None:
         spec.patients = patient_parameters(d.patients)
+        _check_patient_keys(spec)
     if d.control is not None:
         _control(spec, d.control)
     _readouts(spec, d.readouts)
     spec.report = _report(spec, d.report)
     return spec
+
+
+def _check_patient_keys(spec: Spec) -> None:
+    """A patient's draw applies under each condition's ``set``: a key that a condition or level also sets would
+    silently lose the draw in that arm (a per-patient drug sensitivity under an arm that sets the drug's level),
+    so it is refused. Put the shared value in ``[base.set]`` instead."""
+    sets = [(f"design.conditions[{i}] ({c['id']})", c["set"]) for i, c in enumerate(spec.conditions)]
+    sets += [(f"design.factors ({f.name} = {lv.label})", lv.set) for f in spec.factors for lv in f.levels]
+    for j, par in enumerate(spec.patients):
+        for key in par.keys:
+            for where, cset in sets:
+                hit = next((k for k in cset if k == key or key.startswith(k + ".")), None)
+                if hit is not None:
+                    raise ConfigError(f"patients.vary[{j}].keys", f"{key!r} is also set by {where} ({hit!r}): the "
+                                      "condition's value would replace the patient's draw in that arm; allowed: "
+                                      "keys no condition sets (put a value every arm shares in [base.set])")
 
 
 def _design(spec: Spec, d: DesignDoc) -> None:
