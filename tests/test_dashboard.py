@@ -183,8 +183,6 @@ def test_session_steps_resets_and_keeps_model_on_bad_input(sim):
 
 
 def test_infuse_now_adds_cells_without_reset_and_export_reproduces_it(tmp_path):
-    from mscabm.model import MSCModel
-
     sim = Sim(small(t_count=200, msc_count=20, prelicense="IFNG+TNF"))
     sim.step(4)
     n0 = sim.count("MSC")
@@ -198,12 +196,7 @@ def test_infuse_now_adds_cells_without_reset_and_export_reproduces_it(tmp_path):
     msc = m.population["type"] == m.tables.type_code("MSC")
     assert (m.population["state"][msc] == licensed).sum() == n0 + 15  # with the pre-treatment's levels and label
     sim.step(6)
-    path = tmp_path / "exported.toml"
-    path.write_text(sim.config_toml())
-    replay = MSCModel(str(path))
-    for _ in range(10):
-        replay.step()
-    assert replay.cells.to_frame().equals(sim.main.model.cells.to_frame())  # mscabm run repeats it
+    _assert_export_replays(sim, tmp_path / "exported.toml")  # mscabm run repeats it
     # bad counts change nothing
     n1 = sim.count("MSC")
     for bad in (0, -3, "x"):
@@ -231,12 +224,19 @@ def test_infuse_now_adds_cells_without_reset_and_export_reproduces_it(tmp_path):
     n2 = sim.count("MSC")
     assert sim.infuse(6) and sim.count("MSC") == n2 + 12 and "(12 reach the tissue" in sim.notice
     sim.step(2)
-    path = tmp_path / "cxcr4.toml"
+    _assert_export_replays(sim, tmp_path / "cxcr4.toml")
+
+
+def _assert_export_replays(sim, path):
+    """The session's exported config, run as a fresh model to the same step, gives the identical cells and fields."""
+    from mscabm.model import MSCModel
+
     path.write_text(sim.config_toml())
     replay = MSCModel(str(path))
-    for _ in range(4):
+    for _ in range(sim.main.model.steps):
         replay.step()
     assert replay.cells.to_frame().equals(sim.main.model.cells.to_frame())
+    assert np.array_equal(replay.lattice.data, sim.main.model.lattice.data)
 
 
 def test_session_compare_inspect_and_exports(sim):
@@ -306,8 +306,6 @@ def test_derived_percentages_cover_every_state():
 
 
 def test_ev_dose_now_without_reset_and_export_reproduces_it(tmp_path):
-    from mscabm.model import MSCModel
-
     sim = Sim(small(t_count=100, msc_count=10, domain_um=300.0, cd8_count=40))
     sim.step(3)
     before = sim.field_means()[EV_FIELD]
@@ -317,12 +315,7 @@ def test_ev_dose_now_without_reset_and_export_reproduces_it(tmp_path):
     assert [(d.at_min, d.field, d.level) for d in sim.main.model.config.interventions.doses] == [(3.0, EV_FIELD, 40.0)]
     assert "Dosed EV +40" in sim.notice
     sim.step(4)
-    path = tmp_path / "exported.toml"
-    path.write_text(sim.config_toml())
-    replay = MSCModel(str(path))
-    for _ in range(7):
-        replay.step()
-    assert np.array_equal(replay.lattice.data, sim.main.model.lattice.data)  # mscabm run repeats it
+    _assert_export_replays(sim, tmp_path / "exported.toml")  # mscabm run repeats it
     for bad in (0, -1, "x"):
         assert not sim.dose(bad) and "nothing was dosed" in sim.error
     assert len(sim.main.model.config.interventions.doses) == 1

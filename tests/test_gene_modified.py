@@ -7,25 +7,15 @@ import math
 
 import numpy as np
 import pytest
+from test_interventions import WORLD, run  # the small world of the intervention tests
 
 from mscabm.cli import main
 from mscabm.config import load_config
 from mscabm.model import MSCModel
 from mscabm.schema import ConfigError
 
-WORLD = {"domain.width_um": 300.0, "domain.height_um": 300.0, "cells.B.count": 0, "cells.NK.count": 0,
-         "cells.CD8.count": 0, "cells.MAC.count": 0, "cells.DC.count": 0, "model.steps": 10**6,
-         "output.record_every": 10}
 MSC_ALONE = {**WORLD, "cells.T.count": 0, "cells.MSC.count": 20}
 NO_MSC_DEATH = {f"behaviours.MSC.{s}.death_rate_per_min": 0.0 for s in ("naive", "primed", "licensed")}
-
-
-def run(steps, **kw):
-    m = MSCModel(**{**WORLD, **kw})
-    for _ in range(steps):
-        m.step()
-    m.record()
-    return m
 
 
 def test_ido_transgene_acts_like_a_held_expression_level_without_ifng():
