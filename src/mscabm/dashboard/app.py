@@ -116,14 +116,16 @@ def push_frame(sim: Sim, widgets: dict) -> bool:
     widget is not known yet (the caller re-renders the page instead)."""
     keys = ["main"] + (["compare"] if sim.compare is not None else [])
     frames = sim.frames() if sim.recorder.on or all(widgets.get(k) is not None for k in keys) else []
+    pngs = [R.encode_png(fr.rgb) for fr, _ in frames]  # encoded once: for the page and for a one-view movie
     if sim.recorder.on:  # the movie keeps what the page shows (recording.py)
         m = sim.main.model
-        sim.recorder.add([fr.rgb for fr, _ in frames], m.steps, m.time, token=id(m))
+        sim.recorder.add([fr.rgb for fr, _ in frames], m.steps, m.time, token=id(m),
+                         png=pngs[0] if len(pngs) == 1 else None)
     if any(widgets.get(k) is None for k in keys):
         return False
-    for key, (fr, _) in zip(keys, frames):
+    for key, png in zip(keys, pngs):
         w = widgets[key]
-        w.attributes = {**w.attributes, "src": png_src(R.encode_png(fr.rgb))}
+        w.attributes = {**w.attributes, "src": png_src(png)}
     sim.last_scale = (frames[0][0].vmin, frames[0][0].vmax, all(fr.flat for fr, _ in frames))
     return True
 

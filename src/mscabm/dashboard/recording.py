@@ -1,6 +1,6 @@
 """Recording a live run's frames for a movie: the tissue images the page showed, kept in memory as PNGs.
 
-While recording is on, every frame the play loop sends to the page (or a Step) is kept: side by side
+While recording is on, every frame the play loop sends to the page is kept: side by side
 views are joined into one image, as the page shows them. The recording downloads as a zip of numbered PNG
 frames (``frame_0000.png`` ...) with ``frames.csv`` (frame, step, simulated time), the same layout as the
 replay's movie export, for a movie maker: ``ffmpeg -framerate 10 -i frame_%04d.png -pix_fmt yuv420p
@@ -66,8 +66,10 @@ class FrameRecorder:
         """Drop every frame (recording stays on or off as it was)."""
         self.frames, self.steps, self.times_min, self.nbytes, self.full, self.token = [], [], [], 0, "", None
 
-    def add(self, images: list[np.ndarray], step: int, time_min: float, token: int | None = None) -> bool:
+    def add(self, images: list[np.ndarray], step: int, time_min: float, token: int | None = None,
+            png: bytes | None = None) -> bool:
         """Keep one frame (the views side by side) if recording is on and ``step`` is not the last frame's step.
+        ``png``: the frame already encoded (one view: the PNG the page was sent), else it is encoded here.
         ``token`` names the model: frames of a new model (after a reset) are refused while frames of the old
         one are kept (recording stops and ``full`` says so). Returns whether the frame was kept; at the
         limits recording stops and ``full`` says why."""
@@ -79,7 +81,7 @@ class FrameRecorder:
                          "run; download them, then clear to record the new run")
             return False
         self.token = token
-        png = R.encode_png(join_side_by_side(images))
+        png = R.encode_png(join_side_by_side(images)) if png is None else png
         if len(self.frames) >= MAX_FRAMES or self.nbytes + len(png) > MAX_BYTES:
             self.on = False
             self.full = (f"recording stopped at {len(self.frames)} frames ({self.nbytes / 2**20:.0f} MB; limits "
