@@ -24,7 +24,9 @@ Behaviour names (the vocabulary rules and configs use):
 
 Cell types: ``T`` is the CD4 T cell (naive, activated Th0, and the fates Th1, Th17, Treg);
 ``CD8`` the CD8 T cell; ``TISSUE`` a parenchymal/target cell that immune cells can damage
-and kill (absent from the in-vitro defaults; used by disease scenarios and NK/CTL assays).
+and kill (absent from the in-vitro defaults; used by disease scenarios and NK/CTL assays);
+``PDC`` the plasmacytoid dendritic cell, the type I interferon source of the SLE and pSS
+lesions (absent from the in-vitro defaults).
 
 Tags: **V** = read in the cited source, **M** = from memory or a model choice, unverified.
 """
@@ -74,6 +76,11 @@ CELL_TYPES: dict[str, CellTypeSpec] = {
                      "diameter ~21 um (V pc4covid19), SCIENCE.md s4"),
         CellTypeSpec("TISSUE", "parenchymal / target cell", ("healthy", "damaged"), 6.0, _APOPTOSIS_MIN, True, "",
                      "diameter ~12 um (M: epithelial/stromal cell); adherent; damaged cells release DAMPs"),
+        CellTypeSpec("PDC", "plasmacytoid dendritic cell", ("resting", "active"), 4.5, _APOPTOSIS_MIN, False, "",
+                     "diameter ~9 um (M: lymphocyte-like, plasma-cell morphology); active = sensing nucleic acids "
+                     "through TLR7/9 and secreting type I IFN (IFNA field; SCIENCE.md s2b; V Fitzgerald-Bocarsly "
+                     "2008 Cytokine Growth Factor Rev 19:3, abstract). Absent from the in-vitro defaults (0.2-0.8% "
+                     "of PBMC, M); the SLE and pSS lesions carry them"),
     )
 }
 
@@ -296,6 +303,23 @@ BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
             "export_IL10_molecules_per_min": (600.0, "M: M2 IL-10 (SCIENCE.md s2)"),
             "export_TGFB_molecules_per_min": (100.0, "M: M2 TGF-beta (issue 3)"),
             "export_PGE2_molecules_per_min": (300.0, "M")}),
+    },
+    "PDC": {
+        "resting": {"speed_um_per_min": (3.0, "M: as the other DCs, lower end (2-6 um/min; pc4covid19, SCIENCE.md s4)"),
+                    "persistence_min": (5.0, "M")},
+        "active": {"speed_um_per_min": (2.0, "M: as mature DCs"),
+                   "persistence_min": (5.0, "M"),
+                   "export_IFNA_molecules_per_min": (1.0e4, "pDCs release as much as 3-10 pg IFN-alpha per cell to "
+                                                            "virus (V Fitzgerald-Bocarsly 2008, abstract): ~5 pg of "
+                                                            "the ~19.5 kDa protein over a day = 1.5e8 molecules ~ "
+                                                            "1e5/min (M); self immune complexes are weaker inducers "
+                                                            "than virus (M Lovgren 2004 Arthritis Rheum 50:1861), "
+                                                            "10% taken (M: at the viral maximum the SLE lesion held "
+                                                            "~2 nM, far above serum IFN-alpha in SLE); still ~20x a "
+                                                            "T cell's cytokine output (Thurley 2015, SCIENCE.md s4)"),
+                   "to_resting_per_min": (1.0 / 720, "M: the IFN burst of a stimulated pDC is transient (hours); a "
+                                                     "pDC stays active ~12 h unless re-stimulated"),
+                   "death_rate_per_min": (1.0 / (4 * 24 * 60), "M: as mature DCs, a few days")},
     },
     "TISSUE": {
         "healthy": {},

@@ -99,5 +99,8 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("PIC", "polyinosinic:polycytidylic acid, poly(I:C) (TLR3 ligand)", "nM", 300.0, 0.0, 0.0,
                   "absent unless added: 1 ug/mL ~ 1 nM for ~1 MDa strands (M); diffuses like a large protein (M); "
                   "stable in medium (M). SCIENCE.md s3b: Waterman 2010"),
+        FieldSpec("IFNA", "type I interferon (IFN-alpha/beta)", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0,
+                  _CYTOKINE + "; made by activated plasmacytoid DCs (PDC), the interferon signature of SLE and "
+                  "primary Sjogren's syndrome (SCIENCE.md s2b)"),
     )
 }

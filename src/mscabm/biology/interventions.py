@@ -67,6 +67,9 @@ BLOCKERS: dict[str, dict] = {
 #: each is multiplied by (1 - L). M: conventional therapy "damps activation and inflammation
 #: quickly but does not build regulation" (SCIENCE.md s2, last paragraph). Macrophage
 #: phagocytosis is damped too: the documented side-effect proxy (impaired clearance).
+#: Plasmacytoid DCs are left out on purpose: in SLE, TLR7/9 signalling by self nucleic acids keeps pDCs alive and
+#: making IFN-alpha under glucocorticoids, which is why steroids do not clear the interferon signature (M Guiducci
+#: 2010 Nature 465:937).
 IMMUNOSUPPRESSANT_TARGETS: tuple[tuple[str, str], ...] = (
     ("T", "to_activated_per_min"),
     ("T", "cycle_rate_per_min"),

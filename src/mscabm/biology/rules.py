@@ -274,6 +274,36 @@ for _s in ("immature", "mature"):
     _rule(f"pge2_raises_dc_il10_{_s}", "DC", _s, "field:PGE2", "increases", "export_IL10_molecules_per_min", 300.0, 5.0,
           1.0, "PGE2 raises DC IL-10 (SCIENCE.md s2)")
 
+# ------------------------------------------------------------------------------------------------ pDCs, type I IFN
+# Plasmacytoid DCs sense self nucleic acids (TLR7/9) and answer with type I IFN, the interferon signature of SLE and
+# primary Sjogren's syndrome (SCIENCE.md s2b). IFN-alpha drives B activation and DC maturation (s2b).
+_PDC_ACT = 1 / 240  # 1/min: a pDC answers a TLR7/9 stimulus within hours (M)
+_rule("immune_complex_activates_pdc", "PDC", "resting", "field:IG", "increases", "to_active_per_min", _PDC_ACT, 10.0,
+      1.0, "DNA- or RNA-containing immune complexes stimulate pDC IFN-alpha through TLR7/9 (V Fitzgerald-Bocarsly "
+      "2008 Cytokine Growth Factor Rev 19:3, abstract; FcgammaRIIa uptake, M Baave 2003 J Immunol 171:3296); "
+      "half-max 10 nM, the antibody level at which deposits damage tissue (ig_damages_tissue, M)")
+_rule("damp_activates_pdc", "PDC", "resting", "field:DAMP", "increases", "to_active_per_min", _PDC_ACT, 50.0, 2.0,
+      "self DNA released by damaged and dying cells and neutrophil NETs (complexed with LL-37) activates pDCs (M Lande "
+      "2011 Sci Transl Med 3:73ra19; Garcia-Romo 2011 Sci Transl Med 3:73ra20; SCIENCE.md s2b NETs); half-max as "
+      "DC maturation by danger signals (M)")
+_rule("pge2_lowers_pdc_ifna", "PDC", "active", "field:PGE2", "decreases", "export_IFNA_molecules_per_min", 0.0, 5.0,
+      1.0, "PGE2 inhibits pDC IFN-alpha secretion through EP2/EP4 (M Fabricius 2010 J Immunol 184:677); half-max "
+      "~nM as the other EP2/EP4 effects on DCs (M, SCIENCE.md s2)")
+for _s in ("resting", "active"):
+    _rule(f"pge2_raises_pdc_il10_{_s}", "PDC", _s, "field:PGE2", "increases", "export_IL10_molecules_per_min", 300.0,
+          5.0, 1.0, "MSCs raise IL-10 from plasmacytoid DCs ('DC2'; M Aggarwal & Pittenger 2005 Blood 105:1815, "
+          "SCIENCE.md s2: mostly through PGE2); as for the other DCs (pge2_raises_dc_il10)")
+_IFNA_K = 50.0  # pM: cytokine receptor half-max (M, SCIENCE.md s4)
+_rule("ifna_activates_b", "B", "naive", "field:IFNA", "increases", "to_activated_per_min", 1 / 240, _IFNA_K, 1.0,
+      "type I IFN drives B activation in SLE and pSS (SCIENCE.md s2b; M: IFN-alpha lowers the B-cell activation "
+      "threshold, BAFF up); rate as T help")
+_rule("ifna_drives_plasma", "B", "activated", "field:IFNA", "increases", "to_plasma_per_min", 1 / 720, _IFNA_K, 1.0,
+      "pDCs induce plasma-cell differentiation through type I IFN and IL-6 (M Jego 2003 Immunity 19:225); rate as "
+      "IL-6 (il6_drives_plasma)")
+_rule("ifna_matures_dc", "DC", "immature", "field:IFNA", "increases", "to_mature_per_min", 1 / 240, _IFNA_K, 1.0,
+      "type I IFN drives DC maturation (SCIENCE.md s2b; M Blanco 2001 Science 294:1540: lupus serum IFN-alpha turns "
+      "monocytes into DCs); rate as TNF and DAMP maturation")
+
 # ------------------------------------------------------------------------------------------------ macrophages
 for _m, (_sig, _k, _n, _src) in {"ifng": ("field:IFNG", 20.0, 2.0,
                                           "IFN-gamma drives M0 -> M1 (SCIENCE.md s2, issue 3)"),
