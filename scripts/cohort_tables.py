@@ -14,7 +14,7 @@ from mscabm.experiments import load_spec
 from mscabm.experiments.render import markdown_table
 from mscabm.experiments.statistics import paired_bootstrap, wilson
 
-DISEASES = ["sle", "ra", "ms", "ibd", "psoriasis", "gvhd", "t1d"]
+DISEASES = ["sle", "ra", "ms", "ibd", "psoriasis", "gvhd", "t1d", "pss"]
 
 
 def frac(k: int, n: int, lo: float, hi: float) -> str:

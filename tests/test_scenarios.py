@@ -11,13 +11,15 @@ from mscabm.config import load_config
 from mscabm.experiments import load_spec, plan
 from mscabm.model import MSCModel
 
-DISEASES = ["sle", "ra", "ms", "ibd", "psoriasis", "gvhd", "t1d"]
+DISEASES = ["sle", "ra", "ms", "ibd", "psoriasis", "gvhd", "t1d", "pss"]
 ANTIGEN_OFF = {  # no autoantigen: DCs neither mature on it nor present it (no cognate T/CD8 priming)
                "rules.dc_contact_activates_T.enabled": False, "rules.dc_contact_activates_CD8.enabled": False,
                "rules.autoantigen_matures_dc.enabled": False, "rules.damp_matures_dc.enabled": False,
                "rules.tnf_matures_dc.enabled": False,
                # autoantibody damages tissue as immune complexes with its antigen: none without the antigen
                "rules.ig_damages_tissue.enabled": False,
+               # ... and no immune complexes for plasmacytoid DCs to sense (SLE, pSS)
+               "rules.immune_complex_activates_pdc.enabled": False,
                # GVHD: without the alloantigen no CTLs are primed in the lymphoid organs either; entering CD8 cells
                # stay naive (the autoimmune presets' influx is naive anyway)
                "influx.CD8.state": ""}
