@@ -20,6 +20,8 @@ ANTIGEN_OFF = {  # no autoantigen: DCs neither mature on it nor present it (no c
                "rules.ig_damages_tissue.enabled": False,
                # ... and no immune complexes for plasmacytoid DCs to sense (SLE, pSS)
                "rules.immune_complex_activates_pdc.enabled": False,
+               # self DNA from damaged tissue is the antigen pDCs sense, and their IFN-alpha matures DCs like TNF
+               "rules.damp_activates_pdc.enabled": False, "rules.ifna_matures_dc.enabled": False,
                # GVHD: without the alloantigen no CTLs are primed in the lymphoid organs either; entering CD8 cells
                # stay naive (the autoimmune presets' influx is naive anyway)
                "influx.CD8.state": ""}
@@ -101,7 +103,7 @@ def _run(disease, antigen=True):
 @pytest.mark.parametrize("disease", DISEASES)
 def test_untreated_disease_does_not_resolve(disease):
     """Activity stays high to the end: at least half its peak and above 20 (after the day-3-5 flare the lesions of
-    SLE, RA, IBD and psoriasis settle to a chronic level; MS, GVHD and T1D progress)."""
+    SLE, RA, IBD, psoriasis and pSS settle to a chronic level; MS, GVHD and T1D progress)."""
     untreated, _ = _run(disease)
     assert untreated[-1] >= 0.5 * max(untreated) and untreated[-1] > 20.0
 

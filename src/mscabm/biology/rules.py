@@ -281,7 +281,9 @@ _PDC_ACT = 1 / 240  # 1/min: a pDC answers a TLR7/9 stimulus within hours (M)
 _rule("immune_complex_activates_pdc", "PDC", "resting", "field:IG", "increases", "to_active_per_min", _PDC_ACT, 10.0,
       1.0, "DNA- or RNA-containing immune complexes stimulate pDC IFN-alpha through TLR7/9 (V Fitzgerald-Bocarsly "
       "2008 Cytokine Growth Factor Rev 19:3, abstract; FcgammaRIIa uptake, M Baave 2003 J Immunol 171:3296); "
-      "half-max 10 nM, the antibody level at which deposits damage tissue (ig_damages_tissue, M)")
+      "half-max 10 nM, the antibody level at which deposits damage tissue (ig_damages_tissue, M). The IG field "
+      "stands for immune complexes (all antibody is taken as complexed with self nucleic acid, M): in the SLE and "
+      "pSS lesions (IG 100-800 nM) the rule is saturated, so MSCs act on pDCs through PGE2, not through it")
 _rule("damp_activates_pdc", "PDC", "resting", "field:DAMP", "increases", "to_active_per_min", _PDC_ACT, 50.0, 2.0,
       "self DNA released by damaged and dying cells and neutrophil NETs (complexed with LL-37) activates pDCs (M Lande "
       "2011 Sci Transl Med 3:73ra19; Garcia-Romo 2011 Sci Transl Med 3:73ra20; SCIENCE.md s2b NETs); half-max as "
@@ -301,8 +303,9 @@ _rule("ifna_drives_plasma", "B", "activated", "field:IFNA", "increases", "to_pla
       "pDCs induce plasma-cell differentiation through type I IFN and IL-6 (M Jego 2003 Immunity 19:225); rate as "
       "IL-6 (il6_drives_plasma)")
 _rule("ifna_matures_dc", "DC", "immature", "field:IFNA", "increases", "to_mature_per_min", 1 / 240, _IFNA_K, 1.0,
-      "type I IFN drives DC maturation (SCIENCE.md s2b; M Blanco 2001 Science 294:1540: lupus serum IFN-alpha turns "
-      "monocytes into DCs); rate as TNF and DAMP maturation")
+      "type I IFN drives DC maturation (SCIENCE.md s2b); M: Blanco 2001 Science 294:1540 showed lupus serum "
+      "IFN-alpha turning monocytes into DCs, taken here as maturing immature DCs too; rate as TNF and DAMP "
+      "maturation")
 
 # ------------------------------------------------------------------------------------------------ macrophages
 for _m, (_sig, _k, _n, _src) in {"ifng": ("field:IFNG", 20.0, 2.0,

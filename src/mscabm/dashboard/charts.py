@@ -21,7 +21,8 @@ from mscabm.dashboard.render import TYPE_COLOURS
 #: percentage panel: (column of session.derived, label); a column the run lacks is skipped
 _PCT = [("pct_MSC_surviving", "MSC surviving"), ("pct_MSC_licensed", "MSC licensed"), ("pct_MAC_M2", "M2 of MAC"),
         ("pct_T_Th1", "Th1 of CD4"), ("pct_T_Th17", "Th17 of CD4"), ("pct_T_Treg", "Treg of CD4"),
-        ("pct_CD8_CTL", "CTL of CD8"), ("pct_B_plasma", "plasma of B"), ("pct_TISSUE_damaged", "tissue damaged"),
+        ("pct_CD8_CTL", "CTL of CD8"), ("pct_B_plasma", "plasma of B"), ("pct_PDC_active", "active of pDC"),
+        ("pct_TISSUE_damaged", "tissue damaged"),
         ("pct_suppression_T_proliferation", "suppression of T proliferation")]
 #: cumulative events panel: (readout, label)
 _EVENTS = [("kills_by_NK_total", "NK kills"), ("kills_by_CD8_total", "CTL kills"), ("killed_MSC_total", "MSCs killed"),
@@ -87,7 +88,7 @@ def chart_panels(main: pd.DataFrame, control: pd.DataFrame | None = None, *, typ
     events = Panel("kills and clearance (cumulative)", "events")
     add(events, [(c, lab, TAB10[k]) for k, (c, lab) in enumerate(_EVENTS)])
     pct = Panel("percentages", "%", "time (h)")
-    add(pct, [(c, lab, TAB10[k]) for k, (c, lab) in enumerate(_PCT)])
+    add(pct, [(c, lab, (TAB10 + TAB20[1::2])[k]) for k, (c, lab) in enumerate(_PCT)])  # > 10: tab20's light shades
     if suppression is not None and len(suppression) and np.isfinite(suppression.to_numpy(dtype=float)).any():
         pct.series.append(Series(hours(main), suppression.to_numpy(dtype=float), "#000000",
                                  "% suppression of T proliferation vs control", width=2.2))
