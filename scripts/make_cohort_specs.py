@@ -262,6 +262,39 @@ def sr_gvhd_spec(n: int, seed: int) -> str:
                  f'"interventions.immunosuppressant_start_min" = {t0}\n')
 
 
+#: repeated intrathecal dosing for progressive MS (issue 22 item 10; SCIENCE.md s5: the MS-NP phase II trial gave six
+#: intrathecal doses two months apart). As far as the horizon allows: the first two doses, 60 days apart, followed to
+#: MS_REPEAT_FOLLOW_DAYS after the second (the window the cohorts read after a dose), i.e. day 73, ~6x a cohort run.
+#: The cohort_ms patients (same master seed: same draws and seeds), untreated vs repeated; up to the second dose the
+#: repeated arm is the single-dose arm of cohort_ms continued, so one run gives both.
+MS_REPEAT_INTERVAL_DAYS = 60
+MS_REPEAT_DOSES = 2
+MS_REPEAT_FOLLOW_DAYS = 10
+MS_REPEAT_PATIENTS = 4
+
+
+def ms_repeated_spec(seed: int) -> str:
+    """cohort_ms_repeated: untreated vs intrathecal MSCs every MS_REPEAT_INTERVAL_DAYS (MS_REPEAT_DOSES doses)."""
+    p = PLANS["ms"]
+    t0 = T0
+    days = [MS_REPEAT_INTERVAL_DAYS * k for k in range(MS_REPEAT_DOSES)]
+    end = t0 + (days[-1] + MS_REPEAT_FOLLOW_DAYS) * DAY
+    count, _ = msc_dose(p["dose"], p["route"])
+    arms = {"control": '"interventions.immunosuppressant" = 0.0',
+            "MSC_repeated": f'"interventions.infusions" = {infusion_list(t0, days, count, "uniform")}'}
+    conds = "\n".join(f'[[design.conditions]]\nid = "{k}"\nset = {{ {v} }}' for k, v in arms.items())
+    return SPEC.format(
+        key="ms", name="cohort_ms_repeated", intro="Repeated intrathecal dosing for progressive MS (first "
+        f"{MS_REPEAT_DOSES} of the MS-NP trial's six doses, {MS_REPEAT_INTERVAL_DAYS} days apart)",
+        reference="control", twin="untreated", title="progressive ms, repeated intrathecal MSC", n=MS_REPEAT_PATIENTS,
+        n_arms=2, t0_day=t0 / DAY, end_day=end / DAY, drug_text="", route=p["route"], dose=p["dose"], days=days,
+        count=count, label=p["label"], criterion=f"activity drop >= {p['drop']:g}% from treatment start to the end",
+        anchor="progressive MS: primary endpoint missed, 33% vs 37% improved (2024 RCT; six intrathecal MSC-NP doses, "
+               "2-monthly)", seed=seed, steps=int(end), t0=t0, patients=PATIENTS.format(infl_sigma=0.5, damage_low=0.2,
+                                                                                      damage_high=0.5),
+        conditions=conds, criterion_keys=f"responder_drop_pct = {p['drop']}", base_set="")
+
+
 def drug_text(key: str) -> str:
     t = f"drug = steroid-like immunosuppressant {DRUG} (reduced doses with MSC: {DRUG_MID}, {DRUG_LOW}"
     if key == "gvhd":
@@ -338,6 +371,9 @@ def main() -> None:
         if key == "gvhd":
             (root / "cohort_gvhd_sr.toml").write_text(sr_gvhd_spec(3 * a.patients, SR_SEED))
             print("wrote", root / "cohort_gvhd_sr.toml")
+        if key == "ms":
+            (root / "cohort_ms_repeated.toml").write_text(ms_repeated_spec(8000 + i))
+            print("wrote", root / "cohort_ms_repeated.toml")
         if key != "sle":
             continue
         # SLE treatment options (same patients: same master seed): single vs repeated infusion, IFN-gamma-licensed
