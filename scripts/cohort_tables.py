@@ -185,10 +185,10 @@ def ms_repeated_table(f: Path) -> None:
         times[f"10 days after dose {k}"] = min(at + 10 * 1440.0, float(spec.steps))
     values = {arm: {name: activity_at(f, runs[runs.arm == arm].sort_values("patient").run_id, t).to_numpy()
                     for name, t in times.items()} for arm in ("control", "MSC_repeated")}
+    base_c, base_m = values["control"]["enrolment"], values["MSC_repeated"]["enrolment"]
     rows = []
     for name in times:
         c, m = values["control"][name], values["MSC_repeated"][name]
-        base_c, base_m = values["control"]["enrolment"], values["MSC_repeated"]["enrolment"]
         rows.append([f"{name} (day {times[name] / 1440:.0f})", f"{c.mean():.1f} ({int((c <= 0.8 * base_c).sum())})",
                      f"{m.mean():.1f} ({int((m <= 0.8 * base_m).sum())})",
                      f"{(m - c).mean():+.1f} ({int((m < c).sum())}/{len(m)} lower)"])

@@ -180,6 +180,11 @@ def conditions(t0: float, infusions: str, prophylaxis: bool) -> dict[str, str]:
     return arms
 
 
+def design_conditions(arms: dict[str, str]) -> str:
+    """The spec's ``[[design.conditions]]`` tables, one per arm (id -> the TOML inline ``set`` body)."""
+    return "\n".join(f'[[design.conditions]]\nid = "{k}"\nset = {{ {v} }}' for k, v in arms.items())
+
+
 #: MSC-EV dose per infusion (pM of the EV field over the patch; M: about the EV level that halves DC maturation in the
 #: in-vitro assay, tests/test_biology.py, and ~5x what the 8 infused MSCs of an IV dose release in a day)
 EV_DOSE_PM = 20.0
@@ -240,7 +245,7 @@ def sr_gvhd_spec(n: int, seed: int) -> str:
     # it would replace the draw: refused by the spec checks)
     arms = {"steroid": "",
             "steroid_MSC": f'"interventions.infusions" = {infusion_list(second, [0, 7], count, "uniform")}'}
-    conds = "\n".join(f'[[design.conditions]]\nid = "{k}"\nset = {{ {v} }}' for k, v in arms.items())
+    conds = design_conditions(arms)
     pat = PATIENTS.format(infl_sigma=0.5, damage_low=0.2, damage_high=0.5) + SR_STEROID_SENSITIVITY
     label = "overall response-like (activity -25% from the second line's start)"
     return SPEC.format(
@@ -282,7 +287,7 @@ def ms_repeated_spec(seed: int) -> str:
     count, _ = msc_dose(p["dose"], p["route"])
     arms = {"control": '"interventions.immunosuppressant" = 0.0',
             "MSC_repeated": f'"interventions.infusions" = {infusion_list(t0, days, count, "uniform")}'}
-    conds = "\n".join(f'[[design.conditions]]\nid = "{k}"\nset = {{ {v} }}' for k, v in arms.items())
+    conds = design_conditions(arms)
     return SPEC.format(
         key="ms", name="cohort_ms_repeated", intro="Repeated intrathecal dosing for progressive MS (first "
         f"{MS_REPEAT_DOSES} of the MS-NP trial's six doses, {MS_REPEAT_INTERVAL_DAYS} days apart)",
@@ -331,7 +336,7 @@ def main() -> None:
             """One spec: these arms of this disease's plan, named ``name``, paired against ``reference``
             (``count`` MSCs per infusion, to day ``end``/DAY, with ``base_set`` overrides of the preset)."""
             arms = {k: v for k, v in arms.items() if only is None or k in only}
-            conds = "\n".join(f'[[design.conditions]]\nid = "{k}"\nset = {{ {v} }}' for k, v in arms.items())
+            conds = design_conditions(arms)
             return SPEC.format(key=key, name=name, intro=intro, reference=reference, twin=twin, title=title,  # noqa: B023
                                n=n, n_arms=len(arms), t0_day=t0 / DAY, end_day=end / DAY,  # noqa: B023
                                drug_text=drug, route=p["route"], dose=p["dose"], days=days, count=count,  # noqa: B023

@@ -35,6 +35,10 @@ TAB20 = ["#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62
          "#8c564b", "#c49c94", "#e377c2", "#f7b6d2", "#7f7f7f", "#c7c7c7", "#bcbd22", "#dbdb8d", "#17becf", "#9edae5"]
 
 
+#: the percentage panel's colours: tab10, then tab20's light shades (it has more than ten series)
+_PCT_COLOURS = TAB10 + TAB20[1::2]
+
+
 def _hex(rgb) -> str:
     return "#%02x%02x%02x" % tuple(rgb)
 
@@ -88,7 +92,7 @@ def chart_panels(main: pd.DataFrame, control: pd.DataFrame | None = None, *, typ
     events = Panel("kills and clearance (cumulative)", "events")
     add(events, [(c, lab, TAB10[k]) for k, (c, lab) in enumerate(_EVENTS)])
     pct = Panel("percentages", "%", "time (h)")
-    add(pct, [(c, lab, (TAB10 + TAB20[1::2])[k]) for k, (c, lab) in enumerate(_PCT)])  # > 10: tab20's light shades
+    add(pct, [(c, lab, _PCT_COLOURS[k]) for k, (c, lab) in enumerate(_PCT)])
     if suppression is not None and len(suppression) and np.isfinite(suppression.to_numpy(dtype=float)).any():
         pct.series.append(Series(hours(main), suppression.to_numpy(dtype=float), "#000000",
                                  "% suppression of T proliferation vs control", width=2.2))
