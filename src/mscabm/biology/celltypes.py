@@ -26,7 +26,9 @@ Cell types: ``T`` is the CD4 T cell (naive, activated Th0, and the fates Th1, Th
 ``CD8`` the CD8 T cell; ``TISSUE`` a parenchymal/target cell that immune cells can damage
 and kill (absent from the in-vitro defaults; used by disease scenarios and NK/CTL assays);
 ``PDC`` the plasmacytoid dendritic cell, the type I interferon source of the SLE and pSS
-lesions (absent from the in-vitro defaults).
+lesions (absent from the in-vitro defaults); ``NEUT`` the neutrophil, short-lived, recruited
+by IL-8 and damaging tissue through its respiratory burst (the RA, psoriasis, GVHD and SLE
+lesions carry them; absent from the in-vitro defaults).
 
 Tags: **V** = read in the cited source, **M** = from memory or a model choice, unverified.
 """
@@ -81,6 +83,11 @@ CELL_TYPES: dict[str, CellTypeSpec] = {
                      "through TLR7/9 and secreting type I IFN (IFNA field; SCIENCE.md s2b; V Fitzgerald-Bocarsly "
                      "2008 Cytokine Growth Factor Rev 19:3, abstract). Absent from the in-vitro defaults (0.2-0.8% "
                      "of PBMC, M); the SLE and pSS lesions carry them"),
+        CellTypeSpec("NEUT", "neutrophil", ("resting", "active"), 6.0, _APOPTOSIS_MIN, False, "IL8",
+                     "diameter 12-15 um, 12 um taken (M); follows IL-8 (CXCL8) gradients through CXCR1/2; active = "
+                     "primed/degranulating, making oxidants (ROS field), IL-8 and NETs (DAMP field) (SCIENCE.md s2b: "
+                     "Raffaghello 2008; Brinkmann 2004). Absent from the in-vitro defaults; the RA, psoriasis, GVHD "
+                     "and SLE lesions carry them (s2b)"),
     )
 }
 
@@ -98,6 +105,11 @@ _MSC_RESIST = (0.8, "M: IFN-gamma raises HLA-I on MSCs and protects them from NK
                     "Spaggiari 2006 Blood 107:1484)")
 _EV = "M: MSC-EV release ~1 particle/min per cell (order of 10^3 EVs/cell/day); licensed parents release more " \
       "potent EVs, modelled as more EVs (SCIENCE.md s2)"
+_NEUT_SPEED = (10.0, "M: neutrophils crawl 10-20 um/min in tissue, the fastest leukocytes (Lammermann 2013 Nature "
+                     "498:371)")
+_NEUT_CHEMO = (0.5, "M: neutrophils follow IL-8 (CXCL8) gradients strongly (SCIENCE.md s2b: recruited by IL-8)")
+_NEUT_DEATH = (1.0 / 720, "SCIENCE.md s2b: short-lived, hours to a day; 12 h taken (M); spontaneous apoptosis, then "
+                          "cleared by macrophages as any apoptotic body")
 _MAC_MOTION = {"speed_um_per_min": (1.0, "0.4-2 um/min (M; pc4covid19, SCIENCE.md s4)"),
                "persistence_min": (10.0, "M"),
                "phagocytosis_per_min": (0.05, "M: macrophages clear a touching apoptotic body within ~20 min "
@@ -298,6 +310,8 @@ BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
             "export_IL12_molecules_per_min": (300.0, "M: M1 IL-12 (SCIENCE.md s2)"),
             "export_IL6_molecules_per_min": (300.0, "M: M1 IL-6 (SCIENCE.md s2)"),
             "export_CXCL_molecules_per_min": (300.0, "M: inflammatory macrophages make CXCL9/10"),
+            "export_IL8_molecules_per_min": (300.0, "M: monocytes/macrophages are a main IL-8 source in inflamed "
+                                                    "tissue (RA synovium); as their CXCL9/10"),
             "export_PGE2_molecules_per_min": (600.0, "M: inflammatory COX-2")}),
         "M2": dict(_MAC_MOTION, **{
             "export_IL10_molecules_per_min": (600.0, "M: M2 IL-10 (SCIENCE.md s2)"),
@@ -321,10 +335,30 @@ BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
                                                      "pDC stays active ~12 h unless re-stimulated"),
                    "death_rate_per_min": (1.0 / (4 * 24 * 60), "M: as mature DCs, a few days")},
     },
+    "NEUT": {
+        "resting": {"speed_um_per_min": _NEUT_SPEED, "persistence_min": (2.0, "M"),
+                    "chemotaxis_bias": _NEUT_CHEMO, "death_rate_per_min": _NEUT_DEATH},
+        "active": {"speed_um_per_min": (6.0, "M: activated neutrophils slow down and cluster (swarming)"),
+                   "persistence_min": (2.0, "M"), "chemotaxis_bias": _NEUT_CHEMO,
+                   "export_ROS_molecules_per_min": (3.0e8, "respiratory burst: stimulated human neutrophils make "
+                                                           "~1-10 nmol superoxide/min per 1e6 cells (M, Babior; "
+                                                           "fMLP low end, PMA high end); ~1 nmol/min/1e6 taken for "
+                                                           "a cytokine-primed cell in tissue = 6e8 superoxide/min "
+                                                           "per cell, dismutating 2:1 to 3e8 H2O2/min (M)"),
+                   "export_DAMP_molecules_per_min": (300.0, "M: NETs (extracellular DNA with histones and granule "
+                                                            "proteins) as a danger signal and autoantigen source "
+                                                            "(SCIENCE.md s2b: Brinkmann 2004); as damaged tissue"),
+                   "export_IL8_molecules_per_min": (300.0, "M: activated neutrophils make IL-8 and LTB4, which "
+                                                           "recruit more neutrophils (swarming; Lammermann 2013 "
+                                                           "Nature 498:371, M); same order as T-cell cytokines"),
+                   "death_rate_per_min": _NEUT_DEATH},
+    },
     "TISSUE": {
         "healthy": {},
         "damaged": {"export_DAMP_molecules_per_min": (300.0, "M: damaged cells release danger signals (HMGB1, ATP)"),
                     "export_CXCL_molecules_per_min": (300.0, "M: inflamed parenchyma makes CXCL9/10"),
+                    "export_IL8_molecules_per_min": (300.0, "M: injured epithelial and stromal cells make IL-8 "
+                                                            "(CXCL8), the signal that calls neutrophils to damage"),
                     "to_healthy_per_min": (1.0 / (3 * 24 * 60), "M: repair within days when inflammation stops"),
                     "death_rate_per_min": (1.0 / (7 * 24 * 60), "M: damaged cells die slowly")},
     },

@@ -102,5 +102,13 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("IFNA", "type I interferon (IFN-alpha/beta)", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0,
                   _CYTOKINE + "; made by activated plasmacytoid DCs (PDC), the interferon signature of SLE and "
                   "primary Sjogren's syndrome (SCIENCE.md s2b)"),
+        FieldSpec("IL8", "interleukin-8 (CXCL8)", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0,
+                  _CYTOKINE + "; the neutrophil chemokine (CXCR1/2): made by inflamed parenchyma, M1 macrophages, "
+                  "TLR4-primed MSCs and neutrophils themselves; recruits and activates neutrophils (SCIENCE.md s2b)"),
+        FieldSpec("ROS", "neutrophil respiratory-burst oxidants (H2O2, HOCl)", "uM", 1.0e5, 6.0, 0.0,
+                  "the damaging output of activated neutrophils (SCIENCE.md s2b: respiratory burst, proteases; "
+                  "Raffaghello 2008); D as NO, ~1700 um^2/s for H2O2 (M); half-life ~7 s in tissue, scavenged by "
+                  "catalase, glutathione peroxidase and thiols (M): reach ~130 um, so oxidants act near the "
+                  "neutrophils that make them. Granule proteases (elastase) are lumped in (M)"),
     )
 }

@@ -70,6 +70,8 @@ BLOCKERS: dict[str, dict] = {
 #: Plasmacytoid DCs are left out on purpose: in SLE, TLR7/9 signalling by self nucleic acids keeps pDCs alive and
 #: making IFN-alpha under glucocorticoids, which is why steroids do not clear the interferon signature (M Guiducci
 #: 2010 Nature 465:937).
+#: Neutrophils are left out too: glucocorticoids delay neutrophil apoptosis rather than curb the cells (M Cox 1995
+#: J Immunol 154:4719), as MSCs' IL-6 does (SCIENCE.md s2b).
 IMMUNOSUPPRESSANT_TARGETS: tuple[tuple[str, str], ...] = (
     ("T", "to_activated_per_min"),
     ("T", "cycle_rate_per_min"),

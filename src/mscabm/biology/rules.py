@@ -90,6 +90,9 @@ for _v in ("MSC1", "MSC2"):
 for _s in ("naive", "primed", "licensed"):
     _rule(f"tlr4_memory_raises_msc_il6_{_s}", "MSC", _s, "var:MSC1", "increases", "export_IL6_molecules_per_min",
           1200.0, 0.5, 1.0, "TLR4-primed 'MSC1' secrete more IL-6 (and IL-8) (SCIENCE.md s3b: Waterman 2010); M")
+    _rule(f"tlr4_memory_raises_msc_il8_{_s}", "MSC", _s, "var:MSC1", "increases", "export_IL8_molecules_per_min",
+          1200.0, 0.5, 1.0, "TLR4-primed 'MSC1' secrete IL-8 (SCIENCE.md s3b: Waterman 2010); as their IL-6 (M). "
+          "Constitutive MSC IL-8 is not modelled (M)")
 # Labels derived from the levels (readouts, dashboard, HLA-I protection, TGF-beta/HGF/IL-6/EV output):
 # primed = IDO expressed (IFN-gamma seen), licensed = primed and COX-2 induced above its constitutive level.
 # With hysteresis (a label is dropped at a lower level than it is given) and Hill 16, a cell does not
@@ -307,6 +310,39 @@ _rule("ifna_matures_dc", "DC", "immature", "field:IFNA", "increases", "to_mature
       "IFN-alpha turning monocytes into DCs, taken here as maturing immature DCs too; rate as TNF and DAMP "
       "maturation")
 
+# ------------------------------------------------------------------------------------------------ neutrophils
+# Short-lived cells recruited by IL-8 and activated by TNF-alpha, IL-17 and danger signals; they damage tissue
+# through their respiratory burst and release NETs. MSCs prolong their survival and damp the burst through IL-6
+# (SCIENCE.md s2b: Raffaghello 2008 Stem Cells 26:151; Brinkmann 2004 Science 303:1532).
+_NEUT_ACT = 1 / 30  # 1/min: neutrophils are primed within minutes to an hour (M)
+for _m, (_sig, _k, _n, _src) in {
+        "tnf": ("field:TNF", 100.0, 1.0, "TNF-alpha primes and activates neutrophils (SCIENCE.md s2b); half-max as "
+                                         "TNF's other effects (M)"),
+        "il17": ("field:IL17", 100.0, 1.0, "IL-17 activates neutrophils (SCIENCE.md s2b; M: mostly through the IL-8 "
+                                           "and G-CSF it induces in stroma, il17_raises_tissue_il8)"),
+        "damp": ("field:DAMP", 50.0, 2.0, "danger signals (HMGB1, ATP, NET DNA) activate neutrophils (SCIENCE.md "
+                                          "s2b); half-max as DC maturation by DAMPs (M)"),
+        "il8": ("field:IL8", 500.0, 1.0, "IL-8 activates the neutrophils it recruits (SCIENCE.md s2b; Raffaghello "
+                                         "2008 used IL-8-activated neutrophils); half-max ~4 ng/mL, CXCR1/2 act at "
+                                         "nM (M)")}.items():
+    _rule(f"{_m}_activates_neut", "NEUT", "resting", _sig, "increases", "to_active_per_min", _NEUT_ACT, _k, _n, _src)
+_IL6_NEUT_K = 50.0  # pM (~1 ng/mL): cytokine receptor half-max (M, SCIENCE.md s4)
+for _s in ("resting", "active"):
+    _rule(f"il6_prolongs_neut_survival_{_s}", "NEUT", _s, "field:IL6", "decreases", "death_rate_per_min", 1 / 2160,
+          _IL6_NEUT_K, 1.0, "MSCs inhibit the apoptosis of resting and IL-8-activated neutrophils through IL-6, "
+          "without contact (SCIENCE.md s2b: Raffaghello 2008); life 12 h -> up to 36 h at saturation (M)")
+    _rule(f"tsg6_blocks_neut_chemotaxis_{_s}", "NEUT", _s, "field:TSG6", "decreases", "chemotaxis_bias", 0.0, 2.5e4,
+          1.0, "TSG-6 binds CXCL8 (KD ~25 nM) and impairs neutrophil migration toward it (V Dyer 2014 J Immunol "
+          "192:2177, abstract); half-max = the KD, so it acts only where TSG-6 is abundant (M)")
+_rule("il6_damps_neut_burst", "NEUT", "active", "field:IL6", "decreases", "export_ROS_molecules_per_min", 1.5e8,
+      _IL6_NEUT_K, 1.0, "MSCs damp the neutrophil respiratory burst through IL-6 (SCIENCE.md s2b: Raffaghello 2008); "
+      "by half at saturation (M)")
+for _s in ("healthy", "damaged"):
+    for _m, _sig in (("tnf", "field:TNF"), ("il17", "field:IL17")):
+        _rule(f"{_m}_raises_tissue_il8_{_s}", "TISSUE", _s, _sig, "increases", "export_IL8_molecules_per_min", 600.0,
+              100.0, 1.0, "IL-17 and TNF-alpha induce IL-8 (CXCL8) in keratinocytes, synoviocytes and epithelium, "
+              "the link from Th17 cells to neutrophils (M; Lowes 2014 Annu Rev Immunol 32:227, SCIENCE.md s2b)")
+
 # ------------------------------------------------------------------------------------------------ macrophages
 for _m, (_sig, _k, _n, _src) in {"ifng": ("field:IFNG", 20.0, 2.0,
                                           "IFN-gamma drives M0 -> M1 (SCIENCE.md s2, issue 3)"),
@@ -333,10 +369,19 @@ _rule("pge2_holds_m2", "MAC", "M2", "field:PGE2", "decreases", "to_M1_per_min", 
       "PGE2 keeps reprogrammed macrophages M2 (SCIENCE.md s2; M)")
 
 # ------------------------------------------------------------------------------------------------ tissue
+#: uM: the oxidant level in the voxel of one active neutrophil in a 100-um-deep lesion patch (0.05 uM at the
+#: tabled burst; tests/test_neutrophils.py measures it), so a cell beside one bursting neutrophil is damaged at half
+#: the maximal rate. M: neutrophil oxidants and elastase act in the sealed zone between a neutrophil and its target
+#: (Weiss 1989 N Engl J Med 320:365); literature H2O2 toxicities (uM, in culture) do not translate to a
+#: depth-averaged lattice level
+_ROS_K = 0.05
+_ROS_SRC = ("neutrophil oxidants and proteases damage tissue (SCIENCE.md s2b: respiratory burst; Raffaghello 2008); "
+            "half-max = the level beside one bursting neutrophil (M)")
 for _m, (_sig, _k, _src) in {"tnf": ("field:TNF", 200.0, "TNF damages tissue (M)"),
                              "ifng": ("field:IFNG", 200.0, "IFN-gamma damages tissue (M)"),
                              "il17": ("field:IL17", 100.0, "IL-17 drives tissue inflammation (M; psoriasis, RA)"),
-                             "ig": ("field:IG", 10.0, "autoantibody deposits damage tissue (M; SLE)")}.items():
+                             "ig": ("field:IG", 10.0, "autoantibody deposits damage tissue (M; SLE)"),
+                             "ros": ("field:ROS", _ROS_K, _ROS_SRC)}.items():
     _rule(f"{_m}_damages_tissue", "TISSUE", "healthy", _sig, "increases", "to_damaged_per_min", 1 / 720, _k, 1.0, _src)
 for _m, (_sig, _k, _src) in {"hgf": ("field:HGF", 50.0, "HGF supports tissue repair (SCIENCE.md s1: MSCs repair)"),
                              "tgfb": ("field:TGFB", 50.0, "TGF-beta supports repair (M)"),
