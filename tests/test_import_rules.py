@@ -216,14 +216,14 @@ def test_checks_against_a_preset(tmp_path):
 
 
 OPEN_VOCABULARY = """\
-[cells.NEUT]
+[cells.BASO]
 states = ["resting", "activated"]
 count = 50
 initial_state = "resting"
 radius_um = 5.0
 chemotaxis_field = "CXCL"
 
-[cells.NEUT.variables.granules]
+[cells.BASO.variables.granules]
 initial = 1.0
 decay_per_min = 0.01
 
@@ -232,28 +232,28 @@ unit = "pM"
 diffusion_um2_per_min = 555.0
 decay_per_min = 0.01
 
-[behaviours.NEUT.resting]
+[behaviours.BASO.resting]
 speed_um_per_min = 6.0
 """
 
 
 def test_declared_type_field_and_variable(tmp_path):
     """Against a config that declares a cell type, a field and a per-cell variable (custom:<V> -> var:<V>)."""
-    cfg = tmp_path / "neut.toml"
+    cfg = tmp_path / "baso.toml"
     cfg.write_text(OPEN_VOCABULARY)
-    text = ("neutrophil,IL4,increases,transform to activated neutrophil,0.01,5,1,0\n"
-            "neutrophil,custom:granules,decreases,migration speed,1,0.5,2,0\n")
-    names = ["--map", "neutrophil=NEUT.resting", "--map", "activated neutrophil=NEUT.activated"]
+    text = ("basophil,IL4,increases,transform to activated basophil,0.01,5,1,0\n"
+            "basophil,custom:granules,decreases,migration speed,1,0.5,2,0\n")
+    names = ["--map", "basophil=BASO.resting", "--map", "activated basophil=BASO.activated"]
     rc, csv, out, stderr = _import(tmp_path, text, *names, "--config", str(cfg))
     assert rc == 0, stderr
     rules = tomllib.loads(out.read_text())["rules"]
     assert [(r["cell_type"], r["state"], r["signal"], r["behaviour"]) for r in rules.values()] == [
-        ("NEUT", "resting", "field:IL4", "to_activated_per_min"),
-        ("NEUT", "resting", "var:granules", "speed_um_per_min")]
+        ("BASO", "resting", "field:IL4", "to_activated_per_min"),
+        ("BASO", "resting", "var:granules", "speed_um_per_min")]
     assert _run(["validate", str(cfg), "--set", "model.name=x"])[0] == 0
     # without the declarations the same file is refused on its first line
     rc, csv, _, stderr = _import(tmp_path, text, *names)
-    assert rc == 2 and f"{csv}:1, column 1 (cell type)" in stderr and "'NEUT' is not an mscabm cell type" in stderr
+    assert rc == 2 and f"{csv}:1, column 1 (cell type)" in stderr and "'BASO' is not an mscabm cell type" in stderr
     rc, csv, _, stderr = _import(tmp_path, "T,custom:granules,increases,apoptosis,0.1,1,1,0\n", "--config", str(cfg))
     assert rc == 2 and f"{csv}:1, column 2 (signal)" in stderr and "not a per-cell variable of T" in stderr
 
