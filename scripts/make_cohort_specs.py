@@ -38,8 +38,10 @@ PLANS = {
     # the plaque is still growing on day 3 (untreated activity 35 on day 3, flat at ~55 from about day 9, in the
     # day-3 cohort, docs/scenarios.md); trial patients have established chronic plaques, so enrolment is on
     # day 7 (M, changed after that cohort)
+    # the plaque's involved skin is hyperproliferative keratinocytes (issue 22 item 4), not damaged tissue cells
     "psoriasis": dict(route="iv", dose=1e6, days=[0, 7], drop=40.0, label="PASI40-like (activity -40%)",
-                      anchor="psoriasis: 47.1% PASI40 at 6 months (Cheng 2022)", t0_day=7),
+                      anchor="psoriasis: 47.1% PASI40 at 6 months (Cheng 2022)", t0_day=7,
+                      damage_key="cells.KERAT.state_fractions.hyperproliferative"),
     "gvhd": dict(route="iv", dose=1e6, days=[0, 7], below=50.0,
                  label="free of clinically significant GVHD (activity <= 50)",
                  anchor="cGVHD 27% vs 43-49% with repeated infusions added to standard prophylaxis (Gao 2016; "
@@ -74,6 +76,8 @@ TRIALS = {
 }
 TRIAL_PATIENT_FACTOR = 3
 
+#: the enrolment-damage draw's key, unless the plan names another (psoriasis: keratinocytes)
+DAMAGE_KEY = "cells.TISSUE.state_fractions.damaged"
 PATIENTS = '''
 [patients]
 [[patients.vary]]
@@ -92,7 +96,7 @@ sigma = {infl_sigma}
 scale = "multiply"
 [[patients.vary]]
 name = "initial_damage"         # M: disease activity at enrolment
-keys = ["cells.TISSUE.state_fractions.damaged"]
+keys = ["{damage_key}"]
 dist = "uniform"
 low = {damage_low}
 high = {damage_high}
@@ -246,7 +250,8 @@ def sr_gvhd_spec(n: int, seed: int) -> str:
     arms = {"steroid": "",
             "steroid_MSC": f'"interventions.infusions" = {infusion_list(second, [0, 7], count, "uniform")}'}
     conds = design_conditions(arms)
-    pat = PATIENTS.format(infl_sigma=0.5, damage_low=0.2, damage_high=0.5) + SR_STEROID_SENSITIVITY
+    pat = PATIENTS.format(infl_sigma=0.5, damage_low=0.2, damage_high=0.5,
+                          damage_key=DAMAGE_KEY) + SR_STEROID_SENSITIVITY
     label = "overall response-like (activity -25% from the second line's start)"
     return SPEC.format(
         key="gvhd", name="cohort_gvhd_sr", intro="Steroid-refractory acute GVHD cohort (MSCs as second line)",
@@ -296,7 +301,8 @@ def ms_repeated_spec(seed: int) -> str:
         count=count, label=p["label"], criterion=f"activity drop >= {p['drop']:g}% from treatment start to the end",
         anchor="progressive MS: primary endpoint missed, 33% vs 37% improved (2024 RCT; six intrathecal MSC-NP doses, "
                "2-monthly)", seed=seed, steps=int(end), t0=t0, patients=PATIENTS.format(infl_sigma=0.5, damage_low=0.2,
-                                                                                      damage_high=0.5),
+                                                                                      damage_high=0.5,
+                                                                                      damage_key=DAMAGE_KEY),
         conditions=conds, criterion_keys=f"responder_drop_pct = {p['drop']}", base_set="")
 
 
@@ -327,7 +333,7 @@ def main() -> None:
             criterion = f"activity drop >= {p['drop']:g}% from treatment start to the end"
             ckeys = f"responder_drop_pct = {p['drop']}"
         pat = PATIENTS.format(infl_sigma=0.5, damage_low=0.0 if key == "gvhd" else 0.2,
-                              damage_high=0.1 if key == "gvhd" else 0.5)
+                              damage_high=0.1 if key == "gvhd" else 0.5, damage_key=p.get("damage_key", DAMAGE_KEY))
 
         # render is called only within this iteration, so the loop variables it reads are the current ones (B023)
         def render(arms: dict[str, str], drug: str, days, n: int = a.patients, name: str = f"cohort_{key}",

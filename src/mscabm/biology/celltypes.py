@@ -29,6 +29,8 @@ and kill (absent from the in-vitro defaults; used by disease scenarios and NK/CT
 lesions (absent from the in-vitro defaults); ``NEUT`` the neutrophil, short-lived, recruited
 by IL-8 and damaging tissue through its respiratory burst (the RA, psoriasis, GVHD and SLE
 lesions carry them; absent from the in-vitro defaults).
+``KERAT`` the epidermal keratinocyte of the psoriasis plaque (normal, or hyperproliferative
+under IL-17, IL-22 and TNF-alpha; its hyperproliferation drives the psoriasis index).
 
 Tags: **V** = read in the cited source, **M** = from memory or a model choice, unverified.
 """
@@ -88,6 +90,10 @@ CELL_TYPES: dict[str, CellTypeSpec] = {
                      "primed/degranulating, making oxidants (ROS field), IL-8 and NETs (DAMP field) (SCIENCE.md s2b: "
                      "Raffaghello 2008; Brinkmann 2004). Absent from the in-vitro defaults; the RA, psoriasis, GVHD "
                      "and SLE lesions carry them (s2b)"),
+        CellTypeSpec("KERAT", "keratinocyte", ("normal", "hyperproliferative"), 6.0, _APOPTOSIS_MIN, True, "",
+                     "basal keratinocyte, diameter ~12 um (M); adherent; hyperproliferative = the psoriatic "
+                     "keratinocyte, activated by IL-17, IL-22 and TNF-alpha, cycling ~9x faster and making "
+                     "chemokines (SCIENCE.md s2b: Lowes 2014). Only the psoriasis plaque carries them"),
     )
 }
 
@@ -237,6 +243,8 @@ BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
         "Th17": {
             "speed_um_per_min": _T_SPEED, "persistence_min": _T_PERSIST, "chemotaxis_bias": _CHEMO,
             "export_IL17_molecules_per_min": (600.0, "M: Th17 effector cytokine, same order as IFN-gamma"),
+            "export_IL22_molecules_per_min": (300.0, "M: Th17 cells co-express IL-22 (Lowes 2014 Annu Rev Immunol "
+                                                     "32:227); half their IL-17"),
             "export_TNF_molecules_per_min": (150.0, "M"),
             "uptake_IL2_per_min": _IL2_UPTAKE_CD25,
             "death_rate_per_min": _T_DEATH_ACTIVE,
@@ -352,6 +360,24 @@ BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
                                                            "recruit more neutrophils (swarming; Lammermann 2013 "
                                                            "Nature 498:371, M); same order as T-cell cytokines"),
                    "death_rate_per_min": _NEUT_DEATH},
+    },
+    "KERAT": {
+        "normal": {"cycle_rate_per_min": (1.0 / (311 * 60), "basal keratinocyte cell cycle ~311 h in normal skin (M "
+                                                            "Weinstein 1985 J Invest Dermatol 85:579)"),
+                   "death_rate_per_min": (1.0 / (28 * 24 * 60), "M: epidermal turnover ~4 weeks (differentiation and "
+                                                                "shedding counted as loss from the basal patch)")},
+        "hyperproliferative": {
+            "cycle_rate_per_min": (1.0 / (36 * 60), "psoriatic keratinocyte cell cycle ~36 h (M Weinstein 1985 J "
+                                                    "Invest Dermatol 85:579)"),
+            "death_rate_per_min": (1.0 / (4 * 24 * 60), "M: epidermal transit 3-5 days in the psoriatic plaque "
+                                                        "(parakeratosis) instead of ~4 weeks"),
+            "to_normal_per_min": (1.0 / (3 * 24 * 60), "M: keratinocytes return to normal within days once the "
+                                                       "IL-17/IL-22/TNF-alpha drive stops (plaques clear in weeks "
+                                                       "under IL-17 blockade)"),
+            "export_IL8_molecules_per_min": (300.0, "M: psoriatic keratinocytes make IL-8 (CXCL8), which draws "
+                                                    "neutrophils into the epidermis (Munro microabscesses)"),
+            "export_CXCL_molecules_per_min": (300.0, "M: and CXCL9/10/CCL20, which draw T cells (as inflamed "
+                                                     "parenchyma)")},
     },
     "TISSUE": {
         "healthy": {},

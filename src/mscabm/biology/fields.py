@@ -105,6 +105,10 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("IL8", "interleukin-8 (CXCL8)", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0,
                   _CYTOKINE + "; the neutrophil chemokine (CXCR1/2): made by inflamed parenchyma, M1 macrophages, "
                   "TLR4-primed MSCs and neutrophils themselves; recruits and activates neutrophils (SCIENCE.md s2b)"),
+        FieldSpec("IL22", "interleukin-22", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0,
+                  _CYTOKINE + "; made by Th17 (and Th22, ILC3: not modelled) cells; acts only on epithelia: "
+                  "keratinocyte hyperproliferation in psoriasis, epithelial regeneration in the gut (SCIENCE.md s2b; "
+                  "M Lowes 2014 Annu Rev Immunol 32:227)"),
         FieldSpec("ROS", "neutrophil respiratory-burst oxidants (H2O2, HOCl)", "uM", 1.0e5, 6.0, 0.0,
                   "the damaging output of activated neutrophils (SCIENCE.md s2b: respiratory burst, proteases; "
                   "Raffaghello 2008); D as NO, ~1700 um^2/s for H2O2 (M); half-life ~7 s in tissue, scavenged by "

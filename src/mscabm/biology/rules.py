@@ -343,6 +343,25 @@ for _s in ("healthy", "damaged"):
               100.0, 1.0, "IL-17 and TNF-alpha induce IL-8 (CXCL8) in keratinocytes, synoviocytes and epithelium, "
               "the link from Th17 cells to neutrophils (M; Lowes 2014 Annu Rev Immunol 32:227, SCIENCE.md s2b)")
 
+# ------------------------------------------------------------------------------------------------ keratinocytes
+# Psoriasis: IL-17, IL-22 and TNF-alpha drive keratinocytes into hyperproliferation and hold them there; MSCs act on
+# them only through the immune route (fewer Th17 cells, less IL-17/IL-22/TNF; SCIENCE.md s2b).
+for _m, (_sig, _k, _src) in {
+        "il17": ("field:IL17", 100.0, "IL-17A drives keratinocyte activation and proliferation (SCIENCE.md s2b: Lowes "
+                                      "2014); half-max as IL-17 tissue damage (M)"),
+        "il22": ("field:IL22", 50.0, "IL-22 drives keratinocyte proliferation and acanthosis (SCIENCE.md s2b: Lowes "
+                                     "2014; M Zheng 2007 Nature 445:648); half-max ~1 ng/mL (M)"),
+        "tnf": ("field:TNF", 200.0, "TNF-alpha activates keratinocytes (SCIENCE.md s2b); half-max as TNF tissue "
+                                    "damage (M)")}.items():
+    _rule(f"{_m}_activates_kerat", "KERAT", "normal", _sig, "increases", "to_hyperproliferative_per_min", 1 / 720, _k,
+          1.0, _src + "; within ~12 h (M)")
+    _rule(f"{_m}_holds_kerat_hyperproliferation", "KERAT", "hyperproliferative", _sig, "decreases",
+          "to_normal_per_min", 0.0, _k, 1.0, "the cytokine keeps keratinocytes hyperproliferative while it lasts (M)")
+for _s, _k in (("normal", 1.5), ("hyperproliferative", 3.0)):
+    _rule(f"kerat_contact_inhibition_{_s}", "KERAT", _s, "contact:KERAT", "decreases", "cycle_rate_per_min", 0.0, _k,
+          4.0, "M: keratinocyte division stops at confluence (as tissue_contact_inhibition); psoriatic keratinocytes "
+          "pack denser before they stop (acanthosis: the plaque epidermis is 3-5x thicker, M)")
+
 # ------------------------------------------------------------------------------------------------ macrophages
 for _m, (_sig, _k, _n, _src) in {"ifng": ("field:IFNG", 20.0, 2.0,
                                           "IFN-gamma drives M0 -> M1 (SCIENCE.md s2, issue 3)"),
