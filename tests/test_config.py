@@ -23,7 +23,7 @@ from mscabm.config import (
 def test_default_is_complete_and_valid():
     cfg = load_config()
     assert isinstance(cfg, Config)
-    assert set(cfg.cells) == {"MSC", "T", "CD8", "B", "NK", "DC", "MAC", "TISSUE", "PDC", "NEUT", "KERAT"}
+    assert set(cfg.cells) == {"MSC", "T", "CD8", "B", "NK", "DC", "MAC", "TISSUE", "PDC", "NEUT", "KERAT", "EPI"}
     assert {"IFNG", "IFNA", "TNF", "IL2", "IL6", "IL10", "IL12", "IL17", "TGFB", "PGE2", "HGF", "TRP", "KYN", "EV",
             "CXCL", "IG", "NO", "IL8", "IL22", "ROS"} <= set(cfg.fields)
     assert cfg.lattice_shape == (100, 100)

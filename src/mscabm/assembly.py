@@ -30,6 +30,7 @@ from mscabm.vocabulary import (
     CONTACT_LEVEL_SIGNAL,
     ENZYME_BEHAVIOUR,
     STATE_SWITCH_BEHAVIOUR,
+    TYPE_SWITCH_BEHAVIOUR,
     VARIABLE_BEHAVIOUR,
     VARIABLE_SIGNAL,
 )
@@ -91,6 +92,11 @@ class Tables:
     enzyme_product: np.ndarray  # (E,) int64 field index
     enzyme_km: np.ndarray  # (E,) float64, substrate unit
     enzyme_yield: np.ndarray  # (E,) float64, product amount per substrate amount
+    # type switches (engine/transdifferentiation.py): behaviour column of become_<TYPE>_per_min per type, the
+    # state code a new cell of each type starts in, and whether any base value or enabled rule can set a switch
+    become_col: np.ndarray  # (n_types,) int64
+    initial_state: np.ndarray  # (n_types,) int64
+    become_any: bool
 
     @property
     def n_contact_classes(self) -> int:
@@ -217,6 +223,10 @@ def build_tables(cfg: Config) -> Tables:
                      for r in cfg.rules.values()
                      if r.enabled and r.signal not in off and r.signal.startswith(level_prefix)})
     enz = [cfg.enzymes[e] for e in enzyme_names]
+    become_col = np.array([bcol[TYPE_SWITCH_BEHAVIOUR.format(t)] for t in type_names], dtype=np.int64)
+    switch_cols = set(become_col.tolist())
+    become_any = bool((base[:, become_col] > 0).any()
+                      or any(r.increases and r.saturation > 0 and r.behaviour in switch_cols for r in rules))
     return Tables(
         type_names=type_names, state_names=state_names, n_states=n_states, field_names=field_names,
         behaviour_names=beh, signal_names=sig, base=base, rules=compile_rules(rules, n_groups),
@@ -250,6 +260,10 @@ def build_tables(cfg: Config) -> Tables:
         enzyme_km=np.array([e.km for e in enz], dtype=np.float64),
         enzyme_yield=np.array([molecules_to_amount(cfg.fields[e.product].unit)
                                / molecules_to_amount(cfg.fields[e.substrate].unit) for e in enz], dtype=np.float64),
+        become_col=become_col,
+        initial_state=np.array([states.index(c.initial_state) if c.initial_state else 0
+                                for c, states in zip(cells, state_names, strict=True)], dtype=np.int64),
+        become_any=become_any,
     )
 
 

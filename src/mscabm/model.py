@@ -6,7 +6,7 @@ One step (``dt_min`` minutes of ``model.time``) runs its phases in this order, e
 1. **sense** (:meth:`_sense`): fields at each cell's voxel, contacts (cell list) counted by
    type, by type and state and with apoptotic bodies, time in state -> the signals matrix;
 2. **decide** (:meth:`_decide`): Hill rules turn signals into behaviour values;
-3. **act** (:meth:`_act`): apoptosis, state switches, cycle progress (uniforms from ``model.rng``),
+3. **act** (:meth:`_act`): apoptosis, state (and type) switches, cycle progress (``model.rng``),
    contact killing (NK, CTL), engulfment; divisions and removals are only *flagged*;
 4. **move** (:meth:`_move`): persistent random walk, chemotaxis, repulsion and adhesion;
 5. **update the population** (:meth:`_update_population`): every birth and removal in one place:
@@ -45,6 +45,7 @@ from mscabm.engine.kernels.sorting import counting_sort
 from mscabm.engine.kernels.variables import relax_variable, scale_behaviour
 from mscabm.engine.lattice import Lattice
 from mscabm.engine.population import Population
+from mscabm.engine.transdifferentiation import apply_type_switches
 from mscabm.observe.cells import CellView
 from mscabm.observe.log import ReadoutCollector, ReadoutLog
 from mscabm.observe.numerics import NumericalError as NumericalError  # re-exported (mscabm.model.NumericalError)
@@ -158,7 +159,7 @@ class MSCModel(mesa.Model):
     @staticmethod
     def _resolve_config(config: Config | str | None, overrides: dict[str, Any]) -> Config:
         if isinstance(config, Config):
-            if not overrides:
+            if not overrides:  # a built config as it is
                 return config
             data = config.to_dict()
             for dotted, value in overrides.items():
@@ -314,9 +315,7 @@ class MSCModel(mesa.Model):
         ``signals=False`` (between phenotype steps): only the voxels, the order and the contact
         list, which fates, killing and motion need every step."""
         pop, t, lat = self.population, self.tables, self.lattice
-        n = len(pop)
-        nf = len(t.field_names)
-        ny, nx = lat.shape
+        n, nf, (ny, nx) = len(pop), len(t.field_names), lat.shape
         x, y = pop["x_um"], pop["y_um"]
         voxel_indices(x, y, n, lat.spacing_um, nx, ny, out=self._voxel)
         every = self.config.model.sort_every
@@ -373,14 +372,16 @@ class MSCModel(mesa.Model):
         return values if offset == 0.0 else values[:n] + offset
 
     def _act(self, s: _StepArrays) -> None:
-        """Apoptosis, state switches, cycle progress; contact killing and engulfment. Cells enter
+        """Apoptosis, state and type switches, cycle progress; contact killing and engulfment. Cells enter
         apoptosis here; divisions and removals are flagged for :meth:`_update_population`."""
-        pop, t, dt, n = self.population, self.tables, self.dt_min, s.n
-        tally = self.tally
+        pop, t, dt, n, tally = self.population, self.tables, self.dt_min, s.n, self.tally
         u = self.rng.random((3, n))
         advance_lifecycle(n, pop["type"], pop["state"], pop["state_age_min"], pop["cycle_progress"],
                           pop["apoptosis_left_min"], self._behaviours, t.cycle_col, t.death_col, t.transition_col,
                           t.apoptosis_min, u[0], u[1], u[2], dt, self._divide, self._remove)
+        if t.become_any:  # type switches (engine/transdifferentiation.py): drawn only where a table sets one
+            tally.transdifferentiated_total += apply_type_switches(pop, t, self._behaviours, self._divide, n,
+                                                                   self.rng, dt)
         for j, v in enumerate(t.variable_names):  # dv/dt = production - decay * v, exact over the step
             relax_variable(n, pop["type"], pop[v], self._behaviours[:, t.produce_col[j]], t.variable_declared[:, j],
                            t.variable_decay_per_min[:, j], dt)
@@ -432,8 +433,7 @@ class MSCModel(mesa.Model):
         pop = self.population
         parents, remove = s.parents, s.remove
         if len(parents):
-            angle = self.rng.uniform(0, 2 * np.pi, len(parents))
-            r = pop["radius_um"][parents]
+            angle, r = self.rng.uniform(0, 2 * np.pi, len(parents)), pop["radius_um"][parents]
             daughters = pop.divide(parents, r * np.cos(angle), r * np.sin(angle))
             self.tally.count_births(pop["type"][parents])
             self._ensure_buffers()
@@ -454,11 +454,11 @@ class MSCModel(mesa.Model):
         """Add this step's influx cells (every ``[influx.<TYPE>]``); returns the number added.
 
         The rate reads the field's domain-mean level at the start of the step (before this step's
-        exchange and diffusion); the newcomers start from their type and state's base behaviours."""
-        cfg, pop = self.config, self.population
-        added = 0
-        for tname, inf in cfg.influx.items():
-            if inf.rate_per_min <= 0.0 or tname not in cfg.cells:
+        exchange and diffusion); the newcomers start from their type and state's base behaviours. Types are drawn
+        in their declaration order (not the order a preset and its base list their sections)."""
+        cfg, pop, added = self.config, self.population, 0
+        for tname, inf in sorted(cfg.influx.items(), key=lambda kv: list(cfg.cells).index(kv[0])):
+            if inf.rate_per_min <= 0.0:
                 continue
             level = 0.0
             if inf.field:

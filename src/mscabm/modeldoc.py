@@ -23,6 +23,7 @@ from mscabm.biology.interventions import (
     PRETREATMENTS,
     transgene_effect,
 )
+from mscabm.biology.rules import DEFAULT_RULES
 from mscabm.config import Config, DomainSection, ModelSection, OutputSection, load_config
 from mscabm.observe.io import atomic_write_text
 from mscabm.schema import field_table
@@ -103,6 +104,13 @@ def render(cfg: Config | None = None) -> str:
         ["rule", "cell", "state", "signal", "direction", "behaviour", "saturation", "half-max", "Hill n", "source"],
         [[name, r.cell_type, r.state, r.signal, r.direction, r.behaviour, f"{r.saturation:.4g}", r.half_max,
           r.hill_power, r.source] for name, r in cfg.rules.items() if r.enabled])]
+    optional = [[name, r.cell_type, r.state, r.signal, r.direction, r.behaviour, f"{r.saturation:.4g}", r.half_max,
+                 r.hill_power, r.source] for name, r in cfg.rules.items()
+                if not r.enabled and DEFAULT_RULES.get(name, {}).get("enabled") is False]
+    if optional:
+        parts += ["\n\n### Optional rules (in the table, off unless a config sets `enabled = true`)\n", _table(
+            ["rule", "cell", "state", "signal", "direction", "behaviour", "saturation", "half-max", "Hill n",
+             "source"], optional)]
     parts += ["\n\n### Interventions (`[interventions]`)\n", _table(
         ["intervention", "acts on", "source"],
         [[f"knockout = [\"{k}\"]", _knockout_effect(v), v["source"]] for k, v in MSC_FACTORS.items()]

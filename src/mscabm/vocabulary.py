@@ -14,7 +14,8 @@ Names (all case-sensitive):
   ``kill_<TYPE>_per_min`` per type, per field ``export_<F>_molecules_per_min``,
   ``uptake_<F>_per_min``, ``secretion_<F>_per_min``, ``saturation_<F>``, per state
   ``to_<state>_per_min``, per variable ``produce_<V>_per_min``, per enzyme
-  ``vmax_<E>_molecules_per_min``;
+  ``vmax_<E>_molecules_per_min``, per cell type ``become_<TYPE>_per_min`` (the rate of turning
+  into a cell of that type: ``engine/transdifferentiation.py``);
 - signals (columns of the signals matrix, in this order): ``field:<F>``, ``contact:<TYPE>``,
   ``contact:<TYPE>.<state>``, ``contact:apoptotic``, ``time_in_state``, ``var:<V>``, and per
   cell type and one of its variables ``contact_level:<TYPE>.<V>`` (the sum of ``V`` over the
@@ -39,7 +40,8 @@ from collections.abc import Mapping, Sequence
 __all__ = ["behaviour_names", "signal_names", "check_name", "APOPTOTIC_SIGNAL", "RESERVED_TYPE_NAMES",
            "FIELD_BEHAVIOUR_PREFIXES", "MOTION_BEHAVIOURS", "LIFECYCLE_BEHAVIOURS", "CONTACT_BEHAVIOURS",
            "FRACTION_BEHAVIOURS", "STATE_SWITCH_BEHAVIOUR", "VARIABLE_BEHAVIOUR", "VARIABLE_SIGNAL",
-           "CONTACT_LEVEL_SIGNAL", "ENZYME_BEHAVIOUR", "NAME_RE", "VARIABLE_NAME_RE", "name_in"]
+           "CONTACT_LEVEL_SIGNAL", "ENZYME_BEHAVIOUR", "TYPE_SWITCH_BEHAVIOUR", "NAME_RE", "VARIABLE_NAME_RE",
+           "name_in"]
 
 FIELD_BEHAVIOUR_PREFIXES = ("export_{}_molecules_per_min", "uptake_{}_per_min", "secretion_{}_per_min",
                             "saturation_{}")
@@ -57,6 +59,8 @@ VARIABLE_SIGNAL = "var:{}"
 CONTACT_LEVEL_SIGNAL = "contact_level:{}.{}"
 #: the maximal rate of an enzyme in one cell
 ENZYME_BEHAVIOUR = "vmax_{}_molecules_per_min"
+#: the rate of turning into a cell of another type (transdifferentiation; one per type)
+TYPE_SWITCH_BEHAVIOUR = "become_{}_per_min"
 #: the contact-signal name of an apoptotic body (any type)
 APOPTOTIC_SIGNAL = "contact:apoptotic"
 #: names a cell type may not take: they are signal words already
@@ -94,6 +98,7 @@ def behaviour_names(field_names: Sequence[str], states_by_type: Mapping[str, Seq
     names += [STATE_SWITCH_BEHAVIOUR.format(s) for s in states]
     names += [VARIABLE_BEHAVIOUR.format(v) for v in variable_names]
     names += [ENZYME_BEHAVIOUR.format(e) for e in enzyme_names]
+    names += [TYPE_SWITCH_BEHAVIOUR.format(t) for t in states_by_type]
     return names
 
 

@@ -31,6 +31,9 @@ by IL-8 and damaging tissue through its respiratory burst (the RA, psoriasis, GV
 lesions carry them; absent from the in-vitro defaults).
 ``KERAT`` the epidermal keratinocyte of the psoriasis plaque (normal, or hyperproliferative
 under IL-17, IL-22 and TNF-alpha; its hyperproliferation drives the psoriasis index).
+``EPI`` the intestinal epithelial cell of the IBD lesion (intact, or damaged: a breached
+barrier that lets microbial products in; IFN-gamma and TNF-alpha damage it, HGF, TSG-6 and
+IL-22 help it repair).
 
 Tags: **V** = read in the cited source, **M** = from memory or a model choice, unverified.
 """
@@ -94,6 +97,10 @@ CELL_TYPES: dict[str, CellTypeSpec] = {
                      "basal keratinocyte, diameter ~12 um (M); adherent; hyperproliferative = the psoriatic "
                      "keratinocyte, activated by IL-17, IL-22 and TNF-alpha, cycling ~9x faster and making "
                      "chemokines (SCIENCE.md s2b: Lowes 2014). Only the psoriasis plaque carries them"),
+        CellTypeSpec("EPI", "intestinal epithelial cell", ("intact", "damaged"), 5.0, _APOPTOSIS_MIN, True, "",
+                     "columnar enterocyte ~10 um across (M); adherent; the barrier between the gut lumen and the "
+                     "mucosa: damaged = breached, letting microbial products (LPS field) in (SCIENCE.md s2b). Only "
+                     "the IBD lesion carries them"),
     )
 }
 
@@ -378,6 +385,24 @@ BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
                                                     "neutrophils into the epidermis (Munro microabscesses)"),
             "export_CXCL_molecules_per_min": (300.0, "M: and CXCL9/10/CCL20, which draw T cells (as inflamed "
                                                      "parenchyma)")},
+    },
+    "EPI": {
+        "intact": {"cycle_rate_per_min": (1.0 / (4 * 24 * 60), "M: the intestinal epithelium renews every 3-5 days "
+                                                              "from its crypts; shedding and renewal balance in an "
+                                                              "intact sheet, so only regrowth into gaps is modelled "
+                                                              "(division held by contact inhibition at confluence)")},
+        "damaged": {"export_LPS_molecules_per_min": (100.0, "M: a breached barrier lets luminal bacterial products "
+                                                            "into the mucosa; set so that a patch with a quarter of "
+                                                            "its epithelium breached holds LPS near the macrophage "
+                                                            "TLR4 half-max (10 pM, lps_polarises_m1): translocated "
+                                                            "endotoxin is not measured per cell"),
+                    "export_IL8_molecules_per_min": (300.0, "M: injured epithelium makes IL-8 (as damaged tissue)"),
+                    "export_DAMP_molecules_per_min": (300.0, "M: as damaged tissue"),
+                    "export_CXCL_molecules_per_min": (300.0, "M: as damaged tissue"),
+                    "to_intact_per_min": (1.0 / (3 * 24 * 60), "M: restitution and regeneration within days when "
+                                                               "inflammation stops (as damaged tissue)"),
+                    "death_rate_per_min": (1.0 / (7 * 24 * 60), "M: damaged enterocytes die slowly (as damaged "
+                                                                "tissue); TNF-driven apoptosis is in the damage")},
     },
     "TISSUE": {
         "healthy": {},

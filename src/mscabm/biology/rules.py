@@ -28,12 +28,14 @@ DEFAULT_RULES: dict[str, dict] = {}
 
 
 def _rule(name: str, cell_type: str, state: str, signal: str, direction: str, behaviour: str, saturation: float,
-          half_max: float, hill_power: float, source: str, responds_to: str = "high") -> None:
+          half_max: float, hill_power: float, source: str, responds_to: str = "high", enabled: bool = True) -> None:
     if name in DEFAULT_RULES:
         raise ValueError(f"duplicate rule name {name!r}")
     DEFAULT_RULES[name] = dict(cell_type=cell_type, state=state, signal=signal, direction=direction,
                                behaviour=behaviour, saturation=saturation, half_max=half_max,
                                hill_power=hill_power, responds_to=responds_to, source=source)
+    if not enabled:  # optional mechanisms: in the table, off unless a config switches them on
+        DEFAULT_RULES[name]["enabled"] = False
 
 
 # ------------------------------------------------------------------------------------------------ MSC expression
@@ -362,11 +364,40 @@ for _s, _k in (("normal", 1.5), ("hyperproliferative", 3.0)):
           4.0, "M: keratinocyte division stops at confluence (as tissue_contact_inhibition); psoriatic keratinocytes "
           "pack denser before they stop (acanthosis: the plaque epidermis is 3-5x thicker, M)")
 
+# ------------------------------------------------------------------------------------------------ gut epithelium
+# IBD: IFN-gamma and TNF-alpha breach the epithelial barrier; HGF, TSG-6 and IL-22 help it repair (SCIENCE.md s2b).
+for _m, (_sig, _k, _src) in {
+        "tnf": ("field:TNF", 200.0, "TNF-alpha drives enterocyte apoptosis and barrier loss (SCIENCE.md s2b); "
+                                    "half-max as TNF tissue damage (M)"),
+        "ifng": ("field:IFNG", 200.0, "IFN-gamma disrupts epithelial tight junctions (SCIENCE.md s2b); half-max as "
+                                      "IFN-gamma tissue damage (M)")}.items():
+    _rule(f"{_m}_damages_epi", "EPI", "intact", _sig, "increases", "to_damaged_per_min", 1 / 720, _k, 1.0, _src)
+for _m, (_sig, _k, _src) in {
+        "hgf": ("field:HGF", 50.0, "HGF drives epithelial restitution (SCIENCE.md s2b); half-max as tissue repair (M)"),
+        "tsg6": ("field:TSG6", 20.0, "MSC TSG-6 protects the colonic epithelium and speeds mucosal healing in colitis "
+                                     "(SCIENCE.md s2b; M Sala 2015 Gastroenterology 149:163); half-max as TSG-6 on "
+                                     "macrophages (M)"),
+        "il22": ("field:IL22", 50.0, "IL-22 drives intestinal stem-cell-mediated epithelial regeneration (M Lindemans "
+                                     "2015 Nature 528:560); half-max as on keratinocytes (M)")}.items():
+    _rule(f"{_m}_repairs_epi", "EPI", "damaged", _sig, "increases", "to_intact_per_min", 1 / 720, _k, 1.0, _src)
+_rule("tnf_stalls_epi_repair", "EPI", "damaged", "field:TNF", "decreases", "to_intact_per_min", 0.0, 100.0, 1.0,
+      "ongoing inflammation stalls repair (M; as tnf_stalls_tissue_repair)")
+_rule("msc_becomes_epithelium", "MSC", "*", "contact:EPI", "increases", "become_EPI_per_min", 1 / (14 * 1440), 1.0,
+      1.0, "M, OFF BY DEFAULT: the source article's claim that MSCs differentiate into epithelium and so help close "
+      "the barrier (SCIENCE.md s2b); engraftment as epithelium is rare and disputed, most MSCs are cleared within "
+      "days. Rate ~1/(2 weeks) in contact with the epithelium (M); switch on with [rules.msc_becomes_epithelium] "
+      "enabled = true", enabled=False)
+_rule("epi_contact_inhibition", "EPI", "intact", "contact:EPI", "decreases", "cycle_rate_per_min", 0.0, 1.5, 4.0,
+      "M: enterocyte division stops at confluence (as tissue_contact_inhibition)")
+
 # ------------------------------------------------------------------------------------------------ macrophages
 for _m, (_sig, _k, _n, _src) in {"ifng": ("field:IFNG", 20.0, 2.0,
                                           "IFN-gamma drives M0 -> M1 (SCIENCE.md s2, issue 3)"),
                                  "tnf": ("field:TNF", 50.0, 2.0, "TNF-alpha drives M0 -> M1 (issue 3)"),
-                                 "damp": ("field:DAMP", 50.0, 2.0, "danger signals drive M1 (M)")}.items():
+                                 "damp": ("field:DAMP", 50.0, 2.0, "danger signals drive M1 (M)"),
+                                 "lps": ("field:LPS", 0.01, 1.0, "bacterial LPS through TLR4 is the classic M1 "
+                                                                 "stimulus; macrophages answer 10-100 pg/mL (half-max "
+                                                                 "10 pM, M)")}.items():
     _rule(f"{_m}_polarises_m1", "MAC", "M0", _sig, "increases", "to_M1_per_min", 1 / 240, _k, _n, _src + "; rate M")
 _M2_SIGNALS = {
     "pge2": ("field:PGE2", 10.0, "MSC PGE2 via EP2/EP4 reprograms macrophages to M2 (SCIENCE.md s2); half-max ~nM (M), "

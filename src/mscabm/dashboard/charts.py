@@ -24,6 +24,7 @@ _PCT = [("pct_MSC_surviving", "MSC surviving"), ("pct_MSC_licensed", "MSC licens
         ("pct_CD8_CTL", "CTL of CD8"), ("pct_B_plasma", "plasma of B"), ("pct_PDC_active", "active of pDC"),
         ("pct_NEUT_active", "active of neutrophils"), ("pct_TISSUE_damaged", "tissue damaged"),
         ("pct_KERAT_hyperproliferative", "hyperproliferative keratinocytes"),
+        ("pct_EPI_damaged", "epithelium breached"),
         ("pct_suppression_T_proliferation", "suppression of T proliferation")]
 #: cumulative events panel: (readout, label)
 _EVENTS = [("kills_by_NK_total", "NK kills"), ("kills_by_CD8_total", "CTL kills"), ("killed_MSC_total", "MSCs killed"),

@@ -52,6 +52,8 @@ def compute_readouts(model: Any) -> dict[str, float]:
         if killer[:, code].any():
             r[f"killed_{tname}_total"] = int(tally.kills[:, code].sum())
     r["engulfed_total"] = int(tally.engulfed_total)
+    if t.become_any:  # fixed by the config, as the kill columns
+        r["transdifferentiated_total"] = int(tally.transdifferentiated_total)
     for code, tname in enumerate(t.type_names):
         r[f"placed_{tname}_total"] = int(tally.placed_by_type[code])
     for code, tname in enumerate(t.type_names):  # per-cell variables: mean over the type's live cells

@@ -26,8 +26,9 @@ class Tally:
     births_by_type : int64 (n_types,)  daughters born, by the parent's type
     deaths_by_type : int64 (n_types,)  cells entering apoptosis (lifecycle death or killing)
     kills : int64 (n_types, n_types)   contact kills, ``[killer type, victim type]``
-    engulfed_total, removed_total, influx_total : int
-        apoptotic bodies engulfed; rows removed from the population; cells entered by influx
+    engulfed_total, removed_total, influx_total, transdifferentiated_total : int
+        apoptotic bodies engulfed; rows removed from the population; cells entered by influx; cells that
+        turned into another type (``engine/transdifferentiation.py``)
     """
 
     n_types: int
@@ -39,6 +40,7 @@ class Tally:
     engulfed_total: int = 0
     removed_total: int = 0
     influx_total: int = 0
+    transdifferentiated_total: int = 0
 
     def __post_init__(self) -> None:
         for name in ("placed_by_type", "seeded_by_type", "births_by_type", "deaths_by_type"):
@@ -68,7 +70,8 @@ class Tally:
                 "removed_total": int(self.removed_total), "births_by_type": self.births_by_type.tolist(),
                 "deaths_by_type": self.deaths_by_type.tolist(), "kills": self.kills.tolist(),
                 "engulfed_total": int(self.engulfed_total), "placed_by_type": self.placed_by_type.tolist(),
-                "seeded_by_type": self.seeded_by_type.tolist(), "influx_total": int(self.influx_total)}
+                "seeded_by_type": self.seeded_by_type.tolist(), "influx_total": int(self.influx_total),
+                "transdifferentiated_total": int(self.transdifferentiated_total)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore :meth:`state_dict` output (checkpoints written before ``seeded_by_type`` and
@@ -82,3 +85,4 @@ class Tally:
         if "seeded_by_type" in state:
             self.seeded_by_type[:] = state["seeded_by_type"]
         self.influx_total = int(state.get("influx_total", self.influx_total))
+        self.transdifferentiated_total = int(state.get("transdifferentiated_total", 0))
