@@ -67,10 +67,11 @@ CELL_TYPES: dict[str, CellTypeSpec] = {
                      "diameter 15-30 um, 20 um taken (V Schrepfer 2007; human M), SCIENCE.md s4; adherent in culture. "
                      "primed = IFN-gamma alone (IDO, PD-L1, HLA-I up; PGE2 not), licensed = IFN-gamma x TNF-alpha "
                      "(adds COX-2/PGE2), SCIENCE.md s2"),
-        CellTypeSpec("T", "CD4 T cell", ("naive", "activated", "Th1", "Th17", "Treg"), 3.75, _APOPTOSIS_MIN, False,
-                     "CXCL",
+        CellTypeSpec("T", "CD4 T cell", ("naive", "activated", "Th1", "Th17", "Treg", "Th2"), 3.75, _APOPTOSIS_MIN,
+                     False, "CXCL",
                      "diameter ~7-10 um, 7.5 um taken (V pc4covid19), SCIENCE.md s4; activated = Th0 blast; fates "
-                     "Th1/Th17/Treg (SCIENCE.md s2; Hong 2011 PLoS Comput Biol e1002122)"),
+                     "Th1/Th17/Treg (SCIENCE.md s2; Hong 2011 PLoS Comput Biol e1002122) and Th2 (IL-4; SCIENCE.md "
+                     "s2b: Aggarwal & Pittenger 2005)"),
         CellTypeSpec("CD8", "CD8 T cell", ("naive", "CTL"), 3.75, _APOPTOSIS_MIN, False, "CXCL",
                      "diameter ~7-10 um (V pc4covid19), SCIENCE.md s4; CTL kills targets on contact"),
         CellTypeSpec("B", "B cell", ("naive", "activated", "plasma"), 3.75, _APOPTOSIS_MIN, False, "",
@@ -253,6 +254,16 @@ BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
             "export_IL22_molecules_per_min": (300.0, "M: Th17 cells co-express IL-22 (Lowes 2014 Annu Rev Immunol "
                                                      "32:227); half their IL-17"),
             "export_TNF_molecules_per_min": (150.0, "M"),
+            "uptake_IL2_per_min": _IL2_UPTAKE_CD25,
+            "death_rate_per_min": _T_DEATH_ACTIVE,
+        },
+        "Th2": {
+            "speed_um_per_min": _T_SPEED, "persistence_min": _T_PERSIST,
+            "export_IL4_molecules_per_min": (60.0, "M: a tenth of a Th1 cell's IFN-gamma: IL-4 in stimulated "
+                                                   "human PBMC and MLR supernatants is at tens of pg/mL against "
+                                                   "ng/mL IFN-gamma (M, order of magnitude)"),
+            "export_IL10_molecules_per_min": (100.0, "M: Th2 cells make some IL-10 (as Tregs)"),
+            "export_IL2_molecules_per_min": (150.0, "M: Th2 cells keep a little IL-2 output, less than Th1"),
             "uptake_IL2_per_min": _IL2_UPTAKE_CD25,
             "death_rate_per_min": _T_DEATH_ACTIVE,
         },

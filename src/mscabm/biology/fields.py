@@ -105,6 +105,9 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("IL8", "interleukin-8 (CXCL8)", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0,
                   _CYTOKINE + "; the neutrophil chemokine (CXCR1/2): made by inflamed parenchyma, M1 macrophages, "
                   "TLR4-primed MSCs and neutrophils themselves; recruits and activates neutrophils (SCIENCE.md s2b)"),
+        FieldSpec("IL4", "interleukin-4", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0,
+                  _CYTOKINE + "; made by Th2 cells; drives Th2 and opposes Th1, helps B cells, turns macrophages "
+                  "M2 (SCIENCE.md s2b: Aggarwal & Pittenger 2005)"),
         FieldSpec("IL22", "interleukin-22", "pM", _PROTEIN_D, _PROTEIN_DECAY, 0.0,
                   _CYTOKINE + "; made by Th17 (and Th22, ILC3: not modelled) cells; acts only on epithelia: "
                   "keratinocyte hyperproliferation in psoriasis, epithelial regeneration in the gut (SCIENCE.md s2b; "

@@ -130,6 +130,7 @@ _PROLIFERATING = {  # (type, state): (cycle rate at full IL-2, 1/min; IL-2 half-
                                        "SCIENCE.md s4; V Yoon 2010); IL-2 half-max ~10 pM (M SCIENCE.md s4)"),
     ("T", "Th1"): (1 / 720, 10.0, "as Th0 blasts (M)"),
     ("T", "Th17"): (1 / 720, 10.0, "as Th0 blasts (M)"),
+    ("T", "Th2"): (1 / 720, 10.0, "as Th0 blasts (M)"),
     ("T", "Treg"): (1 / 2880, 10.0, "M: Tregs are hypoproliferative in vitro, IL-2 dependent"),
     ("CD8", "CTL"): (1 / 720, 10.0, "IL-2 driven CD8 expansion, 6-12 h cycle, 12 h taken (M SCIENCE.md s4)"),
     ("B", "activated"): (1 / 720, 10.0, "M: B-cell proliferation with T help (IL-2 as the help signal)"),
@@ -168,7 +169,7 @@ _EV_WEAK = ("field:EV", 50.0, 1.0, "high", "MSC-EVs act on T cells, weaker than 
                                           "half-max M")
 _ARREST_TARGETS = {
     ("T", "activated"): ("treg", "il10", "ev"), ("T", "Th1"): ("treg", "il10", "ev"),
-    ("T", "Th17"): ("treg", "il10", "ev"), ("CD8", "CTL"): ("treg", "il10", "ev"),
+    ("T", "Th17"): ("treg", "il10", "ev"), ("T", "Th2"): ("treg", "il10", "ev"), ("CD8", "CTL"): ("treg", "il10", "ev"),
     ("B", "activated"): ("ev",), ("NK", "active"): ("ev",),
 }
 for (_t, _s), _extra in _ARREST_TARGETS.items():
@@ -197,8 +198,18 @@ _rule("il12_drives_th1", "T", "activated", "field:IL12", "increases", "to_Th1_pe
       "IL-12 from mature DCs / M1 drives Th1 (M; Hong 2011 PLoS Comput Biol e1002122)")
 _rule("ifng_drives_th1", "T", "activated", "field:IFNG", "increases", "to_Th1_per_min", _FATE, 200.0, 1.0,
       "IFN-gamma reinforces Th1 (M; Hong 2011)")
-_rule("pge2_blocks_th1", "T", "activated", "field:PGE2", "decreases", "to_Th1_per_min", 0.0, 5.0, 1.0,
-      "PGE2 shifts Th1 toward Th2 (SCIENCE.md s2; Th2 is not modelled separately)")
+# Th2 (SCIENCE.md s2b): IL-4 drives Th2 and opposes Th1; MSC PGE2 shifts Th1 toward Th2 as a fate (Aggarwal &
+# Pittenger 2005: IFN-gamma down, IL-4 up), which replaced a "PGE2 blocks Th1" shortcut (issue 22 item 2)
+_IL4_K = 20.0  # pM: cytokine receptor half-max (M, SCIENCE.md s4), as IL-12 on Th1
+_rule("il4_drives_th2", "T", "activated", "field:IL4", "increases", "to_Th2_per_min", _FATE, _IL4_K, 1.0,
+      "IL-4 drives Th2 through STAT6/GATA3 (SCIENCE.md s2b; M Hong 2011 for the fate-rule form)")
+_rule("pge2_drives_th2", "T", "activated", "field:PGE2", "increases", "to_Th2_per_min", _FATE, 5.0, 1.0,
+      "MSC PGE2 shifts Th1 toward Th2: IFN-gamma down, IL-4 up (SCIENCE.md s2, s2b: Aggarwal & Pittenger 2005); "
+      "half-max 5 nM as the shortcut it replaced (M)")
+_rule("il4_blocks_th1", "T", "activated", "field:IL4", "decreases", "to_Th1_per_min", 0.0, _IL4_K, 1.0,
+      "IL-4 opposes Th1 (SCIENCE.md s2b)")
+_rule("ifng_blocks_th2", "T", "activated", "field:IFNG", "decreases", "to_Th2_per_min", 0.0, 200.0, 1.0,
+      "IFN-gamma opposes Th2 (M: the Th1/Th2 cross-inhibition; half-max as ifng_drives_th1)")
 _rule("il6_drives_th17", "T", "activated", "field:IL6", "increases", "to_Th17_per_min", _FATE, 30.0, 1.0,
       "IL-6 (with TGF-beta) drives Th17 (M; Hong 2011)")
 _rule("pge2_blocks_th17", "T", "activated", "field:PGE2", "decreases", "to_Th17_per_min", 0.0, 2.0, 1.0,
@@ -215,7 +226,9 @@ _rule("il6_blocks_treg", "T", "activated", "field:IL6", "decreases", "to_Treg_pe
       "IL-6 diverts TGF-beta-exposed cells from Treg to Th17 (M; Hong 2011)")
 
 # ------------------------------------------------------------------------------------------------ B cells
-for _sig in ("contact:T.activated", "contact:T.Th1", "contact:T.Th17"):
+# Th2 help for B cells (SCIENCE.md s2b) is help on contact (CD40L with IL-4), as the other helpers': IL-4 alone
+# does not activate a naive B cell without its antigen receptor or CD40 engaged (M), so no IL-4 field rule
+for _sig in ("contact:T.activated", "contact:T.Th1", "contact:T.Th17", "contact:T.Th2"):
     _rule(f"t_help_{_sig.split('.')[1]}_activates_b", "B", "naive", _sig, "increases", "to_activated_per_min",
           1 / 240, 0.5, 2.0, "B-cell activation with T help on contact (issue 3; SCIENCE.md s2); rate M")
 _rule("pdl1_msc_blocks_b_activation", "B", "naive", _PDL1, "decreases", "to_activated_per_min", 0.0, 0.5, 2.0,
@@ -405,6 +418,7 @@ _M2_SIGNALS = {
     "il10": ("field:IL10", 1000.0, "IL-10 drives M2 (issue 3); high half-max keeps Treg/M2 IL-10 from locking every "
                                    "macrophage in M2 (calibration, M)"),
     "tsg6": ("field:TSG6", 20.0, "TSG-6 from TNF-stimulated MSCs drives M2 (SCIENCE.md s2)"),
+    "il4": ("field:IL4", 50.0, "IL-4 drives alternative (M2a) macrophage activation (M; SCIENCE.md s2b Th2)"),
     "efferocytosis": ("contact:apoptotic", 0.5, "engulfing apoptotic cells (incl. apoptotic MSCs) turns macrophages "
                                                 "regulatory, 'hit and run' (SCIENCE.md s2)"),
     "ev": ("field:EV", 5.0, "MSC-EVs favour M2 (SCIENCE.md s2: part of the paracrine effect)"),

@@ -21,6 +21,7 @@ from mscabm.dashboard.render import TYPE_COLOURS
 #: percentage panel: (column of session.derived, label); a column the run lacks is skipped
 _PCT = [("pct_MSC_surviving", "MSC surviving"), ("pct_MSC_licensed", "MSC licensed"), ("pct_MAC_M2", "M2 of MAC"),
         ("pct_T_Th1", "Th1 of CD4"), ("pct_T_Th17", "Th17 of CD4"), ("pct_T_Treg", "Treg of CD4"),
+        ("pct_T_Th2", "Th2 of CD4"),
         ("pct_CD8_CTL", "CTL of CD8"), ("pct_B_plasma", "plasma of B"), ("pct_PDC_active", "active of pDC"),
         ("pct_NEUT_active", "active of neutrophils"), ("pct_TISSUE_damaged", "tissue damaged"),
         ("pct_KERAT_hyperproliferative", "hyperproliferative keratinocytes"),
