@@ -33,8 +33,10 @@ PLANS = {
     "ms": dict(route="intrathecal", dose=1e6, days=[0], drop=20.0, label="improved (EDSS-like activity -20%)",
                anchor="progressive MS: primary endpoint missed, 33% vs 37% improved "
                       "(2024 RCT; intrathecal, 2-monthly)"),
+    # the fistula's parenchyma is gut epithelium (issue 22 item 5): enrolment damage is breached epithelium
     "ibd": dict(route="local", dose=0.4e6, days=[0], drop=50.0, label="fistula healing-like (activity -50%)",
-                anchor="perianal Crohn's fistula: lasting healing after local injection (Ko 2021, no pooled %)"),
+                anchor="perianal Crohn's fistula: lasting healing after local injection (Ko 2021, no pooled %)",
+                damage_key="cells.EPI.state_fractions.damaged"),
     # the plaque is still growing on day 3 (untreated activity 35 on day 3, flat at ~55 from about day 9, in the
     # day-3 cohort, docs/scenarios.md); trial patients have established chronic plaques, so enrolment is on
     # day 7 (M, changed after that cohort)

@@ -50,8 +50,8 @@ def test_th2_cells_export_il4_at_the_tabled_rate():
     assert r["n_T_Th2"] == n and molecules == pytest.approx(n * export * t_min, rel=1e-5)
 
 
-@pytest.mark.parametrize("rule, field, level", [("il4_drives_th2", "IL4", None), ("pge2_drives_th2", "PGE2", None)])
-def test_th2_fate_at_the_half_max_follows_the_competing_rates(rule, field, level):
+@pytest.mark.parametrize("rule, field", [("il4_drives_th2", "IL4"), ("pge2_drives_th2", "PGE2")])
+def test_th2_fate_at_the_half_max_follows_the_competing_rates(rule, field):
     """Activated cells in a fixed level at the rule's half-max choose Th2 at rate saturation / 2 against the
     default Th1 drift: after t the Th2 fraction is r2 / (r1 + r2) (1 - exp(-(r1 + r2) t)) (4 sd); rule off: none."""
     spec = DEFAULT_RULES[rule]

@@ -225,8 +225,9 @@ def build_tables(cfg: Config) -> Tables:
     enz = [cfg.enzymes[e] for e in enzyme_names]
     become_col = np.array([bcol[TYPE_SWITCH_BEHAVIOUR.format(t)] for t in type_names], dtype=np.int64)
     switch_cols = set(become_col.tolist())
+    # a rule of either direction moves its behaviour toward its saturation, so any positive saturation can set a rate
     become_any = bool((base[:, become_col] > 0).any()
-                      or any(r.increases and r.saturation > 0 and r.behaviour in switch_cols for r in rules))
+                      or any(r.saturation > 0 and r.behaviour in switch_cols for r in rules))
     return Tables(
         type_names=type_names, state_names=state_names, n_states=n_states, field_names=field_names,
         behaviour_names=beh, signal_names=sig, base=base, rules=compile_rules(rules, n_groups),

@@ -98,7 +98,7 @@ class MSCModel(mesa.Model):
     readouts : dict
         The newest row of ``log``.
     tally : Tally
-        Running counts (placed, births, deaths, kills, engulfed, removed, influx).
+        Running counts (placed, births, deaths, kills, engulfed, removed, influx, type switches).
     datacollector : mesa.DataCollector
         Fed from ``log``, one model reporter per readout.
     """

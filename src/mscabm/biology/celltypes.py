@@ -22,7 +22,7 @@ Behaviour names (the vocabulary rules and configs use):
 - ``kill_resistance``: 0..1, fraction of contact-killing hazard this cell resists
 - ``phagocytosis_per_min``: rate at which this cell engulfs one contacted apoptotic body
 
-Cell types: ``T`` is the CD4 T cell (naive, activated Th0, and the fates Th1, Th17, Treg);
+Cell types: ``T`` is the CD4 T cell (naive, activated Th0, and the fates Th1, Th17, Treg, Th2);
 ``CD8`` the CD8 T cell; ``TISSUE`` a parenchymal/target cell that immune cells can damage
 and kill (absent from the in-vitro defaults; used by disease scenarios and NK/CTL assays);
 ``PDC`` the plasmacytoid dendritic cell, the type I interferon source of the SLE and pSS

@@ -37,6 +37,7 @@ from mscabm.vocabulary import (
     FRACTION_BEHAVIOURS,
     RESERVED_TYPE_NAMES,
     STATE_SWITCH_BEHAVIOUR,
+    TYPE_SWITCH_BEHAVIOUR,
     VARIABLE_BEHAVIOUR,
     VARIABLE_NAME_RE,
     VARIABLE_SIGNAL,
@@ -226,6 +227,9 @@ class Config:
         if state is not None and state not in cell.states:
             raise ConfigError(path, f"{tname} has no state {state!r}; allowed switches: "
                               f"{', '.join(STATE_SWITCH_BEHAVIOUR.format(s) for s in cell.states)}")
+        if name_in(TYPE_SWITCH_BEHAVIOUR, bname) == tname:
+            raise ConfigError(path, f"a {tname} cell cannot become a {tname} cell; allowed: become_<TYPE>_per_min for "
+                              f"another type ({', '.join(t for t in self.cells if t != tname)})")
         var = name_in(VARIABLE_BEHAVIOUR, bname)
         if var is not None and var not in cell.variables:
             own = ", ".join(VARIABLE_BEHAVIOUR.format(v) for v in cell.variables)

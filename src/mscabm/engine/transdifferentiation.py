@@ -43,9 +43,14 @@ def draw_type_switches(rates_per_min: np.ndarray, own_type: np.ndarray, alive: n
     rows = np.flatnonzero(alive[:n] & (total > 0.0) & (u_switch[:n] < 1.0 - np.exp(-total * dt_min)))
     if len(rows) == 0:
         return rows, rows.copy()
-    cum = np.cumsum(rates[rows], axis=1)
+    mine = rates[rows]
+    cum = np.cumsum(mine, axis=1)
     pick = u_pick[rows] * total[rows]
-    targets = np.minimum((cum <= pick[:, None]).sum(axis=1), n_types - 1)
+    first_above = (cum <= pick[:, None]).sum(axis=1)
+    # rounding (cumsum vs sum) can leave pick at or above the last cumulative value: then the last type with a
+    # positive rate, never a zero-rate column or the cell's own type
+    last_positive = n_types - 1 - np.argmax(mine[:, ::-1] > 0.0, axis=1)
+    targets = np.where(first_above < n_types, first_above, last_positive)
     return rows, targets.astype(np.int64)
 
 
