@@ -190,3 +190,20 @@ def test_soak_memory_flat():
     assert arrays[0] > 0.1  # the array census sees the model's columns (else the subtraction is vacuous)
     growth_not_in_arrays = (rss[-1] - arrays[-1]) - (rss[0] - arrays[0])
     assert growth_not_in_arrays < 5.0  # MB: the readout log of 200 records is ~1 MB
+
+
+@pytest.mark.parametrize("time_min", [10**30, 10**400, float("inf"), 2e15])
+def test_a_checkpoint_time_beyond_any_run_is_refused_not_a_traceback(time_min):
+    """A time that is a whole number too large for a float (10**30 made np.isfinite raise TypeError) or
+    absurdly large is a CheckpointError naming the time, like a NaN."""
+    from mscabm.model import MSCModel
+    from mscabm.observe.checkpoint import validate_state
+
+    m = MSCModel("coculture", **{"model.steps": 2}, rng=1)
+    m.step()
+    state = m.state_dict()
+    state["time"] = time_min
+    store = m.lattice.data
+    with pytest.raises(CheckpointError, match="time"):
+        validate_state(state, m.population.schema, [len(c.states) for c in m.config.cells.values()],
+                       (m.width_um, m.height_um), store.shape, store.dtype)

@@ -12,6 +12,7 @@ corrupt file, or a config mismatch raises :class:`CheckpointError` with a clear 
 from __future__ import annotations
 
 import json
+import math
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,12 @@ def validate_state(state: dict[str, Any], schema: dict[str, np.dtype], n_states:
         Naming the first member that is missing, of the wrong shape or dtype, not finite, out of
         the domain or of range (ids unique and below the id counter, types and states declared).
     """
+    def _plausible_minutes(value: int | float) -> bool:  # an int too large for a float overflows np.isfinite
+        try:
+            return math.isfinite(value) and abs(value) < 1e15
+        except OverflowError:
+            return False
+
     def bad(what: str) -> CheckpointError:
         return CheckpointError(f"the checkpoint's {what}; it cannot be resumed (rerun from the start)")
 
@@ -111,7 +118,7 @@ def validate_state(state: dict[str, Any], schema: dict[str, np.dtype], n_states:
     steps, time_min = state["steps"], state["time"]
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise bad(f"step {str(steps)[:40]!r} is not a whole number >= 0")
-    if isinstance(time_min, bool) or not isinstance(time_min, int | float) or not np.isfinite(time_min):
+    if isinstance(time_min, bool) or not isinstance(time_min, int | float) or not _plausible_minutes(time_min):
         raise bad(f"time {str(time_min)[:40]!r} is not a finite number of minutes")
     if not isinstance(state["rng_state"], dict) or not isinstance(state["active_fields"], list):
         raise bad("random-generator state or active-field list is malformed")
