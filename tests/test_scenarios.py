@@ -31,7 +31,9 @@ ANTIGEN_OFF = {  # no autoantigen: DCs neither mature on it nor present it (no c
 def test_preset_loads_with_disease_index(disease):
     cfg = load_config(f"disease_{disease}")
     assert cfg.disease.enabled and cfg.disease.inflammation and cfg.influx
-    assert cfg.cells["TISSUE"].count > 0 and cfg.cells["MSC"].count == 0
+    # the index's parenchyma: generic tissue cells, keratinocytes (psoriasis) or gut epithelium (IBD)
+    assert cfg.cells[cfg.disease.tissue_type].count > 0 and cfg.cells["MSC"].count == 0
+    assert cfg.disease.healthy_state in cfg.cells[cfg.disease.tissue_type].states
 
 
 @pytest.mark.parametrize("disease", DISEASES)
