@@ -227,7 +227,7 @@ chemotaxis_field = "CXCL"
 initial = 1.0
 decay_per_min = 0.01
 
-[fields.IL4]
+[fields.IL5]
 unit = "pM"
 diffusion_um2_per_min = 555.0
 decay_per_min = 0.01
@@ -241,14 +241,14 @@ def test_declared_type_field_and_variable(tmp_path):
     """Against a config that declares a cell type, a field and a per-cell variable (custom:<V> -> var:<V>)."""
     cfg = tmp_path / "baso.toml"
     cfg.write_text(OPEN_VOCABULARY)
-    text = ("basophil,IL4,increases,transform to activated basophil,0.01,5,1,0\n"
+    text = ("basophil,IL5,increases,transform to activated basophil,0.01,5,1,0\n"
             "basophil,custom:granules,decreases,migration speed,1,0.5,2,0\n")
     names = ["--map", "basophil=BASO.resting", "--map", "activated basophil=BASO.activated"]
     rc, csv, out, stderr = _import(tmp_path, text, *names, "--config", str(cfg))
     assert rc == 0, stderr
     rules = tomllib.loads(out.read_text())["rules"]
     assert [(r["cell_type"], r["state"], r["signal"], r["behaviour"]) for r in rules.values()] == [
-        ("BASO", "resting", "field:IL4", "to_activated_per_min"),
+        ("BASO", "resting", "field:IL5", "to_activated_per_min"),
         ("BASO", "resting", "var:granules", "speed_um_per_min")]
     assert _run(["validate", str(cfg), "--set", "model.name=x"])[0] == 0
     # without the declarations the same file is refused on its first line

@@ -27,23 +27,23 @@ def _cli(*args, timeout=300):
 
 
 def test_open_vocabulary_file_runs_and_its_names_reach_the_outputs(tmp_path):
-    """The issue's exact file: a new cell type (BASO) with two states and a new field (IL4)."""
+    """The issue's exact file: a new cell type (BASO) with two states and a new field (IL5)."""
     assert _cli("validate", str(OPEN)).returncode == 0
     out = tmp_path / "ov"
     r = _cli("run", str(OPEN), "--steps", "200", "--quiet", "--out", str(out))
     assert r.returncode == 0, r.stderr
     ts = pd.read_parquet(out / "timeseries.parquet")
-    for col in ("n_BASO", "n_BASO_resting", "n_BASO_activated", "mean_IL4_pM", "births_BASO_total",
+    for col in ("n_BASO", "n_BASO_resting", "n_BASO_activated", "mean_IL5_pM", "births_BASO_total",
                 "frac_BASO_activated"):
         assert col in ts.columns, col
     assert ts["n_BASO"].iloc[0] == 50 and ts["n_BASO_activated"].iloc[0] == 0
-    assert ts["mean_IL4_pM"].iloc[-1] > 0.0  # resting BASO export it
-    assert ts["n_BASO_activated"].iloc[-1] > 0  # and IL4 activates them through the declared rule
+    assert ts["mean_IL5_pM"].iloc[-1] > 0.0  # resting BASO export it
+    assert ts["n_BASO_activated"].iloc[-1] > 0  # and IL5 activates them through the declared rule
     cells = pd.read_parquet(sorted((out / "cells").glob("*.parquet"))[-1])
     assert "BASO" in set(cells["type"].astype(str)) and {"resting", "activated"} >= set(
         cells.loc[cells["type"] == "BASO", "state"])
     with np.load(sorted((out / "fields").glob("*.npz"))[-1]) as z:
-        assert "IL4" in z.files
+        assert "IL5" in z.files
 
 
 def test_declared_type_and_field_appear_in_the_description_and_the_legend():
@@ -53,13 +53,13 @@ def test_declared_type_and_field_appear_in_the_description_and_the_legend():
     cfg = load_config(OPEN)
     text = render(cfg)
     assert "| BASO | declared in the config | resting, activated |" in text
-    assert "| IL4 | declared in the config | pM |" in text
-    assert "il4_activates_baso" in text
+    assert "| IL5 | declared in the config | pM |" in text
+    assert "il5_activates_baso" in text
     t = MSCModel(cfg).tables
     legend = R.legend(t.type_names, t.state_names)
     assert {("BASO", "resting"), ("BASO", "activated")} <= {(a, b) for a, b, _ in legend}
     r = _cli("describe", str(OPEN))
-    assert r.returncode == 0 and "BASO" in r.stdout and "IL4" in r.stdout
+    assert r.returncode == 0 and "BASO" in r.stdout and "IL5" in r.stdout
 
 
 def test_builtin_biology_is_the_default_declaration():
@@ -75,12 +75,12 @@ def test_builtin_biology_is_the_default_declaration():
     ({"cells.BASO.states": ["resting_1"]}, "cells.BASO.states[0]", "cannot name a state"),
     ({"cells.apoptotic.states": ["x"]}, "cells.apoptotic", "signal word"),
     ({"cells.NE_UT.states": ["x"]}, "cells.NE_UT", "cannot name a cell type"),
-    ({"fields.IL4.unit": "mg"}, "fields.IL4.unit", "one of pM, nM, uM"),
+    ({"fields.IL5.unit": "mg"}, "fields.IL5.unit", "one of pM, nM, uM"),
     ({"fields.IL_4.unit": "pM"}, "fields.IL_4", "cannot name a field"),
     ({"rules.r.cell_type": "BASO", "rules.r.signal": "field:IL2", "rules.r.direction": "increases",
       "rules.r.behaviour": "cycle_rate_per_min", "rules.r.saturation": 1.0, "rules.r.half_max": 1.0},
      "rules.r.cell_type", "unknown cell type"),
-    ({"rules.r.cell_type": "T", "rules.r.signal": "field:IL4", "rules.r.direction": "increases",
+    ({"rules.r.cell_type": "T", "rules.r.signal": "field:IL5", "rules.r.direction": "increases",
       "rules.r.behaviour": "cycle_rate_per_min", "rules.r.saturation": 1.0, "rules.r.half_max": 1.0},
      "rules.r.signal", "unknown signal"),
     ({"rules.r.cell_type": "T", "rules.r.signal": "field:IL2", "rules.r.direction": "increases",
@@ -103,7 +103,7 @@ def test_builtin_biology_is_the_default_declaration():
     ({"behaviours.BASO.resting.speed_um_per_min": 1.0}, "behaviours.BASO", "unknown cell type"),
     ({"influx.BASO.rate_per_min": 1.0}, "influx.BASO", "no [cells.BASO] section"),
     ({"interventions.deplete": ["BASO"]}, "interventions.deplete[0]", "one of MSC"),
-    ({"interventions.supplement.IL4": 1.0}, "interventions.supplement.IL4", "unknown name"),
+    ({"interventions.supplement.IL5": 1.0}, "interventions.supplement.IL5", "unknown name"),
 ])
 def test_bad_declarations_are_refused_with_the_key_path(values, path, fragment):
     with pytest.raises(ConfigError) as info:
@@ -224,9 +224,9 @@ def test_run_with_variables_resumes_bit_identically(tmp_path):
 
 @pytest.mark.parametrize("override, path, fragment", [
     ("behaviours.BASO.resting.to_CTL_per_min=0.1", "behaviours.BASO.resting.to_CTL_per_min", "BASO has no state 'CTL'"),
-    ("rules.il4_activates_baso.behaviour=to_M2_per_min", "rules.il4_activates_baso.behaviour",
+    ("rules.il5_activates_baso.behaviour=to_M2_per_min", "rules.il5_activates_baso.behaviour",
      "BASO has no state 'M2'"),
-    ("rules.il4_activates_baso.behaviour=produce_IDO1_per_min", "rules.il4_activates_baso.behaviour",
+    ("rules.il5_activates_baso.behaviour=produce_IDO1_per_min", "rules.il5_activates_baso.behaviour",
      "BASO declares no variable 'IDO1'"),
     ("behaviours.T.naive.produce_IDO1_per_min=0.1", "behaviours.T.naive.produce_IDO1_per_min",
      "T declares no variable 'IDO1'"),

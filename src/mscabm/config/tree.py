@@ -381,12 +381,24 @@ class Config:
                                       f"{r.cell_type} {s}; allowed: {sat_by_run[key][1]}")
                 sat_by_run[key] = (rname, r.saturation)
 
+    def _can_be_present(self, tname: str) -> bool:
+        """Whether cells of this type can exist in a run of this config."""
+        if self.cells[tname].count > 0 or any(inf.cell_type == tname for inf in self.interventions.infusions):
+            return True
+        inf = self.influx.get(tname)
+        if inf is not None and inf.rate_per_min > 0:
+            return True
+        switch = TYPE_SWITCH_BEHAVIOUR.format(tname)
+        return any(r.enabled and r.behaviour == switch for r in self.rules.values()) or any(
+            switch in states for b in self.behaviours.values() for states in b.values())
+
     def _check_step_vs_motion(self) -> None:
-        """A migrating cell may move at most one diameter per step, or contacts are jumped over."""
+        """A migrating cell may move at most one diameter per step, or contacts are jumped over (only types that
+        can be present: seeded, entering by influx or infusion, or the target of a type switch)."""
         worst = None
         for tname, states in self.behaviours.items():
             cell = self.cells.get(tname)
-            if cell is None or cell.adherent:
+            if cell is None or cell.adherent or not self._can_be_present(tname):
                 continue
             speeds = [v.get("speed_um_per_min", 0.0) for v in states.values()]
             speeds += [r.saturation for r in self.rules.values()
