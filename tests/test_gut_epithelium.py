@@ -8,17 +8,13 @@ Each mechanism with the new piece on vs off, paired seeds, in a small well with 
 import math
 
 import pytest
+from quiet_well import run
 
 from mscabm.biology.celltypes import BASE_BEHAVIOURS
 from mscabm.biology.fields import molecules_to_amount
 from mscabm.biology.rules import DEFAULT_RULES
 from mscabm.config import load_config
-from mscabm.model import MSCModel
 
-TYPES = ("MSC", "T", "CD8", "B", "NK", "DC", "MAC", "TISSUE", "PDC", "NEUT", "KERAT", "EPI")
-#: a quiet 200 x 200 um well: nothing but what a test adds
-QUIET = {"domain.width_um": 200.0, "domain.height_um": 200.0, "model.steps": 10**6, "output.record_every": 60,
-         **{f"cells.{t}.count": 0 for t in TYPES}}
 SEEDS = (1, 2)
 DAMAGE = {"tnf_damages_epi": "TNF", "ifng_damages_epi": "IFNG"}
 REPAIR = {"hgf_repairs_epi": "HGF", "tsg6_repairs_epi": "TSG6", "il22_repairs_epi": "IL22"}
@@ -26,13 +22,6 @@ REPAIR = {"hgf_repairs_epi": "HGF", "tsg6_repairs_epi": "TSG6", "il22_repairs_ep
 STILL = {"behaviours.EPI.intact.cycle_rate_per_min": 0.0, "behaviours.EPI.damaged.death_rate_per_min": 0.0,
          "behaviours.EPI.damaged.to_intact_per_min": 0.0}
 
-
-def run(steps: int, seed: int, **kw) -> dict:
-    m = MSCModel(**{**QUIET, **kw}, rng=seed)
-    for _ in range(steps):
-        m.step()
-    m.record()
-    return m.readouts
 
 
 def test_epithelium_exists_and_only_the_ibd_lesion_carries_it():

@@ -8,6 +8,7 @@ Each mechanism with the new piece on vs off, paired seeds, in a small well with 
 import math
 
 import pytest
+from quiet_well import run
 
 from mscabm.biology.celltypes import BASE_BEHAVIOURS
 from mscabm.biology.fields import molecules_to_amount
@@ -15,23 +16,12 @@ from mscabm.biology.rules import DEFAULT_RULES
 from mscabm.config import load_config
 from mscabm.model import MSCModel
 
-TYPES = ("MSC", "T", "CD8", "B", "NK", "DC", "MAC", "TISSUE", "PDC", "NEUT", "KERAT")
-#: a quiet 200 x 200 um well: nothing but what a test adds
-QUIET = {"domain.width_um": 200.0, "domain.height_um": 200.0, "model.steps": 10**6, "output.record_every": 60,
-         **{f"cells.{t}.count": 0 for t in TYPES}}
 SEEDS = (1, 2)
 ACTIVATION = {"il17_activates_kerat": "IL17", "il22_activates_kerat": "IL22", "tnf_activates_kerat": "TNF"}
 #: keratinocytes that neither divide nor die: only their state changes
 STILL = {f"behaviours.KERAT.{s}.{b}": 0.0 for s in ("normal", "hyperproliferative")
          for b in ("cycle_rate_per_min", "death_rate_per_min")}
 
-
-def run(steps: int, seed: int, **kw) -> dict:
-    m = MSCModel(**{**QUIET, **kw}, rng=seed)
-    for _ in range(steps):
-        m.step()
-    m.record()
-    return m.readouts
 
 
 def test_keratinocytes_and_il22_exist_and_only_the_psoriasis_plaque_carries_keratinocytes():

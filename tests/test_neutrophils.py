@@ -9,6 +9,7 @@ Each mechanism with the new piece on vs off, paired seeds, in a small well with 
 import math
 
 import pytest
+from quiet_well import QUIET, run
 
 from mscabm.biology.celltypes import BASE_BEHAVIOURS
 from mscabm.biology.fields import molecules_to_amount
@@ -17,23 +18,12 @@ from mscabm.biology.rules import DEFAULT_RULES
 from mscabm.config import load_config
 from mscabm.model import MSCModel
 
-TYPES = ("MSC", "T", "CD8", "B", "NK", "DC", "MAC", "TISSUE", "PDC", "NEUT")
-#: a quiet 200 x 200 um well: nothing but what a test adds
-QUIET = {"domain.width_um": 200.0, "domain.height_um": 200.0, "model.steps": 10**6, "output.record_every": 60,
-         **{f"cells.{t}.count": 0 for t in TYPES}}
 SEEDS = (1, 2)
 #: active neutrophils that neither die nor move: a steady oxidant, NET and IL-8 source
 BURSTING = {"cells.NEUT.initial_state": "active", "behaviours.NEUT.active.death_rate_per_min": 0.0,
             "behaviours.NEUT.active.speed_um_per_min": 0.0}
 ACTIVE = BASE_BEHAVIOURS["NEUT"]["active"]
 
-
-def run(steps: int, seed: int, **kw) -> dict:
-    m = MSCModel(**{**QUIET, **kw}, rng=seed)
-    for _ in range(steps):
-        m.step()
-    m.record()
-    return m.readouts
 
 
 def test_neutrophil_is_a_cell_type_with_il8_and_ros_fields_in_the_lesions_s2b_names():

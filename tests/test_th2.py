@@ -8,6 +8,7 @@ Each mechanism with the new piece on vs off, paired seeds, in a small well with 
 import math
 
 import pytest
+from quiet_well import run
 
 from mscabm.biology.celltypes import BASE_BEHAVIOURS
 from mscabm.biology.fields import molecules_to_amount
@@ -15,9 +16,6 @@ from mscabm.biology.rules import DEFAULT_RULES
 from mscabm.config import load_config
 from mscabm.model import MSCModel
 
-TYPES = ("MSC", "T", "CD8", "B", "NK", "DC", "MAC", "TISSUE", "PDC", "NEUT", "KERAT", "EPI")
-QUIET = {"domain.width_um": 200.0, "domain.height_um": 200.0, "model.steps": 10**6, "output.record_every": 60,
-         **{f"cells.{t}.count": 0 for t in TYPES}}
 SEEDS = (1, 2)
 #: activated CD4 T cells that neither divide, die nor secrete: only their fate moves (the rules under test)
 FATE_ONLY = {"cells.T.initial_state": "activated", "cells.T.state_fractions": {},
@@ -25,13 +23,6 @@ FATE_ONLY = {"cells.T.initial_state": "activated", "cells.T.state_fractions": {}
                 for b in ("death_rate_per_min", "export_IL2_molecules_per_min", "export_IFNG_molecules_per_min",
                           "export_IL4_molecules_per_min", "export_IL10_molecules_per_min")}}
 
-
-def run(steps: int, seed: int, **kw) -> dict:
-    m = MSCModel(**{**QUIET, **kw}, rng=seed)
-    for _ in range(steps):
-        m.step()
-    m.record()
-    return m.readouts
 
 
 def test_th2_is_a_cd4_fate_with_an_il4_field_and_the_shortcut_is_gone():

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from quiet_well import run
 
 from mscabm.biology.celltypes import BASE_BEHAVIOURS
 from mscabm.biology.fields import molecules_to_amount
@@ -17,18 +18,8 @@ from mscabm.biology.rules import DEFAULT_RULES
 from mscabm.config import load_config
 from mscabm.model import MSCModel
 
-#: a quiet 200 x 200 um well: nothing but what a test adds
-QUIET = {"domain.width_um": 200.0, "domain.height_um": 200.0, "model.steps": 10**6, "output.record_every": 60,
-         **{f"cells.{t}.count": 0 for t in ("MSC", "T", "CD8", "B", "NK", "DC", "MAC", "TISSUE", "PDC")}}
 SEEDS = (1, 2)
 
-
-def run(steps: int, seed: int, **kw) -> dict:
-    m = MSCModel(**{**QUIET, **kw}, rng=seed)
-    for _ in range(steps):
-        m.step()
-    m.record()
-    return m.readouts
 
 
 def test_pdc_is_a_cell_type_with_an_ifna_field_absent_from_the_in_vitro_default():
