@@ -48,6 +48,7 @@ def molecules_to_amount(unit: str) -> float:
 _PROTEIN_D = 555.0  # um^2/min (~10 um^2/s effective in tissue). V pc4covid19; M Busse 2010. SCIENCE.md s4
 _PROTEIN_DECAY = 1e-2  # 1/min (half-life ~1 h). V pc4covid19. SCIENCE.md s4
 _SMALL_D = 30000.0  # um^2/min (500 um^2/s): small molecule, M SCIENCE.md s4 (300-800 um^2/s)
+_NO_D, _NO_DECAY = 1.0e5, 6.0  # um^2/min, 1/min: a small radical's reach in tissue (M; NO, and the ROS set equal)
 _CYTOKINE = "D, decay: V pc4covid19 protein cytokine defaults (SCIENCE.md s4)"
 
 FIELDS: dict[str, FieldSpec] = {
@@ -78,7 +79,7 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("KYN", "kynurenine", "uM", _SMALL_D, 0.0, 0.0,
                   "IDO product (SCIENCE.md s2: kynurenine adds to tryptophan depletion); D small molecule (M); "
                   "stable in medium (M)"),
-        FieldSpec("NO", "nitric oxide", "nM", 1.0e5, 6.0, 0.0,
+        FieldSpec("NO", "nitric oxide", "nM", _NO_D, _NO_DECAY, 0.0,
                   "mouse MSCs suppress through iNOS/NO (SCIENCE.md s2); D ~1700 um^2/s (M, NO in tissue), "
                   "half-life ~7 s (M): reach ~130 um, i.e. short-range, near-contact action"),
         FieldSpec("EV", "MSC extracellular vesicles (particles)", "pM", 60.0, 1.0 / 1440, 0.0,
@@ -112,7 +113,7 @@ FIELDS: dict[str, FieldSpec] = {
                   _CYTOKINE + "; made by Th17 (and Th22, ILC3: not modelled) cells; acts only on epithelia: "
                   "keratinocyte hyperproliferation in psoriasis, epithelial regeneration in the gut (SCIENCE.md s2b; "
                   "M Lowes 2014 Annu Rev Immunol 32:227)"),
-        FieldSpec("ROS", "neutrophil respiratory-burst oxidants (H2O2, HOCl)", "uM", 1.0e5, 6.0, 0.0,
+        FieldSpec("ROS", "neutrophil respiratory-burst oxidants (H2O2, HOCl)", "uM", _NO_D, _NO_DECAY, 0.0,
                   "the damaging output of activated neutrophils (SCIENCE.md s2b: respiratory burst, proteases; "
                   "Raffaghello 2008); D as NO, ~1700 um^2/s for H2O2 (M); half-life ~7 s in tissue, scavenged by "
                   "catalase, glutathione peroxidase and thiols (M): reach ~130 um, so oxidants act near the "
