@@ -83,6 +83,10 @@ class Tables:
     # (n_types, V) float64: a transgene's level added to the variable where it acts as output (behaviour scales,
     # contact levels), not where the cell's own rules read it (interventions.overexpress)
     variable_output_offset: np.ndarray
+    # the field each type's variable counts the uptake of ([cells.<T>.variables.<V>] takes_up): (n_types, V) int64,
+    # -1 none; and molecules per field amount (field unit x um^3) of each field, (n_fields,) float64
+    variable_takes_up: np.ndarray
+    molecules_per_amount: np.ndarray
     # contact levels read by some enabled rule: (k, 3) int64 rows (neighbour type code, variable, signal column)
     contact_levels: np.ndarray
     # enzymes (E of them): behaviour column of Vmax (engine units: substrate amount / min), species, Km, yield
@@ -97,6 +101,11 @@ class Tables:
     become_col: np.ndarray  # (n_types,) int64
     initial_state: np.ndarray  # (n_types,) int64
     become_any: bool
+
+    @property
+    def uptake_variables(self) -> list[int]:
+        """Indices of the per-cell variables that some type counts the uptake of a field into."""
+        return [int(j) for j in np.flatnonzero((self.variable_takes_up >= 0).any(axis=0))]
 
     @property
     def n_contact_classes(self) -> int:
@@ -209,10 +218,12 @@ def build_tables(cfg: Config) -> Tables:
     initial = np.zeros((len(type_names), n_vars))
     decay = np.zeros((len(type_names), n_vars))
     var_scales = []
+    takes_up = np.full((len(type_names), n_vars), -1, dtype=np.int64)
     for t, c in enumerate(cells):
         for vname, var in c.variables.items():
             j = var_names.index(vname)
             declared[t, j], initial[t, j], decay[t, j] = True, var.initial, var.decay_per_min
+            takes_up[t, j] = field_names.index(var.takes_up) if var.takes_up else -1
             var_scales += [(t, j, bcol[b]) for b in var.scales]
     output_offset = np.zeros((len(type_names), n_vars))
     for (tname, vname), level in transgene_levels(iv.overexpress).items():
@@ -252,7 +263,8 @@ def build_tables(cfg: Config) -> Tables:
         produce_col=np.array([bcol[VARIABLE_BEHAVIOUR.format(v)] for v in var_names], dtype=np.int64),
         variable_declared=declared, variable_initial=initial, variable_decay_per_min=decay,
         variable_scales=np.array(var_scales, dtype=np.int64).reshape(-1, 3),
-        variable_output_offset=output_offset,
+        variable_output_offset=output_offset, variable_takes_up=takes_up,
+        molecules_per_amount=np.array([1.0 / molecules_to_amount(cfg.fields[f].unit) for f in field_names]),
         contact_levels=np.array(levels, dtype=np.int64).reshape(-1, 3),
         enzyme_names=enzyme_names,
         enzyme_vmax_col=np.array([bcol[ENZYME_BEHAVIOUR.format(e)] for e in enzyme_names], dtype=np.int64),

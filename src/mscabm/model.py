@@ -42,7 +42,7 @@ from mscabm.engine.kernels.exchange import FieldExchange, sample_fields, voxel_i
 from mscabm.engine.kernels.killing import contact_kill, engulf_apoptotic
 from mscabm.engine.kernels.motion import Mover
 from mscabm.engine.kernels.sorting import counting_sort
-from mscabm.engine.kernels.variables import relax_variable, scale_behaviour
+from mscabm.engine.kernels.variables import add_taken_up, halve_taken_up, relax_variable, scale_behaviour
 from mscabm.engine.lattice import Lattice
 from mscabm.engine.population import Population
 from mscabm.engine.transdifferentiation import apply_type_switches
@@ -289,8 +289,7 @@ class MSCModel(mesa.Model):
 
     def _phenotype_step(self) -> bool:
         """Whether this step evaluates the rules (every ``model.phenotype_every`` steps, from step 1)."""
-        every = self.config.model.phenotype_every
-        return every == 1 or (self.steps - 1) % every == 0
+        return (self.steps - 1) % self.config.model.phenotype_every == 0
 
     def step(self) -> None:
         """One model step: sense -> decide -> act -> move -> update population -> exchange -> diffuse -> observe.
@@ -423,18 +422,17 @@ class MSCModel(mesa.Model):
         pop["y_um"][:] = self._y_out[:n]
 
     def _update_population(self, s: _StepArrays) -> None:
-        """Births and removals of the step, in one place: daughters of the flagged divisions (placed
-        one radius apart, behaviours copied from the parent), removal of the flagged rows
-        (order-preserving compaction, the scratch behaviours compacted alike; removed rows are
-        apoptotic or dead and exchange nothing), then influx (:meth:`_add_influx`: cells entering
-        from the draining vessels, with their base behaviours). Every cell present after this
-        phase exchanges in this step.
-        """
-        pop = self.population
+        """Births and removals of the step, in one place: daughters of the flagged divisions (one radius apart,
+        behaviours copied, taken-up amounts halved), removal of the flagged rows (order-preserving compaction;
+        removed rows are apoptotic or dead), then influx (:meth:`_add_influx`). Every cell present after this
+        phase exchanges in this step."""
+        pop, t = self.population, self.tables
         parents, remove = s.parents, s.remove
         if len(parents):
             angle, r = self.rng.uniform(0, 2 * np.pi, len(parents)), pop["radius_um"][parents]
             daughters = pop.divide(parents, r * np.cos(angle), r * np.sin(angle))
+            for j in t.uptake_variables:  # an amount taken up is shared between the daughters
+                halve_taken_up(pop["type"], pop[t.variable_names[j]], parents, daughters, t.variable_takes_up[:, j])
             self.tally.count_births(pop["type"][parents])
             self._ensure_buffers()
             self._behaviours[daughters] = self._behaviours[parents]
@@ -453,9 +451,8 @@ class MSCModel(mesa.Model):
     def _add_influx(self) -> int:
         """Add this step's influx cells (every ``[influx.<TYPE>]``); returns the number added.
 
-        The rate reads the field's domain-mean level at the start of the step (before this step's
-        exchange and diffusion); the newcomers start from their type and state's base behaviours. Types are drawn
-        in their declaration order (not the order a preset and its base list their sections)."""
+        The rate reads the field's domain-mean level at the start of the step; newcomers start from their base
+        behaviours. Types are drawn in declaration order (not the order a preset lists its sections)."""
         cfg, pop, added = self.config, self.population, 0
         for tname, inf in sorted(cfg.influx.items(), key=lambda kv: list(cfg.cells).index(kv[0])):
             if inf.rate_per_min <= 0.0:
@@ -496,8 +493,11 @@ class MSCModel(mesa.Model):
         self._increments = []
         for data, active in blocks:  # the well (and the insert) layer with the cells that live there
             before = data[integrated].astype(np.float64) if integrated else None
-            self.exchange.apply(data, self._voxel, n, self._behaviours, *self._exchange_cols, volume,
-                                lat.voxel_volume_um3, self.dt_min, active)
+            amounts = self.exchange.apply(data, self._voxel, n, self._behaviours, *self._exchange_cols, volume,
+                                          lat.voxel_volume_um3, self.dt_min, active)
+            for j in t.uptake_variables:  # per-cell variables that count what their cell took up (EV cargo)
+                add_taken_up(n, pop["type"], pop[t.variable_names[j]], amounts, t.variable_takes_up[:, j],
+                             t.molecules_per_amount)
             if t.enzyme_names:  # Michaelis-Menten enzymes (IDO: tryptophan -> kynurenine), same voxel order
                 self.exchange.convert(data, self._behaviours, t.enzyme_vmax_col, t.enzyme_substrate, t.enzyme_product,
                                       t.enzyme_km, t.enzyme_yield, lat.voxel_volume_um3, self.dt_min)

@@ -76,6 +76,8 @@ class VariableSection:
         "doc": "behaviours of this type multiplied by the variable's value (after the rules)"})
     unit: str = _m("a.u.", doc="unit of the value (documentation)")
     doc: str = _m("", doc="what the variable stands for, with its source")
+    takes_up: str = _m("", doc="a field whose uptake by the cell adds to the variable, in molecules (e.g. EV "
+                               "cargo taken up); halved between the daughters at division; '' = none")
 
 
 @dataclass

@@ -189,6 +189,10 @@ class Config:
                     if bname not in beh:
                         raise ConfigError(f"cells.{name}.variables.{v}.scales[{k}]",
                                           f"unknown behaviour {_short(bname)!r}; allowed: {', '.join(sorted(beh))}")
+                if var.takes_up and var.takes_up not in self.fields:
+                    raise ConfigError(f"cells.{name}.variables.{v}.takes_up",
+                                      f"unknown field {_short(var.takes_up)!r}; allowed: '' or a declared field "
+                                      f"({', '.join(self.fields)})")
         self._check_step_vs_motion()
         self._check_interventions()
         for tname, inf in self.influx.items():

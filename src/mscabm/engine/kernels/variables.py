@@ -81,3 +81,49 @@ def scale_behaviour(n: int, cell_type: np.ndarray, type_code: int, values: np.nd
     """
     if n > 0:
         _scale(int(n), cell_type, int(type_code), values, behaviours, int(col))
+
+
+def add_taken_up(n: int, cell_type: np.ndarray, values: np.ndarray, amounts: np.ndarray, field_of_type: np.ndarray,
+                 molecules_per_amount: np.ndarray) -> None:
+    """Add what each cell took up of one field this step to a per-cell variable, in molecules (in place).
+
+    ``values[i] += max(-amounts[i, f], 0) * molecules_per_amount[f]`` with ``f = field_of_type[cell_type[i]]``;
+    cells of a type with ``f = -1`` are left alone. Without decay the variable is then a conserved
+    amount: what leaves the field is what the cells hold.
+
+    Parameters
+    ----------
+    n : int
+        Rows ``0..n-1``.
+    cell_type : int (>= n,)
+    values : float64 (>= n,)
+        The variable (molecules), updated in place.
+    amounts : float64 (n, n_fields)
+        The exchange's net release of each cell this step (field unit x um^3; negative = taken up,
+        :meth:`~mscabm.engine.kernels.exchange.FieldExchange.apply`): a cell that both releases and
+        takes up the field counts only what it takes up beyond what it releases.
+    field_of_type : int64 (n_types,)
+        Field whose uptake each type counts, -1 none.
+    molecules_per_amount : float64 (n_fields,)
+        Molecules per field unit x um^3 of each field.
+    """
+    if n <= 0:
+        return
+    f = field_of_type[cell_type[:n]]
+    rows = np.flatnonzero(f >= 0)
+    if len(rows):
+        fr = f[rows]
+        values[rows] += np.maximum(-amounts[rows, fr], 0.0) * molecules_per_amount[fr]
+
+
+def halve_taken_up(cell_type: np.ndarray, values: np.ndarray, parents: np.ndarray, daughters: np.ndarray,
+                   field_of_type: np.ndarray) -> None:
+    """At division, an uptake-counting variable (an amount) is shared: parent and daughter keep half each.
+
+    ``parents`` and ``daughters``: int row indices, daughter ``k`` of parent ``k`` (already a copy of it);
+    ``field_of_type``: int64 (n_types,), the field each type counts the uptake of, -1 none (those copy).
+    """
+    if len(parents):
+        mine = field_of_type[cell_type[parents]] >= 0
+        values[parents[mine]] *= 0.5
+        values[daughters[mine]] = values[parents[mine]]
