@@ -86,11 +86,13 @@ def render(cfg: Config | None = None) -> str:
         [[name, FIELDS[name].long_name if name in FIELDS else "declared in the config", f.unit,
           f.diffusion_um2_per_min, f.decay_per_min, f.initial, f"{molecules_to_amount(f.unit):.4g}",
           FIELDS[name].source if name in FIELDS else ""] for name, f in cfg.fields.items()])]
-    variables = [[name, v, var.initial, var.decay_per_min, ", ".join(var.scales) or "-", var.unit, var.doc]
+    variables = [[name, v, var.initial, var.decay_per_min, ", ".join(var.scales) or "-", var.takes_up or "-", var.unit,
+                  var.doc]
                  for name, c in cfg.cells.items() for v, var in c.variables.items()]
     if variables:
         parts += ["\n\n### Per-cell variables (dv/dt = produce_V_per_min - decay v)\n", _table(
-            ["type", "variable", "initial", "decay (1/min)", "multiplies", "unit", "meaning"], variables)]
+            ["type", "variable", "initial", "decay (1/min)", "multiplies", "counts uptake of", "unit", "meaning"],
+            variables)]
     rows = []
     for tname, states in cfg.behaviours.items():
         for sname, values in states.items():

@@ -117,8 +117,8 @@ _IFNG_EXPORT = (600.0, "M: same order as IL-2 (Thurley 2015)")
 _MSC_DEATH = (1.0 / (21 * 24 * 60), "M: MSCs are long-lived in culture (passaged for weeks); ~3 weeks")
 _MSC_RESIST = (0.8, "M: IFN-gamma raises HLA-I on MSCs and protects them from NK lysis (SCIENCE.md s2; "
                     "Spaggiari 2006 Blood 107:1484)")
-_EV = "M: MSC-EV release ~1 particle/min per cell (order of 10^3 EVs/cell/day); licensed parents release more " \
-      "potent EVs, modelled as more EVs (SCIENCE.md s2)"
+_EV = ("M: MSC-EV release ~1 particle/min per cell (order of 10^3 EVs/cell/day), in naive-EV equivalents; a "
+       "licensed parent loads more cargo per vesicle (rule pdl1_loads_msc_evs, SCIENCE.md s2)")
 _NEUT_SPEED = (10.0, "M: neutrophils crawl 10-20 um/min in tissue, the fastest leukocytes (Lammermann 2013 Nature "
                      "498:371)")
 _NEUT_CHEMO = (0.5, "M: neutrophils follow IL-8 (CXCL8) gradients strongly (SCIENCE.md s2b: recruited by IL-8)")
@@ -180,8 +180,27 @@ MSC_VARIABLES: dict[str, dict] = {
                  doc="TLR3 (poly(I:C)) priming memory: immunosuppressive 'MSC2', more IDO and PGE2 (SCIENCE.md s3b: "
                      "Waterman 2010); induced within ~1 h, remembered ~3 days (M)"),
 }
+#: MSC-EVs act once taken up (SCIENCE.md s2 table: "uptake-dependent"; Di Trapani 2016 Sci Rep 6:24120, abstract
+#: read: EV-mediated suppression of T, B and NK cells correlates with their EV uptake, and EVs of primed MSCs
+#: suppress more). The target types take up the EV field first-order (``uptake_EV_per_min``, the BioFVM rate: the
+#: cell clears that many of its own volumes of medium per minute) and count the cargo they took up in the per-cell
+#: variable ``EV_cargo`` (``takes_up = "EV"``: molecules of the field, i.e. naive-MSC EV equivalents), which decays
+#: as the cargo is degraded. The EV rules (biology/rules.py) read ``var:EV_cargo``, not the field.
+EV_CARGO_DECAY_PER_MIN = 1.0 / 1440
+_EV_LYMPHOCYTE = (0.002, "M: lymphocytes take up few vesicles; order of magnitude chosen so that a T-cell culture "
+                         "does not deplete the EVs within a day (SCIENCE.md s2: EVs act through uptake)")
+_EV_PHAGOCYTE = (0.02, "M: phagocytes (macrophages, DCs) take up vesicles 10x faster than lymphocytes per volume "
+                       "(they are the main EV sink in tissue; order of magnitude, M)")
+EV_UPTAKE_PER_MIN: dict[str, tuple[float, str]] = {"T": _EV_LYMPHOCYTE, "CD8": _EV_LYMPHOCYTE, "B": _EV_LYMPHOCYTE,
+                                                    "NK": _EV_LYMPHOCYTE, "DC": _EV_PHAGOCYTE, "MAC": _EV_PHAGOCYTE}
+EV_CARGO_VARIABLE = dict(initial=0.0, decay_per_min=EV_CARGO_DECAY_PER_MIN, scales=[], takes_up="EV",
+                         unit="naive-MSC EV equivalents taken up",
+                         doc="MSC-EV cargo (miRNA, IL-10, PD-L1 on the vesicle) the cell has taken up and not yet "
+                             "degraded; M: the cargo acts for ~1 day (tau = 1 day) (SCIENCE.md s2: EVs act through "
+                             "uptake; Di Trapani 2016)")
 #: per-cell variables of the built-in types (type -> variable -> [cells.<T>.variables.<V>] entries)
-VARIABLES_BY_TYPE: dict[str, dict[str, dict]] = {"MSC": MSC_VARIABLES}
+VARIABLES_BY_TYPE: dict[str, dict[str, dict]] = {"MSC": MSC_VARIABLES,
+                                                 **{t: {"EV_cargo": EV_CARGO_VARIABLE} for t in EV_UPTAKE_PER_MIN}}
 #: MSC effector outputs at expression level 1 (each scaled by its level, MSC_VARIABLES), the same in every
 #: label: the label (naive / primed / licensed) is derived from the levels (biology/rules.py).
 _MSC_EFFECTORS = {
@@ -221,7 +240,7 @@ BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
             "export_TGFB_molecules_per_min": (200.0, "M: licensing raises TGF-beta (SCIENCE.md s2)"),
             "export_HGF_molecules_per_min": (200.0, "M: licensing raises HGF (SCIENCE.md s2)"),
             "export_IL6_molecules_per_min": (600.0, "M: inflammation raises MSC IL-6 (Aggarwal & Pittenger 2005)"),
-            "export_EV_molecules_per_min": (3.0, _EV),
+            "export_EV_molecules_per_min": (1.0, _EV),
             "kill_resistance": _MSC_RESIST,
             "death_rate_per_min": _MSC_DEATH,
         }),
@@ -425,3 +444,6 @@ BASE_BEHAVIOURS: dict[str, dict[str, dict[str, tuple[float, str]]]] = {
                     "death_rate_per_min": (1.0 / (7 * 24 * 60), "M: damaged cells die slowly")},
     },
 }
+for _t, _rate in EV_UPTAKE_PER_MIN.items():  # every state of an EV target type takes the vesicles up
+    for _vals in BASE_BEHAVIOURS[_t].values():
+        _vals["uptake_EV_per_min"] = _rate

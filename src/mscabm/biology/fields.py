@@ -82,9 +82,12 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("NO", "nitric oxide", "nM", _NO_D, _NO_DECAY, 0.0,
                   "mouse MSCs suppress through iNOS/NO (SCIENCE.md s2); D ~1700 um^2/s (M, NO in tissue), "
                   "half-life ~7 s (M): reach ~130 um, i.e. short-range, near-contact action"),
-        FieldSpec("EV", "MSC extracellular vesicles (particles)", "pM", 60.0, 1.0 / 1440, 0.0,
-                  "particle concentration in pM (1 pM = 6e8 particles/mL); D ~1 um^2/s for 100-nm vesicles in "
-                  "tissue (M); cleared over ~1 day (M). SCIENCE.md s2: EVs reproduce part of the paracrine effect"),
+        FieldSpec("EV", "MSC extracellular vesicles (cargo-weighted particles)", "pM", 60.0, 1.0 / 1440, 0.0,
+                  "vesicles weighted by the cargo each carries, in naive-MSC EV equivalents (1 pM = 6e8 naive-EV "
+                  "equivalents/mL; a licensed parent loads more cargo per vesicle, biology/rules.py); D ~1 um^2/s "
+                  "for 100-nm vesicles in tissue (M); degraded or drained over ~1 day (M), besides the target "
+                  "cells' uptake (biology/celltypes.py EV_UPTAKE_PER_MIN). The vesicles act only once taken up "
+                  "(SCIENCE.md s2: uptake-dependent)"),
         FieldSpec("CXCL", "inflammatory chemokine (CXCL9/10, CXCR3 ligands)", "pM", _PROTEIN_D, _PROTEIN_DECAY,
                   0.0, _CYTOKINE + "; pulls CXCR3+ T cells (SCIENCE.md s2, mouse MSCs)"),
         FieldSpec("IG", "immunoglobulin (antibody)", "nM", 300.0, 1.0e-4, 0.0,

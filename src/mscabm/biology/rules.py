@@ -22,7 +22,16 @@ Tags: **V** = read in the cited source, **M** = from memory or a model choice, u
 
 from __future__ import annotations
 
-from mscabm.biology.celltypes import EXPRESSION_DECAY_PER_MIN, SIGNALLING_DECAY_PER_MIN
+import math
+
+from mscabm.biology.celltypes import (
+    CELL_TYPES,
+    EV_CARGO_DECAY_PER_MIN,
+    EV_UPTAKE_PER_MIN,
+    EXPRESSION_DECAY_PER_MIN,
+    SIGNALLING_DECAY_PER_MIN,
+)
+from mscabm.biology.fields import FIELDS, molecules_to_amount
 
 DEFAULT_RULES: dict[str, dict] = {}
 
@@ -37,6 +46,29 @@ def _rule(name: str, cell_type: str, state: str, signal: str, direction: str, be
     if not enabled:  # optional mechanisms: in the table, off unless a config switches them on
         DEFAULT_RULES[name]["enabled"] = False
 
+
+def ev_cargo_half_max(cell_type: str, field_half_max: float) -> float:
+    """Half-max of an EV rule in cargo taken up (``var:EV_cargo``, naive-MSC EV equivalents), **derived** from
+    the EV field level (pM) at which the rule acted half when EVs acted as a free cytokine: the cargo a cell of
+    the type holds at steady state in an EV field held at that level, ``U V_cell c / (k a)`` (uptake rate ``U``,
+    cell volume, cargo decay ``k``, ``a`` = field amount per molecule). So a cell that has sat in the old half-max
+    level for a few days acts half as before; what changed is the uptake's kinetics (~1 day to build, ~1 day of
+    memory after the vesicles are gone) and the depletion of the field by the cells that take it up."""
+    volume_um3 = 4.0 / 3.0 * math.pi * CELL_TYPES[cell_type].radius_um ** 3
+    cargo = (EV_UPTAKE_PER_MIN[cell_type][0] * volume_um3 * field_half_max
+             / (EV_CARGO_DECAY_PER_MIN * molecules_to_amount(FIELDS["EV"].unit)))
+    return float(f"{cargo:.3g}")  # 3 significant digits: readable in the tables, the derivation is approximate
+
+
+def _ev(cell_type: str, field_half_max: float) -> tuple[str, float]:
+    """The signal and half-max of an EV rule on ``cell_type`` (:func:`ev_cargo_half_max`)."""
+    return "var:EV_cargo", ev_cargo_half_max(cell_type, field_half_max)
+
+
+_EV_UPTAKE_SRC = ("; EVs act once taken up (SCIENCE.md s2, s2b: uptake-dependent; Di Trapani 2016 Sci Rep 6:24120, "
+                  "abstract read: suppression correlates with EV uptake): half-max in cargo taken up, derived from the "
+                  "former "
+                  "field half-max of {:g} pM (biology/rules.py ev_cargo_half_max)")
 
 # ------------------------------------------------------------------------------------------------ MSC expression
 # Inducible MSC effectors are per-cell expression levels (biology/celltypes.py MSC_VARIABLES), each
@@ -95,7 +127,11 @@ for _s in ("naive", "primed", "licensed"):
     _rule(f"tlr4_memory_raises_msc_il8_{_s}", "MSC", _s, "var:MSC1", "increases", "export_IL8_molecules_per_min",
           1200.0, 0.5, 1.0, "TLR4-primed 'MSC1' secrete IL-8 (SCIENCE.md s3b: Waterman 2010); as their IL-6 (M). "
           "Constitutive MSC IL-8 is not modelled (M)")
-# Labels derived from the levels (readouts, dashboard, HLA-I protection, TGF-beta/HGF/IL-6/EV output):
+_rule("pdl1_loads_msc_evs", "MSC", "*", "var:CD274", "increases", "export_EV_molecules_per_min", 3.0, 0.5, 2.0,
+      "licensed MSCs release more potent EVs (SCIENCE.md s2; Di Trapani 2016: EVs of cytokine-primed MSCs suppress "
+      "more): the cargo loaded per vesicle at release rises with the parent's IFN-gamma-induced expression, read as "
+      "its PD-L1 level (PD-L1 rides on the vesicle); up to 3x at full expression (M)")
+# Labels derived from the levels (readouts, dashboard, HLA-I protection, TGF-beta/HGF/IL-6 output):
 # primed = IDO expressed (IFN-gamma seen), licensed = primed and COX-2 induced above its constitutive level.
 # With hysteresis (a label is dropped at a lower level than it is given) and Hill 16, a cell does not
 # flicker between labels near a threshold: at the label threshold the rate back is 1/min x 0.8^16 = 3%.
@@ -123,6 +159,9 @@ for _t, _naive, _active in (("T", "naive", "activated"), ("CD8", "naive", "CTL")
           "encounters (calibration, docs/calibration.md)")
     _rule(f"pdl1_msc_blocks_{_t}_activation", _t, _naive, _PDL1, "decreases", f"to_{_active}_per_min", 0.0, 0.5, 2.0,
           _PDL1_SRC)
+    _rule(f"ev_blocks_{_t}_activation", _t, _naive, "var:EV_cargo", "decreases", f"to_{_active}_per_min", 0.0,
+          ev_cargo_half_max(_t, 50.0), 1.0, "MSC-EV cargo (miRNA, IL-10, PD-L1 on the vesicle) lowers T "
+          "activation (SCIENCE.md s2b); weak, as the EVs' arrest of T cells (M)" + _EV_UPTAKE_SRC.format(50.0))
 
 # ------------------------------------------------------------------------------------------------ proliferation
 _PROLIFERATING = {  # (type, state): (cycle rate at full IL-2, 1/min; IL-2 half-max, pM; source)
@@ -165,8 +204,8 @@ _ARREST = {
 _TREG_SUPPRESSION = ("contact:T.Treg", 1.0, 1.0, "high",
                      "Tregs suppress effector T cells in turn (SCIENCE.md s2); one Treg contact halves cycling (M)")
 _IL10_SUPPRESSION = ("field:IL10", 500.0, 1.0, "high", "IL-10 dampens effector proliferation (M)")
-_EV_WEAK = ("field:EV", 50.0, 1.0, "high", "MSC-EVs act on T cells, weaker than the parent cells (SCIENCE.md s2); "
-                                          "half-max M")
+_EV_WEAK_SRC = "MSC-EVs act on T cells, weaker than the parent cells (SCIENCE.md s2); half-max M" + \
+    _EV_UPTAKE_SRC.format(50.0)
 _ARREST_TARGETS = {
     ("T", "activated"): ("treg", "il10", "ev"), ("T", "Th1"): ("treg", "il10", "ev"),
     ("T", "Th17"): ("treg", "il10", "ev"), ("T", "Th2"): ("treg", "il10", "ev"), ("CD8", "CTL"): ("treg", "il10", "ev"),
@@ -179,7 +218,7 @@ for (_t, _s), _extra in _ARREST_TARGETS.items():
     if "il10" in _extra:
         _terms["il10"] = _IL10_SUPPRESSION
     if "ev" in _extra:
-        _terms["ev"] = _EV_WEAK
+        _terms["ev"] = (*_ev(_t, 50.0), 1.0, "high", _EV_WEAK_SRC)
     for _m, (_sig, _k, _n, _sense, _src) in _terms.items():
         _rule(f"{_m}_arrests_{_t}_{_s}", _t, _s, _sig, "decreases", "cycle_rate_per_min", 0.0, _k, _n, _src, _sense)
 for (_t, _s) in _ARREST_TARGETS:
@@ -239,7 +278,8 @@ for _m, (_sig, _k, _src) in {"tgfb": ("field:TGFB", 50.0, "MSC soluble factors b
                                                           "(SCIENCE.md s2); half-max M"),
                              "pge2": ("field:PGE2", 5.0, "MSC soluble factors (PGE2) block plasma-cell "
                                                          "differentiation (SCIENCE.md s2); half-max M"),
-                             "ev": ("field:EV", 5.0, "MSC-EVs reproduce the B-cell effect (SCIENCE.md s2); half-max M"),
+                             "ev": (*_ev("B", 5.0), "MSC-EVs reproduce the B-cell effect (SCIENCE.md s2); half-max "
+                                                      "M" + _EV_UPTAKE_SRC.format(5.0)),
                              "pdl1": (_PDL1, 0.5, "PD-1/PD-L1, by the touching MSCs' PD-L1 (SCIENCE.md s2)")}.items():
     _rule(f"{_m}_blocks_plasma", "B", "activated", _sig, "decreases", "to_plasma_per_min", 0.0, _k, 1.0, _src)
 
@@ -253,7 +293,8 @@ _NK_BLOCK = {"trp_depletion": ("field:TRP", 2.0, 4.0, "low", "IDO (Trp depletion
              "pge2": ("field:PGE2", 5.0, 1.0, "high", "PGE2 inhibits NK activation and cytotoxicity, key mediator "
                                                     "(SCIENCE.md s2)"),
              "tgfb": ("field:TGFB", 50.0, 1.0, "high", "TGF-beta inhibits NK cells (SCIENCE.md s2)"),
-             "ev": ("field:EV", 5.0, 1.0, "high", "MSC-EVs reproduce the NK effect (SCIENCE.md s2)")}
+             "ev": (*_ev("NK", 5.0), 1.0, "high", "MSC-EVs reproduce the NK effect (SCIENCE.md s2)"
+                    + _EV_UPTAKE_SRC.format(5.0))}
 for _m, (_sig, _k, _n, _sense, _src) in _NK_BLOCK.items():
     _rule(f"{_m}_blocks_nk_activation", "NK", "resting", _sig, "decreases", "to_active_per_min", 0.0, _k, _n, _src,
           _sense)
@@ -274,7 +315,8 @@ for _m, (_sig, _k, _src) in {"pge2": ("field:PGE2", 2.0, "PGE2 blocks DC maturat
                                                          "half-max ~nM (M)"),
                              "il6": ("field:IL6", 500.0, "IL-6 blocks DC maturation (SCIENCE.md s2)"),
                              "il10": ("field:IL10", 100.0, "IL-10 keeps DCs immature (M)"),
-                             "ev": ("field:EV", 5.0, "MSC-EVs lower DC maturation (SCIENCE.md s2)")}.items():
+                             "ev": (*_ev("DC", 5.0), "MSC-EVs lower DC maturation (SCIENCE.md s2)"
+                                    + _EV_UPTAKE_SRC.format(5.0))}.items():
     _rule(f"{_m}_blocks_dc_maturation", "DC", "immature", _sig, "decreases", "to_mature_per_min", 0.0, _k, 1.0, _src)
 for _b in ("export_IL12_molecules_per_min", "export_TNF_molecules_per_min"):
     _rule(f"pge2_lowers_dc_{_b.split('_')[1]}", "DC", "mature", "field:PGE2", "decreases", _b, 0.0, 5.0, 1.0,
@@ -421,7 +463,8 @@ _M2_SIGNALS = {
     "il4": ("field:IL4", 50.0, "IL-4 drives alternative (M2a) macrophage activation (M; SCIENCE.md s2b Th2)"),
     "efferocytosis": ("contact:apoptotic", 0.5, "engulfing apoptotic cells (incl. apoptotic MSCs) turns macrophages "
                                                 "regulatory, 'hit and run' (SCIENCE.md s2)"),
-    "ev": ("field:EV", 5.0, "MSC-EVs favour M2 (SCIENCE.md s2: part of the paracrine effect)"),
+    "ev": (*_ev("MAC", 5.0), "MSC-EVs favour M2 (SCIENCE.md s2: part of the paracrine effect)"
+           + _EV_UPTAKE_SRC.format(5.0)),
 }
 for _s in ("M0", "M1"):
     for _m, (_sig, _k, _src) in _M2_SIGNALS.items():
