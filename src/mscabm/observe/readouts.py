@@ -11,6 +11,7 @@ Column names follow the declared vocabulary: ``n_<TYPE>``, ``n_<TYPE>_<state>``,
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -60,7 +61,7 @@ def compute_readouts(model: Any) -> dict[str, float]:
         mine = alive & (pop["type"] == code)
         for j in np.flatnonzero(t.variable_declared[code]):
             v = t.variable_names[j]
-            r[f"mean_{tname}_{v}"] = float(pop[v][mine].mean()) if mine.any() else float("nan")
+            r[f"mean_{tname}_{v}"] = float(pop[v][mine].mean()) if mine.any() else math.nan  # one NaN object, as frac_
     r.update(derived_readouts(r, t.type_names, t.state_names))
     d = model.config.disease
     if d.enabled:
