@@ -21,7 +21,8 @@ TYPES = {"T": 50.0, "DC": 5.0, "MAC": 5.0}  # cell type -> the former field half
 
 
 def time_course(dose_pM: float, days: float, uptake: bool, seed: int = 1) -> dict[str, np.ndarray]:
-    """Hour -> readouts every 30 min of the quiet well given ``dose_pM`` of EVs at t = 0."""
+    """Readout name -> its values every 30 min (``time_min`` included) in the quiet well given ``dose_pM`` of EVs
+    at t = 0."""
     from mscabm.biology.celltypes import CELL_TYPES
     from mscabm.config import load_config
     from mscabm.model import MSCModel

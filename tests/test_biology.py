@@ -241,7 +241,7 @@ def test_msc_ev_dose_lowers_dc_maturation_but_less_than_cells_on_t():
     dc_ev = run(1440, **tnf_later, **{"interventions.doses": tnf + ev["interventions.doses"]})
     assert dc_ev["frac_DC_mature"] < 0.7 * dc_ctrl["frac_DC_mature"]
     t_ctrl, t_ev, t_msc = run(), run(**ev), run(**LICENSED_MSC)
-    assert divisions(t_msc) < divisions(t_ev) <= divisions(t_ctrl)
+    assert divisions(t_msc) < divisions(t_ev) < 0.9 * divisions(t_ctrl)
 
 
 def test_mouse_preset_suppresses_through_nitric_oxide():

@@ -70,6 +70,14 @@ def test_an_unknown_takes_up_field_is_a_config_error_with_its_key_path():
     assert e.value.path == "cells.T.variables.EV_cargo.takes_up" and "EVX" in str(e.value)
 
 
+def test_one_field_counted_twice_in_one_type_is_a_config_error():
+    """Two variables counting one uptake would each gain the whole amount (vesicles made from nothing)."""
+    with pytest.raises(ConfigError) as e:
+        load_config(values={"cells.T.variables.EV2": {"takes_up": "EV"}})
+    assert e.value.path == "cells.T.variables.EV2.takes_up" and "EV_cargo" in str(e.value)
+    load_config(values={"cells.T.variables.EV2": {"takes_up": "IL2"}})  # another field is fine
+
+
 CONSERVED = {**QUIET, "cells.T.count": 30, "fields.EV.decay_per_min": 0.0,
              "cells.T.variables.EV_cargo.decay_per_min": 0.0, "behaviours.T.naive.cycle_rate_per_min": 1 / 150,
              "behaviours.T.naive.death_rate_per_min": 0.0, "behaviours.T.naive.uptake_EV_per_min": 0.3,
@@ -196,3 +204,18 @@ def test_every_ev_rule_reads_the_cargo_and_every_target_type_takes_evs_up():
     for t in EV_UPTAKE_PER_MIN:
         assert cfg.cells[t].variables["EV_cargo"].takes_up == "EV"
         assert all(cfg.behaviours[t][s]["uptake_EV_per_min"] > 0 for s in cfg.cells[t].states)
+
+
+def test_a_checkpoint_keeps_the_cargo_and_the_run_continues_identically():
+    kw = {**QUIET, "cells.T.count": 20, "cells.MAC.count": 10, **doses((0.0, "EV", 100.0))}
+    a = MSCModel(**kw, rng=3)
+    for _ in range(120):
+        a.step()
+    b = MSCModel(**kw, rng=3)
+    b.load_state_dict(a.state_dict())
+    assert a.population["EV_cargo"][:len(a.population)].sum() > 0
+    for _ in range(120):
+        a.step()
+        b.step()
+    n = len(a.population)
+    assert n == len(b.population) and np.array_equal(a.population["EV_cargo"][:n], b.population["EV_cargo"][:n])

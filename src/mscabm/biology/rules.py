@@ -53,22 +53,23 @@ def ev_cargo_half_max(cell_type: str, field_half_max: float) -> float:
     the type holds at steady state in an EV field held at that level, ``U V_cell c / (k a)`` (uptake rate ``U``,
     cell volume, cargo decay ``k``, ``a`` = field amount per molecule). So a cell that has sat in the old half-max
     level for a few days acts half as before; what changed is the uptake's kinetics (~1 day to build, ~1 day of
-    memory after the vesicles are gone) and the depletion of the field by the cells that take it up."""
+    memory after the vesicles are gone) and the depletion of the field by the cells that take it up. Derived
+    from the built-in radius, uptake rate and cargo decay: a config that overrides them shifts the EVs' potency
+    on that type without the half-max following (M)."""
     volume_um3 = 4.0 / 3.0 * math.pi * CELL_TYPES[cell_type].radius_um ** 3
     cargo = (EV_UPTAKE_PER_MIN[cell_type][0] * volume_um3 * field_half_max
              / (EV_CARGO_DECAY_PER_MIN * molecules_to_amount(FIELDS["EV"].unit)))
     return float(f"{cargo:.3g}")  # 3 significant digits: readable in the tables, the derivation is approximate
 
 
-def _ev(cell_type: str, field_half_max: float) -> tuple[str, float]:
-    """The signal and half-max of an EV rule on ``cell_type`` (:func:`ev_cargo_half_max`)."""
-    return "var:EV_cargo", ev_cargo_half_max(cell_type, field_half_max)
-
-
-_EV_UPTAKE_SRC = ("; EVs act once taken up (SCIENCE.md s2, s2b: uptake-dependent; Di Trapani 2016 Sci Rep 6:24120, "
-                  "abstract read: suppression correlates with EV uptake): half-max in cargo taken up, derived from the "
-                  "former "
-                  "field half-max of {:g} pM (biology/rules.py ev_cargo_half_max)")
+def _ev(cell_type: str, field_half_max: float, source: str, *middle) -> tuple:
+    """``(signal, half-max, *middle, source)`` of an EV rule on ``cell_type``: the cargo signal, the half-max
+    derived from the former field half-max (:func:`ev_cargo_half_max`), any terms between (Hill power, sense),
+    and ``source`` with the derivation appended (one literal per rule, so the two cannot drift apart)."""
+    return "var:EV_cargo", ev_cargo_half_max(cell_type, field_half_max), *middle, source + (
+        "; EVs act once taken up (SCIENCE.md s2, s2b: uptake-dependent; Di Trapani 2016 Sci Rep 6:24120, abstract "
+        f"read: suppression correlates with EV uptake): half-max in cargo taken up, derived from the former field "
+        f"half-max of {field_half_max:g} pM (biology/rules.py ev_cargo_half_max)")
 
 # ------------------------------------------------------------------------------------------------ MSC expression
 # Inducible MSC effectors are per-cell expression levels (biology/celltypes.py MSC_VARIABLES), each
@@ -130,7 +131,10 @@ for _s in ("naive", "primed", "licensed"):
 _rule("pdl1_loads_msc_evs", "MSC", "*", "var:CD274", "increases", "export_EV_molecules_per_min", 3.0, 0.5, 2.0,
       "licensed MSCs release more potent EVs (SCIENCE.md s2; Di Trapani 2016: EVs of cytokine-primed MSCs suppress "
       "more): the cargo loaded per vesicle at release rises with the parent's IFN-gamma-induced expression, read as "
-      "its PD-L1 level (PD-L1 rides on the vesicle); up to 3x at full expression (M)")
+      "its PD-L1 level (PD-L1 rides on the vesicle): toward 3x, 2.6x at full PD-L1 expression and ~2.3x in a "
+      "fully licensed MSC (PD-L1 ~0.67) (M). So a PD-L1 knock-out or blocking antibody also removes the extra "
+      "cargo, while a PD-L1 transgene (interventions.overexpress, which acts on outputs, not on the MSC's own "
+      "rules) does not load more")
 # Labels derived from the levels (readouts, dashboard, HLA-I protection, TGF-beta/HGF/IL-6 output):
 # primed = IDO expressed (IFN-gamma seen), licensed = primed and COX-2 induced above its constitutive level.
 # With hysteresis (a label is dropped at a lower level than it is given) and Hill 16, a cell does not
@@ -159,9 +163,9 @@ for _t, _naive, _active in (("T", "naive", "activated"), ("CD8", "naive", "CTL")
           "encounters (calibration, docs/calibration.md)")
     _rule(f"pdl1_msc_blocks_{_t}_activation", _t, _naive, _PDL1, "decreases", f"to_{_active}_per_min", 0.0, 0.5, 2.0,
           _PDL1_SRC)
-    _rule(f"ev_blocks_{_t}_activation", _t, _naive, "var:EV_cargo", "decreases", f"to_{_active}_per_min", 0.0,
-          ev_cargo_half_max(_t, 50.0), 1.0, "MSC-EV cargo (miRNA, IL-10, PD-L1 on the vesicle) lowers T "
-          "activation (SCIENCE.md s2b); weak, as the EVs' arrest of T cells (M)" + _EV_UPTAKE_SRC.format(50.0))
+    _sig, _k, _src = _ev(_t, 50.0, "MSC-EV cargo (miRNA, IL-10, PD-L1 on the vesicle) lowers T activation "
+                                   "(SCIENCE.md s2b); weak, as the EVs' arrest of T cells (M)")
+    _rule(f"ev_blocks_{_t}_activation", _t, _naive, _sig, "decreases", f"to_{_active}_per_min", 0.0, _k, 1.0, _src)
 
 # ------------------------------------------------------------------------------------------------ proliferation
 _PROLIFERATING = {  # (type, state): (cycle rate at full IL-2, 1/min; IL-2 half-max, pM; source)
@@ -204,8 +208,7 @@ _ARREST = {
 _TREG_SUPPRESSION = ("contact:T.Treg", 1.0, 1.0, "high",
                      "Tregs suppress effector T cells in turn (SCIENCE.md s2); one Treg contact halves cycling (M)")
 _IL10_SUPPRESSION = ("field:IL10", 500.0, 1.0, "high", "IL-10 dampens effector proliferation (M)")
-_EV_WEAK_SRC = "MSC-EVs act on T cells, weaker than the parent cells (SCIENCE.md s2); half-max M" + \
-    _EV_UPTAKE_SRC.format(50.0)
+_EV_WEAK_SRC = "MSC-EVs act on T cells, weaker than the parent cells (SCIENCE.md s2); half-max M"
 _ARREST_TARGETS = {
     ("T", "activated"): ("treg", "il10", "ev"), ("T", "Th1"): ("treg", "il10", "ev"),
     ("T", "Th17"): ("treg", "il10", "ev"), ("T", "Th2"): ("treg", "il10", "ev"), ("CD8", "CTL"): ("treg", "il10", "ev"),
@@ -218,7 +221,7 @@ for (_t, _s), _extra in _ARREST_TARGETS.items():
     if "il10" in _extra:
         _terms["il10"] = _IL10_SUPPRESSION
     if "ev" in _extra:
-        _terms["ev"] = (*_ev(_t, 50.0), 1.0, "high", _EV_WEAK_SRC)
+        _terms["ev"] = _ev(_t, 50.0, _EV_WEAK_SRC, 1.0, "high")
     for _m, (_sig, _k, _n, _sense, _src) in _terms.items():
         _rule(f"{_m}_arrests_{_t}_{_s}", _t, _s, _sig, "decreases", "cycle_rate_per_min", 0.0, _k, _n, _src, _sense)
 for (_t, _s) in _ARREST_TARGETS:
@@ -278,8 +281,7 @@ for _m, (_sig, _k, _src) in {"tgfb": ("field:TGFB", 50.0, "MSC soluble factors b
                                                           "(SCIENCE.md s2); half-max M"),
                              "pge2": ("field:PGE2", 5.0, "MSC soluble factors (PGE2) block plasma-cell "
                                                          "differentiation (SCIENCE.md s2); half-max M"),
-                             "ev": (*_ev("B", 5.0), "MSC-EVs reproduce the B-cell effect (SCIENCE.md s2); half-max "
-                                                      "M" + _EV_UPTAKE_SRC.format(5.0)),
+                             "ev": _ev("B", 5.0, "MSC-EVs reproduce the B-cell effect (SCIENCE.md s2); half-max M"),
                              "pdl1": (_PDL1, 0.5, "PD-1/PD-L1, by the touching MSCs' PD-L1 (SCIENCE.md s2)")}.items():
     _rule(f"{_m}_blocks_plasma", "B", "activated", _sig, "decreases", "to_plasma_per_min", 0.0, _k, 1.0, _src)
 
@@ -293,8 +295,7 @@ _NK_BLOCK = {"trp_depletion": ("field:TRP", 2.0, 4.0, "low", "IDO (Trp depletion
              "pge2": ("field:PGE2", 5.0, 1.0, "high", "PGE2 inhibits NK activation and cytotoxicity, key mediator "
                                                     "(SCIENCE.md s2)"),
              "tgfb": ("field:TGFB", 50.0, 1.0, "high", "TGF-beta inhibits NK cells (SCIENCE.md s2)"),
-             "ev": (*_ev("NK", 5.0), 1.0, "high", "MSC-EVs reproduce the NK effect (SCIENCE.md s2)"
-                    + _EV_UPTAKE_SRC.format(5.0))}
+             "ev": _ev("NK", 5.0, "MSC-EVs reproduce the NK effect (SCIENCE.md s2)", 1.0, "high")}
 for _m, (_sig, _k, _n, _sense, _src) in _NK_BLOCK.items():
     _rule(f"{_m}_blocks_nk_activation", "NK", "resting", _sig, "decreases", "to_active_per_min", 0.0, _k, _n, _src,
           _sense)
@@ -315,8 +316,7 @@ for _m, (_sig, _k, _src) in {"pge2": ("field:PGE2", 2.0, "PGE2 blocks DC maturat
                                                          "half-max ~nM (M)"),
                              "il6": ("field:IL6", 500.0, "IL-6 blocks DC maturation (SCIENCE.md s2)"),
                              "il10": ("field:IL10", 100.0, "IL-10 keeps DCs immature (M)"),
-                             "ev": (*_ev("DC", 5.0), "MSC-EVs lower DC maturation (SCIENCE.md s2)"
-                                    + _EV_UPTAKE_SRC.format(5.0))}.items():
+                             "ev": _ev("DC", 5.0, "MSC-EVs lower DC maturation (SCIENCE.md s2)")}.items():
     _rule(f"{_m}_blocks_dc_maturation", "DC", "immature", _sig, "decreases", "to_mature_per_min", 0.0, _k, 1.0, _src)
 for _b in ("export_IL12_molecules_per_min", "export_TNF_molecules_per_min"):
     _rule(f"pge2_lowers_dc_{_b.split('_')[1]}", "DC", "mature", "field:PGE2", "decreases", _b, 0.0, 5.0, 1.0,
@@ -463,8 +463,7 @@ _M2_SIGNALS = {
     "il4": ("field:IL4", 50.0, "IL-4 drives alternative (M2a) macrophage activation (M; SCIENCE.md s2b Th2)"),
     "efferocytosis": ("contact:apoptotic", 0.5, "engulfing apoptotic cells (incl. apoptotic MSCs) turns macrophages "
                                                 "regulatory, 'hit and run' (SCIENCE.md s2)"),
-    "ev": (*_ev("MAC", 5.0), "MSC-EVs favour M2 (SCIENCE.md s2: part of the paracrine effect)"
-           + _EV_UPTAKE_SRC.format(5.0)),
+    "ev": _ev("MAC", 5.0, "MSC-EVs favour M2 (SCIENCE.md s2: part of the paracrine effect)"),
 }
 for _s in ("M0", "M1"):
     for _m, (_sig, _k, _src) in _M2_SIGNALS.items():

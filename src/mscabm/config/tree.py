@@ -184,7 +184,14 @@ class Config:
                     if bname in FRACTION_BEHAVIOURS and values[bname] > 1.0:
                         raise ConfigError(f"behaviours.{tname}.{sname}.{bname}", "allowed: 0..1")
         for name, c in self.cells.items():
+            counted: dict[str, str] = {}  # field -> the variable of this type that counts its uptake
             for v, var in c.variables.items():
+                if var.takes_up and var.takes_up in counted:
+                    raise ConfigError(f"cells.{name}.variables.{v}.takes_up",
+                                      f"{counted[var.takes_up]!r} already counts the uptake of {var.takes_up!r} "
+                                      "(each amount taken up is counted once); allowed: '' or another field")
+                if var.takes_up:
+                    counted[var.takes_up] = v
                 for k, bname in enumerate(var.scales):
                     if bname not in beh:
                         raise ConfigError(f"cells.{name}.variables.{v}.scales[{k}]",
