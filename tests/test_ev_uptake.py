@@ -169,15 +169,17 @@ def test_ev_cargo_turns_macrophages_m2_only_when_taken_up():
         assert ev["frac_MAC_M2"] > ctrl["frac_MAC_M2"] + 0.5 and blind["frac_MAC_M2"] == ctrl["frac_MAC_M2"]
 
 
+def three_arms(base: dict, dose: tuple, target: str, readout: str, steps: int = 1440) -> dict[str, float]:
+    """``readout`` summed over SEEDS: no EVs (ctrl), the EV ``dose`` (ev), the dose with ``target`` taking none
+    up (blind)."""
+    arms = {"ctrl": {}, "ev": doses(dose), "blind": {**doses(dose), **no_uptake(target)}}
+    return {arm: sum(run(steps, seed, **base, **kw)[readout] for seed in SEEDS) for arm, kw in arms.items()}
+
+
 def test_ev_cargo_lowers_nk_cytotoxicity_only_when_taken_up():
     nk = {"cells.NK.count": 30, "cells.NK.initial_state": "active", "cells.TISSUE.count": 120,
           "behaviours.NK.active.death_rate_per_min": 0.0}
-    pre = (0.0, "EV", 200.0)
-    kills = {k: 0 for k in ("ctrl", "ev", "blind")}
-    for seed in SEEDS:
-        kills["ctrl"] += run(1440, seed, **nk)["kills_by_NK_total"]
-        kills["ev"] += run(1440, seed, **nk, **doses(pre))["kills_by_NK_total"]
-        kills["blind"] += run(1440, seed, **nk, **doses(pre), **no_uptake("NK"))["kills_by_NK_total"]
+    kills = three_arms(nk, (0.0, "EV", 200.0), "NK", "kills_by_NK_total")
     assert kills["ev"] < 0.8 * kills["ctrl"] and kills["blind"] == kills["ctrl"], kills
 
 
@@ -187,12 +189,7 @@ def test_ev_cargo_lowers_t_activation():
     is the T cells' own cargo; with their uptake stopped too, nothing changes at all."""
     t = {"cells.T.count": 120, "cells.DC.count": 12, "cells.DC.initial_state": "mature",
          "behaviours.DC.mature.death_rate_per_min": 0.0, **no_uptake("DC")}
-    pre = (0.0, "EV", 300.0)
-    naive = {k: 0 for k in ("ctrl", "ev", "blind")}
-    for seed in SEEDS:
-        naive["ctrl"] += run(1440, seed, **t)["n_T_naive"]
-        naive["ev"] += run(1440, seed, **t, **doses(pre))["n_T_naive"]
-        naive["blind"] += run(1440, seed, **t, **doses(pre), **no_uptake("T"))["n_T_naive"]
+    naive = three_arms(t, (0.0, "EV", 300.0), "T", "n_T_naive")
     assert naive["ev"] > 1.15 * naive["ctrl"] and naive["blind"] == naive["ctrl"], naive
 
 
