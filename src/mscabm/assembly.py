@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -102,9 +103,10 @@ class Tables:
     initial_state: np.ndarray  # (n_types,) int64
     become_any: bool
 
-    @property
+    @cached_property
     def uptake_variables(self) -> list[int]:
-        """Indices of the per-cell variables that some type counts the uptake of a field into."""
+        """Indices of the per-cell variables that some type counts the uptake of a field into (computed once: the
+        model reads it twice per step)."""
         return [int(j) for j in np.flatnonzero((self.variable_takes_up >= 0).any(axis=0))]
 
     @property

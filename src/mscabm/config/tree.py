@@ -186,20 +186,20 @@ class Config:
         for name, c in self.cells.items():
             counted: dict[str, str] = {}  # field -> the variable of this type that counts its uptake
             for v, var in c.variables.items():
-                if var.takes_up and var.takes_up in counted:
-                    raise ConfigError(f"cells.{name}.variables.{v}.takes_up",
-                                      f"{counted[var.takes_up]!r} already counts the uptake of {var.takes_up!r} "
-                                      "(each amount taken up is counted once); allowed: '' or another field")
                 if var.takes_up:
+                    if var.takes_up not in self.fields:
+                        raise ConfigError(f"cells.{name}.variables.{v}.takes_up",
+                                          f"unknown field {_short(var.takes_up)!r}; allowed: '' or a declared field "
+                                          f"({', '.join(self.fields)})")
+                    if var.takes_up in counted:
+                        raise ConfigError(f"cells.{name}.variables.{v}.takes_up",
+                                          f"{counted[var.takes_up]!r} already counts the uptake of {var.takes_up!r} "
+                                          "(each amount taken up is counted once); allowed: '' or another field")
                     counted[var.takes_up] = v
                 for k, bname in enumerate(var.scales):
                     if bname not in beh:
                         raise ConfigError(f"cells.{name}.variables.{v}.scales[{k}]",
                                           f"unknown behaviour {_short(bname)!r}; allowed: {', '.join(sorted(beh))}")
-                if var.takes_up and var.takes_up not in self.fields:
-                    raise ConfigError(f"cells.{name}.variables.{v}.takes_up",
-                                      f"unknown field {_short(var.takes_up)!r}; allowed: '' or a declared field "
-                                      f"({', '.join(self.fields)})")
         self._check_step_vs_motion()
         self._check_interventions()
         for tname, inf in self.influx.items():
