@@ -69,3 +69,45 @@ def test_route_share_is_per_replicate_against_the_unblocked_suppression():
     r = check_route_targets(df, (t,)).iloc[0]
     assert r["n"] == 3 and math.isclose(r["model_mean"], 175.0 / 3) and r["in_range"]
     assert check_route_targets(pd.DataFrame(), (t,)).iloc[0]["n"] == 0
+
+
+def test_the_fit_route_spec_is_the_human_arm_of_route_decomposition():
+    """route_human (run by the fit human_routes) is route_decomposition's human 1:10 arm: the same seeds, steps,
+    base, control and readouts, and each of its levels sets what the decomposition's level of that name sets, so
+    its route shares are the decomposition's."""
+    import tomllib
+
+    from mscabm.experiments.spec import SPEC_DIR
+
+    full, arm = (tomllib.loads((SPEC_DIR / f"{n}.toml").read_text()) for n in ("route_decomposition", "route_human"))
+    for key in ("master_seed", "steps", "record_every"):
+        assert arm["experiment"][key] == full["experiment"][key], key
+    for key in ("base", "control", "readouts"):
+        assert arm[key] == full[key], key
+    factors = {f["name"]: f for f in full["design"]["factors"]}
+    for f in arm["design"]["factors"]:
+        if "levels" in f:
+            want = {lv["label"]: lv["set"] for lv in factors[f["name"]]["levels"]}
+            assert all(want[lv["label"]] == lv["set"] for lv in f["levels"]), f["name"]
+        else:
+            assert f["key"] == factors[f["name"]]["key"] and set(f["values"]) <= set(factors[f["name"]]["values"])
+    from mscabm.calibration import ROUTE_TARGETS
+
+    human = [t for t in ROUTE_TARGETS if t.where.get("species") == "human"]
+    levels = {lv["label"] for f in arm["design"]["factors"] if f["name"] == "route_blocked" for lv in f["levels"]}
+    assert {t.route for t in human} <= levels and len(human) == 3
+
+
+def test_the_route_diagnosis_specs_are_valid():
+    """benchmarks/routes/*.toml (the diagnosis in docs/calibration.md) stay runnable as the model changes."""
+    from pathlib import Path
+
+    from mscabm.experiments.plan import plan
+    from mscabm.experiments.runner import _check_readouts
+
+    specs = sorted((Path(__file__).resolve().parents[1] / "benchmarks" / "routes").glob("*.toml"))
+    assert len(specs) == 6
+    for p in specs:
+        pl = plan(load_spec(p))  # every condition's config is built and validated
+        _check_readouts(pl)
+        assert pl.runs, p.name

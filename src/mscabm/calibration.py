@@ -98,6 +98,11 @@ ROUTE_TARGETS: tuple[RouteTarget, ...] = (
     RouteTarget("human MLR 1:10: PD-L1 blocked", _HUMAN_10, "PD-L1 (anti-PD-L1)", 10.0, 50.0,
                 "PD-1/PD-L1 blockade removes part of the contact suppression (10-50%)",
                 "M Augello 2005 Eur J Immunol 35:1482"),
+    RouteTarget("human MLR 1:10: MSC licensing blocked", _HUMAN_10, "licensing blocked", 50.0, 100.0,
+                "MSC suppression is induced by inflammatory cytokines; it required IFN-gamma made by the activated "
+                "T and NK cells, through IDO, and was not contact-dependent (model: MSCs blind to IFN-gamma, TNF "
+                "and IL-1 beta lose most of it)",
+                "V Krampera 2006 Stem Cells 24:386 (abstract); V Ren 2009 Stem Cells 27:1954 (abstract); range M"),
 )
 
 
