@@ -212,3 +212,69 @@ def test_export_decay_correction_matches_continuous_release():
             assert c_split == pytest.approx(c_exact, rel=1e-12)
     assert export_decay_correction(1e-12, 1.0) == 1.0
     assert export_decay_correction(6.0, 1.0) == pytest.approx(67.1, rel=1e-3)  # NO: ~70x below without it
+
+
+# ------------------------------------------------------------------------------------ sparse exchange
+def listed_species(beh, kind, n, n_kinds, cols):
+    """CSR of the species each kind's cells exchange: those with a non-zero secretion, uptake or export in some
+    row of that kind (what Tables.exchange_species lists from base values and rules)."""
+    touches = np.zeros((n_kinds, cols.shape[1]), dtype=bool)
+    for i in range(n):
+        for s in range(cols.shape[1]):
+            touches[kind[i], s] |= any(c >= 0 and beh[i, c] != 0 for c in cols[[0, 2, 3], s])
+    ptr = np.concatenate([[0], np.cumsum(touches.sum(axis=1))]).astype(np.int64)
+    return ptr, (np.flatnonzero(touches.ravel()) % cols.shape[1]).astype(np.int64)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 200), ns=st.integers(1, 4),
+       dtype=st.sampled_from([np.float32, np.float64]), dt=st.sampled_from([0.01, 1.0, 30.0]),
+       crowd=st.integers(1, 5), n_kinds=st.integers(1, 4))
+def test_sparse_exchange_equals_dense_to_the_bit(seed, n, ns, dtype, dt, crowd, n_kinds):
+    """Visiting only the species each kind lists gives the dense result bit for bit (fields and amounts), and
+    the plain reference's; a list that leaves out a species some cell exchanges does not (negative control)."""
+    rng = np.random.default_rng(seed)
+    ny, nx, vvox = 6, 7, 8000.0
+    data, vox, beh, sec, sat, upt, exp_, vcell, active = random_case(rng, n, ns, ny, nx, dtype, crowd)
+    kind = rng.integers(0, n_kinds, n).astype(np.int8)
+    for k in range(n_kinds):  # each kind exchanges only some species: zero the others' columns in its rows
+        off = rng.random(ns) < 0.5
+        for s in np.flatnonzero(off):
+            for c in (sec[s], upt[s], exp_[s]):
+                if c >= 0:
+                    beh[kind == k, c] = 0.0
+    cols = np.stack([sec, sat, upt, exp_])
+    ptr, listed = listed_species(beh, kind, n, n_kinds, cols)
+    dense_data = data.copy()
+    dense_amt = FieldExchange(ny * nx).apply(dense_data, vox, n, beh, sec, sat, upt, exp_, vcell, vvox, dt,
+                                             active).copy()
+    sparse_data = data.copy()
+    sparse_amt = FieldExchange(ny * nx).apply(sparse_data, vox, n, beh, sec, sat, upt, exp_, vcell, vvox, dt,
+                                              active, (kind, ptr, listed))
+    np.testing.assert_array_equal(sparse_data, dense_data)
+    np.testing.assert_array_equal(sparse_amt, dense_amt)
+    want_data, _ = ref_exchange(data, vox, n, beh, sec, sat, upt, exp_, vcell, vvox, dt, active)
+    np.testing.assert_allclose(sparse_data, want_data, rtol=1e-12, atol=0)
+    if len(listed) and np.abs(dense_amt).max() > 0:  # drop the listed species that moved the most
+        i_big, s_big = (int(a) for a in np.unravel_index(np.abs(dense_amt).argmax(), dense_amt.shape))
+        k_big = int(kind[i_big])
+        keep = np.ones(len(listed), dtype=bool)
+        keep[ptr[k_big]:ptr[k_big + 1]] &= listed[ptr[k_big]:ptr[k_big + 1]] != s_big
+        short_ptr = np.concatenate([[0], np.cumsum([keep[ptr[k]:ptr[k + 1]].sum() for k in range(n_kinds)])])
+        short_amt = FieldExchange(ny * nx).apply(data.copy(), vox, n, beh, sec, sat, upt, exp_, vcell, vvox, dt,
+                                                 active, (kind, short_ptr.astype(np.int64), listed[keep]))
+        assert short_amt[i_big, s_big] == 0.0 != dense_amt[i_big, s_big]
+
+
+def test_sparse_exchange_validation():
+    ex = FieldExchange(4)
+    data = np.zeros((2, 2, 2))
+    beh = np.ones((1, 4), dtype=np.float32)
+    args = (data, np.zeros(1, dtype=np.int64), 1, beh, [0, 1], [-1, -1], [2, 3], [-1, -1], 1000.0, 8000.0, 1.0,
+            np.ones(1, dtype=bool))
+    with pytest.raises(ValueError, match="CSR"):
+        ex.apply(*args, (np.zeros(1, dtype=np.int64), np.array([1, 2]), np.array([0, 1])))
+    with pytest.raises(ValueError, match="cell_kind out of range"):
+        ex.apply(*args, (np.array([3]), np.array([0, 1]), np.array([0])))
+    with pytest.raises(ValueError, match="species out of range"):
+        ex.apply(*args, (np.array([0]), np.array([0, 1]), np.array([5])))

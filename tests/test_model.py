@@ -185,3 +185,24 @@ def test_contact_signals_by_type_state_and_apoptotic_are_consistent():
     assert names[t.state_contact_offset] == f"contact:{t.type_names[0]}.{t.state_names[0][0]}"
     assert names[t.apoptotic_signal] == "contact:apoptotic"
     assert t.apoptotic_signal == t.state_contact_offset + t.n_contact_classes - 1
+
+
+@pytest.mark.parametrize("preset, steps", [("coculture", 150), ("disease_psoriasis", 150)])
+def test_exchange_visits_only_the_fields_each_type_can_exchange_and_that_changes_nothing(preset, steps):
+    """Tables.exchange_species lists, per cell type, the fields its base values and rules can make it exchange;
+    the model with those lists equals, bit for bit, the same model visiting every field for every type."""
+    sparse = MSCModel(preset, rng=5, **{"model.steps": steps})
+    dense = MSCModel(preset, rng=5, **{"model.steps": steps})
+    t = dense.tables
+    n_types, n_fields = len(t.type_names), len(t.field_names)
+    assert sparse.tables.exchange_species.size < n_types * n_fields  # it is sparse
+    t.exchange_species_ptr = np.arange(n_types + 1, dtype=np.int64) * n_fields
+    t.exchange_species = np.tile(np.arange(n_fields, dtype=np.int64), n_types)
+    while sparse.running:
+        sparse.step()
+        dense.step()
+    np.testing.assert_array_equal(sparse.lattice.data, dense.lattice.data)
+    n = len(sparse.population)
+    assert n == len(dense.population)
+    for col in ("x_um", "y_um", "type", "state"):
+        np.testing.assert_array_equal(sparse.population[col][:n], dense.population[col][:n])

@@ -102,6 +102,10 @@ class Tables:
     become_col: np.ndarray  # (n_types,) int64
     initial_state: np.ndarray  # (n_types,) int64
     become_any: bool
+    # sparse exchange: the fields each type's cells can exchange (secrete, take up or export), CSR by type code:
+    # exchange_species[exchange_species_ptr[t]:exchange_species_ptr[t + 1]] (engine/kernels/exchange.py)
+    exchange_species_ptr: np.ndarray  # (n_types + 1,) int64
+    exchange_species: np.ndarray  # int64 field indices
 
     @cached_property
     def uptake_variables(self) -> list[int]:
@@ -241,7 +245,11 @@ def build_tables(cfg: Config) -> Tables:
     # a rule of either direction moves its behaviour toward its saturation, so any positive saturation can set a rate
     become_any = bool((base[:, become_col] > 0).any()
                       or any(r.saturation > 0 and r.behaviour in switch_cols for r in rules))
+    ptr, listed = _exchange_species_by_type(base, rules, len(type_names), n_states, become_any,
+                                            [cols(p) for p in ("secretion_{}_per_min", "uptake_{}_per_min",
+                                                               "export_{}_molecules_per_min")])
     return Tables(
+        exchange_species_ptr=ptr, exchange_species=listed,
         type_names=type_names, state_names=state_names, n_states=n_states, field_names=field_names,
         behaviour_names=beh, signal_names=sig, base=base, rules=compile_rules(rules, n_groups),
         transition_col=transition_col, cycle_col=bcol["cycle_rate_per_min"], death_col=bcol["death_rate_per_min"],
@@ -280,6 +288,31 @@ def build_tables(cfg: Config) -> Tables:
                                 for c, states in zip(cells, state_names, strict=True)], dtype=np.int64),
         become_any=become_any,
     )
+
+
+def _exchange_species_by_type(base: np.ndarray, rules: list[HillRule], n_types: int, n_states: int,
+                              become_any: bool, columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """For each cell type, the fields its cells can exchange: a field whose secretion, uptake or export is
+    non-zero in the base value of some state of the type, or the target of an enabled rule there with a non-zero
+    saturation (a rule moves its behaviour toward its saturation, either direction). Every other writer of these
+    columns scales them (variables, knock-outs), which keeps a zero zero. A cell keeps its previous state's row
+    until it decides again, hence the union over the type's states; a cell that switched type keeps its old
+    type's row, so with type switches possible every type gets the union of all. Returns CSR (ptr, fields)."""
+    n_fields = len(columns[0])
+    can = np.zeros((n_types * n_states, base.shape[1]), dtype=bool)
+    can |= base != 0.0
+    for r in rules:
+        if r.saturation != 0.0:
+            can[r.group, r.behaviour] = True
+    by_type = can.reshape(n_types, n_states, -1).any(axis=1)  # (n_types, n_behaviours)
+    touches = np.zeros((n_types, n_fields), dtype=bool)
+    for col in columns:
+        touches |= by_type[:, col]
+    if become_any:
+        touches[:] = touches.any(axis=0)
+    ptr = np.zeros(n_types + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(touches.sum(axis=1))
+    return ptr, np.flatnonzero(touches.ravel()) % n_fields
 
 
 def _inert_fields(cfg: Config, field_names: list[str], base: np.ndarray, rules: list[HillRule],

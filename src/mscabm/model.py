@@ -485,16 +485,16 @@ class MSCModel(mesa.Model):
         n = s.n_exchange
         ny, nx = lat.shape
         voxel_indices(pop["x_um"], pop["y_um"], n, lat.spacing_um, nx, ny, out=self._voxel)
-        radius = pop["radius_um"][:n]
-        volume = (4.0 / 3.0) * np.pi * radius ** 3
+        volume = (4.0 / 3.0) * np.pi * pop["radius_um"][:n] ** 3
         t, alive = self.tables, pop["apoptosis_left_min"][:n] < 0
+        listed = (pop["type"], t.exchange_species_ptr, t.exchange_species)  # only the fields each type exchanges
         blocks = [(lat.data, alive)] if self.transwell is None else self.transwell.blocks(alive, pop["type"][:n])
         integrated = [f for f in self.diffusion.source_species if f in self._active_fields]
         self._increments = []
         for data, active in blocks:  # the well (and the insert) layer with the cells that live there
             before = data[integrated].astype(np.float64) if integrated else None
             amounts = self.exchange.apply(data, self._voxel, n, self._behaviours, *self._exchange_cols, volume,
-                                          lat.voxel_volume_um3, self.dt_min, active)
+                                          lat.voxel_volume_um3, self.dt_min, active, listed)
             for j in t.uptake_variables:  # per-cell variables that count what their cell took up (EV cargo)
                 add_taken_up(n, pop["type"], pop[t.variable_names[j]], amounts, t.variable_takes_up[:, j],
                              t.molecules_per_amount)

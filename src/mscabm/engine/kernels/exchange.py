@@ -88,6 +88,48 @@ def _exchange_kernel(flat, n, n_voxels, start, order, behaviours, sec_col, sat_c
 
 
 @njit(cache=True, parallel=True)
+def _exchange_listed_kernel(flat, n, n_voxels, start, order, behaviours, sec_col, sat_col, upt_col, exp_col,
+                            cell_kind, species_ptr, species, cell_volume, voxel_volume, dt, out):
+    """As :func:`_exchange_kernel`, visiting for each cell only the species listed for its kind
+    (``species[species_ptr[c]:species_ptr[c + 1]]``). Each species still sees the cells of a voxel in
+    ascending row order, so the result is the dense kernel's to the bit when the lists hold every species a
+    cell of that kind can exchange."""
+    n_species = flat.shape[0]
+    for i in prange(n):
+        for s in range(n_species):
+            out[i, s] = 0.0
+    for v in prange(n_voxels):
+        for k in range(start[v], start[v + 1]):
+            i = order[k]
+            c = cell_kind[i]
+            for j in range(species_ptr[c], species_ptr[c + 1]):
+                s = species[j]
+                cs = sec_col[s]
+                cq = sat_col[s]
+                cu = upt_col[s]
+                ce = exp_col[s]
+                S = np.float64(behaviours[i, cs]) if cs >= 0 else 0.0
+                Q = np.float64(behaviours[i, cq]) if cq >= 0 else 0.0
+                U = np.float64(behaviours[i, cu]) if cu >= 0 else 0.0
+                E = np.float64(behaviours[i, ce]) if ce >= 0 else 0.0
+                if not (S > 0.0):
+                    S = 0.0
+                if not (Q > 0.0):
+                    Q = 0.0
+                if not (U > 0.0):
+                    U = 0.0
+                if S == 0.0 and U == 0.0 and E == 0.0:
+                    continue
+                rho = np.float64(flat[s, v])
+                r = np.float64(cell_volume[i]) / voxel_volume
+                new = (rho + dt * (r * S * Q + E / voxel_volume)) / (1.0 + dt * r * (S + U))
+                if not (new > 0.0):
+                    new = 0.0
+                flat[s, v] = new
+                out[i, s] = (np.float64(flat[s, v]) - rho) * voxel_volume  # from the stored (rounded) value
+
+
+@njit(cache=True, parallel=True)
 def _convert_kernel(flat, n_voxels, start, order, behaviours, vmax_col, substrate, product, km, yield_, voxel_volume,
                     dt, out):
     n_enzymes = vmax_col.shape[0]
@@ -182,7 +224,7 @@ class FieldExchange:
         self._sorted_n = 0  # cells sorted by the last apply (convert reuses the sort)
 
     def apply(self, data, voxel_of_cell, n, behaviours, secretion_col, saturation_col, uptake_col,
-              export_col, cell_volume_um3, voxel_volume_um3, dt_min, active) -> np.ndarray:
+              export_col, cell_volume_um3, voxel_volume_um3, dt_min, active, species_by_kind=None) -> np.ndarray:
         """Exchange one step between the cells ``0..n-1`` and the fields, in place on ``data``.
 
         Parameters
@@ -204,6 +246,11 @@ class FieldExchange:
         dt_min : float, min
         active : bool (>= n,)
             Cells that exchange (dead/apoptotic cells: False).
+        species_by_kind : optional ``(cell_kind, species_ptr, species)``
+            Sparse exchange: ``cell_kind`` int (>= n,) in ``[0, K)``, and for each kind the species its
+            cells can exchange, ``species[species_ptr[c]:species_ptr[c + 1]]`` (int64 CSR, ``species_ptr``
+            (K + 1,)). Only those (cell, species) pairs are visited; the result equals the dense
+            exchange's bit for bit when every species a cell could exchange is listed. None: every species.
 
         Returns
         -------
@@ -254,8 +301,20 @@ class FieldExchange:
             self._order = np.empty(max(n, int(self._order.shape[0] * 1.5) + 16), dtype=np.int64)
         counting_sort(voxel_of_cell, active, n, self.n_voxels, self._start, self._order)
         self._sorted_n = n
-        _exchange_kernel(flat, n, self.n_voxels, self._start, self._order, behaviours, sec, sat,
-                         upt, exp_, cell_volume, vv, dt, out)
+        if species_by_kind is None:
+            _exchange_kernel(flat, n, self.n_voxels, self._start, self._order, behaviours, sec, sat,
+                             upt, exp_, cell_volume, vv, dt, out)
+            return out[:n]
+        kind, ptr, listed = (np.asarray(a) for a in species_by_kind)
+        if len(kind) < n or ptr.ndim != 1 or len(ptr) < 1 or ptr[0] != 0 or ptr[-1] != len(listed) \
+                or (np.diff(ptr) < 0).any():
+            raise ValueError("species_by_kind: cell_kind needs >= n rows and species_ptr must be a CSR offset array")
+        if n and (kind[:n].min() < 0 or kind[:n].max() >= len(ptr) - 1):
+            raise ValueError("species_by_kind: cell_kind out of range")
+        if len(listed) and (listed.min() < 0 or listed.max() >= n_species):
+            raise ValueError("species_by_kind: species out of range")
+        _exchange_listed_kernel(flat, n, self.n_voxels, self._start, self._order, behaviours, sec, sat, upt, exp_,
+                                kind, ptr.astype(np.int64), listed.astype(np.int64), cell_volume, vv, dt, out)
         return out[:n]
 
     def convert(self, data, behaviours, vmax_col, substrate, product, km, yield_, voxel_volume_um3,
