@@ -206,3 +206,30 @@ def test_exchange_visits_only_the_fields_each_type_can_exchange_and_that_changes
     assert n == len(dense.population)
     for col in ("x_um", "y_um", "type", "state"):
         np.testing.assert_array_equal(sparse.population[col][:n], dense.population[col][:n])
+
+
+def test_cells_added_between_decisions_start_from_their_base_behaviours():
+    """With model.phenotype_every > 1 an infusion between phenotype steps gives its cells the base behaviours of
+    their (type, state) at once, not whatever row they land on; and the sparse exchange stays the dense one."""
+    kw = {"model.steps": 30, "model.phenotype_every": 6, "cells.MSC.count": 0,
+          "interventions.infusions": [{"at_min": 8.0, "count": 40, "cell_type": "MSC"}]}
+    sparse, dense = MSCModel("coculture", rng=4, **kw), MSCModel("coculture", rng=4, **kw)
+    t = dense.tables
+    n_types, n_fields = len(t.type_names), len(t.field_names)
+    t.exchange_species_ptr = np.arange(n_types + 1, dtype=np.int64) * n_fields
+    t.exchange_species = np.tile(np.arange(n_fields, dtype=np.int64), n_types)
+    while sparse.steps < 8:
+        sparse.step()
+        dense.step()
+    pop, msc = sparse.population, sparse.tables.type_code("MSC")
+    rows = np.flatnonzero(pop["type"][:len(pop)] == msc)
+    assert len(rows) == 40 and not sparse._phenotype_step()  # the next step holds the behaviours
+    group = msc * t.n_states + pop["state"][rows].astype(np.int64)
+    np.testing.assert_array_equal(sparse._behaviours[rows], sparse.tables.base[group].astype(np.float32))
+    pge2 = t.field_names.index("PGE2")
+    before = sparse.lattice.data[pge2].sum(dtype=np.float64)
+    while sparse.running:
+        sparse.step()
+        dense.step()
+    assert sparse.lattice.data[pge2].sum(dtype=np.float64) > before  # the infused MSCs export at once
+    np.testing.assert_array_equal(sparse.lattice.data, dense.lattice.data)

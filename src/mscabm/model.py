@@ -211,6 +211,7 @@ class MSCModel(mesa.Model):
             for name, value in self.pretreated.levels.items():
                 pop[name][rows] = value
         self._ensure_buffers()
+        self._behaviours[rows] = t.base[code * t.n_states + pop["state"][rows].astype(np.int64)]  # until they decide
         return rows
 
     def _set_active_fields(self, indices) -> None:
@@ -295,7 +296,7 @@ class MSCModel(mesa.Model):
         """One model step: sense -> decide -> act -> move -> update population -> exchange -> diffuse -> observe.
 
         With ``model.phenotype_every`` > 1 the signals are sensed and the rules evaluated only on phenotype
-        steps; in between the behaviours are held (row-aligned; influx cells start from their base values)."""
+        steps; in between the behaviours are held (row-aligned; cells added in between start from their base values)."""
         self._ensure_buffers()
         phenotype = self._phenotype_step()
         s = self._sense(signals=phenotype)
@@ -468,9 +469,7 @@ class MSCModel(mesa.Model):
                 k = max(0, cfg.model.max_cells - len(pop))  # the memory guard caps influx, never fails
                 if k == 0:
                     continue
-            rows = self.add_cells(tname, k, inf.state, "uniform")
-            group = pop["type"][rows].astype(np.int64) * self.tables.n_states + pop["state"][rows]
-            self._behaviours[rows] = self.tables.base[group]  # they exchange this step, before any decision
+            rows = self.add_cells(tname, k, inf.state, "uniform")  # with their base behaviours: they exchange now
             if inf.placement == "edges":
                 x, y = edge_positions(self.rng, k, self.width_um, self.height_um, cfg.cells[tname].radius_um)
                 pop["x_um"][rows] = x
