@@ -187,12 +187,18 @@ def test_contact_signals_by_type_state_and_apoptotic_are_consistent():
     assert t.apoptotic_signal == t.state_contact_offset + t.n_contact_classes - 1
 
 
-@pytest.mark.parametrize("preset, steps", [("coculture", 150), ("disease_psoriasis", 150)])
-def test_exchange_visits_only_the_fields_each_type_can_exchange_and_that_changes_nothing(preset, steps):
+_SWITCHING = {"cells.MSC.count": 20, "rules.msc_becomes_epithelium.enabled": True,
+              "rules.msc_becomes_epithelium.saturation": 0.02}
+
+
+@pytest.mark.parametrize("preset, steps, kw", [("coculture", 1500, {}), ("disease_psoriasis", 150, {}),
+                                               ("disease_ibd", 120, _SWITCHING)])
+def test_exchange_visits_only_the_fields_each_type_can_exchange_and_that_changes_nothing(preset, steps, kw):
     """Tables.exchange_species lists, per cell type, the fields its base values and rules can make it exchange;
-    the model with those lists equals, bit for bit, the same model visiting every field for every type."""
-    sparse = MSCModel(preset, rng=5, **{"model.steps": steps})
-    dense = MSCModel(preset, rng=5, **{"model.steps": steps})
+    the model with those lists equals, bit for bit, the same model visiting every field for every type: over a
+    day of co-culture (MSCs license), in a lesion with influx, and with MSCs turning into epithelium."""
+    sparse = MSCModel(preset, rng=5, **{"model.steps": steps, **kw})
+    dense = MSCModel(preset, rng=5, **{"model.steps": steps, **kw})
     t = dense.tables
     n_types, n_fields = len(t.type_names), len(t.field_names)
     assert sparse.tables.exchange_species.size < n_types * n_fields  # it is sparse
@@ -206,6 +212,10 @@ def test_exchange_visits_only_the_fields_each_type_can_exchange_and_that_changes
     assert n == len(dense.population)
     for col in ("x_um", "y_um", "type", "state"):
         np.testing.assert_array_equal(sparse.population[col][:n], dense.population[col][:n])
+    if kw:
+        assert sparse.tally.transdifferentiated_total > 0
+    if preset == "coculture":
+        assert sparse.readouts["n_MSC_licensed"] > 0
 
 
 def test_cells_added_between_decisions_start_from_their_base_behaviours():
@@ -233,3 +243,25 @@ def test_cells_added_between_decisions_start_from_their_base_behaviours():
         dense.step()
     assert sparse.lattice.data[pge2].sum(dtype=np.float64) > before  # the infused MSCs export at once
     np.testing.assert_array_equal(sparse.lattice.data, dense.lattice.data)
+
+
+def test_exchange_lists_hold_what_the_config_lets_each_type_exchange():
+    """Read from the config itself (not from the compiled tables): for every preset and type, the fields with a
+    non-zero secretion, uptake or export in some state, or an enabled rule on one of them with a non-zero
+    saturation, are exactly the fields Tables.exchange_species lists (presets have no knock-outs)."""
+    from mscabm.assembly import build_tables
+    from mscabm.config import load_config, preset_names
+
+    for name in preset_names():
+        cfg = load_config(name)
+        t = build_tables(cfg)
+        for code, tname in enumerate(t.type_names):
+            names = {f"{kind}_{f}{unit}": f for f in t.field_names
+                     for kind, unit in (("secretion", "_per_min"), ("uptake", "_per_min"),
+                                        ("export", "_molecules_per_min"))}
+            want = {names[b] for states in cfg.behaviours.get(tname, {}).values() for b, v in states.items()
+                    if b in names and v != 0}
+            want |= {names[r.behaviour] for r in cfg.rules.values()
+                     if r.enabled and r.cell_type == tname and r.behaviour in names and r.saturation != 0}
+            a, b = t.exchange_species_ptr[code], t.exchange_species_ptr[code + 1]
+            assert {t.field_names[i] for i in t.exchange_species[a:b]} == want, (name, tname)

@@ -245,7 +245,7 @@ def build_tables(cfg: Config) -> Tables:
     # a rule of either direction moves its behaviour toward its saturation, so any positive saturation can set a rate
     become_any = bool((base[:, become_col] > 0).any()
                       or any(r.saturation > 0 and r.behaviour in switch_cols for r in rules))
-    ptr, listed = _exchange_species_by_type(base, rules, len(type_names), n_states, become_any,
+    ptr, listed = _exchange_species_by_type(base, rules, len(type_names), n_states,
                                             [cols(p) for p in ("secretion_{}_per_min", "uptake_{}_per_min",
                                                                "export_{}_molecules_per_min")])
     return Tables(
@@ -291,13 +291,13 @@ def build_tables(cfg: Config) -> Tables:
 
 
 def _exchange_species_by_type(base: np.ndarray, rules: list[HillRule], n_types: int, n_states: int,
-                              become_any: bool, columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+                              columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """For each cell type, the fields its cells can exchange: a field whose secretion, uptake or export is
     non-zero in the base value of some state of the type, or the target of an enabled rule there with a non-zero
     saturation (a rule moves its behaviour toward its saturation, either direction). Every other writer of these
-    columns scales them (variables, knock-outs), which keeps a zero zero. A cell keeps its previous state's row
-    until it decides again, hence the union over the type's states; a cell that switched type keeps its old
-    type's row, so with type switches possible every type gets the union of all. Returns CSR (ptr, fields)."""
+    columns scales them (variables, knock-outs), which keeps a zero zero, or writes a base row of the cell's type
+    (new cells, influx, type switches). A cell keeps its previous state's row until it decides again, hence the
+    union over the type's states. Returns CSR (ptr, fields)."""
     n_fields = len(columns[0])
     can = np.zeros((n_types * n_states, base.shape[1]), dtype=bool)
     can |= base != 0.0
@@ -308,8 +308,6 @@ def _exchange_species_by_type(base: np.ndarray, rules: list[HillRule], n_types: 
     touches = np.zeros((n_types, n_fields), dtype=bool)
     for col in columns:
         touches |= by_type[:, col]
-    if become_any:
-        touches[:] = touches.any(axis=0)
     ptr = np.zeros(n_types + 1, dtype=np.int64)
     ptr[1:] = np.cumsum(touches.sum(axis=1))
     return ptr, np.flatnonzero(touches.ravel()) % n_fields
