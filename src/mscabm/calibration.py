@@ -11,7 +11,7 @@ the remaining error.
 
     mscabm calibrate --workers 2            # ~15 min on 2 cores
     mscabm calibrate --from runs/calibration  # re-check finished runs without running them
-    mscabm calibrate --routes --workers 2   # also the spec route_decomposition (~35 min more)
+    mscabm calibrate --routes --workers 2   # also the spec route_decomposition (~15 min more)
                                             # and the route-level targets of SCIENCE.md s3b
 
 A route target (:data:`ROUTE_TARGETS`) is the share of the suppression a blocker removes,
@@ -99,10 +99,11 @@ ROUTE_TARGETS: tuple[RouteTarget, ...] = (
                 "PD-1/PD-L1 blockade removes part of the contact suppression (10-50%)",
                 "M Augello 2005 Eur J Immunol 35:1482"),
     RouteTarget("human MLR 1:10: MSC licensing blocked", _HUMAN_10, "licensing blocked", 50.0, 100.0,
-                "MSC suppression is induced by inflammatory cytokines; it required IFN-gamma made by the activated "
-                "T and NK cells, through IDO, and was not contact-dependent (model: MSCs blind to IFN-gamma, TNF "
-                "and IL-1 beta lose most of it)",
-                "V Krampera 2006 Stem Cells 24:386 (abstract); V Ren 2009 Stem Cells 27:1954 (abstract); range M"),
+                "MSC suppression is induced by inflammatory cytokines (Ren 2009); it required IFN-gamma produced by "
+                "activated T and NK cells, related to its induction of IDO (Krampera 2006). Model: MSCs blind to "
+                "IFN-gamma, TNF-alpha and IL-1 beta (the licensing cytokines, Ren 2008) lose 50-100% of it",
+                "V Ren 2009 Stem Cells 27:1954 (abstract); V Krampera 2006 Stem Cells 24:386 (abstract); M Ren 2008 "
+                "Cell Stem Cell 2:141; range M"),
 )
 
 
