@@ -44,6 +44,31 @@ from mscabm.engine.kernels.sorting import counting_sort
 __all__ = ["FieldExchange", "sample_fields", "voxel_indices"]
 
 
+@njit(cache=True, inline="always")
+def _exchange_cell(flat, s, v, i, behaviours, cs, cq, cu, ce, cell_volume, voxel_volume, dt, out):
+    """Cell ``i``'s implicit exchange of species ``s`` with its voxel ``v`` (module docstring), in place on
+    ``flat[s, v]`` and ``out[i, s]``; a cell with no secretion, uptake or export leaves both alone."""
+    S = np.float64(behaviours[i, cs]) if cs >= 0 else 0.0
+    Q = np.float64(behaviours[i, cq]) if cq >= 0 else 0.0
+    U = np.float64(behaviours[i, cu]) if cu >= 0 else 0.0
+    E = np.float64(behaviours[i, ce]) if ce >= 0 else 0.0
+    if not (S > 0.0):
+        S = 0.0
+    if not (Q > 0.0):
+        Q = 0.0
+    if not (U > 0.0):
+        U = 0.0
+    if S == 0.0 and U == 0.0 and E == 0.0:
+        return
+    rho = np.float64(flat[s, v])
+    r = np.float64(cell_volume[i]) / voxel_volume
+    new = (rho + dt * (r * S * Q + E / voxel_volume)) / (1.0 + dt * r * (S + U))
+    if not (new > 0.0):
+        new = 0.0
+    flat[s, v] = new
+    out[i, s] = (np.float64(flat[s, v]) - rho) * voxel_volume  # from the stored value, rounded to the field's dtype
+
+
 @njit(cache=True, parallel=True)
 def _exchange_kernel(flat, n, n_voxels, start, order, behaviours, sec_col, sat_col, upt_col,
                      exp_col, cell_volume, voxel_volume, dt, out):
@@ -53,38 +78,10 @@ def _exchange_kernel(flat, n, n_voxels, start, order, behaviours, sec_col, sat_c
         for s in range(n_species):
             out[i, s] = 0.0
     for v in prange(n_voxels):
-        a = start[v]
-        b = start[v + 1]
-        if a == b:
-            continue
         for s in range(n_species):
-            cs = sec_col[s]
-            cq = sat_col[s]
-            cu = upt_col[s]
-            ce = exp_col[s]
-            rho = np.float64(flat[s, v])
-            for k in range(a, b):
-                i = order[k]
-                S = np.float64(behaviours[i, cs]) if cs >= 0 else 0.0
-                Q = np.float64(behaviours[i, cq]) if cq >= 0 else 0.0
-                U = np.float64(behaviours[i, cu]) if cu >= 0 else 0.0
-                E = np.float64(behaviours[i, ce]) if ce >= 0 else 0.0
-                if not (S > 0.0):
-                    S = 0.0
-                if not (Q > 0.0):
-                    Q = 0.0
-                if not (U > 0.0):
-                    U = 0.0
-                if S == 0.0 and U == 0.0 and E == 0.0:
-                    continue
-                r = np.float64(cell_volume[i]) / voxel_volume
-                new = (rho + dt * (r * S * Q + E / voxel_volume)) / (1.0 + dt * r * (S + U))
-                if not (new > 0.0):
-                    new = 0.0
-                flat[s, v] = new
-                stored = np.float64(flat[s, v])  # rounded to the field's dtype
-                out[i, s] = (stored - rho) * voxel_volume
-                rho = stored
+            for k in range(start[v], start[v + 1]):  # the voxel's cells in ascending row order
+                _exchange_cell(flat, s, v, order[k], behaviours, sec_col[s], sat_col[s], upt_col[s], exp_col[s],
+                               cell_volume, voxel_volume, dt, out)
 
 
 @njit(cache=True, parallel=True)
@@ -104,29 +101,8 @@ def _exchange_listed_kernel(flat, n, n_voxels, start, order, behaviours, sec_col
             c = cell_kind[i]
             for j in range(species_ptr[c], species_ptr[c + 1]):
                 s = species[j]
-                cs = sec_col[s]
-                cq = sat_col[s]
-                cu = upt_col[s]
-                ce = exp_col[s]
-                S = np.float64(behaviours[i, cs]) if cs >= 0 else 0.0
-                Q = np.float64(behaviours[i, cq]) if cq >= 0 else 0.0
-                U = np.float64(behaviours[i, cu]) if cu >= 0 else 0.0
-                E = np.float64(behaviours[i, ce]) if ce >= 0 else 0.0
-                if not (S > 0.0):
-                    S = 0.0
-                if not (Q > 0.0):
-                    Q = 0.0
-                if not (U > 0.0):
-                    U = 0.0
-                if S == 0.0 and U == 0.0 and E == 0.0:
-                    continue
-                rho = np.float64(flat[s, v])
-                r = np.float64(cell_volume[i]) / voxel_volume
-                new = (rho + dt * (r * S * Q + E / voxel_volume)) / (1.0 + dt * r * (S + U))
-                if not (new > 0.0):
-                    new = 0.0
-                flat[s, v] = new
-                out[i, s] = (np.float64(flat[s, v]) - rho) * voxel_volume  # from the stored (rounded) value
+                _exchange_cell(flat, s, v, i, behaviours, sec_col[s], sat_col[s], upt_col[s], exp_col[s],
+                               cell_volume, voxel_volume, dt, out)
 
 
 @njit(cache=True, parallel=True)
