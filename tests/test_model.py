@@ -265,3 +265,26 @@ def test_exchange_lists_hold_what_the_config_lets_each_type_exchange():
                      if r.enabled and r.cell_type == tname and r.behaviour in names and r.saturation != 0}
             a, b = t.exchange_species_ptr[code], t.exchange_species_ptr[code + 1]
             assert {t.field_names[i] for i in t.exchange_species[a:b]} == want, (name, tname)
+
+
+def test_a_delayed_drug_keeps_the_exchange_lists_of_the_rows_held_from_before_it():
+    """A delayed immunosuppressant at full strength zeroes some exports (T-cell IFN-gamma); with
+    model.phenotype_every > 1 rows computed before it are held a few steps, so the exchange must keep the
+    drug-free lists: the sparse model equals the dense one to the bit, and the lists are the drug-free ones."""
+    kw = {"model.steps": 90, "model.phenotype_every": 6, "interventions.immunosuppressant": 1.0,
+          "interventions.immunosuppressant_start_min": 62.0}
+    sparse, dense = MSCModel("coculture", rng=8, **kw), MSCModel("coculture", rng=8, **kw)
+    drug_free = sparse.tables.exchange_species.copy()
+    t = dense.tables
+    n_types, n_fields = len(t.type_names), len(t.field_names)
+    t.exchange_species_ptr = np.arange(n_types + 1, dtype=np.int64) * n_fields
+    t.exchange_species = np.tile(np.arange(n_fields, dtype=np.int64), n_types)
+    while sparse.running:
+        sparse.step()
+        dense.step()
+    from mscabm.assembly import build_tables
+
+    drugged = build_tables(sparse.config).exchange_species
+    assert len(drugged) < len(drug_free)  # the drug empties some (type, field) pairs
+    np.testing.assert_array_equal(sparse.tables.exchange_species, drug_free)
+    np.testing.assert_array_equal(sparse.lattice.data, dense.lattice.data)

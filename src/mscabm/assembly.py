@@ -290,6 +290,15 @@ def build_tables(cfg: Config) -> Tables:
     )
 
 
+def rebuild_tables_keeping_exchange(cfg: Config, before: Tables) -> Tables:
+    """Tables for a config whose behaviours only shrink from ``before``'s (a delayed immunosuppressant starts:
+    every damped value is multiplied by a factor in [0, 1]). The exchange keeps ``before``'s field lists, a
+    superset of the new ones, since rows held from before (``model.phenotype_every`` > 1) were computed with it."""
+    t = build_tables(cfg)
+    t.exchange_species_ptr, t.exchange_species = before.exchange_species_ptr, before.exchange_species
+    return t
+
+
 def _exchange_species_by_type(base: np.ndarray, rules: list[HillRule], n_types: int, n_states: int,
                               columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """For each cell type, the fields its cells can exchange: a field whose secretion, uptake or export is

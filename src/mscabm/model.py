@@ -32,7 +32,7 @@ import mesa
 import numpy as np
 from mesa.time import EventGenerator, Priority, Schedule
 
-from mscabm.assembly import Tables, build_diffusion, build_tables
+from mscabm.assembly import Tables, build_diffusion, build_tables, rebuild_tables_keeping_exchange
 from mscabm.biology.interventions import delivered_count
 from mscabm.config import Config, build_config, load_config, set_path
 from mscabm.disease import drug_free, edge_positions, influx_count
@@ -260,7 +260,7 @@ class MSCModel(mesa.Model):
 
     def _start_drug(self) -> None:
         """The delayed immunosuppressant starts acting (interventions.immunosuppressant_start_min)."""
-        self.tables = build_tables(self.config)
+        self.tables = rebuild_tables_keeping_exchange(self.config, self.tables)
 
     def _ensure_buffers(self) -> None:
         """Per-cell scratch arrays, sized to the population's capacity; growing keeps their rows."""
