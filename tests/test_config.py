@@ -208,3 +208,21 @@ def test_valid_values_round_trip_through_toml(steps, width, boundary):
                                  f"fields.TNF.boundary={boundary}"])
     again = build_config(tomllib.loads(tomli_w.dumps(cfg.to_dict())))
     assert again == cfg
+
+
+def test_rule_pathways_compile_to_separate_runs_and_keep_their_own_saturation():
+    """Rules of one behaviour on different pathways become separate runs (Bliss), so their saturations may
+    differ; on one pathway a different saturation is still refused with the key path."""
+    from mscabm.assembly import build_tables
+
+    shared = build_tables(load_config()).rules
+    split = build_tables(load_config(overrides=['rules.pge2_arrests_T_activated.pathway="cAMP"',
+                                                 'rules.tgfb_arrests_T_activated.pathway="SMAD"'])).rules
+    assert split.n_runs == shared.n_runs + 2 and len(split.term_signal) == len(shared.term_signal)
+    load_config(overrides=['rules.pge2_arrests_T_activated.pathway="cAMP"',
+                           "rules.pge2_arrests_T_activated.saturation=0.5"])
+    with pytest.raises(ConfigError) as info:
+        load_config(overrides=['rules.pge2_arrests_T_activated.pathway="cAMP"',
+                               'rules.tgfb_arrests_T_activated.pathway="cAMP"',
+                               "rules.pge2_arrests_T_activated.saturation=0.5"])
+    assert info.value.path.endswith(".saturation") and "on pathway 'cAMP'" in str(info.value)

@@ -14,15 +14,17 @@ def hill(s, k, n):
 
 
 def reference(group, apoptotic, signals, base, rules):
-    """Plain-python PhysiCell combination: ups first, then downs, per behaviour."""
+    """Plain-python PhysiCell combination: ups first, then downs, per behaviour; within a direction one Hill per
+    pathway, pathways one after another in increasing order."""
     out = base[group].astype(float).copy()
     for i in range(len(group)):
         if apoptotic[i]:
             out[i] = 0
             continue
         for b in range(base.shape[1]):
-            for up in (True, False):
-                members = [r for r in rules if r.group == group[i] and r.behaviour == b and r.increases == up]
+            for up, pathway in [(u, p) for u in (True, False) for p in sorted({r.pathway for r in rules})]:
+                members = [r for r in rules if r.group == group[i] and r.behaviour == b and r.increases == up
+                           and r.pathway == pathway]
                 if not members:
                     continue
                 x = 0.0
@@ -53,19 +55,20 @@ def test_single_rule_is_the_hill_function():
     assert out[20, 0] == pytest.approx(0.2 / 2, rel=1e-6)  # s[20] = 10 = half-max -> halfway
 
 
-@given(st.integers(1, 40), st.integers(0, 10_000), st.integers(1, 12))
-def test_kernel_matches_plain_reference(n, seed, n_rules):
+@given(st.integers(1, 40), st.integers(0, 10_000), st.integers(1, 12), st.integers(1, 3))
+def test_kernel_matches_plain_reference(n, seed, n_rules, n_pathways):
     rng = np.random.default_rng(seed)
     n_groups, n_sig, n_beh = 3, 4, 5
     rules = []
     sat = {}
     for _ in range(n_rules):
         g, b, up = int(rng.integers(n_groups)), int(rng.integers(n_beh)), bool(rng.random() < 0.5)
-        s = sat.setdefault((g, b, up), float(rng.uniform(0, 3)))
+        pathway = int(rng.integers(n_pathways))  # separate pathways may have their own saturation
+        s = sat.setdefault((g, b, up, pathway), float(rng.uniform(0, 3)))
         rules.append(HillRule(g, int(rng.integers(n_sig)), b, up, s, float(rng.uniform(0.1, 5)),
                               # integer Hill powers take the repeated-squaring path, others pow
                               float(rng.integers(1, 17) if rng.random() < 0.5 else rng.uniform(0.5, 4)),
-                              responds_to_low=bool(rng.random() < 0.3)))
+                              responds_to_low=bool(rng.random() < 0.3), pathway=pathway))
     compiled = compile_rules(rules, n_groups)
     group = rng.integers(n_groups, size=n)
     apoptotic = rng.random(n) < 0.1
@@ -94,6 +97,29 @@ def test_low_signal_rule_is_the_repression_curve():
 def test_mismatched_saturation_rejected():
     with pytest.raises(ValueError, match="share one"):
         compile_rules([HillRule(0, 0, 0, True, 1.0, 1.0, 1.0), HillRule(0, 1, 0, True, 2.0, 1.0, 1.0)], 1)
+    # on separate pathways each keeps its own
+    assert compile_rules([HillRule(0, 0, 0, True, 1.0, 1.0, 1.0), HillRule(0, 1, 0, True, 2.0, 1.0, 1.0, pathway=1)],
+                         1).n_runs == 2
+    with pytest.raises(ValueError, match="pathway must be >= 0"):
+        compile_rules([HillRule(0, 0, 0, True, 1.0, 1.0, 1.0, pathway=-1)], 1)
+
+
+@given(st.floats(0.0, 50.0), st.floats(0.0, 50.0), st.floats(0.5, 20.0), st.floats(0.5, 20.0))
+def test_pathways_add_within_and_multiply_across(s1, s2, k1, k2):
+    """Two arrest signals on one pathway share one Hill (Loewe: base / (1 + x1 + x2)); on two pathways their
+    remaining fractions multiply (Bliss: base / ((1 + x1) (1 + x2))), so removing one restores exactly its own
+    factor whatever the other does."""
+    signals = np.array([[s1, s2]], np.float64)
+    base = np.array([[0.6]])
+    x1, x2 = s1 / k1, (s2 / k2) ** 2
+    out = np.zeros((1, 1))
+    for pathway_2, expected in ((0, 0.6 / (1 + x1 + x2)), (1, 0.6 / ((1 + x1) * (1 + x2)))):
+        rules = [HillRule(0, 0, 0, False, 0.0, k1, 1.0), HillRule(0, 1, 0, False, 0.0, k2, 2.0, pathway=pathway_2)]
+        evaluate_behaviours(np.zeros(1, np.int64), np.zeros(1, bool), signals, 1, base, compile_rules(rules, 1), out)
+        assert out[0, 0] == pytest.approx(expected, rel=1e-9)  # v (1 - h) vs v / (1 + x): rounding ~ eps x
+    only_second = compile_rules([HillRule(0, 1, 0, False, 0.0, k2, 2.0, pathway=1)], 1)
+    evaluate_behaviours(np.zeros(1, np.int64), np.zeros(1, bool), signals, 1, base, only_second, out)
+    assert out[0, 0] * (1 + x2) == pytest.approx(0.6, rel=1e-9)
 
 
 def _lifecycle(n, rates, u, dt=1.0, states=None, apoptosis=516.0):

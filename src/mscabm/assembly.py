@@ -190,6 +190,9 @@ def build_tables(cfg: Config) -> Tables:
 
     rules = []
     off = disabled_signals(iv.knockout, iv.block)  # contact mechanisms removed with their MSC factor
+    # pathways by name -> run order: the shared pathway '' first (0), named ones sorted
+    pathway_index = {name: i + 1 for i, name in enumerate(sorted({r.pathway for r in cfg.rules.values()} - {""}))}
+    pathway_index[""] = 0
     for r in cfg.rules.values():
         if not r.enabled or r.signal in off:
             continue
@@ -201,7 +204,7 @@ def build_tables(cfg: Config) -> Tables:
                                   increases=r.direction == "increases",
                                   saturation=r.saturation * scale[b] * type_scale[t, b],
                                   half_max=r.half_max, hill_power=r.hill_power,
-                                  responds_to_low=r.responds_to == "low"))
+                                  responds_to_low=r.responds_to == "low", pathway=pathway_index[r.pathway]))
 
     transition_col = np.full((len(type_names), n_states), -1, dtype=np.int64)
     for t, states in enumerate(state_names):

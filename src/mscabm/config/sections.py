@@ -133,6 +133,9 @@ class RuleSection:
     state: str = _m("*", doc="state the rule acts in ('*' = every state of the type)")
     responds_to: str = _m("high", choices=("high", "low"),
                           doc="high: (s/K)^n response to a high signal; low: (K/s)^n, full when the signal is absent")
+    pathway: str = _m("", doc="mechanism the signal acts through: rules of one behaviour and direction on one "
+                              "pathway add before one Hill saturation, separate pathways multiply (Bliss); "
+                              "'' = the behaviour's shared pathway")
     enabled: bool = _m(True, doc="switch the rule off without deleting it")
     source: str = _m("", doc="citation")
 

@@ -384,12 +384,13 @@ class Config:
             if not r.enabled:
                 continue
             for s in (states if r.state == "*" else (r.state,)):
-                key = (r.cell_type, s, r.behaviour, r.direction)
+                key = (r.cell_type, s, r.behaviour, r.direction, r.pathway)
                 if key in sat_by_run and sat_by_run[key][1] != r.saturation:
                     other = sat_by_run[key][0]
+                    on = f" on pathway {r.pathway!r}" if r.pathway else ""
                     raise ConfigError(f"{p}.saturation", f"{r.saturation} differs from rule {other!r} "
                                       f"({sat_by_run[key][1]}), which {r.direction} the same behaviour of "
-                                      f"{r.cell_type} {s}; allowed: {sat_by_run[key][1]}")
+                                      f"{r.cell_type} {s}{on}; allowed: {sat_by_run[key][1]} (or another pathway)")
                 sat_by_run[key] = (rname, r.saturation)
 
     def _can_be_present(self, tname: str) -> bool:

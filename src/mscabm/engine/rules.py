@@ -2,15 +2,23 @@
 
 A rule says: in cells of group ``g`` (a cell type and state), signal ``s`` increases (or
 decreases) behaviour ``b`` toward ``saturation`` with half-max ``K`` and Hill power ``n``.
-Rules for the same group, behaviour and direction combine as PhysiCell does
+Rules for the same group, behaviour, direction and *pathway* combine as PhysiCell does
 (Johnson et al. 2023, "a grammar for signal-behaviour rules"): with
 ``x = sum_i (s_i / K_i)^n_i`` the combined response is ``H = x / (1 + x)``, and
 
-    b = base + (max - base) * H_up          (all up-regulating rules)
-    b = b + (min - b) * H_down              (then all down-regulating rules)
+    b = base + (max - base) * H_up          (the up-regulating rules of a pathway)
+    b = b + (min - b) * H_down              (then the down-regulating rules of a pathway)
 
 so a single rule is the classic Hill function ``base + (max - base) s^n / (K^n + s^n)``.
 Down-regulation takes precedence: at full ``H_down`` the behaviour is ``min``.
+
+Pathways: signals that act through one mechanism add before the saturation (one Hill, as
+drugs on one receptor add their doses: Loewe additivity), so any one of them can carry the
+full response. Rules on *different* pathways (integer ``pathway``; 0 is the default, shared
+one) are separate runs applied one after another in pathway order; for a behaviour driven to
+0 that multiplies the remaining fractions, ``b = base * prod_p (1 - H_p)``: independent
+mechanisms combine by Bliss independence, and removing one pathway restores its factor
+whatever the others do. With every rule on pathway 0 the combination is PhysiCell's.
 
 A rule may respond to a *low* signal instead (``responds_to_low``): its term is ``(K / s)^n``
 (full response at ``s = 0``), i.e. the repression curve ``K^n / (K^n + s^n)``. This is how a
@@ -39,6 +47,7 @@ class HillRule:
     half_max: float
     hill_power: float
     responds_to_low: bool = False
+    pathway: int = 0
 
     def __post_init__(self) -> None:
         if not self.half_max > 0:
@@ -49,7 +58,7 @@ class HillRule:
 
 @dataclass(frozen=True)
 class CompiledRules:
-    """Rules as runs: one run per (group, behaviour, direction), ups before downs.
+    """Rules as runs: one run per (group, behaviour, direction, pathway), ups before downs.
 
     ``run_offsets[g]:run_offsets[g+1]`` are the runs of group g; run r combines the terms
     ``term_start[r]:term_end[r]`` (signal index, half-max, Hill power).
@@ -70,12 +79,15 @@ class CompiledRules:
 
 
 def compile_rules(rules: list[HillRule], n_groups: int) -> CompiledRules:
-    """Group rules into runs; rules of one run must share their saturation value."""
-    runs: dict[tuple[int, int, int], list[HillRule]] = {}
+    """Group rules into runs, one per (group, behaviour, direction, pathway), in that order; rules of one run
+    must share their saturation value."""
+    runs: dict[tuple[int, int, int, int], list[HillRule]] = {}
     for rule in rules:
         if not 0 <= rule.group < n_groups:
             raise ValueError(f"rule group {rule.group} outside 0..{n_groups - 1}")
-        key = (rule.group, rule.behaviour, 0 if rule.increases else 1)
+        if rule.pathway < 0:
+            raise ValueError(f"rule pathway must be >= 0, got {rule.pathway}")
+        key = (rule.group, rule.behaviour, 0 if rule.increases else 1, rule.pathway)
         runs.setdefault(key, []).append(rule)
     keys = sorted(runs)
     run_offsets = np.zeros(n_groups + 1, dtype=np.int64)
@@ -91,7 +103,7 @@ def compile_rules(rules: list[HillRule], n_groups: int) -> CompiledRules:
         sats = {r.saturation for r in members}
         if len(sats) > 1:
             raise ValueError(
-                f"rules of group {key[0]} on behaviour {key[1]} ({'up' if key[2] == 0 else 'down'}) "
+                f"rules of group {key[0]} on behaviour {key[1]} ({'up' if key[2] == 0 else 'down'}, pathway {key[3]}) "
                 f"have different saturation values {sorted(sats)}; they must share one"
             )
         run_offsets[key[0] + 1] += 1
