@@ -321,6 +321,34 @@ def test_local_pool_gives_the_same_results_as_in_process(tmp_path):
     pd.testing.assert_frame_equal(strip(a), strip(b))
 
 
+def test_a_batch_of_experiments_equals_each_run_alone_and_refuses_before_writing(tmp_path):
+    """run_experiments: two specs' runs share one submission window (the fit's generations) and each folder
+    ends as its experiment alone leaves it; a refused spec or a shared folder stops the batch before any
+    folder is written."""
+    from mscabm.experiments.report import results_table
+    from mscabm.experiments.runner import run_experiments
+
+    one, two = tiny_spec(steps=20), tiny_spec(steps=20, msc=(0, 2))
+    two["experiment"]["master_seed"] = 11
+    alone = [run(d, tmp_path / f"alone{k}", in_process=True, progress=False, report=False)
+             for k, d in enumerate((one, two))]
+    folders = run_experiments([(parse_spec(one), tmp_path / "b0"), (parse_spec(two), tmp_path / "b1")],
+                              workers=2, progress=False)
+    assert folders == [tmp_path / "b0", tmp_path / "b1"]
+    for ref, folder in zip(alone, folders):
+        pd.testing.assert_frame_equal(strip(ref), strip(results_table(folder)))
+    bad = tiny_spec(steps=20)
+    bad["base"]["set"]["cells.T.count"] = -1
+    bad_spec = parse_spec(bad)  # parses: the model refuses the config when the batch plans it
+    with pytest.raises(ConfigError, match="cells.T.count"):
+        run_experiments([(parse_spec(one), tmp_path / "c0"), (bad_spec, tmp_path / "c1")], in_process=True,
+                        progress=False)
+    with pytest.raises(ConfigError, match="share an output folder"):
+        run_experiments([(parse_spec(one), tmp_path / "d"), (parse_spec(two), tmp_path / "d")], in_process=True,
+                        progress=False)
+    assert not (tmp_path / "c0").exists() and not (tmp_path / "d").exists()
+
+
 def test_dask_local_cluster_gives_the_same_results(tmp_path):
     distributed = pytest.importorskip("distributed")
     doc = tiny_spec(steps=20)

@@ -97,6 +97,41 @@ def test_synthetic_problem_recovers_the_hidden_values_within_their_intervals(tmp
         assert got == pytest.approx(best["pge2_export"] * base.behaviours["MSC"][s]["export_PGE2_molecules_per_min"])
 
 
+def test_a_batch_of_candidates_scores_as_the_same_candidates_one_by_one(tmp_path):
+    """A generation's candidates run as one batch of runs: the same scores, in the same order, as one by one;
+    a point met twice in a batch runs once; points whose config the model refuses score as failed, with no run
+    and no error."""
+    from mscabm.experiments.runner import executor_context
+    from mscabm.fit.objective import FAILED_OBJECTIVE, Evaluator
+
+    fit = load_fit_spec(write(tmp_path, tiny_fit("tiny_well.toml")))
+    specs = check_fit(fit)
+    units = [[0.2], [0.7], [0.7]]
+    with executor_context(None, 2, None, False, 1) as (ex, slots, threads):
+        batch = Evaluator(fit, specs, tmp_path / "batch", ex, slots, threads).evaluate_many(0, units, "search")
+        one = Evaluator(fit, specs, tmp_path / "one", ex, slots, threads)
+        alone = [one.evaluate(k, u, "search") for k, u in enumerate(units)]
+    assert [e.index for e in batch] == [0, 1, 2]
+    for a, b in zip(batch, alone):
+        assert (a.unit, a.mean, a.se, a.z, a.objective, a.runs) == (b.unit, b.mean, b.se, b.z, b.objective, b.runs)
+    assert batch[1].objective == batch[2].objective < FAILED_OBJECTIVE and batch[0].objective != batch[1].objective
+    assert len(list((tmp_path / "batch" / "candidates").glob("p*"))) == 2
+    refused = Evaluator(fit, specs, tmp_path / "refused", ex, slots, threads)
+    refused.specs = {name: _refusing(spec) if k == 0 else spec for k, (name, spec) in enumerate(specs.items())}
+    with executor_context(None, None, None, True, None) as (ex, slots, threads):
+        refused.executor, refused.slots = ex, slots
+        assert all(e.objective == FAILED_OBJECTIVE and e.runs == 0 for e in refused.evaluate_many(0, units, "x"))
+
+
+def _refusing(spec):
+    """The spec with a config the model refuses (a negative cell count)."""
+    from mscabm.experiments import parse_spec
+
+    doc = json.loads(json.dumps(spec.document, default=str))
+    doc["base"]["set"]["cells.T.count"] = -1
+    return parse_spec(doc)
+
+
 # ---------------------------------------------------------------------------- search and intervals, known answers
 def test_cmaes_finds_the_minimum_of_a_known_quadratic():
     target = np.array([0.3, 0.72, 0.55])
@@ -106,7 +141,8 @@ def test_cmaes_finds_the_minimum_of_a_known_quadratic():
         return float(np.sum(((np.array(u) - target) / 0.05) ** 2))
 
     budget = Budget(400)
-    cmaes(lambda u, phase: seen.append(u) or chi2(u), [0.5, 0.5, 0.5], budget, seed=4, sigma0=0.3, population=None)
+    cmaes(lambda us, phase: [seen.append(u) or chi2(u) for u in us], [0.5, 0.5, 0.5], budget, seed=4, sigma0=0.3,
+          population=None)
     best = min(seen, key=chi2)
     assert np.allclose(best, target, atol=0.01)
     assert all(0.0 <= v <= 1.0 for u in seen for v in u)
@@ -119,18 +155,19 @@ def test_search_is_deterministic_and_respects_the_budget():
         for _ in range(2):
             seen = []
             b = Budget(10)
-            method(lambda u, p: seen.append(u) or sum(u), [0.5, 0.5], b, 3, 0.3, 3)
+            method(lambda us, p: [seen.append(u) or sum(u) for u in us], [0.5, 0.5], b, 3, 0.3, 3)
             runs.append(seen)
         assert runs[0] == runs[1]
         assert len(runs[0]) <= 10
     # numpy's global random state is not the method's: draws from it inside the objective change nothing
     for method in (cmaes, sobol):
         plain, noisy = [], []
-        method(lambda u, p: plain.append(u) or sum(u), [0.5, 0.5], Budget(10), 3, 0.3, 3)
-        method(lambda u, p: noisy.append(u) or (np.random.rand() * 0 + sum(u)), [0.5, 0.5], Budget(10), 3, 0.3, 3)
+        method(lambda us, p: [plain.append(u) or sum(u) for u in us], [0.5, 0.5], Budget(10), 3, 0.3, 3)
+        method(lambda us, p: [noisy.append(u) or (np.random.rand() * 0 + sum(u)) for u in us], [0.5, 0.5],
+               Budget(10), 3, 0.3, 3)
         assert plain == noisy
     b = Budget(100, deadline=time.monotonic() - 1.0)
-    sobol(lambda u, p: 0.0, [0.5], b, 1, 0.3, None)
+    sobol(lambda us, p: [0.0] * len(us), [0.5], b, 1, 0.3, None)
     assert b.stop_reason == "wall-time budget spent"
 
 

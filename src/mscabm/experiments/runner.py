@@ -20,6 +20,7 @@ import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from mscabm.experiments.spec import RUN_DERIVED, Spec, load_spec
 from mscabm.observe.io import atomic_write_parquet
 from mscabm.schema import ConfigError
 
-__all__ = ["execute_run", "run_experiment", "default_out_dir"]
+__all__ = ["execute_run", "run_experiment", "run_experiments", "default_out_dir"]
 
 
 # ---------------------------------------------------------------------------- worker side
@@ -154,40 +155,89 @@ def run_experiment(spec: Spec | str | Path, out: str | Path | None = None, *, ex
     local process pool of ``workers`` (default: the cores), Dask at ``scheduler``, or
     ``in_process``. Ends with ``manifest.parquet``; results and report are not built here.
     """
-    if not isinstance(spec, Spec):
-        spec = load_spec(spec)
-    p = plan(spec)
-    _check_readouts(p)
-    out = Path(out) if out is not None else default_out_dir(spec)
-    existing = manifest.read_manifest(out) if out.exists() else {}
-    if existing and not resume:
-        raise ConfigError("--out", f"{out} already holds {len(existing)} run(s); add --resume to continue that "
-                          "experiment, or choose another --out")
-    out.mkdir(parents=True, exist_ok=True)
-    manifest.write_spec_document(out, spec.document)
-    manifest.write_plan(out, p.to_json())
+    return run_experiments([(spec, out)], executor=executor, workers=workers, scheduler=scheduler, resume=resume,
+                           progress=progress, in_process=in_process, threads=threads)[0]
 
-    todo = [r for r in p.runs if not manifest.is_finished(existing.get(r.run_id), r.run_id, r.fingerprint, out)]
+
+def run_experiments(jobs: list[tuple[Spec | str | Path, str | Path | None]], *, executor: Executor | None = None,
+                    workers: int | None = None, scheduler: str | None = None, resume: bool = False,
+                    progress: bool = True, in_process: bool = False, threads: int | None = None,
+                    desc: str | None = None) -> list[Path]:
+    """Run several (spec, out folder) experiments as one batch; returns their folders, in order.
+
+    Every spec is planned and checked, and every folder claimed, before any run starts; then the
+    runs of all of them share one submission window (2 x the slots), so workers that one small
+    experiment would leave idle take the next one's runs (the fit runs a generation of candidates
+    this way). Each folder ends as :func:`run_experiment` leaves it, whatever the batch.
+    """
+    prepared = [_Prepared.check(spec, out, resume) for spec, out in jobs]  # every refusal before any write
+    folders = [job.out for job in prepared]
+    if len({f.resolve() for f in folders}) != len(folders):
+        raise ConfigError("--out", "two experiments of one batch share an output folder; allowed: one folder each")
+    for job in prepared:
+        job.claim()
     ctx = executor_context(executor, workers, scheduler, in_process, threads)
-    if todo:
-        run_derived = [d.__dict__ for d in spec.derived if d.kind in RUN_DERIVED]
+    if any(job.todo for job in prepared):
         with ctx as (ex, slots, nthreads):
-            tasks = [{"out": str(out.resolve()), "run": r.meta(), "config": r.config, "final": spec.final,
-                      "derived": run_derived, "threads": threads if threads is not None else nthreads} for r in todo]
+            tasks = [task for job in prepared for task in job.tasks(threads if threads is not None else nthreads)]
+            skipped = sum(job.n_runs - len(job.todo) for job in prepared)
             try:
-                _drive(ex, slots, tasks, len(p.runs) - len(todo), len(p.runs), out,
-                       desc=f"experiment {spec.name}", progress=progress)
-            except KeyboardInterrupt:  # SIGINT / SIGTERM: the finished runs' manifest, then stop
-                with contextlib.suppress(OSError):
-                    manifest.write_manifest_table(out)
+                _drive(ex, slots, tasks, skipped, sum(job.n_runs for job in prepared),
+                       desc=desc or f"experiment {prepared[0].spec.name}", progress=progress)
+            except KeyboardInterrupt:  # SIGINT / SIGTERM: the finished runs' manifests, then stop
+                for out in folders:
+                    with contextlib.suppress(OSError):
+                        manifest.write_manifest_table(out)
                 raise
-    manifest.write_manifest_table(out)
-    return out
+    for out in folders:
+        manifest.write_manifest_table(out)
+    return folders
 
 
-def _drive(ex: Executor, slots: int, tasks: list[dict], skipped: int, total: int, out: Path, desc: str,
+@dataclass
+class _Prepared:
+    """One experiment of a batch, planned and checked: its folder and the runs still to do."""
+
+    spec: Spec
+    plan: Plan
+    out: Path
+    todo: list
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.plan.runs)
+
+    @classmethod
+    def check(cls, spec: Spec | str | Path, out: str | Path | None, resume: bool) -> _Prepared:
+        if not isinstance(spec, Spec):
+            spec = load_spec(spec)
+        p = plan(spec)
+        _check_readouts(p)
+        folder = Path(out) if out is not None else default_out_dir(spec)
+        existing = manifest.read_manifest(folder) if folder.exists() else {}
+        if existing and not resume:
+            raise ConfigError("--out", f"{folder} already holds {len(existing)} run(s); add --resume to continue "
+                              "that experiment, or choose another --out")
+        todo = [r for r in p.runs
+                if not manifest.is_finished(existing.get(r.run_id), r.run_id, r.fingerprint, folder)]
+        return cls(spec, p, folder, todo)
+
+    def claim(self) -> None:
+        """Create the folder and write the spec and plan it runs."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        manifest.write_spec_document(self.out, self.spec.document)
+        manifest.write_plan(self.out, self.plan.to_json())
+
+    def tasks(self, threads: int | None) -> list[dict]:
+        run_derived = [d.__dict__ for d in self.spec.derived if d.kind in RUN_DERIVED]
+        return [{"out": str(self.out.resolve()), "run": r.meta(), "config": r.config, "final": self.spec.final,
+                 "derived": run_derived, "threads": threads} for r in self.todo]
+
+
+def _drive(ex: Executor, slots: int, tasks: list[dict], skipped: int, total: int, desc: str,
            progress: bool) -> None:
-    """Submit ``tasks`` to ``ex``, at most 2 x ``slots`` in flight, with a progress bar."""
+    """Submit ``tasks`` to ``ex``, at most 2 x ``slots`` in flight, with a progress bar; a worker that dies
+    leaves a failed row in its task's folder."""
     from tqdm import tqdm
 
     window = max(1, 2 * slots)
@@ -216,7 +266,7 @@ def _drive(ex: Executor, slots: int, tasks: list[dict], skipped: int, total: int
                 except Exception as exc:  # noqa: BLE001 - the worker itself died
                     res = {"status": "failed"}
                     with contextlib.suppress(OSError):  # a full disk fails the write too: the run stays unfinished
-                        manifest.write_row(out, dict(task["run"], status="failed",
+                        manifest.write_row(Path(task["out"]), dict(task["run"], status="failed",
                                                      error=f"worker failed: {type(exc).__name__}: {exc}",
                                                      traceback="", wall_s=0.0))
                 if res["status"] == "done":

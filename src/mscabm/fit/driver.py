@@ -11,7 +11,8 @@ Output folder (default ``runs/fits/<name>/``)::
 
 Candidate 0 is the start point (the parameters' ``start``, default the middle of the bounds: the
 hand fit's values when ``start`` gives them), then the search, within ``max_candidates`` in all;
-the intervals' difference pairs (2 per parameter) come on top of that budget.
+the intervals' difference pairs (2 per parameter) come on top of that budget. The candidates of one
+search batch (a CMA-ES generation) and the interval points run as one batch of runs on the executor.
 """
 
 from __future__ import annotations
@@ -99,20 +100,21 @@ def run_fit(fit: FitSpec, out: str | Path | None = None, *, workers: int | None 
                                                    "hidden values (failed runs or an undefined readout)")
             evaluator.observed = np.array([m for m, _, _ in synthetic])
 
-        def evaluate(unit: list[float], phase: str) -> float:
-            ev = evaluator.evaluate(len(evaluations), unit, phase)
-            evaluations.append(ev)
+        def evaluate(units: list[list[float]], phase: str) -> list[float]:
+            """Run the candidates ``units`` as one batch; their objectives, in order."""
+            batch = evaluator.evaluate_many(len(evaluations), units, phase)
+            evaluations.extend(batch)
             atomic_write_text(out / "candidates.csv", pd.DataFrame([e.row(fit) for e in evaluations])
                               .to_csv(index=False))
             best = min(e.objective for e in evaluations)
             bar.set_postfix(best_chi2=f"{best:.3g}", refresh=False)
-            bar.update(1)
-            return ev.objective
+            bar.update(len(batch))
+            return [ev.objective for ev in batch]
 
         start = [p.start_unit for p in fit.parameters]
         budget.allows(1)
         budget.spend(1)
-        evaluate(start, "start")
+        evaluate([start], "start")
         SEARCHES[fit.method](evaluate, start, budget, fit.seed, fit.sigma0, fit.population)
         best = min(evaluations, key=lambda e: (e.objective, e.index))
         jacobian = None
@@ -126,18 +128,21 @@ def run_fit(fit: FitSpec, out: str | Path | None = None, *, workers: int | None 
 
 
 def _jacobian(fit: FitSpec, best: Evaluation, evaluate, evaluations: list[Evaluation]) -> np.ndarray:
-    """d z / d s (search space) at ``best`` from difference pairs (candidates of phase 'interval')."""
-    columns = []
-    for j, lo, hi in difference_points(best.unit, fit.interval_step):
-        pair = []
+    """d z / d s (search space) at ``best`` from difference pairs (candidates of phase 'interval', run as one
+    batch)."""
+    points = difference_points(best.unit, fit.interval_step)
+    units = []
+    for j, lo, hi in points:
         for u_j in (lo, hi):
-            unit = list(best.unit)
-            unit[j] = u_j
-            if u_j == best.unit[j]:
-                pair.append(best)
-            else:
-                evaluate(unit, "interval")
-                pair.append(evaluations[-1])
+            if u_j != best.unit[j]:
+                units.append([*best.unit[:j], u_j, *best.unit[j + 1:]])
+    first = len(evaluations)
+    if units:
+        evaluate(units, "interval")
+    batch = iter(evaluations[first:])
+    columns = []
+    for j, lo, hi in points:
+        pair = [best if u_j == best.unit[j] else next(batch) for u_j in (lo, hi)]
         p = fit.parameters[j].parameter
         s_lo_b, s_hi_b = p.sample_bounds()
         ds = (hi - lo) * (s_hi_b - s_lo_b)

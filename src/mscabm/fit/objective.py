@@ -127,26 +127,59 @@ class Evaluator:
                   ) -> dict[str, pd.DataFrame] | None:
         """Run every spec at ``unit`` into ``folder/<spec name>/`` (resuming); spec name -> results table,
         or None if the config is refused at this point (only the box's corners are checked beforehand)."""
-        import mscabm.experiments as mx
+        return self.run_points([unit], [folder], master_seed)[0]
+
+    def run_points(self, units: list[list[float]], folders: list[Path], master_seed: int | None = None
+                   ) -> list[dict[str, pd.DataFrame] | None]:
+        """Run every spec at each point ``units[k]`` into ``folders[k]/<spec name>/`` (resuming), all points'
+        runs in one batch on the executor (:func:`mscabm.experiments.runner.run_experiments`): workers left idle
+        by one candidate's few runs take the next one's. Per point: spec name -> results table, or None where
+        the config is refused at that point (checked for every point before any run starts). Points that share
+        a folder (the same point twice) run once."""
+        from mscabm.experiments.plan import plan
+        from mscabm.experiments.report import results_table
+        from mscabm.experiments.runner import _check_readouts, run_experiments
         from mscabm.schema import ConfigError
 
-        results = {}
-        for name, spec in self.specs.items():
+        specs: list[dict[str, Any] | None] = []
+        for unit in units:
             try:
-                cs = candidate_spec(self.fit, spec, unit, master_seed)
-                results[name] = mx.run(cs, folder / spec.name, report=False, executor=self.executor,
-                                       workers=self.slots, threads=self.threads, resume=True, progress=False)
+                point = {name: candidate_spec(self.fit, spec, unit, master_seed) for name, spec in self.specs.items()}
+                for cs in point.values():
+                    _check_readouts(plan(cs))  # every run's config built and checked: a refusal is per point
             except ConfigError:
-                return None
-        return results
+                point = None
+            specs.append(point)
+        jobs: dict[Path, Any] = {}
+        for point, folder in zip(specs, folders):
+            for name, cs in (point or {}).items():
+                jobs.setdefault(Path(folder) / self.specs[name].name, cs)
+        if jobs:
+            run_experiments([(cs, out) for out, cs in jobs.items()], executor=self.executor, workers=self.slots,
+                            threads=self.threads, resume=True, progress=False)
+        return [None if point is None else {name: results_table(Path(folder) / self.specs[name].name)
+                                            for name in point}
+                for point, folder in zip(specs, folders)]
 
     def evaluate(self, index: int, unit: list[float], phase: str) -> Evaluation:
         """Run and score candidate ``index`` at the unit-cube point ``unit``."""
+        return self.evaluate_many(index, [unit], phase)[0]
+
+    def evaluate_many(self, first_index: int, units: list[list[float]], phase: str) -> list[Evaluation]:
+        """Run candidates ``first_index, first_index + 1, ...`` at the points ``units`` as one batch (see
+        :meth:`run_points`) and score them in that order; each one's ``wall_s`` is its share of the batch's wall
+        time. The scores do not depend on the batching: every run's seed comes from its spec."""
         import time
 
         t0 = time.perf_counter()
-        unit = [min(1.0, max(0.0, float(u))) for u in unit]
-        results = self.run_specs(unit, self.out / "candidates" / point_folder(unit))
+        units = [[min(1.0, max(0.0, float(u))) for u in unit] for unit in units]
+        all_results = self.run_points(units, [self.out / "candidates" / point_folder(u) for u in units])
+        wall_s = (time.perf_counter() - t0) / max(1, len(units))
+        return [self._score(first_index + k, unit, phase, results, wall_s)
+                for k, (unit, results) in enumerate(zip(units, all_results))]
+
+    def _score(self, index: int, unit: list[float], phase: str, results: dict[str, pd.DataFrame] | None,
+               wall_s: float) -> Evaluation:
         n_t = len(self.fit.targets)
         if results is None:  # refused config at this point
             stats = [(math.nan, math.nan, 0)] * n_t
@@ -165,7 +198,7 @@ class Evaluator:
         objective = float(np.sum(z**2)) if ok else FAILED_OBJECTIVE
         values = {p.name: p.value(u) for p, u in zip(self.fit.parameters, unit)}
         return Evaluation(index, phase, unit, values, mean.tolist(), se.tolist(), [s[2] for s in stats],
-                          z.tolist(), objective, runs, failed, time.perf_counter() - t0)
+                          z.tolist(), objective, runs, failed, wall_s)
 
     def synthetic_observations(self) -> list[tuple[float, float, int]]:
         """Run the specs at the fit's hidden values (``[fit.synthetic]``) with the synthetic master seed

@@ -1,8 +1,9 @@
 """Search methods over the unit cube: CMA-ES (pycma) for a point fit, a scrambled Sobol search as the baseline.
 
-Both take ``evaluate(unit, phase) -> objective`` and a :class:`Budget`, and are deterministic for
-a given seed and given objective values: a resumed fit replays the same candidates in the same
-order (their runs are found finished), so its search continues exactly where it stopped.
+Both take ``evaluate(units, phase) -> objectives`` (a batch of candidates, run together) and a
+:class:`Budget`, and are deterministic for a given seed and given objective values: a resumed fit
+replays the same candidates in the same order (their runs are found finished), so its search
+continues exactly where it stopped.
 
 - ``cmaes``: :class:`cma.CMAEvolutionStrategy` (N. Hansen's pycma, the reference implementation)
   drawing from a private generator seeded by ``seed`` (never numpy's global state) in the box
@@ -10,9 +11,9 @@ order (their runs are found finished), so its search continues exactly where it 
   ``sigma0``; whole generations only (a generation that would overrun the candidate budget is not
   started). pycma does not support one dimension (it fails on a flat objective there), so a
   one-parameter fit searches a plane whose second coordinate nothing reads.
-- ``sobol``: the first points of a scrambled Sobol sequence (:class:`scipy.stats.qmc.Sobol`): no
-  model of the objective at all, the yardstick a method must beat on the synthetic problem
-  (``benchmarks/fit_methods.py``).
+- ``sobol``: the first points of a scrambled Sobol sequence (:class:`scipy.stats.qmc.Sobol`), in
+  batches of ``population`` (default as CMA-ES's) within the budget: no model of the objective at
+  all, the yardstick a method must beat on the synthetic problem (``benchmarks/fit_methods.py``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import numpy as np
 
 __all__ = ["Budget", "cmaes", "sobol", "SEARCHES"]
 
-Objective = Callable[[list[float], str], float]
+Objective = Callable[[list[list[float]], str], list[float]]
 
 
 @dataclass
@@ -75,21 +76,23 @@ def cmaes(evaluate: Objective, start: list[float], budget: Budget, seed: int, si
                 return
             xs = es.ask()
             budget.spend(pop)
-            es.tell(xs, [evaluate([float(v) for v in x[:d]], "search") for x in xs])
+            es.tell(xs, evaluate([[float(v) for v in x[:d]] for x in xs], "search"))
 
 
 def sobol(evaluate: Objective, start: list[float], budget: Budget, seed: int, sigma0: float,
           population: int | None) -> None:
-    """The first ``budget`` points of a scrambled Sobol sequence in the unit cube."""
+    """The first ``budget`` points of a scrambled Sobol sequence in the unit cube, ``population`` at a time."""
     from scipy.stats import qmc
 
     sampler = qmc.Sobol(d=len(start), scramble=True, seed=int(seed))
+    batch = population or 4 + int(3 * np.log(len(start)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a sample size that is not a power of 2 loses balance: fine here
         while budget.allows(1):
-            x = sampler.random(1)[0]
-            budget.spend(1)
-            evaluate([float(v) for v in x], "search")
+            n = min(batch, budget.candidates)
+            xs = sampler.random(n)
+            budget.spend(n)
+            evaluate([[float(v) for v in x] for x in xs], "search")
 
 
 #: method name (``[fit] method``) -> search
