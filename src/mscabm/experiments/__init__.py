@@ -14,6 +14,7 @@ Layers (each module imports only those above it in this list)::
     manifest     the output folder: file names, manifest rows, spec and plan as run
     spec         the spec document's schema and parse_spec / load_spec
     plan         conditions, matched controls, runs, seeds, configs, fingerprints
+    posterior    a fit's posterior draws as a design factor, and the predictive table over them
     executors    local pool, Dask, in-process
     runner       runs a plan into a folder (parts, manifest rows)
     render       figures and Markdown tables

@@ -29,6 +29,14 @@ def cmd_experiment(args: argparse.Namespace) -> int:
 
         raise ConfigError("--out", f"{args.out} is a file; allowed: a new or an experiment folder")
     spec = load_spec(args.spec)
+    if args.draws is not None and args.posterior is None:
+        from mscabm.config import ConfigError
+
+        raise ConfigError("--draws", "given without --posterior; allowed: --posterior FIT_DIR --draws N")
+    if args.posterior is not None:
+        from mscabm.experiments.posterior import load_posterior, posterior_spec
+
+        spec = posterior_spec(spec, load_posterior(args.posterior), 20 if args.draws is None else args.draws)
     if args.dry_run:
         return _dry_run(spec)
     df = run(spec, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
@@ -83,6 +91,10 @@ def register(subparsers) -> dict:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--dry-run", action="store_true",
                    help="check the spec as a run would (configs, readout names) and print its plan; run nothing")
+    p.add_argument("--posterior", type=Path, metavar="FIT_DIR",
+                   help="run the spec (a grid design) over parameter draws from the linearised posterior of a "
+                        "`mscabm fit` output folder; adds predictive.csv (default out: <name>_posterior)")
+    p.add_argument("--draws", type=int, help="posterior draws with --posterior (default 20; 2 to 1000)")
 
     p = subparsers.add_parser("report", help="rebuild results, summary, figure and report.md of an experiment folder",
                               description="Rebuild results.parquet, summary.csv, figure.png/.svg and report.md "

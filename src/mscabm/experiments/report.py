@@ -25,6 +25,7 @@ import pandas as pd
 from mscabm.experiments import manifest
 from mscabm.experiments.cohort import cohort_report
 from mscabm.experiments.plan import salib_problem
+from mscabm.experiments.posterior import POSTERIOR_FACTOR, predictive_table
 from mscabm.experiments.render import experiment_figure, markdown_table
 from mscabm.experiments.spec import CONTROL_DERIVED, Spec, parse_spec
 from mscabm.experiments.statistics import mean_interval
@@ -149,6 +150,9 @@ def build_report(out: str | Path) -> pd.DataFrame:
     sens = sensitivity(df, spec, pl)
     if sens is not None:
         atomic_write_text(out / "sensitivity.csv", sens.to_csv(index=False))
+    predictive = predictive_table(df, spec)
+    if predictive is not None:
+        atomic_write_text(out / "predictive.csv", predictive.to_csv(index=False))
     cohort_lines: list[str] = []
     if spec.report.get("kind") == "cohort":
         figs, cohort_lines = cohort_report(out, spec, df)
@@ -182,6 +186,19 @@ def build_report(out: str | Path) -> pd.DataFrame:
     lines += [markdown_table(rows, ["condition", *wide_cols]), ""]
     if sens is not None:
         lines += [f"## Sensitivity ({spec.design_kind})", "", sens.to_markdown(index=False), ""]
+    if predictive is not None and len(predictive):
+        lines += [f"## Predictive intervals over the posterior draws (`{POSTERIOR_FACTOR}`)", "",
+                  "Per condition and readout, over every draw and replicate: mean [2.5th, 97.5th percentile]; the sd "
+                  "between the draws' means (parameter uncertainty) and within a draw (replicate noise). "
+                  "`predictive.csv` has every readout.", ""]
+        cols = [c for c in predictive.columns if c not in ("readout", "n", "draws", "mean", "sd", "p2_5", "p97_5",
+                                                           "between_draw_sd", "replicate_sd")]
+        lines += [markdown_table([[*(str(r[c]) for c in cols), r["readout"],
+                                   f"{_fmt(r['mean'])} [{_fmt(r['p2_5'])}, {_fmt(r['p97_5'])}]",
+                                   _fmt(r["between_draw_sd"]), _fmt(r["replicate_sd"]), f"{r['draws']}, {r['n']}"]
+                                  for _, r in predictive.iterrows()],
+                                 [*cols, "readout", "mean [95% predictive]", "sd between draws", "sd within draw",
+                                  "draws, runs"]), ""]
     failed = df[df["status"] == "failed"]
     if len(failed):
         lines += ["## Failed runs", "",

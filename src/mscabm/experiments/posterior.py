@@ -1,0 +1,200 @@
+"""Parameter uncertainty in an experiment: run a spec over draws from a fit's posterior.
+
+``mscabm experiment SPEC --posterior FIT_DIR --draws N`` reads the fit folder's ``fit.json`` (written
+by ``mscabm fit``: per free parameter its best value, dotted keys, scale, bounds, ``log``, the
+linearised sd in its search space (log10 where ``log``), whether the targets identify it, and the
+correlations) and draws N parameter sets:
+
+- the identified parameters jointly from the fit's Laplace approximation, a normal distribution in
+  search space around the best fit with covariance ``D R D`` (sd ``D``, correlations ``R``), a draw
+  outside the bounds redrawn (up to 100 times, then clipped to them);
+- a parameter the targets do not identify uniformly over its bounds in search space (nothing
+  constrains it: the flat prior of the fit's box).
+
+The spec (a grid design) gains the factor :data:`POSTERIOR_FACTOR` with one level per draw, setting
+every parameter's keys as the fit applies them (``value`` or ``multiply`` x the base config's
+value), and its matched controls inherit that factor, so a draw's control carries the same
+parameters. Replicate seeds stay common across draws: the spread between draws is parameter
+uncertainty, the spread within a draw replicate noise. :func:`predictive_table` (``predictive.csv``
+and a report section) summarises each condition over all draws and replicates.
+
+The draws are a local, Gaussian statement like the fit's intervals (docs/calibration.md), not an
+ABC posterior.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mscabm.experiments.parameters import Parameter
+from mscabm.experiments.plan import base_data
+from mscabm.experiments.spec import Spec, parse_spec
+from mscabm.schema import ConfigError
+
+__all__ = ["POSTERIOR_FACTOR", "MAX_DRAWS", "Posterior", "load_posterior", "posterior_spec", "predictive_table"]
+
+#: the grid factor a posterior run adds (one level per draw)
+POSTERIOR_FACTOR = "posterior_draw"
+#: most draws one run takes (each draw multiplies the spec's runs)
+MAX_DRAWS = 1000
+_REDRAWS = 100
+
+
+@dataclass
+class PosteriorParameter:
+    """One fitted parameter as fit.json gives it."""
+
+    name: str
+    keys: list[str]
+    bounds: tuple[float, float]
+    log: bool
+    scale: str
+    best: float
+    sd_search: float  # inf where not identified
+    identified: bool
+
+    @property
+    def parameter(self) -> Parameter:
+        return Parameter(self.name, list(self.keys), params={"low": self.bounds[0], "high": self.bounds[1]},
+                         log=self.log, scale=self.scale)
+
+    def to_search(self, value: float) -> float:
+        return math.log10(value) if self.log else float(value)
+
+
+@dataclass
+class Posterior:
+    """The linearised posterior of one fit (see the module docstring)."""
+
+    fit_name: str
+    folder: Path
+    parameters: list[PosteriorParameter]
+    correlation: np.ndarray  # (d, d)
+
+    def draw(self, n: int, rng: np.random.Generator) -> list[dict[str, float]]:
+        """``n`` parameter sets (name -> value) from ``rng``."""
+        d = len(self.parameters)
+        box = np.array([p.parameter.sample_bounds() for p in self.parameters]).reshape(d, 2)
+        ident = [j for j, p in enumerate(self.parameters) if p.identified]
+        mean = np.array([self.parameters[j].to_search(self.parameters[j].best) for j in ident])
+        sd = np.array([self.parameters[j].sd_search for j in ident])
+        corr = self.correlation[np.ix_(ident, ident)] if ident else np.zeros((0, 0))
+        cov = np.nan_to_num(corr, nan=0.0) * np.outer(sd, sd)
+        np.fill_diagonal(cov, sd**2)
+        w, v = np.linalg.eigh(cov) if ident else (np.zeros(0), np.zeros((0, 0)))
+        root = v * np.sqrt(np.clip(w, 0.0, None))  # cov = root root^T (a semi-definite estimate is clipped)
+        out = []
+        for _ in range(n):
+            s = np.empty(d)
+            if ident:
+                lo, hi = box[ident, 0], box[ident, 1]
+                for _try in range(_REDRAWS):
+                    x = mean + root @ rng.standard_normal(len(ident))
+                    if np.all((x >= lo) & (x <= hi)):
+                        break
+                s[ident] = np.clip(x, lo, hi)
+            for j, p in enumerate(self.parameters):
+                if not p.identified:
+                    s[j] = rng.uniform(box[j, 0], box[j, 1])
+            out.append({p.name: p.parameter.from_sample(float(s[j])) for j, p in enumerate(self.parameters)})
+        return out
+
+
+def load_posterior(folder: str | Path) -> Posterior:
+    """Read ``folder/fit.json``; a folder without a usable fit is refused (ConfigError at ``--posterior``)."""
+    folder = Path(folder)
+    path = folder / "fit.json"
+    if not path.is_file():
+        raise ConfigError("--posterior", f"{folder} holds no fit.json; allowed: an output folder of `mscabm fit`")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        params = []
+        for p in doc["parameters"]:
+            if "identified" not in p:
+                raise ConfigError("--posterior", f"fit {doc.get('name', '?')!r} in {folder} has no intervals "
+                                                 "([fit] intervals = false or failed runs at the difference points); "
+                                                 "allowed: a fit with intervals")
+            lo, hi = (float(x) for x in p["bounds"])
+            params.append(PosteriorParameter(str(p["name"]), [str(k) for k in p["keys"]], (lo, hi), bool(p["log"]),
+                                             str(p.get("scale", "value")), float(p["best"]), float(p["sd_search"]),
+                                             bool(p["identified"])))
+        corr = np.array(doc["correlation"], dtype=float).reshape(len(params), len(params))
+    except ConfigError:
+        raise
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError("--posterior", f"{path} is not a fit.json of `mscabm fit` ({type(exc).__name__}: "
+                                         f"{exc}); allowed: an output folder of `mscabm fit`") from None
+    if not params:
+        raise ConfigError("--posterior", f"{path} has no parameters; allowed: a fit with free parameters")
+    return Posterior(str(doc.get("name", folder.name)), folder, params, corr)
+
+
+def posterior_spec(spec: Spec, posterior: Posterior, draws: int) -> Spec:
+    """``spec`` (grid design) run at ``draws`` parameter sets from ``posterior``, named ``<name>_posterior``.
+
+    The draws come from a generator seeded by the spec's master seed: the same spec and fit give the
+    same draws.
+    """
+    if not 2 <= draws <= MAX_DRAWS:
+        raise ConfigError("--draws", f"{draws} is out of range; allowed: 2 to {MAX_DRAWS}")
+    if spec.design_kind != "grid":
+        raise ConfigError("--posterior", f"spec {spec.name!r} has a {spec.design_kind!r} design; allowed: a spec with "
+                                         "[design] kind = 'grid'")
+    if any(f.name == POSTERIOR_FACTOR for f in spec.factors):
+        raise ConfigError("--posterior", f"spec {spec.name!r} already has a factor {POSTERIOR_FACTOR!r}")
+    rng = np.random.default_rng([int(spec.master_seed), 0x706F7374])
+    base = base_data(spec)
+    width = len(str(draws - 1))
+    levels = []
+    for k, values in enumerate(posterior.draw(draws, rng)):
+        sets: dict[str, float | int] = {}
+        for p in posterior.parameters:
+            sets.update(p.parameter.apply(values[p.name], base, f"--posterior: parameter {p.name}"))
+        levels.append({"label": f"draw {k:0{width}d}", "set": sets})
+    doc = copy.deepcopy(spec.document)
+    doc["experiment"]["name"] = f"{spec.name}_posterior"
+    doc["experiment"]["description"] = (
+        (doc["experiment"].get("description") or "").rstrip()
+        + f"\n\nRun over {draws} draws of the posterior of fit `{posterior.fit_name}` ({posterior.folder}): "
+          f"factor `{POSTERIOR_FACTOR}`, each draw's control with the same parameters (`predictive.csv`).\n")
+    doc["design"]["factors"].append({"name": POSTERIOR_FACTOR, "levels": levels})
+    if "control" in doc:
+        doc["control"]["inherit"] = [*doc["control"].get("inherit", []), POSTERIOR_FACTOR]
+    return parse_spec(doc, source=spec.source)
+
+
+def predictive_table(df: pd.DataFrame, spec: Spec) -> pd.DataFrame | None:
+    """Per condition (the spec's other factors) and readout, over every draw and replicate: n, mean, sd,
+    2.5th and 97.5th percentiles (the predictive interval), the sd between the draws' means (parameter
+    uncertainty) and the root-mean within-draw variance (replicate noise). None if the spec has no
+    posterior factor."""
+    if not any(f.name == POSTERIOR_FACTOR for f in spec.factors):
+        return None
+    by = [f.name for f in spec.factors if f.name != POSTERIOR_FACTOR]
+    runs = df[(df["role"] == "condition") & (df["status"] == "done")] if "role" in df.columns else df
+    rows = []
+    for key, g in (runs.groupby(by, sort=False, dropna=False) if by else [((), runs)]):
+        key = key if isinstance(key, tuple) else (key,)
+        for readout in spec.readout_columns:
+            if readout not in g.columns:
+                continue
+            v = pd.to_numeric(g[readout], errors="coerce")
+            ok = np.isfinite(v.to_numpy(dtype=float))
+            v, draws = v[ok], g.loc[ok, POSTERIOR_FACTOR]
+            if not len(v):
+                continue
+            per_draw = v.groupby(draws)
+            within = per_draw.var(ddof=1).dropna()
+            rows.append({**dict(zip(by, key)), "readout": readout, "n": int(len(v)), "draws": int(per_draw.ngroups),
+                         "mean": float(v.mean()), "sd": float(v.std(ddof=1)) if len(v) > 1 else math.nan,
+                         "p2_5": float(np.percentile(v, 2.5)), "p97_5": float(np.percentile(v, 97.5)),
+                         "between_draw_sd": float(per_draw.mean().std(ddof=1)) if per_draw.ngroups > 1 else math.nan,
+                         "replicate_sd": float(math.sqrt(within.mean())) if len(within) else math.nan})
+    return pd.DataFrame(rows)

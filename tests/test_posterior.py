@@ -1,0 +1,147 @@
+"""`mscabm experiment SPEC --posterior FIT_DIR`: draws from a fit's linearised posterior, applied as a design factor
+(controls included), and the predictive table. The fit folders are written by hand (a known covariance), so the
+draws are checked against the distribution they must follow, without running a fit."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import tomli_w
+
+from mscabm.cli import main
+from mscabm.config import get_path
+from mscabm.experiments import parse_spec, plan
+from mscabm.experiments.plan import base_data
+from mscabm.experiments.posterior import POSTERIOR_FACTOR, load_posterior, posterior_spec
+from mscabm.schema import ConfigError
+
+PGE2_KEYS = [f"behaviours.MSC.{s}.export_PGE2_molecules_per_min" for s in ("naive", "primed", "licensed")]
+
+
+def fit_folder(tmp_path: Path, parameters: list[dict], correlation: list[list[float]], name: str = "fitdir") -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "fit.json").write_text(json.dumps({"name": "hand", "parameters": parameters,
+                                                 "correlation": correlation}))
+    return folder
+
+
+def param(name, keys, bounds, best, sd_search, identified=True, log=False, scale="value"):
+    return {"name": name, "keys": keys, "bounds": bounds, "log": log, "scale": scale, "best": best,
+            "sd_search": sd_search if identified else math.inf, "identified": identified}
+
+
+def three_parameters(tmp_path: Path) -> Path:
+    return fit_folder(tmp_path, [
+        param("pge2", PGE2_KEYS, [0.1, 10.0], 2.0, 0.05, log=True, scale="multiply"),
+        param("half_max", ["rules.pge2_arrests_T_activated.half_max"], [1.0, 100.0], 30.0, 4.0),
+        param("unseen", ["rules.tgfb_arrests_T_activated.half_max"], [50.0, 150.0], 100.0, 0.0, identified=False),
+    ], [[1.0, 0.8, float("nan")], [0.8, 1.0, float("nan")], [float("nan")] * 3])
+
+
+def test_draws_follow_the_fits_gaussian_and_the_box_for_unidentified_parameters(tmp_path):
+    post = load_posterior(three_parameters(tmp_path))
+    draws = post.draw(4000, np.random.default_rng(1))
+    a = np.log10([d["pge2"] for d in draws])  # search space of a log parameter: log10
+    b = np.array([d["half_max"] for d in draws])
+    c = np.array([d["unseen"] for d in draws])
+    assert a.mean() == pytest.approx(math.log10(2.0), abs=0.005) and a.std() == pytest.approx(0.05, rel=0.05)
+    assert b.mean() == pytest.approx(30.0, abs=0.3) and b.std() == pytest.approx(4.0, rel=0.05)
+    assert np.corrcoef(a, b)[0, 1] == pytest.approx(0.8, abs=0.03)
+    assert c.min() >= 50.0 and c.max() <= 150.0 and c.mean() == pytest.approx(100.0, abs=2.0)  # uniform on the box
+    assert c.std() == pytest.approx(100.0 / math.sqrt(12), rel=0.05)
+    assert draws[:5] == post.draw(5, np.random.default_rng(1))  # the generator alone decides
+
+
+def test_draws_near_a_bound_stay_inside_it(tmp_path):
+    post = load_posterior(fit_folder(tmp_path, [param("x", ["rules.pge2_arrests_T_activated.half_max"],
+                                                      [1.0, 100.0], 2.0, 5.0)], [[1.0]]))
+    x = np.array([d["x"] for d in post.draw(2000, np.random.default_rng(2))])
+    assert x.min() >= 1.0 and x.max() <= 100.0
+    assert x.mean() > 2.0  # the box truncates the lower tail
+
+
+def test_the_posterior_factor_sets_every_key_and_controls_inherit_it(tmp_path):
+    spec = parse_spec(tiny_spec())
+    post = load_posterior(three_parameters(tmp_path))
+    ps = posterior_spec(spec, post, 4)
+    assert ps.name == "tiny_posterior" and [f.name for f in ps.factors][-1] == POSTERIOR_FACTOR
+    p = plan(ps)
+    assert len(p.runs) == 4 * len(plan(spec).runs)
+    draws = post.draw(4, np.random.default_rng([spec.master_seed, 0x706F7374]))
+    base = base_data(spec)
+    arms: dict[str, set[int]] = {"condition": set(), "control": set()}
+    for run in p.runs:
+        half_max = get_path(run.config, "rules.pge2_arrests_T_activated.half_max")
+        k = [abs(d["half_max"] - half_max) < 1e-9 for d in draws].index(True)  # the draw this run carries
+        for key in PGE2_KEYS:  # multiply: the draw x the base config's value, on every key
+            assert get_path(run.config, key) == pytest.approx(draws[k]["pge2"] * get_path(base, key))
+        assert get_path(run.config, "rules.tgfb_arrests_T_activated.half_max") == pytest.approx(draws[k]["unseen"])
+        arms["control" if run.meta()["condition"].startswith("control") else "condition"].add(k)
+    assert arms["condition"] == arms["control"] == {0, 1, 2, 3}  # each draw's MSC arm has its own matched control
+
+
+def test_a_posterior_run_writes_predictive_intervals(tmp_path, capsys):
+    spec_file = tmp_path / "tiny.toml"
+    spec_file.write_text(tomli_w.dumps(tiny_spec()))
+    out = tmp_path / "out"
+    assert main(["experiment", str(spec_file), "--posterior", str(three_parameters(tmp_path)), "--draws", "3",
+                 "--in-process", "--quiet", "--out", str(out)]) == 0
+    pred = pd.read_csv(out / "predictive.csv")
+    assert set(pred["readout"]) >= {"n_T", "births_T_total"} and (pred["draws"] == 3).all() and (pred["n"] == 6).all()
+    assert (pred["p2_5"] <= pred["mean"]).all() and (pred["mean"] <= pred["p97_5"]).all()
+    res = pd.read_parquet(out / "results.parquet")
+    assert res[POSTERIOR_FACTOR].nunique() == 3
+    assert "Predictive intervals" in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize("args, path", [
+    (["--draws", "3"], "--draws"),
+    (["--posterior", "{fit}", "--draws", "1"], "--draws"),
+    (["--posterior", "{empty}"], "--posterior"),
+    (["--posterior", "{nointervals}"], "--posterior"),
+    (["--posterior", "{broken}"], "--posterior"),
+])
+def test_bad_posterior_options_exit_2_with_the_option_before_any_run(tmp_path, capsys, args, path):
+    spec_file = tmp_path / "tiny.toml"
+    spec_file.write_text(tomli_w.dumps(tiny_spec()))
+    folders = {"fit": three_parameters(tmp_path), "empty": tmp_path / "empty",
+               "nointervals": fit_folder(tmp_path, [{k: v for k, v in param("x", ["a.b"], [1, 2], 1.5, 0.1).items()
+                                                     if k not in ("identified", "sd_search")}], [[1.0]], "noint"),
+               "broken": tmp_path / "broken"}
+    folders["empty"].mkdir()
+    folders["broken"].mkdir()
+    (folders["broken"] / "fit.json").write_text('{"parameters": [{"name": "x"}]}')
+    args = [a.format(**folders) for a in args]
+    assert main(["experiment", str(spec_file), *args, "--in-process", "--quiet", "--out", str(tmp_path / "o")]) == 2
+    assert path in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_only_grid_designs_take_posterior_draws(tmp_path):
+    doc = tiny_spec()
+    doc["design"] = {"kind": "conditions", "conditions": [{"id": "a", "set": {"cells.MSC.count": 4}}]}
+    doc.pop("control")
+    doc["readouts"].pop("derived")
+    with pytest.raises(ConfigError, match="kind = 'grid'"):
+        posterior_spec(parse_spec(doc), load_posterior(three_parameters(tmp_path)), 3)
+
+
+def tiny_spec() -> dict:
+    """A 100 x 100 um well, 20 steps: MSCs 0 or 4, each against a matched no-MSC control; 2 replicates."""
+    tiny = {"domain.width_um": 100.0, "domain.height_um": 100.0, "cells.T.count": 20, "cells.CD8.count": 8,
+            "cells.B.count": 0, "cells.NK.count": 0, "cells.MAC.count": 0, "cells.DC.count": 3,
+            "cells.MSC.count": 0, "output.snapshot_every": 0}
+    return {
+        "experiment": {"name": "tiny", "master_seed": 7, "replicates": 2, "steps": 20, "record_every": 10},
+        "base": {"config": "coculture", "set": tiny},
+        "design": {"kind": "grid", "factors": [{"name": "msc", "key": "cells.MSC.count", "values": [4]}]},
+        "control": {"set": {"cells.MSC.count": 0}},
+        "readouts": {"final": ["n_T", "births_T_total"],
+                     "derived": [{"name": "supp_pct", "kind": "suppression", "of": "n_T"}]},
+    }
