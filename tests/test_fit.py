@@ -115,7 +115,8 @@ def test_a_batch_of_candidates_scores_as_the_same_candidates_one_by_one(tmp_path
     for a, b in zip(batch, alone):
         assert (a.unit, a.mean, a.se, a.z, a.objective, a.runs) == (b.unit, b.mean, b.se, b.z, b.objective, b.runs)
     assert batch[1].objective == batch[2].objective < FAILED_OBJECTIVE and batch[0].objective != batch[1].objective
-    assert len(list((tmp_path / "batch" / "candidates").glob("p*"))) == 2
+    twice = list((tmp_path / "batch" / "candidates").glob("p*"))
+    assert len(twice) == 2 and sorted(len(read_manifest(p / "tiny_well")) for p in twice) == [2, 2]  # run once
     refused = Evaluator(fit, specs, tmp_path / "refused", ex, slots, threads)
     refused.specs = {name: _refusing(spec) if k == 0 else spec for k, (name, spec) in enumerate(specs.items())}
     with executor_context(None, None, None, True, None) as (ex, slots, threads):

@@ -67,23 +67,35 @@ def test_draws_near_a_bound_stay_inside_it(tmp_path):
 
 
 def test_the_posterior_factor_sets_every_key_and_controls_inherit_it(tmp_path):
-    spec = parse_spec(tiny_spec())
+    """Every draw's keys in every run, controls included; the spec's own factors still reach the controls (an
+    absent `inherit` means all factors); a level of the spec that sets a fitted key keeps its value, as over the
+    fit's [base.set]."""
+    doc = tiny_spec()
+    doc["design"]["factors"] += [
+        {"name": "cd8", "key": "cells.CD8.count", "values": [2, 12]},
+        {"name": "hm", "levels": [{"label": "fitted", "set": {}},
+                                  {"label": "fixed", "set": {"rules.pge2_arrests_T_activated.half_max": 7.0}}]}]
+    spec = parse_spec(doc)
     post = load_posterior(three_parameters(tmp_path))
     ps = posterior_spec(spec, post, 4)
-    assert ps.name == "tiny_posterior" and [f.name for f in ps.factors][-1] == POSTERIOR_FACTOR
+    assert ps.name == "tiny_posterior" and ps.factors[0].name == POSTERIOR_FACTOR and ps.control_inherit is None
     p = plan(ps)
     assert len(p.runs) == 4 * len(plan(spec).runs)
     draws = post.draw(4, np.random.default_rng([spec.master_seed, 0x706F7374]))
     base = base_data(spec)
-    arms: dict[str, set[int]] = {"condition": set(), "control": set()}
+    arms: dict[tuple[str, int, str], set[int]] = {}
     for run in p.runs:
-        half_max = get_path(run.config, "rules.pge2_arrests_T_activated.half_max")
-        k = [abs(d["half_max"] - half_max) < 1e-9 for d in draws].index(True)  # the draw this run carries
+        unseen = get_path(run.config, "rules.tgfb_arrests_T_activated.half_max")
+        k = [abs(d["unseen"] - unseen) < 1e-9 for d in draws].index(True)  # the draw this run carries
         for key in PGE2_KEYS:  # multiply: the draw x the base config's value, on every key
             assert get_path(run.config, key) == pytest.approx(draws[k]["pge2"] * get_path(base, key))
-        assert get_path(run.config, "rules.tgfb_arrests_T_activated.half_max") == pytest.approx(draws[k]["unseen"])
-        arms["control" if run.meta()["condition"].startswith("control") else "condition"].add(k)
-    assert arms["condition"] == arms["control"] == {0, 1, 2, 3}  # each draw's MSC arm has its own matched control
+        half_max = get_path(run.config, "rules.pge2_arrests_T_activated.half_max")
+        fixed = half_max == 7.0
+        assert fixed or half_max == pytest.approx(draws[k]["half_max"])
+        role = "control" if run.meta()["condition"].startswith("control") else "condition"
+        arms.setdefault((role, get_path(run.config, "cells.CD8.count"), "fixed" if fixed else "fitted"), set()).add(k)
+    assert set(arms) == {(r, n, h) for r in ("condition", "control") for n in (2, 12) for h in ("fitted", "fixed")}
+    assert all(ks == {0, 1, 2, 3} for ks in arms.values())  # each draw x level has its arm and its control
 
 
 def test_a_posterior_run_writes_predictive_intervals(tmp_path, capsys):
@@ -106,6 +118,7 @@ def test_a_posterior_run_writes_predictive_intervals(tmp_path, capsys):
     (["--posterior", "{empty}"], "--posterior"),
     (["--posterior", "{nointervals}"], "--posterior"),
     (["--posterior", "{broken}"], "--posterior"),
+    (["--posterior", "{nonpositive}"], "--posterior"),
 ])
 def test_bad_posterior_options_exit_2_with_the_option_before_any_run(tmp_path, capsys, args, path):
     spec_file = tmp_path / "tiny.toml"
@@ -113,7 +126,9 @@ def test_bad_posterior_options_exit_2_with_the_option_before_any_run(tmp_path, c
     folders = {"fit": three_parameters(tmp_path), "empty": tmp_path / "empty",
                "nointervals": fit_folder(tmp_path, [{k: v for k, v in param("x", ["a.b"], [1, 2], 1.5, 0.1).items()
                                                      if k not in ("identified", "sd_search")}], [[1.0]], "noint"),
-               "broken": tmp_path / "broken"}
+               "broken": tmp_path / "broken",
+               "nonpositive": fit_folder(tmp_path, [param("x", PGE2_KEYS, [0.0, 2.0], 1.0, 0.1, log=True)], [[1.0]],
+                                         "nonpositive")}
     folders["empty"].mkdir()
     folders["broken"].mkdir()
     (folders["broken"] / "fit.json").write_text('{"parameters": [{"name": "x"}]}')

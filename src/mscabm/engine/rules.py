@@ -6,8 +6,8 @@ Rules for the same group, behaviour, direction and *pathway* combine as PhysiCel
 (Johnson et al. 2023, "a grammar for signal-behaviour rules"): with
 ``x = sum_i (s_i / K_i)^n_i`` the combined response is ``H = x / (1 + x)``, and
 
-    b = base + (max - base) * H_up          (the up-regulating rules of a pathway)
-    b = b + (min - b) * H_down              (then the down-regulating rules of a pathway)
+    b = base + (max - base) * H_up          (the up-regulating rules, pathway by pathway)
+    b = b + (min - b) * H_down              (then the down-regulating rules, pathway by pathway)
 
 so a single rule is the classic Hill function ``base + (max - base) s^n / (K^n + s^n)``.
 Down-regulation takes precedence: at full ``H_down`` the behaviour is ``min``.

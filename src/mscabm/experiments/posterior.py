@@ -13,8 +13,9 @@ correlations) and draws N parameter sets:
 
 The spec (a grid design) gains the factor :data:`POSTERIOR_FACTOR` with one level per draw, setting
 every parameter's keys as the fit applies them (``value`` or ``multiply`` x the base config's
-value), and its matched controls inherit that factor, so a draw's control carries the same
-parameters. Replicate seeds stay common across draws: the spread between draws is parameter
+value); it comes first, so that a level of the spec's own factors that sets a fitted key keeps its
+value, as it does over the fit's ``[base.set]``. Matched controls inherit it, so a draw's control
+carries the same parameters. Replicate seeds stay common across draws: the spread between draws is parameter
 uncertainty, the spread within a draw replicate noise. :func:`predictive_table` (``predictive.csv``
 and a report section) summarises each condition over all draws and replicates.
 
@@ -122,9 +123,15 @@ def load_posterior(folder: str | Path) -> Posterior:
                                                  "([fit] intervals = false or failed runs at the difference points); "
                                                  "allowed: a fit with intervals")
             lo, hi = (float(x) for x in p["bounds"])
-            params.append(PosteriorParameter(str(p["name"]), [str(k) for k in p["keys"]], (lo, hi), bool(p["log"]),
-                                             str(p.get("scale", "value")), float(p["best"]), float(p["sd_search"]),
-                                             bool(p["identified"])))
+            pp = PosteriorParameter(str(p["name"]), [str(k) for k in p["keys"]], (lo, hi), bool(p["log"]),
+                                    str(p.get("scale", "value")), float(p["best"]), float(p["sd_search"]),
+                                    bool(p["identified"]))
+            if not (lo < hi and (lo > 0 or not pp.log) and lo <= pp.best <= hi and pp.scale in ("value", "multiply")
+                    and (pp.sd_search > 0 and math.isfinite(pp.sd_search) or not pp.identified)):
+                raise ValueError(f"parameter {pp.name!r}: bounds {lo}..{hi} (log {pp.log}), best {pp.best}, "
+                                 f"scale {pp.scale!r}, sd {pp.sd_search} (identified {pp.identified}) do not fit "
+                                 "together")
+            params.append(pp)
         corr = np.array(doc["correlation"], dtype=float).reshape(len(params), len(params))
     except ConfigError:
         raise
@@ -164,9 +171,11 @@ def posterior_spec(spec: Spec, posterior: Posterior, draws: int) -> Spec:
         (doc["experiment"].get("description") or "").rstrip()
         + f"\n\nRun over {draws} draws of the posterior of fit `{posterior.fit_name}` ({posterior.folder}): "
           f"factor `{POSTERIOR_FACTOR}`, each draw's control with the same parameters (`predictive.csv`).\n")
-    doc["design"]["factors"].append({"name": POSTERIOR_FACTOR, "levels": levels})
-    if "control" in doc:
-        doc["control"]["inherit"] = [*doc["control"].get("inherit", []), POSTERIOR_FACTOR]
+    # first, so that a level of the spec's own factors that sets a fitted key keeps it, as the fit's [base.set]
+    # values are kept (e.g. route_decomposition's mouse IDO capacity under a human IDO fit)
+    doc["design"]["factors"].insert(0, {"name": POSTERIOR_FACTOR, "levels": levels})
+    if doc.get("control", {}).get("inherit") is not None:  # None: every factor, the draws included
+        doc["control"]["inherit"] = [*doc["control"]["inherit"], POSTERIOR_FACTOR]
     return parse_spec(doc, source=spec.source)
 
 

@@ -33,7 +33,7 @@ from mscabm.experiments.spec import RUN_DERIVED, Spec, load_spec
 from mscabm.observe.io import atomic_write_parquet
 from mscabm.schema import ConfigError
 
-__all__ = ["execute_run", "run_experiment", "run_experiments", "default_out_dir"]
+__all__ = ["execute_run", "run_experiment", "run_experiments", "run_prepared", "Prepared", "default_out_dir"]
 
 
 # ---------------------------------------------------------------------------- worker side
@@ -165,18 +165,27 @@ def run_experiments(jobs: list[tuple[Spec | str | Path, str | Path | None]], *, 
                     desc: str | None = None) -> list[Path]:
     """Run several (spec, out folder) experiments as one batch; returns their folders, in order.
 
-    Every spec is planned and checked, and every folder claimed, before any run starts; then the
-    runs of all of them share one submission window (2 x the slots), so workers that one small
-    experiment would leave idle take the next one's runs (the fit runs a generation of candidates
-    this way). Each folder ends as :func:`run_experiment` leaves it, whatever the batch.
+    Every spec is planned and checked (:meth:`Prepared.check`), before any folder is written; then
+    :func:`run_prepared`.
     """
-    prepared = [_Prepared.check(spec, out, resume) for spec, out in jobs]  # every refusal before any write
+    return run_prepared([Prepared.check(spec, out, resume) for spec, out in jobs], executor=executor,
+                        workers=workers, scheduler=scheduler, in_process=in_process, threads=threads,
+                        progress=progress, desc=desc)
+
+
+def run_prepared(prepared: list[Prepared], *, executor: Executor | None = None, workers: int | None = None,
+                 scheduler: str | None = None, in_process: bool = False, threads: int | None = None,
+                 progress: bool = True, desc: str | None = None) -> list[Path]:
+    """Run checked experiments as one batch: their folders are claimed, then the runs of all of them share
+    one submission window (2 x the slots), so workers that one small experiment would leave idle take the
+    next one's runs (the fit runs a generation of candidates this way). Each folder ends as
+    :func:`run_experiment` leaves it, whatever the batch. Two experiments in one folder are refused first."""
     folders = [job.out for job in prepared]
     if len({f.resolve() for f in folders}) != len(folders):
         raise ConfigError("--out", "two experiments of one batch share an output folder; allowed: one folder each")
+    ctx = executor_context(executor, workers, scheduler, in_process, threads)
     for job in prepared:
         job.claim()
-    ctx = executor_context(executor, workers, scheduler, in_process, threads)
     if any(job.todo for job in prepared):
         with ctx as (ex, slots, nthreads):
             tasks = [task for job in prepared for task in job.tasks(threads if threads is not None else nthreads)]
@@ -195,8 +204,9 @@ def run_experiments(jobs: list[tuple[Spec | str | Path, str | Path | None]], *, 
 
 
 @dataclass
-class _Prepared:
-    """One experiment of a batch, planned and checked: its folder and the runs still to do."""
+class Prepared:
+    """One experiment planned and checked (:meth:`check`): its folder and the runs still to do. Nothing is
+    written until :meth:`claim`."""
 
     spec: Spec
     plan: Plan
@@ -208,7 +218,9 @@ class _Prepared:
         return len(self.plan.runs)
 
     @classmethod
-    def check(cls, spec: Spec | str | Path, out: str | Path | None, resume: bool) -> _Prepared:
+    def check(cls, spec: Spec | str | Path, out: str | Path | None, resume: bool) -> Prepared:
+        """Plan ``spec`` into ``out`` (default: its default folder); refuse (ConfigError) a config the model
+        refuses, an unknown readout, or a folder with runs when not ``resume``."""
         if not isinstance(spec, Spec):
             spec = load_spec(spec)
         p = plan(spec)

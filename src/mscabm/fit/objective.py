@@ -132,34 +132,32 @@ class Evaluator:
     def run_points(self, units: list[list[float]], folders: list[Path], master_seed: int | None = None
                    ) -> list[dict[str, pd.DataFrame] | None]:
         """Run every spec at each point ``units[k]`` into ``folders[k]/<spec name>/`` (resuming), all points'
-        runs in one batch on the executor (:func:`mscabm.experiments.runner.run_experiments`): workers left idle
+        runs in one batch on the executor (:func:`mscabm.experiments.runner.run_prepared`): workers left idle
         by one candidate's few runs take the next one's. Per point: spec name -> results table, or None where
         the config is refused at that point (checked for every point before any run starts). Points that share
         a folder (the same point twice) run once."""
-        from mscabm.experiments.plan import plan
         from mscabm.experiments.report import results_table
-        from mscabm.experiments.runner import _check_readouts, run_experiments
+        from mscabm.experiments.runner import Prepared, run_prepared
         from mscabm.schema import ConfigError
 
-        specs: list[dict[str, Any] | None] = []
-        for unit in units:
-            try:
-                point = {name: candidate_spec(self.fit, spec, unit, master_seed) for name, spec in self.specs.items()}
-                for cs in point.values():
-                    _check_readouts(plan(cs))  # every run's config built and checked: a refusal is per point
+        jobs: dict[Path, Prepared] = {}  # a point met twice runs once
+        points: list[list[Path] | None] = []
+        for unit, folder in zip(units, folders):
+            try:  # every run's config built and checked: a refusal is per point, before any run
+                prepared = [jobs.get(Path(folder) / spec.name)
+                            or Prepared.check(candidate_spec(self.fit, spec, unit, master_seed),
+                                              Path(folder) / spec.name, resume=True)
+                            for spec in self.specs.values()]
             except ConfigError:
-                point = None
-            specs.append(point)
-        jobs: dict[Path, Any] = {}
-        for point, folder in zip(specs, folders):
-            for name, cs in (point or {}).items():
-                jobs.setdefault(Path(folder) / self.specs[name].name, cs)
+                points.append(None)
+                continue
+            jobs.update({job.out: job for job in prepared})
+            points.append([job.out for job in prepared])
         if jobs:
-            run_experiments([(cs, out) for out, cs in jobs.items()], executor=self.executor, workers=self.slots,
-                            threads=self.threads, resume=True, progress=False)
-        return [None if point is None else {name: results_table(Path(folder) / self.specs[name].name)
-                                            for name in point}
-                for point, folder in zip(specs, folders)]
+            run_prepared(list(jobs.values()), executor=self.executor, workers=self.slots, threads=self.threads,
+                         progress=False)
+        return [None if outs is None else {name: results_table(out) for name, out in zip(self.specs, outs)}
+                for outs in points]
 
     def evaluate(self, index: int, unit: list[float], phase: str) -> Evaluation:
         """Run and score candidate ``index`` at the unit-cube point ``unit``."""

@@ -52,13 +52,19 @@ class Budget:
         self.candidates -= n
 
 
+def default_population(d: int) -> int:
+    """pycma's default population for ``d`` parameters, ``4 + int(3 ln d)``: CMA-ES's generation and
+    Sobol's batch."""
+    return 4 + int(3 * np.log(d))
+
+
 def cmaes(evaluate: Objective, start: list[float], budget: Budget, seed: int, sigma0: float,
           population: int | None) -> None:
     """CMA-ES from ``start`` (unit cube) until pycma's own stopping rules or the budget."""
     import cma
 
     d = len(start)
-    pop = population or 4 + int(3 * np.log(d))
+    pop = population or default_population(d)
     dummy = d == 1  # pycma's 1-D support is incomplete: add a coordinate the objective ignores
     x0 = list(start) + ([0.5] if dummy else [])
     rng = np.random.default_rng(int(seed))  # pycma's own draws, private: numpy's global state is not touched
@@ -85,7 +91,7 @@ def sobol(evaluate: Objective, start: list[float], budget: Budget, seed: int, si
     from scipy.stats import qmc
 
     sampler = qmc.Sobol(d=len(start), scramble=True, seed=int(seed))
-    batch = population or 4 + int(3 * np.log(len(start)))
+    batch = population or default_population(len(start))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a sample size that is not a power of 2 loses balance: fine here
         while budget.allows(1):
