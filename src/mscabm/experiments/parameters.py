@@ -63,6 +63,10 @@ class Parameter:
         """The parameter's value for a point ``x`` of the sample space (:meth:`sample_bounds`)."""
         return 10.0 ** x if self.log else float(x)
 
+    def to_sample(self, value: float) -> float:
+        """The point of the sample space for the parameter's ``value`` (inverse of :meth:`from_sample`)."""
+        return math.log10(value) if self.log else float(value)
+
     def draw(self, rng: np.random.Generator) -> float:
         """One value from the distribution (one call of ``rng``), clipped to ``clip``."""
         p = self.params

@@ -39,7 +39,8 @@ from mscabm.experiments.plan import base_data
 from mscabm.experiments.spec import Spec, parse_spec
 from mscabm.schema import ConfigError
 
-__all__ = ["POSTERIOR_FACTOR", "MAX_DRAWS", "Posterior", "load_posterior", "posterior_spec", "predictive_table"]
+__all__ = ["POSTERIOR_FACTOR", "MAX_DRAWS", "Posterior", "load_posterior", "posterior_spec", "condition_factors",
+           "predictive_table"]
 
 #: the grid factor a posterior run adds (one level per draw)
 POSTERIOR_FACTOR = "posterior_draw"
@@ -66,9 +67,6 @@ class PosteriorParameter:
         return Parameter(self.name, list(self.keys), params={"low": self.bounds[0], "high": self.bounds[1]},
                          log=self.log, scale=self.scale)
 
-    def to_search(self, value: float) -> float:
-        return math.log10(value) if self.log else float(value)
-
 
 @dataclass
 class Posterior:
@@ -84,7 +82,8 @@ class Posterior:
         d = len(self.parameters)
         box = np.array([p.parameter.sample_bounds() for p in self.parameters]).reshape(d, 2)
         ident = [j for j, p in enumerate(self.parameters) if p.identified]
-        mean = np.array([self.parameters[j].to_search(self.parameters[j].best) for j in ident])
+        lo, hi = box[ident, 0], box[ident, 1]
+        mean = np.array([self.parameters[j].parameter.to_sample(self.parameters[j].best) for j in ident])
         sd = np.array([self.parameters[j].sd_search for j in ident])
         corr = self.correlation[np.ix_(ident, ident)] if ident else np.zeros((0, 0))
         cov = np.nan_to_num(corr, nan=0.0) * np.outer(sd, sd)
@@ -95,7 +94,6 @@ class Posterior:
         for _ in range(n):
             s = np.empty(d)
             if ident:
-                lo, hi = box[ident, 0], box[ident, 1]
                 for _try in range(_REDRAWS):
                     x = mean + root @ rng.standard_normal(len(ident))
                     if np.all((x >= lo) & (x <= hi)):
@@ -179,6 +177,11 @@ def posterior_spec(spec: Spec, posterior: Posterior, draws: int) -> Spec:
     return parse_spec(doc, source=spec.source)
 
 
+def condition_factors(spec: Spec) -> list[str]:
+    """The spec's factors other than the posterior draw: the columns a predictive row is grouped by."""
+    return [f.name for f in spec.factors if f.name != POSTERIOR_FACTOR]
+
+
 def predictive_table(df: pd.DataFrame, spec: Spec) -> pd.DataFrame | None:
     """Per condition (the spec's other factors) and readout, over every draw and replicate: n, mean, sd,
     2.5th and 97.5th percentiles (the predictive interval), the sd between the draws' means (parameter
@@ -186,7 +189,7 @@ def predictive_table(df: pd.DataFrame, spec: Spec) -> pd.DataFrame | None:
     posterior factor."""
     if not any(f.name == POSTERIOR_FACTOR for f in spec.factors):
         return None
-    by = [f.name for f in spec.factors if f.name != POSTERIOR_FACTOR]
+    by = condition_factors(spec)
     runs = df[(df["role"] == "condition") & (df["status"] == "done")] if "role" in df.columns else df
     rows = []
     for key, g in (runs.groupby(by, sort=False, dropna=False) if by else [((), runs)]):

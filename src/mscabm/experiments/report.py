@@ -25,7 +25,7 @@ import pandas as pd
 from mscabm.experiments import manifest
 from mscabm.experiments.cohort import cohort_report
 from mscabm.experiments.plan import salib_problem
-from mscabm.experiments.posterior import POSTERIOR_FACTOR, predictive_table
+from mscabm.experiments.posterior import POSTERIOR_FACTOR, condition_factors, predictive_table
 from mscabm.experiments.render import experiment_figure, markdown_table
 from mscabm.experiments.spec import CONTROL_DERIVED, Spec, parse_spec
 from mscabm.experiments.statistics import mean_interval
@@ -191,8 +191,7 @@ def build_report(out: str | Path) -> pd.DataFrame:
                   "Per condition and readout, over every draw and replicate: mean [2.5th, 97.5th percentile]; the sd "
                   "between the draws' means (parameter uncertainty) and within a draw (replicate noise). "
                   "`predictive.csv` has every readout.", ""]
-        cols = [c for c in predictive.columns if c not in ("readout", "n", "draws", "mean", "sd", "p2_5", "p97_5",
-                                                           "between_draw_sd", "replicate_sd")]
+        cols = condition_factors(spec)
         lines += [markdown_table([[*(str(r[c]) for c in cols), r["readout"],
                                    f"{_fmt(r['mean'])} [{_fmt(r['p2_5'])}, {_fmt(r['p97_5'])}]",
                                    _fmt(r["between_draw_sd"]), _fmt(r["replicate_sd"]), f"{r['draws']}, {r['n']}"]

@@ -33,7 +33,7 @@ def summarise(fit: FitSpec, evaluations: list[Evaluation], best: Evaluation, jac
     interval_note = "not computed ([fit] intervals = false)" if not fit.intervals else ""
     if jacobian is not None:
         if np.all(np.isfinite(jacobian)):
-            best_s = np.array([_search(p, best.values[p.name]) for p in fit.parameters])
+            best_s = np.array([p.parameter.to_sample(best.values[p.name]) for p in fit.parameters])
             bounds = np.array([p.parameter.sample_bounds() for p in fit.parameters])
             intervals = linearised_intervals(best_s, jacobian, bounds,
                                              lambda j, s: fit.parameters[j].parameter.from_sample(s))
@@ -79,10 +79,6 @@ def summarise(fit: FitSpec, evaluations: list[Evaluation], best: Evaluation, jac
                        "observations": [{"mean": m, "se": s, "n": n} for m, s, n in synthetic]}
                       if fit.synthetic is not None and synthetic is not None else None),
     }
-
-
-def _search(fp, value: float) -> float:
-    return math.log10(value) if fp.parameter.log else float(value)
 
 
 def _g(x: Any) -> str:

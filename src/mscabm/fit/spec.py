@@ -140,8 +140,7 @@ class FitParameter:
     def unit(self, value: float) -> float:
         """The unit-cube coordinate of ``value`` (inverse of :meth:`value`)."""
         lo, hi = self.parameter.sample_bounds()
-        s = math.log10(value) if self.parameter.log else float(value)
-        return (s - lo) / (hi - lo)
+        return (self.parameter.to_sample(value) - lo) / (hi - lo)
 
 
 @dataclass
