@@ -107,6 +107,37 @@ def test_the_fit_route_spec_is_the_human_arm_of_route_decomposition():
         assert fit[t.route].spec == "route_human"
 
 
+def test_the_mouse_fit_route_spec_is_the_mouse_arm_of_route_decomposition():
+    """route_mouse (run by the fit human_mouse_routes) builds the configs of route_decomposition's mouse 1:10
+    arm: the mouse level's keys sit in its [base.set] (so that a fitted factor scales them) and every
+    condition's and control's config equals the decomposition's condition of the same levels; the fit fits the
+    mouse route target with its range."""
+    from mscabm.calibration import ROUTE_TARGETS
+    from mscabm.experiments.plan import plan
+    from mscabm.fit.spec import load_fit_spec
+
+    def configs(name):  # (species, dose, route) -> the first replicate's config, of the design's conditions
+        pl = plan(load_spec(name))
+        conds = {c.id: c for c in pl.conditions}
+        out = {}
+        for r in pl.runs:
+            c = conds[r.condition]
+            if c.role == "condition" and r.replicate == 0:
+                cfg = {**r.config, "model": {k: v for k, v in r.config["model"].items() if k != "name"}}
+                out[tuple(str(c.columns[k]) for k in ("species", "msc_per_responder", "route_blocked"))] = cfg
+        return out
+
+    arm, full = configs("route_mouse"), configs("route_decomposition")  # the seeds included
+    assert set(arm) == {("mouse", "1:10", "none"), ("mouse", "1:10", "NO (L-NMMA)")}
+    for key, cfg in arm.items():
+        assert cfg == full[key], key
+    mouse = next(t for t in ROUTE_TARGETS if t.where.get("species") == "mouse")
+    fit = load_fit_spec("human_mouse_routes")
+    t = next(t for t in fit.targets if t.route == mouse.route)
+    assert t.spec == "route_mouse" and t.accepted == (mouse.low, mouse.high) and t.where == mouse.where
+    assert [fp.name for fp in fit.parameters if fp.specs] == ["mouse_no_export"]
+
+
 def test_the_route_diagnosis_specs_are_valid():
     """benchmarks/routes/*.toml (the diagnosis in docs/calibration.md) stay runnable as the model changes."""
     from pathlib import Path

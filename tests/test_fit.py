@@ -302,6 +302,7 @@ def _mutations() -> list[tuple[str, callable, str]]:
          "parameters[0].integer"),
         ("same spec name", lambda d: d["targets"].append(dict(d["targets"][0], spec="tiny_copy.toml")),
          "targets[1].spec: 'tiny_copy.toml' and"),
+        ("specs name", setp(["parameters", 0, "specs"], ["other.toml"]), "parameters[0].specs[0]"),
         ("synthetic name", setp(["fit", "synthetic"], {"pge3": 1.0}), "fit.synthetic.pge3"),
         ("synthetic bound", setp(["fit", "synthetic"], {"pge2": 100.0}), "fit.synthetic.pge2"),
         ("budget", setp(["fit", "max_candidates"], 0), "fit.max_candidates"),
@@ -353,6 +354,46 @@ def test_the_fit_spec_example_in_the_docs_parses():
     assert fit.method == "cmaes" and [p.name for p in fit.parameters] == ["pge2_export"]
     assert len(fit.targets) == 1 + 7  # the example target and the seven s3 targets it includes
     assert fit.targets[0].sd == pytest.approx((99.0 - 55.0) / 4)
+
+
+def test_a_parameter_kept_to_some_specs_is_applied_only_there(tmp_path):
+    """``[[parameters]] specs`` (a species' own parameter in a joint fit): the value goes into the listed
+    experiment spec's [base.set] only, the fitted preset names it apart instead of setting it, and a
+    posterior draw applies it only in a spec of that name."""
+    from mscabm.experiments.posterior import Posterior, PosteriorParameter, posterior_spec
+    from mscabm.fit.report import fitted_preset
+    from mscabm.fit.spec import candidate_spec
+
+    other = tiny_experiment()
+    other["experiment"]["name"] = "tiny_other"
+    (tmp_path / "tiny_other.toml").write_text(tomli_w.dumps(other))
+    doc = tiny_fit("tiny_well.toml")
+    ido = [f"behaviours.MSC.{s}.vmax_IDO_molecules_per_min" for s in ("naive", "primed", "licensed")]
+    doc["parameters"].append({"name": "ido", "keys": ido, "bounds": [0.5, 2.0], "scale": "multiply",
+                              "specs": ["tiny_other.toml"]})
+    doc["targets"].append({"name": "PGE2 other", "spec": "tiny_other.toml", "readout": "mean_PGE2_nM",
+                           "observed": 2.0, "sd": 0.2})
+    fit = load_fit_spec(write(tmp_path, doc))
+    specs = check_fit(fit)
+    assert [fp.specs for fp in fit.parameters] == [(), ("tiny_other.toml",)]
+    base_ido = load_config("coculture").behaviours["MSC"]["naive"]["vmax_IDO_molecules_per_min"]
+    sets = {given: candidate_spec(fit, spec, [1.0, 1.0], given=given).document["base"]["set"]
+            for given, spec in specs.items()}
+    assert all(sets[g][PGE2_KEYS[0]] > 0 for g in sets)  # the shared parameter: in both
+    assert ido[0] not in sets["tiny_well.toml"]
+    assert sets["tiny_other.toml"][ido[0]] == pytest.approx(2.0 * base_ido)
+    result = {"candidates": 1, "best_objective": 0.0, "parameters": [{"best": 1.5}, {"best": 2.0}]}
+    preset = fitted_preset(fit, result, specs, tmp_path)
+    assert "vmax_IDO" not in tomllib.loads(preset).get("behaviours", {}).get("MSC", {}).get("naive", {})
+    assert "# ido = 2 (applied in spec(s) tiny_other.toml only" in preset
+    post = Posterior("tiny", tmp_path, [PosteriorParameter("ido", ido, (0.5, 2.0), False, "multiply", 1.0, 0.1, True,
+                                                           ("tiny_other",))], np.ones((1, 1)))
+    for spec_doc, applied in ((tiny_experiment(), False), (other, True)):
+        from mscabm.experiments.spec import parse_spec
+
+        drawn = posterior_spec(parse_spec(spec_doc), post, 2)
+        levels = next(f for f in drawn.factors if f.name == "posterior_draw").levels
+        assert all((ido[0] in lv.set) == applied for lv in levels)
 
 
 def test_shipped_fit_specs_pass_their_checks():

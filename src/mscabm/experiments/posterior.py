@@ -13,7 +13,8 @@ correlations) and draws N parameter sets:
 
 The spec (a grid design) gains the factor :data:`POSTERIOR_FACTOR` with one level per draw, setting
 every parameter's keys as the fit applies them (``value`` or ``multiply`` x the base config's
-value); it comes first, so that a level of the spec's own factors that sets a fitted key keeps its
+value; a parameter the fit applied only in some experiment specs, ``[[parameters]] specs``, only in a
+spec of one of those names); it comes first, so that a level of the spec's own factors that sets a fitted key keeps its
 value, as it does over the fit's ``[base.set]``. Matched controls inherit it, so a draw's control
 carries the same parameters. Replicate seeds stay common across draws: the spread between draws is parameter
 uncertainty, the spread within a draw replicate noise. :func:`predictive_table` (``predictive.csv``
@@ -61,6 +62,7 @@ class PosteriorParameter:
     best: float
     sd_search: float  # inf where not identified
     identified: bool
+    specs: tuple[str, ...] = ()  # the fit applied it only in these experiment specs (); () = in every spec
 
     @property
     def parameter(self) -> Parameter:
@@ -123,7 +125,7 @@ def load_posterior(folder: str | Path) -> Posterior:
             lo, hi = (float(x) for x in p["bounds"])
             pp = PosteriorParameter(str(p["name"]), [str(k) for k in p["keys"]], (lo, hi), bool(p["log"]),
                                     str(p.get("scale", "value")), float(p["best"]), float(p["sd_search"]),
-                                    bool(p["identified"]))
+                                    bool(p["identified"]), tuple(str(n) for n in p.get("specs", ())))
             if not (lo < hi and (lo > 0 or not pp.log) and lo <= pp.best <= hi and pp.scale in ("value", "multiply")
                     and (pp.sd_search > 0 and math.isfinite(pp.sd_search) or not pp.identified)):
                 raise ValueError(f"parameter {pp.name!r}: bounds {lo}..{hi} (log {pp.log}), best {pp.best}, "
@@ -161,7 +163,8 @@ def posterior_spec(spec: Spec, posterior: Posterior, draws: int) -> Spec:
     for k, values in enumerate(posterior.draw(draws, rng)):
         sets: dict[str, float | int] = {}
         for p in posterior.parameters:
-            sets.update(p.parameter.apply(values[p.name], base, f"--posterior: parameter {p.name}"))
+            if not p.specs or spec.name in p.specs:  # a parameter the fit kept to some specs (e.g. one species')
+                sets.update(p.parameter.apply(values[p.name], base, f"--posterior: parameter {p.name}"))
         levels.append({"label": f"draw {k:0{width}d}", "set": sets})
     doc = copy.deepcopy(spec.document)
     doc["experiment"]["name"] = f"{spec.name}_posterior"

@@ -122,7 +122,8 @@ def run_fit(fit: FitSpec, out: str | Path | None = None, *, workers: int | None 
             jacobian = _jacobian(fit, best, evaluate, evaluations)
     bar.close()
     result = report.summarise(fit, evaluations, best, jacobian, budget.stop_reason or "search finished",
-                              time.perf_counter() - t0, synthetic, evaluator.observed.tolist())
+                              time.perf_counter() - t0, synthetic, evaluator.observed.tolist(),
+                              {given: spec.name for given, spec in specs.items()})
     report.write_outputs(fit, out, evaluations, result, specs)
     return result
 

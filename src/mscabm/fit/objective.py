@@ -145,9 +145,9 @@ class Evaluator:
         for unit, folder in zip(units, folders):
             try:  # every run's config built and checked: a refusal is per point, before any run
                 prepared = [jobs.get(Path(folder) / spec.name)
-                            or Prepared.check(candidate_spec(self.fit, spec, unit, master_seed),
+                            or Prepared.check(candidate_spec(self.fit, spec, unit, master_seed, given=given),
                                               Path(folder) / spec.name, resume=True)
-                            for spec in self.specs.values()]
+                            for given, spec in self.specs.items()]
             except ConfigError:
                 points.append(None)
                 continue

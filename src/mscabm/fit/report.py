@@ -26,8 +26,9 @@ __all__ = ["summarise", "write_outputs", "to_markdown"]
 
 def summarise(fit: FitSpec, evaluations: list[Evaluation], best: Evaluation, jacobian: np.ndarray | None,
               stop_reason: str, wall_s: float, synthetic: list[tuple[float, float, int]] | None,
-              observed: list[float]) -> dict[str, Any]:
-    """The contents of fit.json (plain data)."""
+              observed: list[float], spec_names: dict[str, str] | None = None) -> dict[str, Any]:
+    """The contents of fit.json (plain data). ``spec_names``: a target's spec as given -> the experiment's
+    name, for a parameter's ``specs`` (fit.json names the experiments, as ``--posterior`` matches them)."""
     params = []
     intervals = None
     interval_note = "not computed ([fit] intervals = false)" if not fit.intervals else ""
@@ -44,7 +45,8 @@ def summarise(fit: FitSpec, evaluations: list[Evaluation], best: Evaluation, jac
     for j, fp in enumerate(fit.parameters):
         p = fp.parameter
         row: dict[str, Any] = {"name": p.name, "keys": p.keys, "bounds": list(p.bounds), "log": p.log,
-                               "scale": p.scale, "start": fp.value(fp.start_unit), "best": best.values[p.name]}
+                               "scale": p.scale, "start": fp.value(fp.start_unit), "best": best.values[p.name],
+                               "specs": [(spec_names or {}).get(n, n) for n in fp.specs]}
         if intervals is not None:
             row.update(ci95_low=intervals.low[j], ci95_high=intervals.high[j],
                        sd_search=intervals.sd_search[j], identified=intervals.identified[j],
@@ -186,14 +188,23 @@ def fitted_preset(fit: FitSpec, result: dict[str, Any], specs: dict[str, Any], o
     data: dict[str, Any] = {}
     if first.base_config and "/" not in first.base_config and not first.base_config.endswith(".toml"):
         data["extends"] = first.base_config
+    elsewhere: list[str] = []  # parameters fitted only in other specs (e.g. a species' own): not this preset's
     for fp in fit.parameters:
-        for key, v in fp.parameter.apply(result["parameters"][fit.parameters.index(fp)]["best"], base,
-                                         f"parameters.{fp.name}").items():
-            set_path(data, key, v)
+        best = result["parameters"][fit.parameters.index(fp)]["best"]
+        if fp.applies_to(fit.spec_names[0]):
+            for key, v in fp.parameter.apply(best, base, f"parameters.{fp.name}").items():
+                set_path(data, key, v)
+            continue
+        own = specs[next(n for n in fit.spec_names if fp.applies_to(n))]
+        values = fp.parameter.apply(best, base_data(own), f"parameters.{fp.name}")
+        elsewhere.append(f"# {fp.name} = {best:.6g} (applied in spec(s) {', '.join(fp.specs)} only; there: "
+                         + ", ".join(f"{k} = {v:.6g}" for k, v in values.items()) + ")")
     header = (f"# Written by `mscabm fit` (fit {fit.name}, method {fit.method}, {result['candidates']} candidates, "
               f"best objective {result['best_objective']:.4g}).\n# Fit folder: {out}; report: {out}/report.md.\n"
               "# Values of scale = 'multiply' parameters are relative to the base config of spec "
               f"{first.name}.\n")
+    if elsewhere:
+        header += "# Fitted for other specs, not set here:\n" + "\n".join(elsewhere) + "\n"
     return header + tomli_w.dumps(data)
 
 

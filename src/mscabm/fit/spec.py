@@ -14,7 +14,8 @@ Document layout (``docs/calibration.md`` has the full reference and a worked exa
                     replicates, population, sigma0, intervals, interval_step, include_targets
     [fit.synthetic] parameter name -> hidden value: replace every target's observed value by the
                     model's own output at these values (a synthetic problem with a known answer)
-    [[parameters]]  name, keys, bounds, log, scale, integer, start
+    [[parameters]]  name, keys, bounds, log, scale, integer, start, specs (apply only in these
+                    experiment specs: a species' own parameter in a joint fit)
     [[targets]]     name, spec, readout, where, observed + sd, or accepted = [low, high];
                     route (a share removed by a blocker, SCIENCE.md s3b); source
                     (and/or [fit] include_targets = ["s3", "s3b"]: the calibration's own targets)
@@ -90,6 +91,9 @@ class FitParameterDoc:
                                                               "experiment spec's base config value")
     integer: bool = option(False, doc="round the applied values")
     start: float | None = option(None, doc="cmaes: first mean (default: the middle of the bounds)")
+    specs: list[str] = option(default_factory=list, doc="apply the value only in these experiment specs (names as "
+                                                        "the targets give them; default: in every spec), e.g. a "
+                                                        "mouse-only parameter of a joint human and mouse fit")
 
 
 @dataclass
@@ -124,6 +128,11 @@ class FitParameter:
     parameter: Parameter
     start_unit: float
     start_value: float | None = None  # the ``start`` as written (the point start_unit maps back to exactly)
+    specs: tuple[str, ...] = ()  # the experiment specs it applies in (the targets' ``spec`` names); () = all
+
+    def applies_to(self, spec_name: str) -> bool:
+        """Whether the value is applied in the experiment spec named ``spec_name`` (as a target gives it)."""
+        return not self.specs or spec_name in self.specs
 
     @property
     def name(self) -> str:
@@ -255,6 +264,12 @@ def parse_fit_spec(doc: dict, source: str = "") -> FitSpec:
     targets += included_targets(f.include_targets)
     if not targets:
         raise ConfigError("targets", "no targets: give [[targets]] tables or fit.include_targets = ['s3', 's3b']")
+    used = list(dict.fromkeys(t.spec for t in targets))
+    for i, p in enumerate(params):
+        for j, n in enumerate(p.specs):
+            if n not in used:
+                raise ConfigError(join_path(join_path(join_path("parameters", i), "specs"), j),
+                                  f"{n!r} is not an experiment spec of this fit's targets; allowed: {', '.join(used)}")
     if f.synthetic is not None:
         for n, v in f.synthetic.items():
             path = join_path("fit.synthetic", n)
@@ -275,7 +290,7 @@ def parse_fit_spec(doc: dict, source: str = "") -> FitSpec:
 def _parameter(d: FitParameterDoc, path: str) -> FitParameter:
     """A parsed ``[[parameters]]`` table: bounds, log and scale as a sampled design's parameter
     (:func:`mscabm.experiments.parameters.sampled_parameter`), plus where the search starts."""
-    fp = FitParameter(sampled_parameter(d, path), 0.5)  # type: ignore[arg-type]  # the same keys, plus start
+    fp = FitParameter(sampled_parameter(d, path), 0.5, specs=tuple(d.specs))  # type: ignore[arg-type]
     lo, hi = fp.parameter.bounds
     if d.start is not None:
         if not lo <= d.start <= hi:
@@ -372,9 +387,11 @@ def check_fit(fit: FitSpec) -> dict[str, Any]:
             raise ConfigError(join_path(join_path("targets", i), "spec"),
                               f"{given!r} and {first_of[spec.name]!r} are both named {spec.name!r}; their runs "
                               "would share a folder")
-    for spec in specs.values():
+    for given, spec in specs.items():
         set_by_design = _keys_set_by_design(spec)
         for i, fp in enumerate(fit.parameters):
+            if not fp.applies_to(given):
+                continue
             for j, k in enumerate(fp.parameter.keys):
                 if k in set_by_design:
                     raise ConfigError(join_path(join_path(join_path("parameters", i), "keys"), j),
@@ -382,7 +399,7 @@ def check_fit(fit: FitSpec) -> dict[str, Any]:
                                       "factor or condition key there")
         for corner in (0.0, 1.0):
             try:
-                plan(candidate_spec(fit, spec, [corner] * len(fit.parameters)), validate=True)
+                plan(candidate_spec(fit, spec, [corner] * len(fit.parameters), given=given), validate=True)
             except ConfigError as exc:
                 end = "low" if corner == 0.0 else "high"
                 raise ConfigError("parameters", f"with every parameter at its {end} bound, spec {spec.name} is "
@@ -413,9 +430,12 @@ def _keys_set_by_design(spec: Any) -> set[str]:
     return keys
 
 
-def candidate_spec(fit: FitSpec, spec: Any, unit: list[float], master_seed: int | None = None) -> Any:
+def candidate_spec(fit: FitSpec, spec: Any, unit: list[float], master_seed: int | None = None,
+                   given: str | None = None) -> Any:
     """The experiment spec ``spec`` with the parameters at unit-cube point ``unit`` in its ``[base.set]``
-    (and the fit's replicate override); ``master_seed`` replaces the spec's (synthetic observations)."""
+    (and the fit's replicate override); ``master_seed`` replaces the spec's (synthetic observations).
+    ``given``: the spec's name as the targets give it (default ``spec.name``): a parameter with
+    ``specs`` is applied only where it is listed."""
     from mscabm.experiments.plan import base_data
     from mscabm.experiments.spec import parse_spec
 
@@ -423,7 +443,8 @@ def candidate_spec(fit: FitSpec, spec: Any, unit: list[float], master_seed: int 
     base = base_data(spec)
     sets = doc.setdefault("base", {}).setdefault("set", {})
     for fp, u in zip(fit.parameters, unit):
-        sets.update(fp.parameter.apply(fp.value(u), base, f"parameters.{fp.name}"))
+        if fp.applies_to(spec.name if given is None else given):
+            sets.update(fp.parameter.apply(fp.value(u), base, f"parameters.{fp.name}"))
     if fit.replicates is not None:
         doc["experiment"]["replicates"] = fit.replicates
     if master_seed is not None:
