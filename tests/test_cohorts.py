@@ -82,11 +82,37 @@ def test_patient_draws_are_reproducible():
      "patients.vary[0].clip"),
     ({"vary": [{"name": "x", "keys": [], "dist": "normal", "mean": 1.0, "sd": 1.0}]}, "patients.vary[0].keys"),
     ({"vary": []}, "patients.vary"),
+    ({}, "patients.vary"),
+    ({"sets": [{}]}, "patients.sets[0]"),
+    ({"sets": {"a.b": 1}}, "patients.sets"),
+    ({"sets": [{"a..b": 1}]}, "patients.sets[0].a..b"),
+    ({"sets": [{"a.b": {"c": None}}]}, "patients.sets[0].a.b.c"),
 ])
 def test_patient_errors_name_the_key(bad, path):
     with pytest.raises(ConfigError) as e:
         parse_patients(bad)
     assert e.value.path == path
+
+
+def test_patient_sets_go_to_patient_r_mod_n_on_top_of_the_draws():
+    """[[patients.sets]]: patient r takes sets[r mod n] in every arm (column patient_set), after its own draws,
+    which stay those of the spec without sets; a bad key in a set fails before running, naming the patient."""
+    spec = copy.deepcopy(SPEC)
+    spec["experiment"]["replicates"] = 5
+    spec["patients"]["sets"] = [{"rules.pge2_arrests_T_activated.half_max": 5.0},
+                                {"rules.pge2_arrests_T_activated.half_max": 50.0, "cells.DC.count": 7}]
+    before = {(r.condition, r.replicate): r for r in plan(parse_spec({**SPEC, "experiment": spec["experiment"]})).runs}
+    for r in plan(parse_spec(spec)).runs:
+        k = r.replicate % 2
+        assert r.patient == {**before[(r.condition, r.replicate)].patient, "set": float(k)}
+        assert r.config["rules"]["pge2_arrests_T_activated"]["half_max"] == (5.0, 50.0)[k]
+        assert r.config["cells"]["DC"]["count"] == (5, 7)[k]
+    only_sets = copy.deepcopy(SPEC)
+    only_sets["patients"] = {"sets": [{"cells.DC.count": 4}, {"cells.DC.count": 6}]}
+    assert [r.config["cells"]["DC"]["count"] for r in plan(parse_spec(only_sets)).runs[:3]] == [4, 6, 4]
+    only_sets["patients"]["sets"][1] = {"cells.DC.bogus": 1}
+    with pytest.raises(ConfigError, match="patient 1"):
+        plan(parse_spec(only_sets))
 
 
 def test_bad_patient_key_fails_before_running():

@@ -36,12 +36,12 @@ def param(name, keys, bounds, best, sd_search, identified=True, log=False, scale
             "sd_search": sd_search if identified else math.inf, "identified": identified}
 
 
-def three_parameters(tmp_path: Path) -> Path:
+def three_parameters(tmp_path: Path, name: str = "fitdir") -> Path:
     return fit_folder(tmp_path, [
         param("pge2", PGE2_KEYS, [0.1, 10.0], 2.0, 0.05, log=True, scale="multiply"),
         param("half_max", ["rules.pge2_arrests_T_activated.half_max"], [1.0, 100.0], 30.0, 4.0),
         param("unseen", ["rules.tgfb_arrests_T_activated.half_max"], [50.0, 150.0], 100.0, 0.0, identified=False),
-    ], [[1.0, 0.8, float("nan")], [0.8, 1.0, float("nan")], [float("nan")] * 3])
+    ], [[1.0, 0.8, float("nan")], [0.8, 1.0, float("nan")], [float("nan")] * 3], name)
 
 
 def test_draws_follow_the_fits_gaussian_and_the_box_for_unidentified_parameters(tmp_path):
@@ -138,12 +138,62 @@ def test_bad_posterior_options_exit_2_with_the_option_before_any_run(tmp_path, c
     assert not (tmp_path / "o").exists()
 
 
-def test_only_grid_designs_take_posterior_draws(tmp_path):
+def tiny_cohort(replicates: int = 4) -> dict:
+    """tiny_spec as a virtual cohort: two arms (4 MSCs, none), each patient drawing its NK count."""
     doc = tiny_spec()
-    doc["design"] = {"kind": "conditions", "conditions": [{"id": "a", "set": {"cells.MSC.count": 4}}]}
+    doc["experiment"]["replicates"] = replicates
+    doc["design"] = {"kind": "conditions", "conditions": [{"id": "MSC", "set": {"cells.MSC.count": 4}},
+                                                          {"id": "none", "set": {"cells.MSC.count": 0}}]}
+    doc["patients"] = {"vary": [{"name": "nk", "keys": ["cells.NK.count"], "dist": "uniform", "low": 0.0,
+                                 "high": 6.0, "integer": True}]}
     doc.pop("control")
     doc["readouts"].pop("derived")
-    with pytest.raises(ConfigError, match="kind = 'grid'"):
+    return doc
+
+
+def test_a_cohort_takes_one_draw_per_patient_paired_across_arms(tmp_path):
+    """A conditions design (a virtual cohort) gains [[patients.sets]]: patient r runs at draw r mod N in every arm;
+    the patients' own draws and seeds are those of the spec without the posterior; the run writes predictive
+    intervals per arm."""
+    spec = parse_spec(tiny_cohort())
+    post = load_posterior(three_parameters(tmp_path))
+    ps = posterior_spec(spec, post, 2)
+    draws = post.draw(2, np.random.default_rng([spec.master_seed, 0x706F7374]))
+    before = {(r.condition, r.replicate): r for r in plan(spec).runs}
+    runs = plan(ps).runs
+    assert len(runs) == len(before) == 8
+    for r in runs:
+        k = r.replicate % 2
+        assert r.patient["set"] == k and r.patient["nk"] == before[(r.condition, r.replicate)].patient["nk"]
+        assert r.seed == before[(r.condition, r.replicate)].seed
+        assert get_path(r.config, "cells.NK.count") == get_path(before[(r.condition, r.replicate)].config,
+                                                                "cells.NK.count")
+        assert get_path(r.config, "rules.pge2_arrests_T_activated.half_max") == pytest.approx(draws[k]["half_max"])
+    with pytest.raises(ConfigError, match="allowed: 2 to 4"):
+        posterior_spec(spec, post, 5)  # more draws than patients: some would never run
+    clash = tiny_cohort()
+    clash["patients"]["vary"][0]["keys"] = ["rules.pge2_arrests_T_activated.half_max"]
+    clash["patients"]["vary"][0].pop("integer")
+    with pytest.raises(ConfigError, match="also drawn per patient"):
+        posterior_spec(parse_spec(clash), post, 2)
+    spec_file = tmp_path / "cohort.toml"
+    spec_file.write_text(tomli_w.dumps(tiny_cohort(replicates=2)))
+    out = tmp_path / "out"
+    assert main(["experiment", str(spec_file), "--posterior", str(three_parameters(tmp_path, "fit2")),
+                 "--in-process", "--quiet", "--out", str(out)]) == 0  # default draws: at most the patients
+    pred = pd.read_csv(out / "predictive.csv")
+    assert set(pred["condition"]) == {"MSC", "none"} and (pred["draws"] == 2).all() and (pred["n"] == 2).all()
+    assert "patient_set" in (out / "report.md").read_text()
+
+
+def test_sampled_designs_take_no_posterior_draws(tmp_path):
+    doc = tiny_spec()
+    doc["design"] = {"kind": "morris", "samples": 2, "levels": 4,
+                     "parameters": [{"name": "t", "keys": ["cells.T.count"], "bounds": [10, 20], "integer": True},
+                                    {"name": "c", "keys": ["cells.CD8.count"], "bounds": [4, 8], "integer": True}]}
+    doc.pop("control")
+    doc["readouts"].pop("derived")
+    with pytest.raises(ConfigError, match="'grid' or 'conditions'"):
         posterior_spec(parse_spec(doc), load_posterior(three_parameters(tmp_path)), 3)
 
 

@@ -36,7 +36,8 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     if args.posterior is not None:
         from mscabm.experiments.posterior import load_posterior, posterior_spec
 
-        spec = posterior_spec(spec, load_posterior(args.posterior), 20 if args.draws is None else args.draws)
+        default = 20 if spec.design_kind != "conditions" else min(20, spec.replicates)  # a cohort: <= 1 per patient
+        spec = posterior_spec(spec, load_posterior(args.posterior), default if args.draws is None else args.draws)
     if args.dry_run:
         return _dry_run(spec)
     df = run(spec, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
@@ -92,9 +93,11 @@ def register(subparsers) -> dict:
     p.add_argument("--dry-run", action="store_true",
                    help="check the spec as a run would (configs, readout names) and print its plan; run nothing")
     p.add_argument("--posterior", type=Path, metavar="FIT_DIR",
-                   help="run the spec (a grid design) over parameter draws from the linearised posterior of a "
-                        "`mscabm fit` output folder; adds predictive.csv (default out: <name>_posterior)")
-    p.add_argument("--draws", type=int, help="posterior draws with --posterior (default 20; 2 to 1000)")
+                   help="run the spec over parameter draws from the linearised posterior of a `mscabm fit` output "
+                        "folder (a grid: every condition at every draw; a cohort: patient r at draw r mod N); adds "
+                        "predictive.csv (default out: <name>_posterior)")
+    p.add_argument("--draws", type=int, help="posterior draws with --posterior (default 20, a cohort at most its "
+                                             "patients; 2 to 1000)")
 
     p = subparsers.add_parser("report", help="rebuild results, summary, figure and report.md of an experiment folder",
                               description="Rebuild results.parquet, summary.csv, figure.png/.svg and report.md "

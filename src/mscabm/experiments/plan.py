@@ -268,8 +268,8 @@ def plan(spec: Spec, validate: bool = True) -> Plan:
         for r in range(spec.replicates):
             seed = _seed(spec, c, r)
             drawn: dict[str, float] = {}
-            if spec.patients:  # virtual patient r: the same draws in every condition (paired arms)
-                psets, drawn = draw_patient(spec.patients, spec.master_seed, r, base)
+            if spec.patients or spec.patient_sets:  # virtual patient r: the same draws in every arm (paired)
+                psets, drawn = draw_patient(spec.patients, spec.master_seed, r, base, spec.patient_sets)
                 pdata = merge(_overlay(base, psets, f"{where}: patient {r}: "), _nested(c.set))
                 pdata["model"] = dict(pdata["model"], name=_run_name(spec, c, r))
                 cfg = _build(pdata, validate, f"{where}: patient {r}: ")

@@ -11,14 +11,16 @@ correlations) and draws N parameter sets:
 - a parameter the targets do not identify uniformly over its bounds in search space (nothing
   constrains it: the flat prior of the fit's box).
 
-The spec (a grid design) gains the factor :data:`POSTERIOR_FACTOR` with one level per draw, setting
+A grid design gains the factor :data:`POSTERIOR_FACTOR` with one level per draw, setting
 every parameter's keys as the fit applies them (``value`` or ``multiply`` x the base config's
 value; a parameter the fit applied only in some experiment specs, ``[[parameters]] specs``, only in a
 spec of one of those names); it comes first, so that a level of the spec's own factors that sets a fitted key keeps its
 value, as it does over the fit's ``[base.set]``. Matched controls inherit it, so a draw's control
 carries the same parameters. Replicate seeds stay common across draws: the spread between draws is parameter
-uncertainty, the spread within a draw replicate noise. :func:`predictive_table` (``predictive.csv``
-and a report section) summarises each condition over all draws and replicates.
+uncertainty, the spread within a draw replicate noise. A conditions design (a virtual cohort) gains
+``[[patients.sets]]`` instead: patient r runs at draw ``r mod N`` in every arm, so the arms stay
+paired and the cohort's responders carry the parameter uncertainty. :func:`predictive_table`
+(``predictive.csv`` and a report section) summarises each condition over all draws and replicates.
 
 The draws are a local, Gaussian statement like the fit's intervals (docs/calibration.md), not an
 ABC posterior.
@@ -41,7 +43,7 @@ from mscabm.experiments.spec import Spec, parse_spec
 from mscabm.schema import ConfigError
 
 __all__ = ["POSTERIOR_FACTOR", "MAX_DRAWS", "Posterior", "load_posterior", "posterior_spec", "condition_factors",
-           "predictive_table"]
+           "draw_column", "predictive_table"]
 
 #: the grid factor a posterior run adds (one level per draw)
 POSTERIOR_FACTOR = "posterior_draw"
@@ -144,34 +146,55 @@ def load_posterior(folder: str | Path) -> Posterior:
 
 
 def posterior_spec(spec: Spec, posterior: Posterior, draws: int) -> Spec:
-    """``spec`` (grid design) run at ``draws`` parameter sets from ``posterior``, named ``<name>_posterior``.
+    """``spec`` run at ``draws`` parameter sets from ``posterior``, named ``<name>_posterior``.
 
-    The draws come from a generator seeded by the spec's master seed: the same spec and fit give the
-    same draws.
+    A grid design gains the factor :data:`POSTERIOR_FACTOR` (every condition at every draw). A
+    conditions design (a virtual cohort) gains ``[[patients.sets]]``: patient r runs at draw
+    ``r mod draws`` in every arm, so the arms stay paired and the cohort's spread carries the
+    parameter uncertainty (``draws`` at most the spec's replicates, so every draw is used; a fitted
+    key that the patients' own draws vary is refused). The draws come from a generator seeded by the
+    spec's master seed: the same spec and fit give the same draws.
     """
     if not 2 <= draws <= MAX_DRAWS:
         raise ConfigError("--draws", f"{draws} is out of range; allowed: 2 to {MAX_DRAWS}")
-    if spec.design_kind != "grid":
+    if spec.design_kind not in ("grid", "conditions"):
         raise ConfigError("--posterior", f"spec {spec.name!r} has a {spec.design_kind!r} design; allowed: a spec with "
-                                         "[design] kind = 'grid'")
-    if any(f.name == POSTERIOR_FACTOR for f in spec.factors):
-        raise ConfigError("--posterior", f"spec {spec.name!r} already has a factor {POSTERIOR_FACTOR!r}")
+                                         "[design] kind = 'grid' or 'conditions'")
+    if any(f.name == POSTERIOR_FACTOR for f in spec.factors) or spec.patient_sets:
+        raise ConfigError("--posterior", f"spec {spec.name!r} already has a factor {POSTERIOR_FACTOR!r} or "
+                                         "[[patients.sets]]")
+    if spec.design_kind == "conditions" and draws > spec.replicates:
+        raise ConfigError("--draws", f"{draws} draws for {spec.replicates} patients (replicates) of spec "
+                                     f"{spec.name!r}: patient r takes draw r mod draws; allowed: 2 to "
+                                     f"{spec.replicates}")
     rng = np.random.default_rng([int(spec.master_seed), 0x706F7374])
     base = base_data(spec)
     width = len(str(draws - 1))
+    varied = {k for p in spec.patients for k in p.keys}
     levels = []
     for k, values in enumerate(posterior.draw(draws, rng)):
         sets: dict[str, float | int] = {}
         for p in posterior.parameters:
             if not p.specs or spec.name in p.specs:  # a parameter the fit kept to some specs (e.g. one species')
                 sets.update(p.parameter.apply(values[p.name], base, f"--posterior: parameter {p.name}"))
+        clash = sorted(varied & set(sets))
+        if clash:
+            raise ConfigError("--posterior", f"fitted key {clash[0]!r} is also drawn per patient by spec "
+                                             f"{spec.name!r} ([[patients.vary]]); allowed: a fit whose keys the "
+                                             "patients do not vary")
         levels.append({"label": f"draw {k:0{width}d}", "set": sets})
     doc = copy.deepcopy(spec.document)
     doc["experiment"]["name"] = f"{spec.name}_posterior"
+    where = (f"factor `{POSTERIOR_FACTOR}`, each draw's control with the same parameters"
+             if spec.design_kind == "grid" else
+             "`[[patients.sets]]`, patient r at draw r mod N in every arm (column `patient_set`)")
     doc["experiment"]["description"] = (
         (doc["experiment"].get("description") or "").rstrip()
         + f"\n\nRun over {draws} draws of the posterior of fit `{posterior.fit_name}` ({posterior.folder}): "
-          f"factor `{POSTERIOR_FACTOR}`, each draw's control with the same parameters (`predictive.csv`).\n")
+          f"{where} (`predictive.csv`).\n")
+    if spec.design_kind == "conditions":
+        doc.setdefault("patients", {})["sets"] = [lv["set"] for lv in levels]
+        return parse_spec(doc, source=spec.source)
     # first, so that a level of the spec's own factors that sets a fitted key keeps it, as the fit's [base.set]
     # values are kept (e.g. route_decomposition's mouse IDO capacity under a human IDO fit)
     doc["design"]["factors"].insert(0, {"name": POSTERIOR_FACTOR, "levels": levels})
@@ -181,16 +204,28 @@ def posterior_spec(spec: Spec, posterior: Posterior, draws: int) -> Spec:
 
 
 def condition_factors(spec: Spec) -> list[str]:
-    """The spec's factors other than the posterior draw: the columns a predictive row is grouped by."""
+    """The columns a predictive row is grouped by: a grid's factors other than the posterior draw; a
+    conditions design's ``condition`` (its arms)."""
+    if spec.design_kind == "conditions":
+        return ["condition"]
     return [f.name for f in spec.factors if f.name != POSTERIOR_FACTOR]
 
 
+def draw_column(spec: Spec) -> str | None:
+    """The results column that names a run's parameter set: the posterior factor of a grid, ``patient_set``
+    of a spec with ``[[patients.sets]]``; None if the spec has neither."""
+    if any(f.name == POSTERIOR_FACTOR for f in spec.factors):
+        return POSTERIOR_FACTOR
+    return "patient_set" if spec.patient_sets else None
+
+
 def predictive_table(df: pd.DataFrame, spec: Spec) -> pd.DataFrame | None:
-    """Per condition (the spec's other factors) and readout, over every draw and replicate: n, mean, sd,
-    2.5th and 97.5th percentiles (the predictive interval), the sd between the draws' means (parameter
-    uncertainty) and the root-mean within-draw variance (replicate noise). None if the spec has no
-    posterior factor."""
-    if not any(f.name == POSTERIOR_FACTOR for f in spec.factors):
+    """Per condition (the spec's other factors; a cohort's arm) and readout, over every draw and replicate: n,
+    mean, sd, 2.5th and 97.5th percentiles (the predictive interval), the sd between the draws' means (parameter
+    uncertainty) and the root-mean within-draw variance (replicate noise; in a cohort, patients sharing a draw).
+    None if the spec has no posterior factor or patient sets."""
+    col = draw_column(spec)
+    if col is None:
         return None
     by = condition_factors(spec)
     runs = df[(df["role"] == "condition") & (df["status"] == "done")] if "role" in df.columns else df
@@ -202,7 +237,7 @@ def predictive_table(df: pd.DataFrame, spec: Spec) -> pd.DataFrame | None:
                 continue
             v = pd.to_numeric(g[readout], errors="coerce")
             ok = np.isfinite(v.to_numpy(dtype=float))
-            v, draws = v[ok], g.loc[ok, POSTERIOR_FACTOR]
+            v, draws = v[ok], g.loc[ok, col]
             if not len(v):
                 continue
             per_draw = v.groupby(draws)

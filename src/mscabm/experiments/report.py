@@ -25,7 +25,7 @@ import pandas as pd
 from mscabm.experiments import manifest
 from mscabm.experiments.cohort import cohort_report
 from mscabm.experiments.plan import salib_problem
-from mscabm.experiments.posterior import POSTERIOR_FACTOR, condition_factors, predictive_table
+from mscabm.experiments.posterior import condition_factors, draw_column, predictive_table
 from mscabm.experiments.render import experiment_figure, markdown_table
 from mscabm.experiments.spec import CONTROL_DERIVED, Spec, parse_spec
 from mscabm.experiments.statistics import mean_interval
@@ -187,7 +187,7 @@ def build_report(out: str | Path) -> pd.DataFrame:
     if sens is not None:
         lines += [f"## Sensitivity ({spec.design_kind})", "", sens.to_markdown(index=False), ""]
     if predictive is not None and len(predictive):
-        lines += [f"## Predictive intervals over the posterior draws (`{POSTERIOR_FACTOR}`)", "",
+        lines += [f"## Predictive intervals over the posterior draws (`{draw_column(spec)}`)", "",
                   "Per condition and readout, over every draw and replicate: mean [2.5th, 97.5th percentile]; the sd "
                   "between the draws' means (parameter uncertainty) and within a draw (replicate noise). "
                   "`predictive.csv` has every readout.", ""]

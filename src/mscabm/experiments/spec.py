@@ -17,7 +17,8 @@ Document layout (see ``docs/experiments.md`` for the full reference)::
     [control]     set (overrides on top of each condition), inherit (factor names)
     [readouts]    final = [...], [[readouts.derived]] name, kind, of / num / den, on_zero
     [report]      kind, x, hue, y, log_x, sensitivity_of (cohort reports: mscabm/experiments/cohort.py)
-    [patients]    [[patients.vary]] per-patient draws (mscabm/experiments/patients.py)
+    [patients]    [[patients.vary]] per-patient draws, [[patients.sets]] explicit per-patient overrides
+                  (mscabm/experiments/patients.py)
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any, Literal
 from mscabm.config import read_toml
 from mscabm.experiments.checks import KEY, NAME, Scalar, not_used, parse_set_table
 from mscabm.experiments.parameters import Parameter, SampledParameterDoc, sampled_parameter
-from mscabm.experiments.patients import PatientsDoc, patient_parameters
+from mscabm.experiments.patients import PatientsDoc, patient_parameters, patient_sets
 from mscabm.schema import ConfigError, join_path, option, parse
 
 __all__ = ["Spec", "Level", "Factor", "Parameter", "Derived", "SpecDocument", "load_spec", "parse_spec",
@@ -223,6 +224,7 @@ class Spec:
     derived: list[Derived] = field(default_factory=list)
     report: dict[str, Any] = field(default_factory=dict)
     patients: list[Parameter] = field(default_factory=list)  # per-replicate draws ([patients])
+    patient_sets: list[dict[str, Any]] = field(default_factory=list)  # [[patients.sets]]: patient r's overrides
     source: str = ""  # path of the spec file
     document: dict[str, Any] = field(default_factory=dict)
 
@@ -262,6 +264,7 @@ def parse_spec(doc: dict, source: str = "") -> Spec:
     _check_run_count(spec, e.max_runs)
     if d.patients is not None:
         spec.patients = patient_parameters(d.patients)
+        spec.patient_sets = patient_sets(d.patients)
         _check_patient_keys(spec)
     if d.control is not None:
         _control(spec, d.control)
