@@ -113,6 +113,16 @@ def test_patient_sets_go_to_patient_r_mod_n_on_top_of_the_draws():
     only_sets["patients"]["sets"][1] = {"cells.DC.bogus": 1}
     with pytest.raises(ConfigError, match="patient 1"):
         plan(parse_spec(only_sets))
+    clash = copy.deepcopy(spec)  # a set may not replace a draw (its patient_ column would report the draw)
+    clash["patients"]["sets"][0]["cells.T.state_fractions"] = {"Treg": 0.1}
+    with pytest.raises(ConfigError) as e:
+        parse_spec(clash)
+    assert e.value.path == "patients.sets[0].cells.T.state_fractions.Treg"
+    named = copy.deepcopy(spec)
+    named["patients"]["vary"][0]["name"] = "set"
+    with pytest.raises(ConfigError) as e:
+        parse_spec(named)
+    assert e.value.path == "patients.vary[0].name"
 
 
 def test_bad_patient_key_fails_before_running():

@@ -384,10 +384,21 @@ def test_a_parameter_kept_to_some_specs_is_applied_only_there(tmp_path):
     assert sets["tiny_other.toml"][ido[0]] == pytest.approx(2.0 * base_ido)
     result = {"candidates": 1, "best_objective": 0.0, "parameters": [{"best": 1.5}, {"best": 2.0}]}
     preset = fitted_preset(fit, result, specs, tmp_path)
-    assert "vmax_IDO" not in tomllib.loads(preset).get("behaviours", {}).get("MSC", {}).get("naive", {})
+    assert "vmax_IDO_molecules_per_min" not in tomllib.loads(preset)["behaviours"]["MSC"]["naive"]
+    assert "export_PGE2_molecules_per_min" in tomllib.loads(preset)["behaviours"]["MSC"]["naive"]
     assert "# ido = 2 (applied in spec(s) tiny_other.toml only" in preset
-    post = Posterior("tiny", tmp_path, [PosteriorParameter("ido", ido, (0.5, 2.0), False, "multiply", 1.0, 0.1, True,
-                                                           ("tiny_other",))], np.ones((1, 1)))
+    from mscabm.fit.objective import Evaluation
+    from mscabm.fit.report import summarise  # fit.json names the experiments, as --posterior matches them
+
+    best = Evaluation(0, "start", [1.0, 1.0], {"pge2": 1.5, "ido": 2.0}, [2.0, 2.0], [0.1, 0.1], [2, 2], [0.0, 0.0],
+                      0.0, 4, 0, 1.0)
+    row = summarise(fit, [best], best, None, "done", 1.0, None, [2.0, 2.0],
+                    {g: spec.name for g, spec in specs.items()})["parameters"][1]
+    assert row["specs"] == ["tiny_other"]
+    post = Posterior("tiny", tmp_path, [PosteriorParameter("pge2", PGE2_KEYS, (0.25, 4.0), False, "multiply", 1.0, 0.1,
+                                                           True),
+                                        PosteriorParameter("ido", ido, (0.5, 2.0), False, "multiply", 1.0, 0.1, True,
+                                                           ("tiny_other",))], np.eye(2))
     for spec_doc, applied in ((tiny_experiment(), False), (other, True)):
         from mscabm.experiments.spec import parse_spec
 

@@ -176,6 +176,12 @@ def test_a_cohort_takes_one_draw_per_patient_paired_across_arms(tmp_path):
     clash["patients"]["vary"][0].pop("integer")
     with pytest.raises(ConfigError, match="also drawn per patient"):
         posterior_spec(parse_spec(clash), post, 2)
+    with pytest.raises(ConfigError, match="at least 2 patients"):
+        posterior_spec(parse_spec(tiny_cohort(replicates=1)), post, 2)
+    elsewhere = load_posterior(fit_folder(tmp_path, [{**param("x", PGE2_KEYS, [0.1, 10.0], 1.0, 0.1, scale="multiply"),
+                                                      "specs": ["other_spec"]}], [[1.0]], "elsewhere"))
+    with pytest.raises(ConfigError, match="no parameter of fit"):
+        posterior_spec(spec, elsewhere, 2)
     spec_file = tmp_path / "cohort.toml"
     spec_file.write_text(tomli_w.dumps(tiny_cohort(replicates=2)))
     out = tmp_path / "out"

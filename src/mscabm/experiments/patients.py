@@ -21,7 +21,8 @@ condition's ``set``. One entry::
 ``[[patients.sets]]`` (optional, with or without ``vary``): explicit overrides, patient r taking
 ``sets[r mod len(sets)]`` (dotted key -> value, on top of its draws; column ``patient_set`` = the
 index): e.g. a fit's posterior draws, one per patient (``mscabm experiment SPEC --posterior``).
-A condition that sets the same key keeps its own value (as a grid level does over the base).
+A condition that sets the same key keeps its own value (as a grid level does over the base); a key
+that ``vary`` draws is refused (its ``patient_<name>`` column would report a draw that no run used).
 """
 
 from __future__ import annotations

@@ -163,6 +163,9 @@ def posterior_spec(spec: Spec, posterior: Posterior, draws: int) -> Spec:
     if any(f.name == POSTERIOR_FACTOR for f in spec.factors) or spec.patient_sets:
         raise ConfigError("--posterior", f"spec {spec.name!r} already has a factor {POSTERIOR_FACTOR!r} or "
                                          "[[patients.sets]]")
+    if spec.design_kind == "conditions" and spec.replicates < 2:
+        raise ConfigError("--posterior", f"spec {spec.name!r} has {spec.replicates} patient (replicates): a cohort "
+                                         "takes one draw per patient; allowed: a cohort of at least 2 patients")
     if spec.design_kind == "conditions" and draws > spec.replicates:
         raise ConfigError("--draws", f"{draws} draws for {spec.replicates} patients (replicates) of spec "
                                      f"{spec.name!r}: patient r takes draw r mod draws; allowed: 2 to "
@@ -177,7 +180,12 @@ def posterior_spec(spec: Spec, posterior: Posterior, draws: int) -> Spec:
         for p in posterior.parameters:
             if not p.specs or spec.name in p.specs:  # a parameter the fit kept to some specs (e.g. one species')
                 sets.update(p.parameter.apply(values[p.name], base, f"--posterior: parameter {p.name}"))
-        clash = sorted(varied & set(sets))
+        if not sets:
+            kept = sorted({n for p in posterior.parameters for n in p.specs})
+            raise ConfigError("--posterior", f"no parameter of fit {posterior.fit_name!r} applies in spec "
+                                             f"{spec.name!r} (each is kept to other specs: {', '.join(kept)})")
+        clash = sorted(k for k in sets if any(k == v or k.startswith(v + ".") or v.startswith(k + ".")
+                                              for v in varied))
         if clash:
             raise ConfigError("--posterior", f"fitted key {clash[0]!r} is also drawn per patient by spec "
                                              f"{spec.name!r} ([[patients.vary]]); allowed: a fit whose keys the "

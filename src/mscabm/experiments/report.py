@@ -187,7 +187,8 @@ def build_report(out: str | Path) -> pd.DataFrame:
     if sens is not None:
         lines += [f"## Sensitivity ({spec.design_kind})", "", sens.to_markdown(index=False), ""]
     if predictive is not None and len(predictive):
-        lines += [f"## Predictive intervals over the posterior draws (`{draw_column(spec)}`)", "",
+        lines += [f"## Predictive intervals over the parameter sets (`{draw_column(spec)}`: posterior draws with "
+                  "--posterior)", "",
                   "Per condition and readout, over every draw and replicate: mean [2.5th, 97.5th percentile]; the sd "
                   "between the draws' means (parameter uncertainty) and within a draw (replicate noise). "
                   "`predictive.csv` has every readout.", ""]

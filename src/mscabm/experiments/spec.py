@@ -279,6 +279,20 @@ def _check_patient_keys(spec: Spec) -> None:
     so it is refused. Put the shared value in ``[base.set]`` instead."""
     sets = [(f"design.conditions[{i}] ({c['id']})", c["set"]) for i, c in enumerate(spec.conditions)]
     sets += [(f"design.factors ({f.name} = {lv.label})", lv.set) for f in spec.factors for lv in f.levels]
+    for i, pset in enumerate(spec.patient_sets):  # a set would replace a draw its patient column still reports
+        for key in pset:
+            for j, par in enumerate(spec.patients):
+                hit = next((k for k in par.keys if k == key or key.startswith(k + ".") or k.startswith(key + ".")),
+                           None)
+                if hit is not None:
+                    raise ConfigError(f"patients.sets[{i}].{key}", f"also drawn by patients.vary[{j}] "
+                                      f"({par.name!r}, key {hit!r}): the set would replace the draw that the "
+                                      f"patient_{par.name} column reports; allowed: keys the draws do not vary")
+    if spec.patient_sets:
+        for j, par in enumerate(spec.patients):
+            if par.name == "set":
+                raise ConfigError(f"patients.vary[{j}].name", "'set' names the patient_set column of "
+                                  "[[patients.sets]]; allowed: another name")
     for j, par in enumerate(spec.patients):
         for key in par.keys:
             for where, cset in sets:
