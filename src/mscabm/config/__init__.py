@@ -26,6 +26,7 @@ from mscabm.config.loading import (
     load_config,
     merge,
     parse_value,
+    paths_overlap,
     preset_names,
     read_config_file,
     read_toml,
@@ -51,6 +52,7 @@ from mscabm.schema import ConfigError
 from mscabm.vocabulary import APOPTOTIC_SIGNAL, FRACTION_BEHAVIOURS
 
 __all__ = ["Config", "ConfigError", "load_config", "default_config_dict", "apply_override", "set_path", "get_path",
+           "paths_overlap",
            "merge", "parse_value", "read_toml", "read_config_file", "resolve_path", "build_config", "preset_names",
            "PRESET_DIR", "PRESETS", "CellSection", "DiseaseSection",
            "DomainSection", "DoseSection", "FieldSection", "InfluxSection", "InfusionSection", "InterventionSection",

@@ -22,7 +22,8 @@ from mscabm.config.sections import DomainSection, InterventionSection, ModelSect
 from mscabm.config.tree import Config
 from mscabm.schema import ConfigError, is_name_map, parse, to_dict, type_at
 
-__all__ = ["default_config_dict", "merge", "parse_value", "set_path", "get_path", "apply_override", "build_config",
+__all__ = ["default_config_dict", "merge", "parse_value", "set_path", "get_path", "paths_overlap",
+           "apply_override", "build_config",
            "read_toml", "read_config_file", "resolve_path", "load_config", "preset_names", "check_depth", "MAX_DEPTH",
            "PRESET_DIR", "PRESETS"]
 
@@ -172,6 +173,12 @@ def get_path(data: dict, dotted: str) -> Any:
             return None
         node = node[k]
     return node
+
+
+def paths_overlap(a: str, b: str) -> bool:
+    """Whether dotted keys ``a`` and ``b`` address the same value or one lies inside the other
+    (``cells.T`` and ``cells.T.count``): setting one changes what the other reads."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
 
 
 def apply_override(data: dict, assignment: str) -> dict:

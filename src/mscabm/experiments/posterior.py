@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mscabm.config import paths_overlap
 from mscabm.experiments.parameters import Parameter
 from mscabm.experiments.plan import base_data
 from mscabm.experiments.spec import Spec, parse_spec
@@ -184,8 +185,7 @@ def posterior_spec(spec: Spec, posterior: Posterior, draws: int) -> Spec:
             kept = sorted({n for p in posterior.parameters for n in p.specs})
             raise ConfigError("--posterior", f"no parameter of fit {posterior.fit_name!r} applies in spec "
                                              f"{spec.name!r} (each is kept to other specs: {', '.join(kept)})")
-        clash = sorted(k for k in sets if any(k == v or k.startswith(v + ".") or v.startswith(k + ".")
-                                              for v in varied))
+        clash = sorted(k for k in sets if any(paths_overlap(k, v) for v in varied))
         if clash:
             raise ConfigError("--posterior", f"fitted key {clash[0]!r} is also drawn per patient by spec "
                                              f"{spec.name!r} ([[patients.vary]]); allowed: a fit whose keys the "

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from mscabm.config import read_toml
+from mscabm.config import paths_overlap, read_toml
 from mscabm.experiments.checks import KEY, NAME, Scalar, not_used, parse_set_table
 from mscabm.experiments.parameters import Parameter, SampledParameterDoc, sampled_parameter
 from mscabm.experiments.patients import PatientsDoc, patient_parameters, patient_sets
@@ -282,8 +282,7 @@ def _check_patient_keys(spec: Spec) -> None:
     for i, pset in enumerate(spec.patient_sets):  # a set would replace a draw its patient column still reports
         for key in pset:
             for j, par in enumerate(spec.patients):
-                hit = next((k for k in par.keys if k == key or key.startswith(k + ".") or k.startswith(key + ".")),
-                           None)
+                hit = next((k for k in par.keys if paths_overlap(k, key)), None)
                 if hit is not None:
                     raise ConfigError(f"patients.sets[{i}].{key}", f"also drawn by patients.vary[{j}] "
                                       f"({par.name!r}, key {hit!r}): the set would replace the draw that the "
