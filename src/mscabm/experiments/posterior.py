@@ -67,6 +67,10 @@ class PosteriorParameter:
     identified: bool
     specs: tuple[str, ...] = ()  # the fit applied it only in these experiment specs (); () = in every spec
 
+    def applies_to(self, spec_name: str) -> bool:
+        """Whether a draw sets it in the experiment spec named ``spec_name`` (as the fit applied it)."""
+        return not self.specs or spec_name in self.specs
+
     @property
     def parameter(self) -> Parameter:
         return Parameter(self.name, list(self.keys), params={"low": self.bounds[0], "high": self.bounds[1]},
@@ -174,22 +178,23 @@ def posterior_spec(spec: Spec, posterior: Posterior, draws: int) -> Spec:
     rng = np.random.default_rng([int(spec.master_seed), 0x706F7374])
     base = base_data(spec)
     width = len(str(draws - 1))
+    # the parameters the fit did not keep to other specs (e.g. another species'), checked once for every draw
+    applied = [p for p in posterior.parameters if p.applies_to(spec.name)]
+    if not applied:
+        kept = sorted({n for p in posterior.parameters for n in p.specs})
+        raise ConfigError("--posterior", f"no parameter of fit {posterior.fit_name!r} applies in spec "
+                                         f"{spec.name!r} (each is kept to other specs: {', '.join(kept)})")
     varied = {k for p in spec.patients for k in p.keys}
+    clash = sorted(k for p in applied for k in p.keys if any(paths_overlap(k, v) for v in varied))
+    if clash:
+        raise ConfigError("--posterior", f"fitted key {clash[0]!r} is also drawn per patient by spec "
+                                         f"{spec.name!r} ([[patients.vary]]); allowed: a fit whose keys the "
+                                         "patients do not vary")
     levels = []
     for k, values in enumerate(posterior.draw(draws, rng)):
         sets: dict[str, float | int] = {}
-        for p in posterior.parameters:
-            if not p.specs or spec.name in p.specs:  # a parameter the fit kept to some specs (e.g. one species')
-                sets.update(p.parameter.apply(values[p.name], base, f"--posterior: parameter {p.name}"))
-        if not sets:
-            kept = sorted({n for p in posterior.parameters for n in p.specs})
-            raise ConfigError("--posterior", f"no parameter of fit {posterior.fit_name!r} applies in spec "
-                                             f"{spec.name!r} (each is kept to other specs: {', '.join(kept)})")
-        clash = sorted(k for k in sets if any(paths_overlap(k, v) for v in varied))
-        if clash:
-            raise ConfigError("--posterior", f"fitted key {clash[0]!r} is also drawn per patient by spec "
-                                             f"{spec.name!r} ([[patients.vary]]); allowed: a fit whose keys the "
-                                             "patients do not vary")
+        for p in applied:
+            sets.update(p.parameter.apply(values[p.name], base, f"--posterior: parameter {p.name}"))
         levels.append({"label": f"draw {k:0{width}d}", "set": sets})
     doc = copy.deepcopy(spec.document)
     doc["experiment"]["name"] = f"{spec.name}_posterior"
