@@ -83,8 +83,11 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     print(f"mscabm dashboard: serving on {url}  (Ctrl+C to stop)", flush=True)
     if "MSCABM_DASHBOARD_OPEN" not in os.environ:
         import mscabm.dashboard.app  # noqa: F401 (starts building the first tab's model now, see app._prebuild)
+    # no per-message deflate on the websocket: a frame is a PNG (already compressed) in base64, and
+    # deflating it again cost a third of the server's CPU while playing (py-spy, docs/dashboard.md)
     server = uvicorn.Server(uvicorn.Config("solara.server.starlette:app", host=args.host, port=args.port,
-                                           log_level="warning", timeout_graceful_shutdown=3))
+                                           log_level="warning", timeout_graceful_shutdown=3,
+                                           ws_per_message_deflate=False))
     uvicorn_exit = server.handle_exit
 
     def handle_exit(sig, frame) -> None:
