@@ -234,7 +234,7 @@ def Player(sim: Sim, context):
         frame_dt = 1.0 / FRAME_HZ
         frames, t_fps, sim_fps = 0, time.perf_counter(), sim.main.model.time
         anchor_wall, anchor_sim, anchor_rate = time.perf_counter(), sim.main.model.time, None
-        gone_since, last_status, push_s, pushed_step = None, 0.0, 0.0, -1
+        gone_since, last_status, push_s, pushed_step, step_s = None, 0.0, 0.0, -1, 0.0
         while playing.value and not cancel.is_set():
             if SHUTDOWN.is_set():
                 return
@@ -266,10 +266,14 @@ def Player(sim: Sim, context):
                         break
                     if target - now_min > rate * 60.0:  # a second behind: do not race to catch up
                         anchor_wall, anchor_sim = time.perf_counter(), now_min
+                t_step = time.perf_counter()
                 sim.step(1)  # one step at a time: run-to-day and the speed cap stop on the step
-                # stop stepping when the frame (its measured cost) and the gap are due; at least
-                # MIN_STEP_SHARE of the period steps, so a costly frame does not stall the model
-                if time.perf_counter() - t0 >= max(MIN_STEP_SHARE * frame_dt, frame_dt - push_s - MIN_GAP_S):
+                now = time.perf_counter()
+                step_s = now - t_step if step_s == 0.0 else 0.8 * step_s + 0.2 * (now - t_step)
+                # stop stepping when the next step (its measured cost) would run into the frame (its
+                # measured cost) and the gap: a step that overran the period would delay the frame; at
+                # least MIN_STEP_SHARE of the period steps, so a costly frame does not stall the model
+                if now - t0 + step_s >= max(MIN_STEP_SHARE * frame_dt, frame_dt - push_s - MIN_GAP_S):
                     break
             # the frame (skipped when nothing stepped, e.g. at a slow speed): the tissue images go
             # straight to their widgets; the rest of the page re-renders every STATUS_EVERY_S
