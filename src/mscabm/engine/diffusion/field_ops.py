@@ -15,7 +15,7 @@ from numba import njit, prange
 __all__ = ["DecayOp", "copy_into", "scale_inplace"]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def copy_into(src, dst):
     ny = src.shape[0]
     for i in prange(ny):
@@ -23,7 +23,7 @@ def copy_into(src, dst):
             dst[i, j] = src[i, j]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def scale_inplace(u, a):
     for i in prange(u.shape[0]):
         for j in range(u.shape[1]):

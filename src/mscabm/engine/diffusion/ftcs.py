@@ -20,7 +20,7 @@ from mscabm.engine.diffusion.field_ops import copy_into
 __all__ = ["ExplicitOp"]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _ftcs_sweep(src, dst, lam_y, lam_x, a, kinds, g):
     """One FTCS sub-step src -> dst (dst must not alias src), times the decay factor ``a``.
 
@@ -87,7 +87,7 @@ def _ftcs_sweep(src, dst, lam_y, lam_x, a, kinds, g):
             d[j] = a * (c0 * s[j] + lam_x * (s[j - 1] + right) + lam_y * (wu * su[j] + wd * sd[j]) + gsum)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _explicit_run(u, buf_a, buf_b, nsub, lam_y, lam_x, a, kinds, g):
     """``nsub`` FTCS sub-steps on field ``u`` (2-D, any float dtype) via float64 buffers."""
     if nsub == 1:

@@ -41,7 +41,7 @@ __all__ = ["KERNEL_CUT", "AxisKernel", "KernelOp", "dirichlet_offset", "fold_ker
 KERNEL_CUT = 1e-9
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _kernel_y(src, dst, nrow_chunks, half, idx, sgn, signed):
     """Heat-kernel convolution along y (axis 0): src (any float dtype) -> dst (float64).
 
@@ -116,7 +116,7 @@ def _kernel_y(src, dst, nrow_chunks, half, idx, sgn, signed):
                         d[j] = 0.0
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _kernel_x(src, dst, lines, nrow_chunks, half, idx, sgn, signed, c):
     """Heat-kernel convolution along x (axis 1) plus the affine term: src (float64) -> dst
     (any float dtype).
@@ -177,7 +177,7 @@ def _kernel_x(src, dst, lines, nrow_chunks, half, idx, sgn, signed, c):
                     d[j] = oo[j]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _kernel_run(u, w, lines, nrow_chunks, half_y, idx_y, sgn_y, signed_y,
                 half_x, idx_x, sgn_x, signed_x, c):
     _kernel_y(u, w, nrow_chunks, half_y, idx_y, sgn_y, signed_y)

@@ -27,7 +27,7 @@ from mscabm.engine.diffusion.field_ops import copy_into
 __all__ = ["AxisLOD", "LodOp", "lod_axis"]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _lod_y(src, dst, aux, ncol_chunks, lam, cp, invd, g0, g1, periodic, z, fac, r, a):
     """Backward-Euler solve along y (axis 0) for all columns, times the decay factor ``a``;
     dst (float64) may alias src.
@@ -76,7 +76,7 @@ def _lod_y(src, dst, aux, ncol_chunks, lam, cp, invd, g0, g1, periodic, z, fac, 
                     di[j] *= a
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _lod_x(src, dst, blk, nrow_chunks, lam, cp, invd, g0, g1, periodic, z, fac, r, a):
     """Backward-Euler solve along x (axis 1) for every row, times the decay factor ``a``.
 
@@ -125,7 +125,7 @@ def _lod_x(src, dst, blk, nrow_chunks, lam, cp, invd, g0, g1, periodic, z, fac, 
                     d[j] = a * L[j, b]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _lod_run(u, w, aux, lines, ncol_chunks, nrow_chunks, m, a,
              lam_y, cp_y, invd_y, gy0, gy1, per_y, z_y, fac_y, r_y,
              lam_x, cp_x, invd_x, gx0, gx1, per_x, z_x, fac_x, r_x):

@@ -112,7 +112,7 @@ def _combine_rows(dst, weights, rows):
             dst[j] += wr * src[j]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _spectral_run(u, by, bx, ey, ex, factor, c1, c, t2, w):
     """``u <- factor * By^T diag(ey) (By u Bx^T) diag(ex) Bx``, clamped at 0, in place.
 

@@ -40,7 +40,7 @@ def hill_power(q, p):
     return q ** p
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _evaluate(group, apoptotic, signals, n, base, run_offsets, run_behaviour, run_saturation,
               term_start, term_end, term_signal, term_half_max, term_power, out):
     n_beh = base.shape[1]
@@ -83,7 +83,7 @@ def evaluate_behaviours(group: np.ndarray, apoptotic: np.ndarray, signals: np.nd
               rules.term_half_max, rules.term_power, out)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def advance_lifecycle(n, cell_type, state, state_age_min, cycle_progress, apoptosis_left_min,
                       behaviours, cycle_col, death_col, transition_col, apoptosis_min,
                       u_death, u_switch, u_pick, dt_min, divide, remove):

@@ -64,7 +64,7 @@ def _grow(buf: np.ndarray, needed: int) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 # kernels
 # ----------------------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _max_radius(radius, n):
     """Largest radius, or NaN if any radius is negative or not finite."""
     m = 0.0
@@ -77,7 +77,7 @@ def _max_radius(radius, n):
     return m
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _all_finite(x, y, n):
     for i in range(n):
         if not (math.isfinite(x[i]) and math.isfinite(y[i])):
@@ -85,7 +85,7 @@ def _all_finite(x, y, n):
     return True
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _bin_cells(x, y, n, inv_side_x, inv_side_y, nbx, nby, bin_of_cell):
     """bin_of_cell[i] = by*nbx + bx, with bx, by clamped into the grid (NaN -> bin 0)."""
     for i in prange(n):
@@ -108,7 +108,7 @@ def _bin_cells(x, y, n, inv_side_x, inv_side_y, nbx, nby, bin_of_cell):
         bin_of_cell[i] = by * nbx + bx
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _gather_sorted(x, y, radius, order, n, xs, ys, rs):
     for k in prange(n):
         i = order[k]
@@ -117,7 +117,7 @@ def _gather_sorted(x, y, radius, order, n, xs, ys, rs):
         rs[k] = np.float64(radius[i])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _count_pass(xs, ys, rs, order, bin_of_cell, n, nbx, nby, bin_start, scale, counts):
     """counts[i] = number of contacts of row i (pass 1). Iterates in bin order for locality.
 
@@ -146,7 +146,7 @@ def _count_pass(xs, ys, rs, order, bin_of_cell, n, nbx, nby, bin_start, scale, c
         counts[i] = c - 1  # the cell itself (distance 0 <= cut, positions finite) counted once
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _prefix(counts, n, offsets):
     offsets[0] = 0
     s = 0
@@ -156,7 +156,7 @@ def _prefix(counts, n, offsets):
     return s
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _fill_pass(xs, ys, rs, order, bin_of_cell, n, nbx, nby, bin_start, scale, offsets, neighbours):
     """Pass 2: write each row's neighbours into its CSR segment, sorted ascending."""
     for k in prange(n):
@@ -195,7 +195,7 @@ def _fill_pass(xs, ys, rs, order, bin_of_cell, n, nbx, nby, bin_start, scale, of
             neighbours[q + 1] = v
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _count_by_type(offsets, neighbours, cell_type, n, n_types, out):
     for i in prange(n):
         for t in range(n_types):
@@ -206,7 +206,7 @@ def _count_by_type(offsets, neighbours, cell_type, n, n_types, out):
                 out[i, t] += 1.0
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _sum_levels(offsets, neighbours, cell_type, n, type_code, values, out):
     for i in prange(n):
         acc = 0.0
@@ -435,7 +435,7 @@ def brute_force_pairs(x, y, radius, n: int, contact_scale: float = 1.0, block: i
     return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _filter_compartments(offsets, neighbours, in_b, n, out_offsets, out_neighbours):
     """Keep pairs whose two cells are on the same side (both in_b or both not)."""
     m = 0

@@ -69,7 +69,7 @@ def _exchange_cell(flat, s, v, i, behaviours, cs, cq, cu, ce, cell_volume, voxel
     out[i, s] = (np.float64(flat[s, v]) - rho) * voxel_volume  # from the stored value, rounded to the field's dtype
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _exchange_kernel(flat, n, n_voxels, start, order, behaviours, sec_col, sat_col, upt_col,
                      exp_col, cell_volume, voxel_volume, dt, out):
     n_species = flat.shape[0]
@@ -84,7 +84,7 @@ def _exchange_kernel(flat, n, n_voxels, start, order, behaviours, sec_col, sat_c
                                cell_volume, voxel_volume, dt, out)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _exchange_listed_kernel(flat, n, n_voxels, start, order, behaviours, sec_col, sat_col, upt_col, exp_col,
                             cell_kind, species_ptr, species, cell_volume, voxel_volume, dt, out):
     """As :func:`_exchange_kernel`, visiting for each cell only the species listed for its kind
@@ -105,7 +105,7 @@ def _exchange_listed_kernel(flat, n, n_voxels, start, order, behaviours, sec_col
                                cell_volume, voxel_volume, dt, out)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _convert_kernel(flat, n_voxels, start, order, behaviours, vmax_col, substrate, product, km, yield_, voxel_volume,
                     dt, out):
     n_enzymes = vmax_col.shape[0]
@@ -136,7 +136,7 @@ def _convert_kernel(flat, n_voxels, start, order, behaviours, vmax_col, substrat
                 s = stored
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _sample_kernel(flat, voxel_of_cell, n, out):
     n_species = flat.shape[0]
     for i in prange(n):
@@ -145,7 +145,7 @@ def _sample_kernel(flat, voxel_of_cell, n, out):
             out[i, s] = flat[s, v]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _voxel_kernel(x, y, n, dx, nx, ny, out):
     for i in prange(n):
         fx = x[i] / dx

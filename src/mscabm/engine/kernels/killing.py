@@ -37,7 +37,7 @@ __all__ = ["contact_kill", "engulf_apoptotic"]
 # ----------------------------------------------------------------------------------------------
 # kernels
 # ----------------------------------------------------------------------------------------------
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _contact_kill(offsets, neighbours, n, cell_type, alive, behaviours, kill_col, resistance_col,
                   u_event, u_pick, dt_min, killed, killer_row):
     """Row-parallel killing pass; returns the number of killed rows (integer reduction)."""
@@ -92,7 +92,7 @@ def _contact_kill(offsets, neighbours, n, cell_type, alive, behaviours, kill_col
     return count
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _engulf(offsets, neighbours, n, alive, behaviours, phagocytosis_col, u_event, dt_min, engulfed):
     """Row-parallel engulfment pass; returns the number of engulfed rows."""
     count = 0

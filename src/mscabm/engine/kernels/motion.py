@@ -61,7 +61,7 @@ _PHI1 = 0.6180339887498949  # golden-ratio based low-discrepancy constants for d
 _PHI2 = 0.7548776662466927
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _gradient(fields, s, v, nx, ny):
     """Gradient (per voxel, unnormalised) of fields[s] at flat voxel v = iy*nx + ix."""
     iy = v // nx
@@ -87,7 +87,7 @@ def _gradient(fields, s, v, nx, ny):
     return gx, gy
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _move_kernel(n, x, y, px, py, radius, speed, persistence_min, chemotaxis_bias,
                  chemotaxis_species, motile, voxel_of_cell, fields,
                  offsets, neighbours, rec, u_turn, u_angle, dt, width, height, x_out, y_out):
@@ -227,7 +227,7 @@ def _move_kernel(n, x, y, px, py, radius, speed, persistence_min, chemotaxis_bia
         y_out[i] = nyp
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _pack(n, x, y, radius, rep, rep_scalar, adh, adh_scalar, sca, sca_scalar, rec):
     """Fill the packed record; a per-cell array of length 0 means "use the scalar"."""
     for i in prange(n):
@@ -365,7 +365,7 @@ def move_cells(x, y, px, py, radius, speed, persistence_min, chemotaxis_bias, ch
                  dt_min, width_um, height_um, x_out, y_out, n)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _gradient_kernel(fields, species, voxel_of_cell, n, gx_out, gy_out):
     ny = fields.shape[1]
     nx = fields.shape[2]

@@ -3,7 +3,7 @@
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def counting_sort(key, active, n, n_keys, start, order):
     """Stable counting sort of the active rows ``0..n-1`` by integer ``key`` in ``[0, n_keys)``.
 

@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _relax(n, cell_type, values, production, declared, decay_per_min, dt_min):
     for i in prange(n):
         t = cell_type[i]
@@ -66,7 +66,7 @@ def relax_variable(n: int, cell_type: np.ndarray, values: np.ndarray, production
         _relax(int(n), cell_type, values, production, declared, decay_per_min, float(dt_min))
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _scale(n, cell_type, type_code, values, behaviours, col):
     for i in prange(n):
         if cell_type[i] == type_code:
