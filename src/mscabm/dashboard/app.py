@@ -6,8 +6,10 @@ or the results browser of an experiment or cohort folder (:mod:`~mscabm.dashboar
 
 Live: each browser session gets its own :class:`~mscabm.dashboard.session.Sim`. A play thread
 (``solara.use_thread``) steps the model as fast as it runs (or at the chosen simulated hours per
-second) and shows a frame at a steady rate, ``FRAME_HZ``, whatever the steps per frame; a second
-thread redraws the charts (inline SVG, milliseconds) every ``CHART_EVERY_S`` seconds.
+second); a frame thread shows a frame at a steady rate, ``FRAME_HZ``, whatever the steps per frame,
+drawn from a copy of the model taken under the session lock, so stepping and drawing overlap (the
+engine's kernels release the GIL); a third thread redraws the charts (inline SVG, milliseconds)
+every ``CHART_EVERY_S`` seconds.
 Buttons and controls act on the same Sim under its lock. Every control change rebuilds the model
 (with a notice); invalid values leave the running model alone, show the error at the top of the
 page and put the values in force back into the boxes. "Infuse MSCs now" adds cells to the running
@@ -51,11 +53,8 @@ from mscabm.dashboard.views import SPEEDS, ColourBar, Inspector, Legend, Message
 CHART_EVERY_S = float(os.environ.get("MSCABM_DASHBOARD_CHART_EVERY_S", "2.0"))
 #: frames per second the page is sent while playing (the model steps as often as it can in between)
 FRAME_HZ = float(os.environ.get("MSCABM_DASHBOARD_FPS", "12"))
-#: seconds each frame period leaves to the server's event loop to send the frame (a loop that steps
-#: all the time starves it: the page stops updating)
+#: longest wait of the play thread ahead of the chosen speed (it re-reads the controls after it)
 MIN_GAP_S = 0.02
-#: the least share of each frame period spent stepping
-MIN_STEP_SHARE = 0.25
 #: seconds between re-renders of the status line, inspector and legend while playing (the tissue
 #: images are sent every frame, straight to their widgets)
 STATUS_EVERY_S = 0.5
@@ -117,10 +116,9 @@ def push_frame(sim: Sim, widgets: dict) -> bool:
     keys = ["main"] + (["compare"] if sim.compare is not None else [])
     frames = sim.frames() if sim.recorder.on or all(widgets.get(k) is not None for k in keys) else []
     pngs = [R.encode_png(fr.rgb) for fr, _ in frames]  # encoded once: for the page and for a one-view movie
-    if sim.recorder.on:  # the movie keeps what the page shows (recording.py)
-        m = sim.main.model
-        sim.recorder.add([fr.rgb for fr, _ in frames], m.steps, m.time, token=id(m),
-                         png=pngs[0] if len(pngs) == 1 else None)
+    if sim.recorder.on:  # the movie keeps what the page shows (recording.py), at the frames' own clock
+        sim.recorder.add([fr.rgb for fr, _ in frames], frames[0][0].step, frames[0][0].time_min,
+                         token=id(sim.main.model), png=pngs[0] if len(pngs) == 1 else None)
     if any(widgets.get(k) is None for k in keys):
         return False
     for key, png in zip(keys, pngs):
@@ -207,8 +205,8 @@ def LivePage():
 
 @solara.component
 def Player(sim: Sim, context):
-    """The play and chart threads (a component of their own that draws nothing, so the threads'
-    state changes re-render only it, not the page)."""
+    """The play, frame and chart threads (a component of their own that draws nothing, so the
+    threads' state changes re-render only it, not the page)."""
 
     def loop(cancel: threading.Event):
         """Play; when it stops, re-render the views once: the page's elements still hold the frame of
@@ -230,11 +228,10 @@ def Player(sim: Sim, context):
                 tick.set(tick.value + 1)
 
     def play(cancel: threading.Event):
-        """Step, and show a frame every 1/FRAME_HZ s: as many steps in between as the speed asks."""
-        frame_dt = 1.0 / FRAME_HZ
-        frames, t_fps, sim_fps = 0, time.perf_counter(), sim.main.model.time
+        """Step as fast as the model runs (or at the chosen speed); the frame thread shows frames."""
+        steps, t_rate, sim_rate = 0, time.perf_counter(), sim.main.model.time
         anchor_wall, anchor_sim, anchor_rate = time.perf_counter(), sim.main.model.time, None
-        gone_since, last_status, push_s, pushed_step, step_s = None, 0.0, 0.0, -1, 0.0
+        gone_since, last_status = None, 0.0
         while playing.value and not cancel.is_set():
             if SHUTDOWN.is_set():
                 return
@@ -247,53 +244,55 @@ def Player(sim: Sim, context):
                     return
             else:
                 gone_since = None
-            t0 = time.perf_counter()
+            now = time.perf_counter()
             rate = SPEEDS.get(speed.value)
             if rate != anchor_rate:
-                anchor_wall, anchor_sim, anchor_rate = t0, sim.main.model.time, rate
+                anchor_wall, anchor_sim, anchor_rate = now, sim.main.model.time, rate
+            now_min = sim.main.model.time
             stop_min = run_to_day.value * 1440.0 if run_to_day.value > 0 else float("inf")
-            while True:
-                now_min = sim.main.model.time
-                if now_min >= stop_min:
-                    sim.notice = f"Reached day {run_to_day.value:g} (t = {format_time(now_min)}): paused"
-                    run_to_day.set(0.0)  # a one-shot target: Play goes on from here
-                    playing.set(False)
-                    bump(page=True)
-                    return
-                if rate is not None:
-                    target = anchor_sim + rate * 60.0 * (time.perf_counter() - anchor_wall)
-                    if now_min >= target:
-                        break
-                    if target - now_min > rate * 60.0:  # a second behind: do not race to catch up
-                        anchor_wall, anchor_sim = time.perf_counter(), now_min
-                t_step = time.perf_counter()
-                sim.step(1)  # one step at a time: run-to-day and the speed cap stop on the step
-                now = time.perf_counter()
-                step_s = now - t_step if step_s == 0.0 else 0.8 * step_s + 0.2 * (now - t_step)
-                # stop stepping when the next step (its measured cost) would run into the frame (its
-                # measured cost) and the gap: a step that overran the period would delay the frame; at
-                # least MIN_STEP_SHARE of the period steps, so a costly frame does not stall the model
-                if now - t0 + step_s >= max(MIN_STEP_SHARE * frame_dt, frame_dt - push_s - MIN_GAP_S):
-                    break
-            # the frame (skipped when nothing stepped, e.g. at a slow speed): the tissue images go
-            # straight to their widgets; the rest of the page re-renders every STATUS_EVERY_S
+            if now_min >= stop_min:
+                sim.notice = f"Reached day {run_to_day.value:g} (t = {format_time(now_min)}): paused"
+                run_to_day.set(0.0)  # a one-shot target: Play goes on from here
+                playing.set(False)
+                bump(page=True)
+                return
+            if rate is not None:
+                target = anchor_sim + rate * 60.0 * (now - anchor_wall)
+                if target - now_min > rate * 60.0:  # a second behind: do not race to catch up
+                    anchor_wall, anchor_sim = now, now_min
+                if now_min >= target:  # ahead of the chosen speed: wait for the next step's time
+                    cancel.wait(min(MIN_GAP_S, (now_min - target) / (rate * 60.0) + 1e-3))
+                    continue
+            sim.step(1)  # one step at a time: run-to-day and the speed cap stop on the step
+            steps += 1
+            time.sleep(0)  # let the server's threads take the GIL between steps
+            now = time.perf_counter()
+            if now - last_status > STATUS_EVERY_S:
+                tick.set(tick.value + 1)
+                last_status = now
+            if now - t_rate > 1.0:
+                sim.sim_rate_h_per_s = (sim.main.model.time - sim_rate) / 60.0 / (now - t_rate)
+                steps, t_rate, sim_rate = 0, now, sim.main.model.time
+
+    def frame_loop(cancel: threading.Event):
+        """Show a frame every 1/FRAME_HZ s while playing, whatever the steps in between (none when
+        nothing stepped, e.g. at a slow speed): drawn from a copy of the model, so the play thread
+        steps on meanwhile; the images go straight to their widgets."""
+        frame_dt = 1.0 / FRAME_HZ
+        frames, t_fps, pushed_step = 0, time.perf_counter(), -1
+        next_due = time.perf_counter()
+        while playing.value and not cancel.is_set() and not SHUTDOWN.is_set():
             if sim.main.model.steps != pushed_step:
-                t_push = time.perf_counter()
+                pushed_step = sim.main.model.steps
                 if not push_frame(sim, sim.widgets):
                     frame_tick.set(frame_tick.value + 1)
-                push_s = 0.8 * push_s + 0.2 * (time.perf_counter() - t_push)
-                pushed_step = sim.main.model.steps
                 frames += 1
-            if time.perf_counter() - last_status > STATUS_EVERY_S:
-                tick.set(tick.value + 1)
-                last_status = time.perf_counter()
             now = time.perf_counter()
             if now - t_fps > 1.0:
                 sim.fps = frames / (now - t_fps)
-                sim.sim_rate_h_per_s = (sim.main.model.time - sim_fps) / 60.0 / (now - t_fps)
-                frames, t_fps, sim_fps = 0, now, sim.main.model.time
-            # the rest of the period, and at least the event loop's gap even when a step overran it
-            time.sleep(max(MIN_GAP_S, frame_dt - (time.perf_counter() - t0)))
+                frames, t_fps = 0, now
+            next_due = max(next_due + frame_dt, now)  # a late frame does not make the next ones early
+            cancel.wait(max(MIN_GAP_S / 4, next_due - now))
 
     def chart_loop(cancel: threading.Event):
         """Redraw the charts every CHART_EVERY_S s while playing, off the frame loop."""
@@ -304,6 +303,7 @@ def Player(sim: Sim, context):
             chart_tick.set(chart_tick.value + 1)
 
     solara.use_thread(loop, dependencies=[playing.value], intrusive_cancel=False)
+    solara.use_thread(frame_loop, dependencies=[playing.value], intrusive_cancel=False)
     solara.use_thread(chart_loop, dependencies=[playing.value], intrusive_cancel=False)
 
 

@@ -113,13 +113,16 @@ class Frame:
     """A rendered view: the RGB array, the colour scale used and how many cells were drawn.
 
     ``flat``: the field is one value everywhere in view (e.g. all zero): the colour scale says
-    nothing and the page shows the value instead of a colour bar."""
+    nothing and the page shows the value instead of a colour bar. ``step`` and ``time_min``: the
+    model's clock when its :class:`Picture` was taken (-1 and NaN for arrays drawn directly)."""
 
     rgb: np.ndarray
     vmin: float
     vmax: float
     n_drawn: int
     flat: bool = False
+    step: int = -1
+    time_min: float = float("nan")
 
 
 def full_view(width_um: float, height_um: float, width_px: int = 600, **kw) -> View:
@@ -331,19 +334,39 @@ def finite_range(values: np.ndarray) -> tuple[float, float]:
     return (lo, hi) if hi > lo else (lo, lo + (abs(lo) if lo else 1.0))
 
 
-def render_model(model, view: View, colours: np.ndarray | None = None, colour_by: str = COLOUR_BY_TYPE,
-                 value_range: tuple[float, float] | None = None, value_cmap: str = "plasma") -> Frame:
-    """Render an :class:`~mscabm.model.MSCModel`'s current state (arrays read, not copied).
+@dataclass
+class Picture:
+    """What :func:`render` reads of a model, copied at one instant (:func:`picture_of`): a frame can
+    then be drawn and encoded while the model steps on (the dashboard's frame thread).
 
-    ``colour_by``: a :func:`colour_by_choices` entry; for a number, ``value_range`` (None: the
-    range of the live cells) maps it through ``value_cmap``."""
+    Cell arrays are (N,) for the live cells in population order; ``field`` (ny, nx) is the field the
+    view shows (None: none); ``cell_rgb`` (N, 3) uint8 the colours by a per-cell number (None: by
+    type and state); ``step`` and ``time_min`` the model's clock at the copy."""
+
+    x_um: np.ndarray
+    y_um: np.ndarray
+    type_code: np.ndarray
+    state_code: np.ndarray
+    radius_um: np.ndarray
+    apoptotic: np.ndarray
+    ids: np.ndarray
+    field: np.ndarray | None
+    spacing_um: float
+    cell_rgb: np.ndarray | None
+    step: int
+    time_min: float
+
+
+def picture_of(model, view: View, colour_by: str = COLOUR_BY_TYPE, value_range: tuple[float, float] | None = None,
+               value_cmap: str = "plasma") -> Picture:
+    """Copy what :func:`render` needs of an :class:`~mscabm.model.MSCModel` now (the caller holds
+    whatever lock keeps the model still). ``colour_by``: a :func:`colour_by_choices` entry; for a
+    number, ``value_range`` (None: the range of the live cells) maps it through ``value_cmap``."""
     t = model.tables
     pop = model.population
-    if colours is None:
-        colours = palette(t.type_names, t.state_names)
-    data = None
+    field = None
     if view.field is not None:
-        data = model.lattice.data[t.field_names.index(view.field)]
+        field = model.lattice.data[t.field_names.index(view.field)].copy()
     rgb = None
     if colour_by != COLOUR_BY_TYPE:
         fields = {f: model.lattice.data[i] for i, f in enumerate(t.field_names)}
@@ -351,9 +374,26 @@ def render_model(model, view: View, colours: np.ndarray | None = None, colour_by
                            model.lattice.spacing_um)
         lo, hi = value_range if value_range is not None else finite_range(vals)
         rgb = value_colours(vals, lo, hi, value_cmap)
-    return render(view, pop["x_um"], pop["y_um"], pop["type"], pop["state"], pop["radius_um"],
-                  pop["apoptosis_left_min"] >= 0, colours, data, model.lattice.spacing_um, ids=pop["id"],
-                  cell_rgb=rgb)
+    return Picture(pop["x_um"].copy(), pop["y_um"].copy(), pop["type"].copy(), pop["state"].copy(),
+                   pop["radius_um"].copy(), pop["apoptosis_left_min"] >= 0, pop["id"].copy(), field,
+                   model.lattice.spacing_um, rgb, int(model.steps), float(model.time))
+
+
+def render_picture(picture: Picture, view: View, colours: np.ndarray) -> Frame:
+    """Render a :class:`Picture` (``colours``: :func:`palette` of the model's types and states)."""
+    p = picture
+    frame = render(view, p.x_um, p.y_um, p.type_code, p.state_code, p.radius_um, p.apoptotic, colours, p.field,
+                   p.spacing_um, ids=p.ids, cell_rgb=p.cell_rgb)
+    return replace(frame, step=p.step, time_min=p.time_min)
+
+
+def render_model(model, view: View, colours: np.ndarray | None = None, colour_by: str = COLOUR_BY_TYPE,
+                 value_range: tuple[float, float] | None = None, value_cmap: str = "plasma") -> Frame:
+    """Render an :class:`~mscabm.model.MSCModel`'s current state (:func:`picture_of`, then
+    :func:`render_picture`; ``colours`` None: the model's :func:`palette`)."""
+    if colours is None:
+        colours = palette(model.tables.type_names, model.tables.state_names)
+    return render_picture(picture_of(model, view, colour_by, value_range, value_cmap), view, colours)
 
 
 def encode_png(rgb: np.ndarray, compress_level: int = 1) -> bytes:

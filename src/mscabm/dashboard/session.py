@@ -456,16 +456,19 @@ class Sim:
 
     def frames(self, runs: list[Run] | None = None) -> list[tuple[R.Frame, R.View]]:
         """Every run's tissue (default: main, then comparison) on one shared field colour range and one
-        shared per-cell value range, so the same colour means the same level in each view."""
+        shared per-cell value range, so the same colour means the same level in each view.
+
+        The lock is held only while the runs are copied (:func:`~mscabm.dashboard.render.picture_of`);
+        drawing happens outside it, so the play thread steps on meanwhile."""
         with self.lock:
             runs = self.runs() if runs is None else runs
             lo, hi = self.shared_scale()
             vr = self.value_range()
-            out = []
+            jobs = []
             for run in runs:
                 view = replace(self.view_of(run), vmin=lo, vmax=hi)
-                out.append((R.render_model(run.model, view, run.colours, self.view.colour_by, vr), view))
-            return out
+                jobs.append((R.picture_of(run.model, view, self.view.colour_by, vr), view, run.colours))
+        return [(R.render_picture(picture, view, colours), view) for picture, view, colours in jobs]
 
     def png(self, run: Run | None = None) -> bytes:
         fr, _ = self.frame(run)
