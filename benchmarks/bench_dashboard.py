@@ -211,6 +211,7 @@ def measure(browser, n_cells: int, warmup_s: float, windows: int, window_s: floa
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as a normal install: .pyc written once, then used
     log_path = tmp / f"server_{n_cells}.log"
     row: dict = {"cells_requested": n_cells, "cells_configured": total, "domain_um": round(side, 1),
                  "lattice": [round(side / 10.0)] * 2, "dt_min": dt_min, "load_average_before": os.getloadavg()}
