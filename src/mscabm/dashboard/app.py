@@ -75,11 +75,23 @@ _PREBUILT: list[Future] = []
 _PREBUILT_LOCK = threading.Lock()
 
 
+def _warm_session() -> Sim:
+    """The first tab's session, with the first frame's and chart's one-off costs paid (colour maps
+    from matplotlib, the disc kernel from numba's cache: ~0.4 s that page open otherwise waits for)."""
+    sim = Sim(initial_settings())
+    try:
+        sim.frames()
+        types = list(sim.main.model.tables.type_names)
+        sim_chart_svg(sim, "T" if "T" in types else types[0])
+    except Exception:  # noqa: BLE001 (a warm-up only: the page draws and reports the same again)
+        pass
+    return sim
+
+
 def _prebuild() -> None:
     with _PREBUILT_LOCK:
         if not _PREBUILT:
-            _PREBUILT.append(ThreadPoolExecutor(1, thread_name_prefix="mscabm-prebuild").submit(
-                Sim, initial_settings()))
+            _PREBUILT.append(ThreadPoolExecutor(1, thread_name_prefix="mscabm-prebuild").submit(_warm_session))
 
 
 def new_session() -> Sim:
