@@ -98,7 +98,9 @@ def test_targets_and_summary(smoke):
     assert well["steps"] == 60 and well["cell_steps"] > 60 * 1000
     assert 0.5 * well["wall_s"] < sum(well["phases_s"].values()) <= well["wall_s"]  # the phases account for the step
     start = smoke["startup"]["median"]
-    assert 0 < start["import_mesa_s"] < start["import_s"] < start["process_s"]
+    assert 0 < start["import_mesa_s"] < start["import_s"] < start["to_first_step_s"] < start["process_s"]
+    parts = start["import_s"] + start["config_s"] + start["build_s"] + start["first_step_s"]
+    assert parts <= start["to_first_step_s"] <= parts + 1.0  # the child's parts + the interpreter's start
     json.dumps(smoke)  # JSON-able as is
 
 

@@ -64,8 +64,9 @@ def targets(res: dict) -> list[dict]:
             higher=False)
     st = res.get("startup")
     if st:
-        add("start-up before the first step (imports, config, cached kernels)", st["median"]["process_s"], 1.5, "s",
-            higher=False, note=f"of which Mesa's import {st['median']['import_mesa_s']:.2f} s")
+        add("start-up before the first step (imports, config, cached kernels)", st["median"]["to_first_step_s"], 1.5,
+            "s", higher=False, note=f"of which Mesa's import {st['median']['import_mesa_s']:.2f} s; "
+                                    f"{st['median']['process_s']:.2f} s to the process's exit")
     return out
 
 
