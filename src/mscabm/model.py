@@ -36,6 +36,7 @@ from mscabm.assembly import Tables, build_diffusion, build_tables, rebuild_table
 from mscabm.biology.interventions import delivered_count
 from mscabm.config import Config, build_config, load_config, set_path
 from mscabm.disease import drug_free, edge_positions, influx_count
+from mscabm.engine.concurrency import parallel_section
 from mscabm.engine.kernels.behaviour import advance_lifecycle, evaluate_behaviours
 from mscabm.engine.kernels.contact import CompartmentFilter, ContactFinder, count_contacts_by_type, sum_contact_levels
 from mscabm.engine.kernels.exchange import FieldExchange, sample_fields, voxel_indices
@@ -285,8 +286,9 @@ class MSCModel(mesa.Model):
 
     # ------------------------------------------------------------------ step
     def _wrapped_step(self) -> None:
-        """Advance Mesa's clock by one model step (dt_min minutes), running scheduled events."""
-        self._advance_time(self.time + self.dt_min)
+        """Advance Mesa's clock one step (dt_min), running scheduled events (engine/concurrency.py)."""
+        with parallel_section():
+            self._advance_time(self.time + self.dt_min)
 
     def _phenotype_step(self) -> bool:
         """Whether this step evaluates the rules (every ``model.phenotype_every`` steps, from step 1)."""
@@ -552,8 +554,7 @@ class MSCModel(mesa.Model):
         """Restore :meth:`state_dict` output into a model built from the same config.
 
         ``history``: the readout rows recorded before the checkpoint; they become the log (and
-        the DataCollector's table), which then continues as if never interrupted.
-        """
+        the DataCollector's table), which then continues as if never interrupted."""
         store = self._field_store
         if state["fields"].shape != store.shape or state["fields"].dtype != store.dtype:
             raise ValueError(f"checkpoint fields {state['fields'].shape} {state['fields'].dtype} do not match the "
