@@ -124,8 +124,9 @@ def test_png_encoder_round_trips_through_pillow(h, w, level, seed):
     img.load()
     assert img.mode == "RGB" and img.size == (w, h)
     np.testing.assert_array_equal(np.asarray(img), rgb)
-    with pytest.raises(ValueError, match="H, W, 3"):
-        R.encode_png(rgb[:, :, 0])
+    for bad in (rgb[:, :, 0], rgb.astype(np.float64), rgb[:0]):  # not RGB, not uint8, empty
+        with pytest.raises(ValueError, match="H, W, 3"):
+            R.encode_png(bad)
 
 
 def test_legend_covers_every_type_and_state():

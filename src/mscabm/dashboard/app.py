@@ -53,7 +53,8 @@ from mscabm.dashboard.views import SPEEDS, ColourBar, Inspector, Legend, Message
 CHART_EVERY_S = float(os.environ.get("MSCABM_DASHBOARD_CHART_EVERY_S", "2.0"))
 #: frames per second the page is sent while playing (the model steps as often as it can in between)
 FRAME_HZ = float(os.environ.get("MSCABM_DASHBOARD_FPS", "12"))
-#: longest wait of the play thread ahead of the chosen speed (it re-reads the controls after it)
+#: longest wait of the play thread ahead of the chosen speed (it re-reads the controls after it);
+#: the frame thread waits at least a quarter of it between frames
 MIN_GAP_S = 0.02
 #: seconds between re-renders of the status line, inspector and legend while playing (the tissue
 #: images are sent every frame, straight to their widgets)
@@ -130,7 +131,7 @@ def push_frame(sim: Sim, widgets: dict) -> bool:
     pngs = [R.encode_png(fr.rgb) for fr, _ in frames]  # encoded once: for the page and for a one-view movie
     if sim.recorder.on:  # the movie keeps what the page shows (recording.py), at the frames' own clock
         sim.recorder.add([fr.rgb for fr, _ in frames], frames[0][0].step, frames[0][0].time_min,
-                         token=id(sim.main.model), png=pngs[0] if len(pngs) == 1 else None)
+                         token=frames[0][0].source_id, png=pngs[0] if len(pngs) == 1 else None)
     if any(widgets.get(k) is None for k in keys):
         return False
     for key, png in zip(keys, pngs):
@@ -236,12 +237,13 @@ def Player(sim: Sim, context):
                 print(f"mscabm dashboard: session closed: stopped stepping at step {sim.main.model.steps}",
                       file=sys.stderr, flush=True)
             if not closed and not SHUTDOWN.is_set():
-                frame_tick.set(frame_tick.value + 1)
-                tick.set(tick.value + 1)
+                with sim.frame_lock:  # after the frame thread's last frame: the re-render shows the newest
+                    frame_tick.set(frame_tick.value + 1)
+                    tick.set(tick.value + 1)
 
     def play(cancel: threading.Event):
         """Step as fast as the model runs (or at the chosen speed); the frame thread shows frames."""
-        steps, t_rate, sim_rate = 0, time.perf_counter(), sim.main.model.time
+        t_rate, sim_rate = time.perf_counter(), sim.main.model.time
         anchor_wall, anchor_sim, anchor_rate = time.perf_counter(), sim.main.model.time, None
         gone_since, last_status = None, 0.0
         while playing.value and not cancel.is_set():
@@ -276,7 +278,6 @@ def Player(sim: Sim, context):
                     cancel.wait(min(MIN_GAP_S, (now_min - target) / (rate * 60.0) + 1e-3))
                     continue
             sim.step(1)  # one step at a time: run-to-day and the speed cap stop on the step
-            steps += 1
             time.sleep(0)  # let the server's threads take the GIL between steps
             now = time.perf_counter()
             if now - last_status > STATUS_EVERY_S:
@@ -284,20 +285,33 @@ def Player(sim: Sim, context):
                 last_status = now
             if now - t_rate > 1.0:
                 sim.sim_rate_h_per_s = (sim.main.model.time - sim_rate) / 60.0 / (now - t_rate)
-                steps, t_rate, sim_rate = 0, now, sim.main.model.time
+                t_rate, sim_rate = now, sim.main.model.time
 
     def frame_loop(cancel: threading.Event):
-        """Show a frame every 1/FRAME_HZ s while playing, whatever the steps in between (none when
-        nothing stepped, e.g. at a slow speed): drawn from a copy of the model, so the play thread
-        steps on meanwhile; the images go straight to their widgets."""
+        """Show frames; a failure stops the run and says so in the page, as the play thread's does."""
+        try:
+            show_frames(cancel)
+        except Exception as exc:  # noqa: BLE001 (any failure: stop, say so in the page, keep serving)
+            sim.error = f"Run stopped: drawing failed: {type(exc).__name__}: {exc}"
+            playing.set(False)
+            bump(page=True)
+
+    def show_frames(cancel: threading.Event):
+        """A frame every 1/FRAME_HZ s while playing, whatever the steps in between (none when nothing
+        stepped, e.g. at a slow speed): drawn from a copy of the model, so the play thread steps on
+        meanwhile; the images go straight to their widgets. Under ``sim.frame_lock``, and only while
+        playing, so no frame lands after the play thread's final re-render."""
         frame_dt = 1.0 / FRAME_HZ
         frames, t_fps, pushed_step = 0, time.perf_counter(), -1
         next_due = time.perf_counter()
         while playing.value and not cancel.is_set() and not SHUTDOWN.is_set():
             if sim.main.model.steps != pushed_step:
-                pushed_step = sim.main.model.steps
-                if not push_frame(sim, sim.widgets):
-                    frame_tick.set(frame_tick.value + 1)
+                with sim.frame_lock:
+                    if not playing.value or cancel.is_set():
+                        break
+                    pushed_step = sim.main.model.steps
+                    if not push_frame(sim, sim.widgets):
+                        frame_tick.set(frame_tick.value + 1)
                 frames += 1
             now = time.perf_counter()
             if now - t_fps > 1.0:
@@ -422,7 +436,7 @@ def _exports(sim: Sim):
 
 
 def _recording(sim: Sim, name: str):
-    """Record the frames the play loop shows, for a movie (mscabm/dashboard/recording.py)."""
+    """Record the frames the frame thread shows, for a movie (mscabm/dashboard/recording.py)."""
     rec = sim.recorder
 
     def toggle(on: bool):

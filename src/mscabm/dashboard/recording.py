@@ -1,6 +1,6 @@
 """Recording a live run's frames for a movie: the tissue images the page showed, kept in memory as PNGs.
 
-While recording is on, every frame the play loop sends to the page is kept: side by side
+While recording is on, every frame the frame thread sends to the page is kept: side by side
 views are joined into one image, as the page shows them. The recording downloads as a zip of numbered PNG
 frames (``frame_0000.png`` ...) with ``frames.csv`` (frame, step, simulated time), the same layout as the
 replay's movie export, for a movie maker: ``ffmpeg -framerate 10 -i frame_%04d.png -pix_fmt yuv420p

@@ -3,8 +3,8 @@
 No matplotlib artist per cell: the field (ny, nx) is colour-mapped through a 256-entry
 lookup table and resampled to the view by integer indexing, then each cell is a small disc
 written into the RGB array by a numba loop (stamp offset by offset, as the plain reference in
-tests/test_render.py writes them with fancy indexing). 10^5 cells on a 500 x 500 lattice render in tens of milliseconds
-(``benchmarks/bench_render.py``).
+tests/test_dashboard.py writes them with fancy indexing). 10^5 cells on a 500 x 500 lattice
+render in tens of milliseconds (``benchmarks/bench_render.py``).
 
 Image convention: x to the right, y **up** (row 0 is the top of the view, y = y_max), as in
 Mesa's and matplotlib's space plots. :func:`pixel_to_um` inverts the mapping (cell picking).
@@ -114,7 +114,8 @@ class Frame:
 
     ``flat``: the field is one value everywhere in view (e.g. all zero): the colour scale says
     nothing and the page shows the value instead of a colour bar. ``step`` and ``time_min``: the
-    model's clock when its :class:`Picture` was taken (-1 and NaN for arrays drawn directly)."""
+    model's clock when its :class:`Picture` was taken (-1 and NaN for arrays drawn directly);
+    ``source_id``: ``id()`` of that model (0 for arrays drawn directly)."""
 
     rgb: np.ndarray
     vmin: float
@@ -123,6 +124,7 @@ class Frame:
     flat: bool = False
     step: int = -1
     time_min: float = float("nan")
+    source_id: int = 0
 
 
 def full_view(width_um: float, height_um: float, width_px: int = 600, **kw) -> View:
@@ -160,7 +162,7 @@ def _stamp(r: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True, nogil=True)
-def _stamp_discs(img, px, py, dx, dy, colours):  # pragma: no cover (numba; reference in tests/test_render.py)
+def _stamp_discs(img, px, py, dx, dy, colours):  # pragma: no cover (numba; reference in tests/test_dashboard.py)
     h, w = img.shape[0], img.shape[1]
     for j in range(dx.shape[0]):  # offset by offset, cell by cell: a later write wins, as in one
         for i in range(px.shape[0]):  # vectorised write per offset (the plain reference)
@@ -174,7 +176,8 @@ def _stamp_discs(img, px, py, dx, dy, colours):  # pragma: no cover (numba; refe
 
 def _draw_discs(img: np.ndarray, px: np.ndarray, py: np.ndarray, r: int, colours: np.ndarray) -> None:
     """Stamp a disc of radius ``r`` px centred on each (px, py) (N,) int32 into ``img`` (H, W, 3)
-    uint8, in ``colours`` (N, 3) uint8; pixels outside the image are skipped. Where discs overlap,
+    uint8, in ``colours`` (N, 3) uint8; pixels outside the image are skipped (pixel coordinates
+    must fit int32: :func:`render` passes only the cells in view). Where discs overlap,
     the write order is the stamp's offsets, then the cells in order (the last write wins)."""
     dx, dy = _stamp(r)
     _stamp_discs(img, np.ascontiguousarray(px, dtype=np.int32), np.ascontiguousarray(py, dtype=np.int32), dx, dy,
@@ -341,7 +344,8 @@ class Picture:
 
     Cell arrays are (N,) for the live cells in population order; ``field`` (ny, nx) is the field the
     view shows (None: none); ``cell_rgb`` (N, 3) uint8 the colours by a per-cell number (None: by
-    type and state); ``step`` and ``time_min`` the model's clock at the copy."""
+    type and state); ``step`` and ``time_min`` the model's clock at the copy; ``source_id`` the
+    model's ``id()`` (to tell a frame of a model replaced meanwhile)."""
 
     x_um: np.ndarray
     y_um: np.ndarray
@@ -355,6 +359,7 @@ class Picture:
     cell_rgb: np.ndarray | None
     step: int
     time_min: float
+    source_id: int
 
 
 def picture_of(model, view: View, colour_by: str = COLOUR_BY_TYPE, value_range: tuple[float, float] | None = None,
@@ -376,7 +381,7 @@ def picture_of(model, view: View, colour_by: str = COLOUR_BY_TYPE, value_range: 
         rgb = value_colours(vals, lo, hi, value_cmap)
     return Picture(pop["x_um"].copy(), pop["y_um"].copy(), pop["type"].copy(), pop["state"].copy(),
                    pop["radius_um"].copy(), pop["apoptosis_left_min"] >= 0, pop["id"].copy(), field,
-                   model.lattice.spacing_um, rgb, int(model.steps), float(model.time))
+                   model.lattice.spacing_um, rgb, int(model.steps), float(model.time), id(model))
 
 
 def render_picture(picture: Picture, view: View, colours: np.ndarray) -> Frame:
@@ -384,7 +389,7 @@ def render_picture(picture: Picture, view: View, colours: np.ndarray) -> Frame:
     p = picture
     frame = render(view, p.x_um, p.y_um, p.type_code, p.state_code, p.radius_um, p.apoptotic, colours, p.field,
                    p.spacing_um, ids=p.ids, cell_rgb=p.cell_rgb)
-    return replace(frame, step=p.step, time_min=p.time_min)
+    return replace(frame, step=p.step, time_min=p.time_min, source_id=p.source_id)
 
 
 def render_model(model, view: View, colours: np.ndarray | None = None, colour_by: str = COLOUR_BY_TYPE,
@@ -402,9 +407,10 @@ def encode_png(rgb: np.ndarray, compress_level: int = 1) -> bytes:
     Written here, not through Pillow: Pillow's adaptive row filters cost ~3x the whole encode
     (600 x 600 frame at 10^4 cells: 10 ms vs 3.5 ms, and 103 KB vs 95 KB), and a frame is encoded
     every time the live page is sent one. Any PNG reader decodes it (tests/test_dashboard.py)."""
-    a = np.ascontiguousarray(rgb, dtype=np.uint8)
-    if a.ndim != 3 or a.shape[2] != 3:
-        raise ValueError(f"encode_png: expected an (H, W, 3) uint8 array, got shape {a.shape}")
+    a = np.asarray(rgb)
+    if a.ndim != 3 or a.shape[2] != 3 or a.dtype != np.uint8 or 0 in a.shape:
+        raise ValueError(f"encode_png: expected a non-empty (H, W, 3) uint8 array, got {a.dtype} {a.shape}")
+    a = np.ascontiguousarray(a)
     h, w, _ = a.shape
     rows = np.zeros((h, 1 + 3 * w), dtype=np.uint8)  # each row: filter type 0 (none), then its pixels
     rows[:, 1:] = a.reshape(h, 3 * w)

@@ -177,6 +177,9 @@ class Sim:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.lock = threading.RLock()
+        #: held while a frame is drawn and sent while playing (app.py): the play thread's final
+        #: re-render waits for it, so no older frame lands after it
+        self.frame_lock = threading.Lock()
         self.settings = settings or Settings()
         self.main: Run | None = None
         self.compare: Run | None = None
@@ -187,7 +190,7 @@ class Sim:
         self.view = ViewSettings()
         #: the page's image widgets ("main", "compare"), for frames sent without a page re-render
         self.widgets: dict[str, Any] = {}
-        #: the play loop's measured frames/s and simulated hours per second; the colour scale of the
+        #: the measured frames/s (frame thread) and simulated hours per second (play thread); the colour scale of the
         #: last frame sent (vmin, vmax, flat)
         self.fps = 0.0
         self.sim_rate_h_per_s = 0.0
