@@ -221,15 +221,19 @@ def Player(sim: Sim, context):
     """The play, frame and chart threads (a component of their own that draws nothing, so the
     threads' state changes re-render only it, not the page)."""
 
+    def stop_with_error(what: str, exc: Exception) -> None:
+        """A thread failed: stop playing and say so at the top of the page (the server keeps serving)."""
+        sim.error = f"Run stopped: {what}{type(exc).__name__}: {exc}"
+        playing.set(False)
+        bump(page=True)
+
     def loop(cancel: threading.Event):
         """Play; when it stops, re-render the views once: the page's elements still hold the frame of
         the last re-render, not the frames sent to the widgets directly since."""
         try:
             play(cancel)
         except Exception as exc:  # noqa: BLE001 (any failure: stop, say so in the page, keep serving)
-            sim.error = f"Run stopped: {type(exc).__name__}: {exc}"
-            playing.set(False)
-            bump(page=True)
+            stop_with_error("", exc)
         finally:
             closed = cancel.is_set() and playing.value
             if closed and not SHUTDOWN.is_set():
@@ -292,9 +296,7 @@ def Player(sim: Sim, context):
         try:
             show_frames(cancel)
         except Exception as exc:  # noqa: BLE001 (any failure: stop, say so in the page, keep serving)
-            sim.error = f"Run stopped: drawing failed: {type(exc).__name__}: {exc}"
-            playing.set(False)
-            bump(page=True)
+            stop_with_error("drawing failed: ", exc)
 
     def show_frames(cancel: threading.Event):
         """A frame every 1/FRAME_HZ s while playing, whatever the steps in between (none when nothing
