@@ -337,6 +337,25 @@ def finite_range(values: np.ndarray) -> tuple[float, float]:
     return (lo, hi) if hi > lo else (lo, lo + (abs(lo) if lo else 1.0))
 
 
+def shared_range(arrays) -> tuple[float, float]:
+    """One (min, max) over several arrays' :func:`finite_range` (side-by-side views, a replay's
+    snapshots: one colour, one value); (0, 1) with no array."""
+    lo, hi = np.inf, -np.inf
+    for values in arrays:
+        a, b = finite_range(values)
+        lo, hi = min(lo, a), max(hi, b)
+    return (float(lo), float(hi)) if hi >= lo else (0.0, 1.0)
+
+
+def model_cell_values(model, choice: str) -> np.ndarray:
+    """:func:`cell_values` of an :class:`~mscabm.model.MSCModel`'s live cells for ``choice`` (a
+    :func:`colour_by_choices` entry other than ``COLOUR_BY_TYPE``)."""
+    t = model.tables
+    fields = {f: model.lattice.data[i] for i, f in enumerate(t.field_names)}
+    return cell_values(choice, model.population, model.population["type"], t.variable_names, t.variable_declared,
+                       fields, model.lattice.spacing_um)
+
+
 @dataclass
 class Picture:
     """What :func:`render` reads of a model, copied at one instant (:func:`picture_of`): a frame can
@@ -362,23 +381,21 @@ class Picture:
     source_id: int
 
 
-def picture_of(model, view: View, colour_by: str = COLOUR_BY_TYPE, value_range: tuple[float, float] | None = None,
+def picture_of(model, view: View, values: np.ndarray | None = None, value_range: tuple[float, float] | None = None,
                value_cmap: str = "plasma") -> Picture:
     """Copy what :func:`render` needs of an :class:`~mscabm.model.MSCModel` now (the caller holds
-    whatever lock keeps the model still). ``colour_by``: a :func:`colour_by_choices` entry; for a
-    number, ``value_range`` (None: the range of the live cells) maps it through ``value_cmap``."""
+    whatever lock keeps the model still). ``values``: (N,) the per-cell number the cells are
+    coloured by (:func:`model_cell_values`; None: by type and state), mapped through ``value_cmap``
+    over ``value_range`` (None: their own finite range)."""
     t = model.tables
     pop = model.population
     field = None
     if view.field is not None:
         field = model.lattice.data[t.field_names.index(view.field)].copy()
     rgb = None
-    if colour_by != COLOUR_BY_TYPE:
-        fields = {f: model.lattice.data[i] for i, f in enumerate(t.field_names)}
-        vals = cell_values(colour_by, pop, pop["type"], t.variable_names, t.variable_declared, fields,
-                           model.lattice.spacing_um)
-        lo, hi = value_range if value_range is not None else finite_range(vals)
-        rgb = value_colours(vals, lo, hi, value_cmap)
+    if values is not None:
+        lo, hi = value_range if value_range is not None else finite_range(values)
+        rgb = value_colours(values, lo, hi, value_cmap)
     return Picture(pop["x_um"].copy(), pop["y_um"].copy(), pop["type"].copy(), pop["state"].copy(),
                    pop["radius_um"].copy(), pop["apoptosis_left_min"] >= 0, pop["id"].copy(), field,
                    model.lattice.spacing_um, rgb, int(model.steps), float(model.time), id(model))
@@ -398,7 +415,8 @@ def render_model(model, view: View, colours: np.ndarray | None = None, colour_by
     :func:`render_picture`; ``colours`` None: the model's :func:`palette`)."""
     if colours is None:
         colours = palette(model.tables.type_names, model.tables.state_names)
-    return render_picture(picture_of(model, view, colour_by, value_range, value_cmap), view, colours)
+    values = None if colour_by == COLOUR_BY_TYPE else model_cell_values(model, colour_by)
+    return render_picture(picture_of(model, view, values, value_range, value_cmap), view, colours)
 
 
 def encode_png(rgb: np.ndarray, compress_level: int = 1) -> bytes:

@@ -182,11 +182,8 @@ class RunFolder:
         if colour_by == R.COLOUR_BY_TYPE:
             return None
         if colour_by not in self._value_range:
-            lo, hi = np.inf, -np.inf
-            for step in self.steps:
-                a, b = R.finite_range(self.cell_values(self.snapshot(step), colour_by))
-                lo, hi = min(lo, a), max(hi, b)
-            self._value_range[colour_by] = (float(lo), float(hi)) if hi >= lo else (0.0, 1.0)
+            self._value_range[colour_by] = R.shared_range(self.cell_values(self.snapshot(step), colour_by)
+                                                          for step in self.steps)
         return self._value_range[colour_by]
 
     def pick(self, step: int, x_um: float, y_um: float) -> int | None:

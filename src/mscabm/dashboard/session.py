@@ -437,21 +437,12 @@ class Sim:
         if self.view.colour_by == R.COLOUR_BY_TYPE:
             return None
         with self.lock:
-            lo, hi = np.inf, -np.inf
-            for run in self.runs():
-                a, b = R.finite_range(self.cell_values(run))
-                lo, hi = min(lo, a), max(hi, b)
-        return (float(lo), float(hi)) if hi >= lo else (0.0, 1.0)
+            return R.shared_range(self.cell_values(run) for run in self.runs())
 
     def cell_values(self, run: Run | None = None) -> np.ndarray:
         """(N,) the number the cells are coloured by, for every live cell of the run (population order)."""
         with self.lock:  # one population between the reads (the play thread steps under the lock)
-            run = self.main if run is None else run
-            m = run.model
-            t = m.tables
-            fields = {f: m.lattice.data[i] for i, f in enumerate(t.field_names)}
-            return R.cell_values(self.view.colour_by, m.population, m.population["type"], t.variable_names,
-                                 t.variable_declared, fields, m.lattice.spacing_um)
+            return R.model_cell_values((self.main if run is None else run).model, self.view.colour_by)
 
     def frame(self, run: Run | None = None) -> tuple[R.Frame, R.View]:
         """The tissue of one run, on the colour scales shared by every run of the session."""
@@ -466,11 +457,16 @@ class Sim:
         with self.lock:
             runs = self.runs() if runs is None else runs
             lo, hi = self.shared_scale()
-            vr = self.value_range()
+            values: dict[int, np.ndarray] = {}  # per run, computed once: for the shared range and the colours
+            vr = None
+            if self.view.colour_by != R.COLOUR_BY_TYPE:
+                values = {id(run): self.cell_values(run) for run in self.runs()}
+                vr = R.shared_range(values.values())  # over every run, as value_range()
+                values.update({id(run): self.cell_values(run) for run in runs if id(run) not in values})
             jobs = []
             for run in runs:
                 view = replace(self.view_of(run), vmin=lo, vmax=hi)
-                jobs.append((R.picture_of(run.model, view, self.view.colour_by, vr), view, run.colours))
+                jobs.append((R.picture_of(run.model, view, values.get(id(run)), vr), view, run.colours))
         return [(R.render_picture(picture, view, colours), view) for picture, view, colours in jobs]
 
     def png(self, run: Run | None = None) -> bytes:
