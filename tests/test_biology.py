@@ -51,7 +51,7 @@ def test_every_msc_factor_can_be_knocked_out():
     msc = slice(t.type_code("MSC") * t.n_states, (t.type_code("MSC") + 1) * t.n_states)
     for factor in MSC_FACTORS.values():
         for b in factor["behaviours"]:
-            assert not t.base[msc, t.behaviour_names.index(b)].any(), b
+            assert not t.base[msc, t.column_of(b)].any(), b
 
 
 # ---------------------------------------------------------------------------------------- T cells

@@ -72,7 +72,7 @@ def test_drug_starts_at_its_time():
     late = MSCModel(**dict(vals, **{"interventions.immunosuppressant_start_min": 20.0}))
     now = MSCModel(**vals)
     none = MSCModel(**dict(vals, **{"interventions.immunosuppressant": 0.0}))
-    col = late.tables.behaviour_names.index("cycle_rate_per_min")
+    col = late.tables.column_of("cycle_rate_per_min")
     rules_before = late.tables.rules
     assert np.array_equal(late.tables.base, none.tables.base)
     for _ in range(25):

@@ -131,12 +131,11 @@ def test_model_integrates_the_mscs_nitric_oxide():
     ros = m.tables.field_names.index("ROS")  # neutrophil oxidants: NO's diffusion and decay, integrated alike
     assert m.diffusion.source_species == tuple(sorted((no, ros)))
     t = m.tables
-    beh = cfg.behaviour_names()
     msc = t.type_names.index("MSC") * t.n_states + t.state_names[t.type_names.index("MSC")].index("licensed")
     given = cfg.behaviours["MSC"]["licensed"]
-    col = beh.index("export_NO_molecules_per_min")
+    col = t.column_of("export_NO_molecules_per_min")
     assert t.base[msc, col] == pytest.approx(given["export_NO_molecules_per_min"] * molecules_to_amount("nM"))
-    col = beh.index("export_PGE2_molecules_per_min")  # slow in medium: the split keeps its correction
+    col = t.column_of("export_PGE2_molecules_per_min")  # slow in medium: the split keeps its correction
     assert t.base[msc, col] == pytest.approx(given["export_PGE2_molecules_per_min"] * molecules_to_amount("nM")
                                              * export_decay_correction(cfg.fields["PGE2"].decay_per_min, 1.0))
     assert export_decay_correction(6.0, 1.0) > 60.0

@@ -179,7 +179,7 @@ def test_per_cell_variable_is_a_rule_signal():
             values[f"rules.{name}.enabled"] = False
     m = MSCModel(**values, rng=3)
     t = m.tables
-    col = t.behaviour_names.index("export_IL10_molecules_per_min")
+    col = t.column_of("export_IL10_molecules_per_min")
     for _ in range(50):
         m.step()
     msc = m.cells.select(type="MSC", alive=True).rows

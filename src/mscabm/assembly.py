@@ -9,7 +9,7 @@ engine amounts (field unit x um^3 per min).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -45,9 +45,13 @@ class Tables:
     state_names: list[tuple[str, ...]]  # per type
     n_states: int  # max states per type (group = type * n_states + state)
     field_names: list[str]
-    behaviour_names: list[str]
+    behaviour_names: list[str]  # the whole vocabulary's behaviours (config names)
     signal_names: list[str]
-    base: np.ndarray  # (n_groups, n_behaviours) float64, engine units
+    # Per-cell behaviours are stored only where some cell can hold a non-zero value (a base value or an enabled
+    # rule sets them): ``behaviour_column[k]`` is the stored column of ``behaviour_names[k]``; every behaviour
+    # that nothing sets shares the last stored column, which is always zero. Every *_col below is a stored column.
+    behaviour_column: np.ndarray  # (len(behaviour_names),) int64
+    base: np.ndarray  # (n_groups, n_stored_behaviours) float64, engine units
     rules: CompiledRules
     transition_col: np.ndarray  # (n_types, n_states) int64, -1 none
     cycle_col: int
@@ -114,6 +118,24 @@ class Tables:
         return [int(j) for j in np.flatnonzero((self.variable_takes_up >= 0).any(axis=0))]
 
     @property
+    def n_stored_behaviours(self) -> int:
+        """Columns of the per-cell behaviour matrix (the behaviours some cell can set, plus the zero column)."""
+        return int(self.base.shape[1])
+
+    @cached_property
+    def stored_behaviour_names(self) -> list[str]:
+        """Name of each stored behaviour column; the shared zero column is named ``""``."""
+        names = [""] * self.n_stored_behaviours
+        for name, col in zip(self.behaviour_names, self.behaviour_column.tolist(), strict=True):
+            if col < self.n_stored_behaviours - 1:
+                names[col] = name
+        return names
+
+    def column_of(self, behaviour: str) -> int:
+        """Stored column of a behaviour (by its config name); the zero column if nothing sets it."""
+        return int(self.behaviour_column[self.behaviour_names.index(behaviour)])
+
+    @property
     def n_contact_classes(self) -> int:
         """Live (type, state) classes plus one for apoptotic bodies."""
         return int(self.contact_class.max()) + 2
@@ -144,7 +166,10 @@ def export_decay_correction(decay_per_min: float, dt_min: float) -> float:
     return split_mean_correction(decay_per_min * dt_min)
 
 
-def build_tables(cfg: Config) -> Tables:
+def build_tables(cfg: Config, behaviour_layout: tuple[np.ndarray, int] | None = None) -> Tables:
+    """The engine's tables for a validated config. ``behaviour_layout``: keep this stored layout, ``(behaviour_column,
+    n_stored_behaviours)`` (a rebuild mid-run, whose per-cell behaviours were stored with it; it must give every
+    behaviour the new config can set a column of its own)."""
     type_names = list(cfg.cells)
     state_names = [cfg.states_of(t) for t in type_names]
     n_states = max(len(s) for s in state_names)
@@ -251,42 +276,59 @@ def build_tables(cfg: Config) -> Tables:
     ptr, listed = _exchange_species_by_type(base, rules, len(type_names), n_states,
                                             [cols(p) for p in ("secretion_{}_per_min", "uptake_{}_per_min",
                                                                "export_{}_molecules_per_min")])
+    inert = _inert_fields(cfg, field_names, base, rules, bcol)
+    # from here on behaviour columns are stored columns (the live ones, then the shared zero column)
+    column, n_stored = _stored_behaviour_columns(base, rules, behaviour_layout)
+    stored_base = np.zeros((n_groups, n_stored))
+    stored_base[:, column] = base  # the behaviours sharing the zero column are zero in every group
+    rules = [replace(r, behaviour=int(column[r.behaviour])) for r in rules]
+    transition_col = column[transition_col]
+    zero_col = stored_base.shape[1] - 1
+    var_scales = [(t, j, int(column[b])) for t, j, b in var_scales if column[b] != zero_col]  # 0 * level = 0
+
+    def stored(name: str) -> int:
+        return int(column[bcol[name]])
+
+    def stored_cols(prefix: str) -> np.ndarray:
+        return column[cols(prefix)]
+
     return Tables(
         exchange_species_ptr=ptr, exchange_species=listed,
         type_names=type_names, state_names=state_names, n_states=n_states, field_names=field_names,
-        behaviour_names=beh, signal_names=sig, base=base, rules=compile_rules(rules, n_groups),
-        transition_col=transition_col, cycle_col=bcol["cycle_rate_per_min"], death_col=bcol["death_rate_per_min"],
-        speed_col=bcol["speed_um_per_min"], persistence_col=bcol["persistence_min"],
-        chemotaxis_col=bcol["chemotaxis_bias"],
-        export_col=cols("export_{}_molecules_per_min"), uptake_col=cols("uptake_{}_per_min"),
-        secretion_col=cols("secretion_{}_per_min"), saturation_col=cols("saturation_{}"),
+        behaviour_names=beh, signal_names=sig, behaviour_column=column, base=stored_base,
+        rules=compile_rules(rules, n_groups),
+        transition_col=transition_col, cycle_col=stored("cycle_rate_per_min"), death_col=stored("death_rate_per_min"),
+        speed_col=stored("speed_um_per_min"), persistence_col=stored("persistence_min"),
+        chemotaxis_col=stored("chemotaxis_bias"),
+        export_col=stored_cols("export_{}_molecules_per_min"), uptake_col=stored_cols("uptake_{}_per_min"),
+        secretion_col=stored_cols("secretion_{}_per_min"), saturation_col=stored_cols("saturation_{}"),
         radius_um=np.array([c.radius_um for c in cells]),
         apoptosis_min=np.array([c.apoptosis_min for c in cells], dtype=np.float32),
         adherent=np.array([c.adherent for c in cells]),
         chemotaxis_species=np.array([field_names.index(c.chemotaxis_field) if c.chemotaxis_field else -1
                                      for c in cells], dtype=np.int64),
-        kill_col=np.array([bcol[f"kill_{t}_per_min"] for t in type_names], dtype=np.int64),
-        resistance_col=bcol["kill_resistance"], phagocytosis_col=bcol["phagocytosis_per_min"],
+        kill_col=np.array([stored(f"kill_{t}_per_min") for t in type_names], dtype=np.int64),
+        resistance_col=stored("kill_resistance"), phagocytosis_col=stored("phagocytosis_per_min"),
         field_signal_offset=0, contact_signal_offset=len(field_names),
         state_contact_offset=scol[f"contact:{type_names[0]}.{state_names[0][0]}"],
         apoptotic_signal=scol["contact:apoptotic"], time_signal=scol["time_in_state"],
-        contact_class=contact_class, inert_fields=_inert_fields(cfg, field_names, base, rules, bcol),
+        contact_class=contact_class, inert_fields=inert,
         variable_names=var_names,
         variable_signal_offset=scol[VARIABLE_SIGNAL.format(var_names[0])] if var_names else len(sig),
-        produce_col=np.array([bcol[VARIABLE_BEHAVIOUR.format(v)] for v in var_names], dtype=np.int64),
+        produce_col=np.array([stored(VARIABLE_BEHAVIOUR.format(v)) for v in var_names], dtype=np.int64),
         variable_declared=declared, variable_initial=initial, variable_decay_per_min=decay,
         variable_scales=np.array(var_scales, dtype=np.int64).reshape(-1, 3),
         variable_output_offset=output_offset, variable_takes_up=takes_up,
         molecules_per_amount=np.array([1.0 / molecules_to_amount(cfg.fields[f].unit) for f in field_names]),
         contact_levels=np.array(levels, dtype=np.int64).reshape(-1, 3),
         enzyme_names=enzyme_names,
-        enzyme_vmax_col=np.array([bcol[ENZYME_BEHAVIOUR.format(e)] for e in enzyme_names], dtype=np.int64),
+        enzyme_vmax_col=np.array([stored(ENZYME_BEHAVIOUR.format(e)) for e in enzyme_names], dtype=np.int64),
         enzyme_substrate=np.array([field_names.index(e.substrate) for e in enz], dtype=np.int64),
         enzyme_product=np.array([field_names.index(e.product) for e in enz], dtype=np.int64),
         enzyme_km=np.array([e.km for e in enz], dtype=np.float64),
         enzyme_yield=np.array([molecules_to_amount(cfg.fields[e.product].unit)
                                / molecules_to_amount(cfg.fields[e.substrate].unit) for e in enz], dtype=np.float64),
-        become_col=become_col,
+        become_col=column[become_col],
         initial_state=np.array([states.index(c.initial_state) if c.initial_state else 0
                                 for c, states in zip(cells, state_names, strict=True)], dtype=np.int64),
         become_any=become_any,
@@ -295,11 +337,34 @@ def build_tables(cfg: Config) -> Tables:
 
 def rebuild_tables_keeping_exchange(cfg: Config, before: Tables) -> Tables:
     """Tables for a config whose behaviours only shrink from ``before``'s (a delayed immunosuppressant starts:
-    every damped value is multiplied by a factor in [0, 1]). The exchange keeps ``before``'s field lists, a
-    superset of the new ones, since rows held from before (``model.phenotype_every`` > 1) were computed with it."""
-    t = build_tables(cfg)
+    every damped value is multiplied by a factor in [0, 1]). The stored behaviour columns stay as they were, and
+    the exchange keeps ``before``'s field lists, a superset of the new ones, since rows held from before
+    (``model.phenotype_every`` > 1) were computed with them."""
+    t = build_tables(cfg, behaviour_layout=(before.behaviour_column, before.n_stored_behaviours))
     t.exchange_species_ptr, t.exchange_species = before.exchange_species_ptr, before.exchange_species
     return t
+
+
+def _stored_behaviour_columns(base: np.ndarray, rules: list[HillRule],
+                              keep: tuple[np.ndarray, int] | None = None) -> tuple[np.ndarray, int]:
+    """Stored column of each behaviour: the behaviours that a base value or an enabled rule (of either direction,
+    any saturation) sets somewhere get their own columns, in vocabulary order; every other behaviour is zero in
+    every cell for the whole run (new cells, influx and type switches write base rows; variables and knock-outs
+    only scale) and maps to one shared zero column, the last. Storing only these keeps the per-cell matrix to
+    what is live (issue 19: 168 -> 64 columns for the default biology). Returns (column of each behaviour, number
+    of stored columns); ``keep``: return that layout instead, after checking it stores everything live."""
+    live = base.any(axis=0)
+    for r in rules:
+        live[r.behaviour] = True
+    if keep is not None:
+        column, n_stored = keep
+        if len(column) != len(live) or (column[live] == n_stored - 1).any():
+            raise ValueError("the kept behaviour layout has no column for a behaviour this config sets")
+        return column, n_stored
+    kept = np.flatnonzero(live)
+    column = np.full(base.shape[1], len(kept), dtype=np.int64)
+    column[kept] = np.arange(len(kept))
+    return column, len(kept) + 1
 
 
 def _exchange_species_by_type(base: np.ndarray, rules: list[HillRule], n_types: int, n_states: int,

@@ -271,7 +271,7 @@ class MSCModel(mesa.Model):
         t = self.tables
         self._cap = cap
         wanted = {"_signals": ((cap, len(t.signal_names)), np.float32),
-                  "_behaviours": ((cap, len(t.behaviour_names)), np.float32),
+                  "_behaviours": ((cap, t.n_stored_behaviours), np.float32),
                   "_voxel": ((cap,), np.int64), "_x_out": ((cap,), np.float64), "_y_out": ((cap,), np.float64),
                   "_divide": ((cap,), np.bool_), "_remove": ((cap,), np.bool_), "_order": ((cap,), np.int64),
                   "_class": ((cap,), np.int64), "_live_type": ((cap,), np.int64), "_killed": ((cap,), np.bool_),

@@ -58,7 +58,7 @@ def pretreat_in_medium(tables: Tables, cfg: Config, cell_type: str, field_levels
     sig = np.zeros((1, len(t.signal_names)), dtype=np.float32)
     for i, f in enumerate(t.field_names):
         sig[0, t.field_signal_offset + i] = cfg.fields[f].initial + float(field_levels.get(f, 0.0))
-    beh = np.zeros((1, len(t.behaviour_names)), dtype=np.float32)
+    beh = np.zeros((1, t.n_stored_behaviours), dtype=np.float32)
     types = np.array([code], dtype=np.int64)
     group = np.zeros(1, dtype=np.int64)
     apoptotic = np.zeros(1, dtype=np.bool_)

@@ -539,9 +539,9 @@ class Sim:
                     out[f"contacts with {tn}"] = int(sig[row, off + k])
             beh = getattr(m, "_behaviours", None)
             if beh is not None and row < len(beh):
-                for k, b in enumerate(t.behaviour_names):
+                for k, b in enumerate(t.stored_behaviour_names):
                     val = float(beh[row, k])
-                    if val != 0.0:
+                    if b and val != 0.0:
                         out[f"behaviour {b}"] = float(f"{val:.4g}")
             return out
 
