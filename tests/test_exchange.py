@@ -264,6 +264,15 @@ def test_sparse_exchange_equals_dense_to_the_bit(seed, n, ns, dtype, dt, crowd, 
         short_amt = FieldExchange(ny * nx).apply(data.copy(), vox, n, beh, sec, sat, upt, exp_, vcell, vvox, dt,
                                                  active, (kind, short_ptr.astype(np.int64), listed[keep]))
         assert short_amt[i_big, s_big] == 0.0 != dense_amt[i_big, s_big]
+    # recording only some species' amounts: the same fields, and the recorded columns of the full amounts
+    recorded = np.flatnonzero(rng.random(ns) < 0.5)[::-1].copy()  # any subset, any order
+    for species_by_kind in (None, (kind, ptr, listed)):
+        some_data = data.copy()
+        some_amt = FieldExchange(ny * nx).apply(some_data, vox, n, beh, sec, sat, upt, exp_, vcell, vvox, dt,
+                                                active, species_by_kind, recorded)
+        np.testing.assert_array_equal(some_data, dense_data)
+        assert some_amt.shape == (n, len(recorded))
+        np.testing.assert_array_equal(some_amt, dense_amt[:, recorded])
 
 
 def test_sparse_exchange_validation():
@@ -278,3 +287,6 @@ def test_sparse_exchange_validation():
         ex.apply(*args, (np.array([3]), np.array([0, 1]), np.array([0])))
     with pytest.raises(ValueError, match="species out of range"):
         ex.apply(*args, (np.array([0]), np.array([0, 1]), np.array([5])))
+    for recorded in ([2], [-1], [0, 0]):
+        with pytest.raises(ValueError, match="recorded species"):
+            ex.apply(*args, None, recorded)

@@ -117,6 +117,19 @@ class Tables:
         model reads it twice per step)."""
         return [int(j) for j in np.flatnonzero((self.variable_takes_up >= 0).any(axis=0))]
 
+    @cached_property
+    def taken_up_fields(self) -> np.ndarray:
+        """Fields whose uptake some type's variable counts (sorted int64): the only exchange amounts recorded."""
+        return np.unique(self.variable_takes_up[self.variable_takes_up >= 0]).astype(np.int64)
+
+    @cached_property
+    def taken_up_column(self) -> np.ndarray:
+        """``variable_takes_up`` as columns of the recorded amounts (:attr:`taken_up_fields`), -1 none: (n_types,
+        V) int64."""
+        column = np.full(len(self.field_names) + 1, -1, dtype=np.int64)  # the last entry: -1 -> -1
+        column[self.taken_up_fields] = np.arange(len(self.taken_up_fields))
+        return column[self.variable_takes_up]
+
     @property
     def n_stored_behaviours(self) -> int:
         """Columns of the per-cell behaviour matrix (the behaviours some cell can set, plus the zero column)."""

@@ -495,10 +495,10 @@ class MSCModel(mesa.Model):
         for data, active in blocks:  # the well (and the insert) layer with the cells that live there
             before = data[integrated].astype(np.float64) if integrated else None
             amounts = self.exchange.apply(data, self._voxel, n, self._behaviours, *self._exchange_cols, volume,
-                                          lat.voxel_volume_um3, self.dt_min, active, listed)
+                                          lat.voxel_volume_um3, self.dt_min, active, listed, t.taken_up_fields)
             for j in t.uptake_variables:  # per-cell variables that count what their cell took up (EV cargo)
-                add_taken_up(n, pop["type"], pop[t.variable_names[j]], amounts, t.variable_takes_up[:, j],
-                             t.molecules_per_amount)
+                add_taken_up(n, pop["type"], pop[t.variable_names[j]], amounts, t.taken_up_column[:, j],
+                             t.molecules_per_amount[t.taken_up_fields])
             if t.enzyme_names:  # Michaelis-Menten enzymes (IDO: tryptophan -> kynurenine), same voxel order
                 self.exchange.convert(data, self._behaviours, t.enzyme_vmax_col, t.enzyme_substrate, t.enzyme_product,
                                       t.enzyme_km, t.enzyme_yield, lat.voxel_volume_um3, self.dt_min)

@@ -98,14 +98,14 @@ def add_taken_up(n: int, cell_type: np.ndarray, values: np.ndarray, amounts: np.
     cell_type : int (>= n,)
     values : float64 (>= n,)
         The variable (molecules), updated in place.
-    amounts : float64 (n, n_fields)
-        The exchange's net release of each cell this step (field unit x um^3; negative = taken up,
-        :meth:`~mscabm.engine.kernels.exchange.FieldExchange.apply`): a cell that both releases and
-        takes up the field counts only what it takes up beyond what it releases.
+    amounts : float64 (n, k)
+        The exchange's net release of each cell this step into k recorded fields (field unit x um^3;
+        negative = taken up, :meth:`~mscabm.engine.kernels.exchange.FieldExchange.apply`): a cell that
+        both releases and takes up the field counts only what it takes up beyond what it releases.
     field_of_type : int64 (n_types,)
-        Field whose uptake each type counts, -1 none.
-    molecules_per_amount : float64 (n_fields,)
-        Molecules per field unit x um^3 of each field.
+        Column of ``amounts`` (the field) whose uptake each type counts, -1 none.
+    molecules_per_amount : float64 (k,)
+        Molecules per field unit x um^3 of each column's field.
     """
     if n <= 0:
         return
