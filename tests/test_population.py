@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mscabm.engine.kernels.sorting import keep_rows_in_place
 from mscabm.engine.population import Population, PopulationCapacityError
 
 
@@ -95,3 +96,32 @@ def test_permute_keeps_each_cell_and_id_lookup(n, seed):
     if len(ids):
         sample = rng.choice(ids, size=min(10, len(ids)), replace=False)
         assert np.array_equal(pop["id"][pop.rows_of(sample)], sample)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 60), cols=st.integers(1, 5),
+       dtype=st.sampled_from([np.float32, np.float64, np.int16, np.int64, np.bool_]), extra=st.integers(0, 4),
+       one_d=st.booleans())
+def test_keep_rows_in_place_equals_boolean_indexing(seed, n, cols, dtype, extra, one_d):
+    """The in-place removal moves the kept rows to the front exactly as ``a[:n][keep]`` does, leaves the rows
+    behind them untouched, and returns the count (plain reference: numpy's boolean indexing)."""
+    rng = np.random.default_rng(seed)
+    shape = (n + extra,) if one_d else (n + extra, cols)
+    a = (rng.random(shape) * 100).astype(dtype)
+    keep = rng.random(n) < rng.random()
+    want = a[:n][keep].copy()
+    before = a.copy()
+    k = keep_rows_in_place(a, keep)
+    assert k == int(keep.sum())
+    np.testing.assert_array_equal(a[:k], want)
+    if keep.all():
+        np.testing.assert_array_equal(a, before)
+    np.testing.assert_array_equal(a[n:], before[n:])  # rows past the mask never move
+
+
+def test_keep_rows_in_place_refuses_bad_masks():
+    a = np.zeros((3, 2))
+    with pytest.raises(ValueError, match="1-D mask"):
+        keep_rows_in_place(a, np.ones(4, dtype=bool))
+    with pytest.raises(ValueError, match="1-D mask"):
+        keep_rows_in_place(a, np.ones((3, 1), dtype=bool))

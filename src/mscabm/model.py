@@ -42,7 +42,7 @@ from mscabm.engine.kernels.contact import CompartmentFilter, ContactFinder, coun
 from mscabm.engine.kernels.exchange import FieldExchange, sample_fields, voxel_indices
 from mscabm.engine.kernels.killing import contact_kill, engulf_apoptotic
 from mscabm.engine.kernels.motion import Mover
-from mscabm.engine.kernels.sorting import counting_sort
+from mscabm.engine.kernels.sorting import counting_sort, keep_rows_in_place
 from mscabm.engine.kernels.variables import add_taken_up, halve_taken_up, relax_variable, scale_behaviour
 from mscabm.engine.lattice import Lattice
 from mscabm.engine.population import Population
@@ -444,8 +444,7 @@ class MSCModel(mesa.Model):
             remove = np.concatenate([remove, np.zeros(len(daughters), dtype=bool)])
         if remove.any():
             keep = ~remove
-            n_keep = int(keep.sum())
-            self._behaviours[:n_keep] = self._behaviours[:len(keep)][keep]
+            keep_rows_in_place(self._behaviours, keep)
             self.tally.removed_total += pop.compact(keep)
         if self.config.influx:
             self._add_influx()

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from mscabm.engine.kernels.sorting import keep_rows_in_place
+
 #: Columns every population has: stable id, type code, state code, position (um),
 #: polarity (unit vector), radius (um), age in the current state (min), progress through
 #: the division cycle (0..1), and the apoptosis clock (min left; < 0 while alive).
@@ -198,7 +200,7 @@ class Population:
         if removed == 0:
             return 0
         for arr in self._cols.values():
-            arr[:n_keep] = arr[: self.n][keep]
+            keep_rows_in_place(arr, keep)
         self.n = n_keep
         return removed
 
