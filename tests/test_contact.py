@@ -210,6 +210,21 @@ def test_count_contacts_by_type(seed, n, n_types):
         if 0 <= t[i] < n_types:
             want[j, t[i]] += 1
     assert np.array_equal(got, want)
+    # into chosen columns of a wider matrix (the model's stored signals): the mapped types' counts land there,
+    # the other columns keep what they held
+    columns = np.where(rng.random(n_types) < 0.6, rng.permutation(n_types + 3)[:n_types], -1)
+    wide = np.full((n + 2, n_types + 3), 7.0, dtype=np.float32)
+    before = wide.copy()
+    count_contacts_by_type(off, nb, t, n_types, out=wide, columns=columns)
+    for k in range(n_types):
+        if columns[k] >= 0:
+            assert np.array_equal(wide[:n, columns[k]], want[:, k])
+    untouched = np.setdiff1d(np.arange(n_types + 3), columns)
+    assert np.array_equal(wide[:, untouched], before[:, untouched]) and np.array_equal(wide[n:], before[n:])
+    with pytest.raises(ValueError, match="per type"):
+        count_contacts_by_type(off, nb, t, n_types, out=wide, columns=np.zeros(n_types + 1, np.int64))
+    with pytest.raises(ValueError, match="column for every mapped type"):
+        count_contacts_by_type(off, nb, t, n_types, out=wide[:, :1], columns=np.full(n_types, 2))
 
 
 # ---------------------------------------------------------------------------------------------

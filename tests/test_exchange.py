@@ -194,6 +194,17 @@ def test_sample_fields_and_voxel_indices():
     out = np.empty((n, ns), np.float32)
     sample_fields(data, vox, n, out)
     np.testing.assert_array_equal(out, data[:, iy, ix].T)
+    # into chosen columns (the model's stored signals): species 1 is not sampled, its column keeps its value
+    wide = np.full((n, 5), -3.0, np.float32)
+    sample_fields(data, vox, n, wide, np.array([4, -1, 0]))
+    np.testing.assert_array_equal(wide[:, 4], data[0, iy, ix])
+    np.testing.assert_array_equal(wide[:, 0], data[2, iy, ix])
+    assert (wide[:, 1:4] == -3.0).all()
+    for bad in (np.array([0, 1]), np.array([0, -2, 1])):
+        with pytest.raises(ValueError, match="per species"):
+            sample_fields(data, vox, n, wide, bad)
+    with pytest.raises(ValueError, match="mapped species"):
+        sample_fields(data, vox, n, wide, np.array([5, -1, 0]))
 
 
 def test_export_decay_correction_matches_continuous_release():

@@ -63,10 +63,10 @@ def test_pdl1_transgene_adds_its_level_to_every_msc_contact():
     kw = {**WORLD, "cells.T.count": 300, "cells.MSC.count": 40}
     plain = run(1, **kw)
     gm = run(1, **kw, **{"interventions.overexpress": {"PDL1": 2.0}})
-    names = plain.tables.signal_names
-    level, count = names.index("contact_level:MSC.CD274"), names.index("contact:MSC")
+    level, count = plain.tables.signal_of("contact_level:MSC.CD274"), plain.tables.signal_of("contact:MSC")
     touching = plain._signals[:, count]
     assert touching.sum() > 10
+    assert (level, count) == (gm.tables.signal_of("contact_level:MSC.CD274"), gm.tables.signal_of("contact:MSC"))
     np.testing.assert_array_equal(gm._signals[:, level] - plain._signals[:, level], 2.0 * touching)
 
 

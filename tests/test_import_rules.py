@@ -132,8 +132,10 @@ def test_written_file_validates_and_compiles(tmp_path):
             typ, st_ = divmod(g, t.n_states)
             for run in range(r.run_offsets[g], r.run_offsets[g + 1]):
                 for k in range(r.term_start[run], r.term_end[run]):
-                    out[(t.type_names[typ], t.state_names[typ][st_], t.stored_behaviour_names[r.run_behaviour[run]],
-                         t.signal_names[r.term_signal[k]], float(r.term_half_max[k]), float(r.term_power[k]))] += 1
+                    behaviour = t.stored_behaviour_names[r.run_behaviour[run]]
+                    signal = t.stored_signal_names[r.term_signal[k]]
+                    out[(t.type_names[typ], t.state_names[typ][st_], behaviour, signal, float(r.term_half_max[k]),
+                         float(r.term_power[k]))] += 1
         return out
 
     added = terms(cfg) - terms(load_config())

@@ -96,7 +96,7 @@ def test_transwell_removes_msc_contacts_but_keeps_paracrine_suppression():
     for _ in range(40):
         tw.step()
         sig = tw._signals[: len(tw.population)]
-        col = tw.tables.contact_signal_offset + tw.tables.type_code("MSC")
+        col = tw.tables.signal_of("contact:MSC")
         is_msc = tw.population["type"] == tw.tables.type_code("MSC")
         touching += int(sig[~is_msc, col].sum())
     assert touching == 0

@@ -1,9 +1,13 @@
 """MSCModel: Mesa integration, clock in minutes, AgentSet-like cells, mechanisms' directions."""
 
+from functools import partial
+
 import mesa
 import numpy as np
 import pytest
 
+import mscabm.model as model_module
+from mscabm.assembly import build_tables
 from mscabm.model import MSCModel
 
 SMALL = {"domain.width_um": 300.0, "domain.height_um": 300.0, "cells.MSC.count": 10, "cells.T.count": 200,
@@ -144,11 +148,14 @@ def test_buffer_growth_keeps_behaviours_of_existing_cells():
     assert np.all(m._behaviours[:5] == 7.0)
 
 
-def test_contact_signals_by_type_state_and_apoptotic_are_consistent():
+def test_contact_signals_by_type_state_and_apoptotic_are_consistent(monkeypatch):
     """contact:TYPE counts live neighbours and equals the sum of its contact:TYPE.state columns
     (two independent counting passes in the model); contact:apoptotic counts apoptotic bodies
-    (checked against a plain loop over the neighbour list)."""
+    (checked against a plain loop over the neighbour list). Every signal stored (the dense layout), so the
+    columns are the vocabulary's positions."""
+    monkeypatch.setattr(model_module, "build_tables", partial(build_tables, all_signals=True))
     m = small(**{"behaviours.T.naive.death_rate_per_min": 0.02})
+    assert np.array_equal(m.tables.signal_column, np.arange(len(m.tables.signal_names)))
     for _ in range(20):
         m.step()
     t = m.tables

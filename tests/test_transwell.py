@@ -79,7 +79,7 @@ def test_no_contact_across_the_compartments_and_insert_cells_sense_the_insert():
     plain, tw = _transwell_model(**pre), _transwell_model(**pre, **{"interventions.transwell": True})
     touched = {}
     for name, m in (("plain", plain), ("transwell", tw)):
-        col = m.tables.signal_names.index("contact:MSC")
+        col = m.tables.signal_of("contact:MSC")
         total = 0.0
         for _ in range(20):
             m.step()

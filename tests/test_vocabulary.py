@@ -183,7 +183,7 @@ def test_per_cell_variable_is_a_rule_signal():
     for _ in range(50):
         m.step()
     msc = m.cells.select(type="MSC", alive=True).rows
-    v_sensed = m._signals[msc, t.variable_signal_offset + t.variable_names.index("IDO_level")].astype(float)
+    v_sensed = m._signals[msc, t.signal_of("var:IDO_level")].astype(float)
     p = P_MAX * (IFNG / K_IFNG) / (1.0 + IFNG / K_IFNG)
     assert v_sensed == pytest.approx(p / DECAY * (1 - math.exp(-DECAY * 49)), rel=1e-5)  # the value before step 50
     scale = m._behaviours[msc, col] / (1000.0 * v_sensed / 0.5 / (1 + v_sensed / 0.5))

@@ -51,6 +51,11 @@ class Tables:
     # rule sets them): ``behaviour_column[k]`` is the stored column of ``behaviour_names[k]``; every behaviour
     # that nothing sets shares the last stored column, which is always zero. Every *_col below is a stored column.
     behaviour_column: np.ndarray  # (len(behaviour_names),) int64
+    # Per-cell signals are stored only where an enabled rule reads them: ``signal_column[k]`` is the stored column
+    # of ``signal_names[k]``, -1 for a signal nothing reads (then it is not sensed at all). The *_offset and
+    # *_signal fields below are positions in ``signal_names``; the *_signal_column properties map them.
+    signal_column: np.ndarray  # (len(signal_names),) int64
+    n_stored_signals: int
     base: np.ndarray  # (n_groups, n_stored_behaviours) float64, engine units
     rules: CompiledRules
     transition_col: np.ndarray  # (n_types, n_states) int64, -1 none
@@ -130,6 +135,48 @@ class Tables:
         column[self.taken_up_fields] = np.arange(len(self.taken_up_fields))
         return column[self.variable_takes_up]
 
+    @cached_property
+    def stored_signal_names(self) -> list[str]:
+        """Name of each stored signal column."""
+        return [self.signal_names[k] for k in np.argsort(self.signal_column)[-self.n_stored_signals:]] \
+            if self.n_stored_signals else []
+
+    def signal_of(self, name: str) -> int:
+        """Stored column of a signal (by its vocabulary name); KeyError if no enabled rule reads it."""
+        col = int(self.signal_column[self.signal_names.index(name)])
+        if col < 0:
+            raise KeyError(f"signal {name!r} is not stored: no enabled rule reads it")
+        return col
+
+    def _signal_columns(self, first: int, count: int) -> np.ndarray:
+        return self.signal_column[first:first + count].copy()
+
+    @cached_property
+    def field_signal_column(self) -> np.ndarray:
+        """Stored signal column of each field's level at the cell, -1 not stored: (n_fields,) int64."""
+        return self._signal_columns(self.field_signal_offset, len(self.field_names))
+
+    @cached_property
+    def type_signal_column(self) -> np.ndarray:
+        """Stored signal column of the live contacts with each type, -1 not stored: (n_types,) int64."""
+        return self._signal_columns(self.contact_signal_offset, len(self.type_names))
+
+    @cached_property
+    def class_signal_column(self) -> np.ndarray:
+        """Stored signal column of the contacts with each (type, state) class and, last, with apoptotic bodies;
+        -1 not stored: (n_contact_classes,) int64."""
+        return self._signal_columns(self.state_contact_offset, self.n_contact_classes)
+
+    @cached_property
+    def variable_signal_column(self) -> np.ndarray:
+        """Stored signal column of each per-cell variable (the cell's own level), -1 not stored: (V,) int64."""
+        return self._signal_columns(self.variable_signal_offset, len(self.variable_names))
+
+    @property
+    def time_signal_column(self) -> int:
+        """Stored signal column of the time in state, -1 not stored."""
+        return int(self.signal_column[self.time_signal])
+
     @property
     def n_stored_behaviours(self) -> int:
         """Columns of the per-cell behaviour matrix (the behaviours some cell can set, plus the zero column)."""
@@ -179,10 +226,12 @@ def export_decay_correction(decay_per_min: float, dt_min: float) -> float:
     return split_mean_correction(decay_per_min * dt_min)
 
 
-def build_tables(cfg: Config, behaviour_layout: tuple[np.ndarray, int] | None = None) -> Tables:
+def build_tables(cfg: Config, behaviour_layout: tuple[np.ndarray, int] | None = None,
+                 all_signals: bool = False) -> Tables:
     """The engine's tables for a validated config. ``behaviour_layout``: keep this stored layout, ``(behaviour_column,
     n_stored_behaviours)`` (a rebuild mid-run, whose per-cell behaviours were stored with it; it must give every
-    behaviour the new config can set a column of its own)."""
+    behaviour the new config can set a column of its own). ``all_signals``: store every signal of the vocabulary,
+    read or not (the dense layout tests compare against)."""
     type_names = list(cfg.cells)
     state_names = [cfg.states_of(t) for t in type_names]
     n_states = max(len(s) for s in state_names)
@@ -294,7 +343,12 @@ def build_tables(cfg: Config, behaviour_layout: tuple[np.ndarray, int] | None = 
     column, n_stored = _stored_behaviour_columns(base, rules, behaviour_layout)
     stored_base = np.zeros((n_groups, n_stored))
     stored_base[:, column] = base  # the behaviours sharing the zero column are zero in every group
-    rules = [replace(r, behaviour=int(column[r.behaviour])) for r in rules]
+    # and signal columns are stored columns: the signals an enabled rule reads (all of them if asked), in order
+    read = np.ones(len(sig), dtype=bool) if all_signals else np.isin(np.arange(len(sig)), [r.signal for r in rules])
+    signal_column = np.full(len(sig), -1, dtype=np.int64)
+    signal_column[read] = np.arange(int(read.sum()))
+    rules = [replace(r, behaviour=int(column[r.behaviour]), signal=int(signal_column[r.signal])) for r in rules]
+    levels = [(code, j, int(signal_column[col])) for code, j, col in levels]  # read by a rule: stored
     transition_col = column[transition_col]
     zero_col = stored_base.shape[1] - 1
     var_scales = [(t, j, int(column[b])) for t, j, b in var_scales if column[b] != zero_col]  # 0 * level = 0
@@ -309,6 +363,7 @@ def build_tables(cfg: Config, behaviour_layout: tuple[np.ndarray, int] | None = 
         exchange_species_ptr=ptr, exchange_species=listed,
         type_names=type_names, state_names=state_names, n_states=n_states, field_names=field_names,
         behaviour_names=beh, signal_names=sig, behaviour_column=column, base=stored_base,
+        signal_column=signal_column, n_stored_signals=int(read.sum()),
         rules=compile_rules(rules, n_groups),
         transition_col=transition_col, cycle_col=stored("cycle_rate_per_min"), death_col=stored("death_rate_per_min"),
         speed_col=stored("speed_um_per_min"), persistence_col=stored("persistence_min"),
@@ -353,7 +408,10 @@ def rebuild_tables_keeping_exchange(cfg: Config, before: Tables) -> Tables:
     every damped value is multiplied by a factor in [0, 1]). The stored behaviour columns stay as they were, and
     the exchange keeps ``before``'s field lists, a superset of the new ones, since rows held from before
     (``model.phenotype_every`` > 1) were computed with them."""
-    t = build_tables(cfg, behaviour_layout=(before.behaviour_column, before.n_stored_behaviours))
+    t = build_tables(cfg, behaviour_layout=(before.behaviour_column, before.n_stored_behaviours),
+                     all_signals=bool((before.signal_column >= 0).all()))
+    if not np.array_equal(t.signal_column, before.signal_column):  # the per-cell signal matrix keeps its columns
+        raise ValueError("a rebuild mid-run must keep the signals the rules read")
     t.exchange_species_ptr, t.exchange_species = before.exchange_species_ptr, before.exchange_species
     return t
 

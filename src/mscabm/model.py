@@ -270,7 +270,7 @@ class MSCModel(mesa.Model):
             return
         t = self.tables
         self._cap = cap
-        wanted = {"_signals": ((cap, len(t.signal_names)), np.float32),
+        wanted = {"_signals": ((cap, t.n_stored_signals), np.float32),
                   "_behaviours": ((cap, t.n_stored_behaviours), np.float32),
                   "_voxel": ((cap,), np.int64), "_x_out": ((cap,), np.float64), "_y_out": ((cap,), np.float64),
                   "_divide": ((cap,), np.bool_), "_remove": ((cap,), np.bool_), "_order": ((cap,), np.int64),
@@ -317,7 +317,7 @@ class MSCModel(mesa.Model):
         ``signals=False`` (between phenotype steps): only the voxels, the order and the contact
         list, which fates, killing and motion need every step."""
         pop, t, lat = self.population, self.tables, self.lattice
-        n, nf, (ny, nx) = len(pop), len(t.field_names), lat.shape
+        n, (ny, nx) = len(pop), lat.shape
         x, y = pop["x_um"], pop["y_um"]
         voxel_indices(x, y, n, lat.spacing_um, nx, ny, out=self._voxel)
         every = self.config.model.sort_every
@@ -329,12 +329,12 @@ class MSCModel(mesa.Model):
             self._voxel[:n] = self._voxel[self._order[:n]]
             if self.config.model.phenotype_every > 1:  # held behaviours follow their rows
                 self._behaviours[:n] = self._behaviours[self._order[:n]]
-        sig = self._signals
-        sample_fields(lat.data, self._voxel, n, sig[:, :nf])
+        sig = self._signals  # the signals some enabled rule reads (Tables.signal_column)
+        sample_fields(lat.data, self._voxel, n, sig, t.field_signal_column)
         offsets, neighbours = self.contacts.find(x, y, pop["radius_um"], n, self.config.model.contact_scale)
         if self.transwell is not None:  # insert cells sense the insert layer and touch nothing in the well
             insert = self.transwell.in_insert(pop["type"])
-            self.transwell.sample_insert(self._voxel, np.flatnonzero(insert), sig)
+            self.transwell.sample_insert(self._voxel, np.flatnonzero(insert), sig, t.field_signal_column)
             offsets, neighbours = self._compartments.filter(offsets, neighbours, insert, n)
         group = pop["type"].astype(np.int64) * t.n_states + pop["state"]
         apoptotic = pop["apoptosis_left_min"] >= 0
@@ -344,19 +344,18 @@ class MSCModel(mesa.Model):
         cls = self._class[:n]
         np.copyto(cls, t.contact_class[group])
         cls[apoptotic] = n_classes - 1
-        by_class = sig[:, t.state_contact_offset:t.state_contact_offset + n_classes]
-        count_contacts_by_type(offsets, neighbours, self._class, n_classes, out=by_class)
+        count_contacts_by_type(offsets, neighbours, self._class, n_classes, out=sig, columns=t.class_signal_column)
         n_types = len(t.type_names)  # live contacts by type (apoptotic bodies: out of range, not counted)
         live_type = self._live_type[:n]
         np.copyto(live_type, pop["type"])
         live_type[apoptotic] = n_types
-        count_contacts_by_type(offsets, neighbours, self._live_type, n_types,
-                               out=sig[:, t.contact_signal_offset:t.contact_signal_offset + n_types])
+        count_contacts_by_type(offsets, neighbours, self._live_type, n_types, out=sig, columns=t.type_signal_column)
         for code, j, col in t.contact_levels:  # e.g. the PD-L1 levels of the touching MSCs
             sum_contact_levels(offsets, neighbours, self._live_type, code, self._output_level(code, j, n), sig[:, col])
-        sig[:n, t.time_signal] = pop["state_age_min"]
-        for j, v in enumerate(t.variable_names):
-            sig[:n, t.variable_signal_offset + j] = pop[v]
+        for col, values in [(t.time_signal_column, pop["state_age_min"])] + [
+                (t.variable_signal_column[j], pop[v]) for j, v in enumerate(t.variable_names)]:
+            if col >= 0:
+                sig[:n, col] = values
         return _StepArrays(n=n, offsets=offsets, neighbours=neighbours, group=group, apoptotic=apoptotic)
 
     def _decide(self, s: _StepArrays) -> None:

@@ -55,9 +55,10 @@ def pretreat_in_medium(tables: Tables, cfg: Config, cell_type: str, field_levels
     s = t.state_code(cell_type, state or cfg.cells[cell_type].initial_state or states[0])
     dt = cfg.model.dt_min
     steps = int(round(max(minutes, 0.0) / dt))
-    sig = np.zeros((1, len(t.signal_names)), dtype=np.float32)
+    sig = np.zeros((1, t.n_stored_signals), dtype=np.float32)  # the signals a rule reads (Tables.signal_column)
     for i, f in enumerate(t.field_names):
-        sig[0, t.field_signal_offset + i] = cfg.fields[f].initial + float(field_levels.get(f, 0.0))
+        if t.field_signal_column[i] >= 0:
+            sig[0, t.field_signal_column[i]] = cfg.fields[f].initial + float(field_levels.get(f, 0.0))
     beh = np.zeros((1, t.n_stored_behaviours), dtype=np.float32)
     types = np.array([code], dtype=np.int64)
     group = np.zeros(1, dtype=np.int64)
@@ -69,7 +70,8 @@ def pretreat_in_medium(tables: Tables, cfg: Config, cell_type: str, field_levels
     labels = [states[s]]
     for k in range(steps):
         for j in range(nv):
-            sig[0, t.variable_signal_offset + j] = values[j][0]
+            if t.variable_signal_column[j] >= 0:
+                sig[0, t.variable_signal_column[j]] = values[j][0]
         group[0] = t.group_of(code, s)
         evaluate_behaviours(group, apoptotic, sig, 1, t.base, t.rules, beh)
         for j in range(nv):

@@ -79,11 +79,15 @@ class Transwell:
             solver.step(data=layer, species=species, increments=inc)
         apply_vertical(self.layers, self.propagators, species)
 
-    def sample_insert(self, voxel: np.ndarray, insert_rows: np.ndarray, out: np.ndarray) -> None:
-        """``out[r, :n_fields]`` = the insert layer's fields at the voxel of each insert row ``r``."""
-        if len(insert_rows):
+    def sample_insert(self, voxel: np.ndarray, insert_rows: np.ndarray, out: np.ndarray,
+                      columns: np.ndarray) -> None:
+        """``out[r, columns[f]]`` = the insert layer's field ``f`` at the voxel of each insert row ``r`` (the fields
+        with a column >= 0)."""
+        fields = np.flatnonzero(columns >= 0)
+        if len(insert_rows) and len(fields):
             v = voxel[insert_rows]
-            out[insert_rows, : self.insert.shape[0]] = self.insert[:, v // self._nx, v % self._nx].T
+            levels = self.insert[fields[:, None], (v // self._nx)[None, :], (v % self._nx)[None, :]]
+            out[np.ix_(insert_rows, columns[fields])] = levels.T
 
     def blocks(self, alive: np.ndarray, cell_type: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """(layer data, cells that exchange with it): the well layer and the insert layer."""

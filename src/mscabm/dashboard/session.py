@@ -532,11 +532,9 @@ class Sim:
                     out[f"variable {v}"] = float(f"{float(pop[v][row]):.4g}")
             for f, v in c.local_fields.items():
                 out[f"local {f} ({m.config.fields[f].unit})"] = float(f"{v:.4g}")
-            sig = getattr(m, "_signals", None)
-            if sig is not None and row < len(sig):
-                off = t.contact_signal_offset
-                for k, tn in enumerate(t.type_names):
-                    out[f"contacts with {tn}"] = int(sig[row, off + k])
+            insert = m.transwell.in_insert(pop["type"]) if m.transwell is not None else None
+            for tn, count in m.cells.contacts_by_type(int(cell_id), m.config.model.contact_scale, insert).items():
+                out[f"contacts with {tn}"] = count
             beh = getattr(m, "_behaviours", None)
             if beh is not None and row < len(beh):
                 for k, b in enumerate(t.stored_behaviour_names):

@@ -153,5 +153,29 @@ class CellView:
             variables={v: float(p[v][row]) for j, v in enumerate(t.variable_names) if t.variable_declared[code, j]},
         )
 
+    def contacts_by_type(self, cell_id: int, contact_scale: float,
+                         compartment: np.ndarray | None = None) -> dict[str, int]:
+        """The live cells touching this cell now, counted by type name (every type, 0 included).
+
+        Contact as in the contact list (engine/kernels/contact.py): ``dx*dx + dy*dy <= c*c`` with
+        ``c = contact_scale * (r_i + r_j)`` in float64, the cell itself and apoptotic cells excluded, at the
+        current positions (the model senses at the start of a step, before its cells move).
+        ``compartment``: optional bool per row (e.g. the transwell's insert cells); only cells on the same
+        side count.
+        """
+        m = self._model
+        p = m.population
+        n = len(p)
+        row = int(p.rows_of(cell_id)[0])
+        x, y, r = p["x_um"][:n], p["y_um"][:n], p["radius_um"][:n].astype(np.float64)
+        dx, dy = x - x[row], y - y[row]
+        c = float(contact_scale) * (r[row] + r)
+        touching = (dx * dx + dy * dy <= c * c) & (p["apoptosis_left_min"][:n] < 0)
+        touching[row] = False
+        if compartment is not None:
+            touching &= np.asarray(compartment[:n], dtype=bool) == bool(compartment[row])
+        counts = np.bincount(p["type"][:n][touching].astype(np.int64), minlength=len(m.tables.type_names))
+        return {name: int(counts[k]) for k, name in enumerate(m.tables.type_names)}
+
     def __repr__(self) -> str:
         return f"CellView({len(self)} cells: {self.groupby('type')})"

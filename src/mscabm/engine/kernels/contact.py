@@ -207,6 +207,19 @@ def _count_by_type(offsets, neighbours, cell_type, n, n_types, out):
 
 
 @njit(cache=True, parallel=True, nogil=True)
+def _count_by_type_columns(offsets, neighbours, cell_type, n, columns, out):
+    n_types = columns.shape[0]
+    for i in prange(n):
+        for t in range(n_types):
+            if columns[t] >= 0:
+                out[i, columns[t]] = 0.0
+        for p in range(offsets[i], offsets[i + 1]):
+            t = cell_type[neighbours[p]]
+            if 0 <= t < n_types and columns[t] >= 0:
+                out[i, columns[t]] += 1.0
+
+
+@njit(cache=True, parallel=True, nogil=True)
 def _sum_levels(offsets, neighbours, cell_type, n, type_code, values, out):
     for i in prange(n):
         acc = 0.0
@@ -345,7 +358,7 @@ class ContactFinder:
         return self._order[: self._last_n]
 
 
-def count_contacts_by_type(offsets, neighbours, cell_type, n_types: int, out=None) -> np.ndarray:
+def count_contacts_by_type(offsets, neighbours, cell_type, n_types: int, out=None, columns=None) -> np.ndarray:
     """Count each cell's contacts by the neighbour's type.
 
     Parameters
@@ -355,13 +368,26 @@ def count_contacts_by_type(offsets, neighbours, cell_type, n_types: int, out=Non
         Type index of each row; neighbours whose type is outside ``0..n_types-1`` are not counted.
     n_types : int
     out : optional float32 (>= n, n_types) array to write into.
+    columns : optional int (n_types,)
+        Write type ``t``'s count to ``out[i, columns[t]]`` instead (``out`` given, with ``max(columns) + 1``
+        columns at least); types with -1 are neither counted nor written.
 
     Returns
     -------
-    float32 (n, n_types): ``out[i, t]`` = number of neighbours of ``i`` with type ``t``.
+    float32 (n, n_types): ``out[i, t]`` = number of neighbours of ``i`` with type ``t`` (with ``columns``:
+    ``out[:n]``).
     """
     n = len(offsets) - 1
     n_types = int(n_types)
+    if columns is not None:
+        columns = np.asarray(columns, dtype=np.int64)
+        if columns.shape != (n_types,) or columns.min(initial=-1) < -1:
+            raise ValueError("columns needs one entry >= -1 per type")
+        if out is None or out.shape[0] < n or out.shape[1] <= columns.max(initial=-1):
+            raise ValueError("out needs >= n rows and a column for every mapped type")
+        if n > 0 and columns.max(initial=-1) >= 0:
+            _count_by_type_columns(offsets, neighbours, cell_type, n, columns, out)
+        return out[:n]
     if out is None:
         out = np.empty((n, n_types), dtype=np.float32)
     elif out.shape[0] < n or out.shape[1] != n_types:

@@ -147,6 +147,17 @@ def _sample_kernel(flat, voxel_of_cell, n, out):
 
 
 @njit(cache=True, parallel=True, nogil=True)
+def _sample_columns_kernel(flat, voxel_of_cell, n, columns, out):
+    n_species = flat.shape[0]
+    for i in prange(n):
+        v = voxel_of_cell[i]
+        for s in range(n_species):
+            c = columns[s]
+            if c >= 0:
+                out[i, c] = flat[s, v]
+
+
+@njit(cache=True, parallel=True, nogil=True)
 def _voxel_kernel(x, y, n, dx, nx, ny, out):
     for i in prange(n):
         fx = x[i] / dx
@@ -351,19 +362,29 @@ class FieldExchange:
         return conv[:n, :ne]
 
 
-def sample_fields(data, voxel_of_cell, n, out) -> None:
+def sample_fields(data, voxel_of_cell, n, out, columns=None) -> None:
     """``out[i, s] = data[s, iy, ix]`` of each cell's voxel (``voxel_of_cell[i] = iy*nx + ix``).
 
     data : (n_species, ny, nx) float32/float64, C-contiguous; out : (>= n, n_species) float32 (or
-    float64).
+    float64). ``columns``: optional int (n_species,), write species ``s`` to ``out[i, columns[s]]`` instead,
+    skipping the species with -1 (``out`` then needs ``max(columns) + 1`` columns at least).
     """
     n = int(n)
     if n == 0:
         return
     flat = _flat(data)
-    if out.shape[0] < n or out.shape[1] != flat.shape[0]:
-        raise ValueError("out must have shape (>= n, n_species)")
-    _sample_kernel(flat, voxel_of_cell, n, out)
+    if columns is None:
+        if out.shape[0] < n or out.shape[1] != flat.shape[0]:
+            raise ValueError("out must have shape (>= n, n_species)")
+        _sample_kernel(flat, voxel_of_cell, n, out)
+        return
+    columns = np.asarray(columns, dtype=np.int64)
+    if columns.shape != (flat.shape[0],) or columns.min(initial=-1) < -1:
+        raise ValueError("columns needs one entry >= -1 per species")
+    if out.shape[0] < n or out.shape[1] <= columns.max(initial=-1):
+        raise ValueError("out needs >= n rows and a column for every mapped species")
+    if columns.max(initial=-1) >= 0:
+        _sample_columns_kernel(flat, voxel_of_cell, n, columns, out)
 
 
 def voxel_indices(x, y, n, dx_um: float, nx: int, ny: int, out=None) -> np.ndarray:
