@@ -157,7 +157,9 @@ class DiffusionSolver:
             k_dt = K[s] * dt
             zero_flux = all(b == ZERO_FLUX for b in normalise_boundary(boundaries[s], lattice.axes)[0].ravel())
             if integrates_source_exactly(k_dt, zero_flux, S[s]):
-                self._source_ops[s] = SourceIntegrator(lattice.shape, p.lam_step, k_dt)
+                same = [op for op in self._source_ops.values() if (op.lam, op.k_dt) == (p.lam_step, k_dt)]
+                # species with the same operator (NO and ROS) share one (ny, nx) table of mode factors
+                self._source_ops[s] = same[0] if same else SourceIntegrator(lattice.shape, p.lam_step, k_dt)
                 self.plan[s] = dataclasses.replace(p, source="exact")
         self._before = np.zeros(lattice.shape) if self._source_ops else None
         self._lblk = np.zeros((self._nrow_chunks, nx + 1, 8))

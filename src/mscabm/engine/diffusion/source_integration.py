@@ -87,6 +87,7 @@ class SourceIntegrator:
             phi = np.where(mu > 1e-12, -np.expm1(-mu) / mu, 1.0 - 0.5 * mu)
         #: (ny, nx) float64: the factor of each DCT-II mode
         self.phi = phi
+        self.lam, self.k_dt = float(lam), float(k_dt)
 
     def add_to(self, delta: np.ndarray, out: np.ndarray) -> None:
         """``out += Phi delta`` (both ``(ny, nx)`` float64)."""

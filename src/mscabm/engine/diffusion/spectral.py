@@ -87,7 +87,7 @@ def spectral_axis(kernel: AxisKernel, n: int, cut: float = SPECTRAL_CUT) -> Spec
                          "the spectral scheme needs zero-flux sides")
     keep = np.flatnonzero(np.abs(eig) >= cut * abs(eig[0]))
     k = int(keep.max()) + 1  # modes 0..k-1 (the eigenvalues fall with k; keep any straggler above the cut)
-    return SpectralAxis(b[:k], eig[:k])
+    return SpectralAxis(b[:k].copy(), eig[:k])  # a copy: the view would keep the whole (n, n) basis alive
 
 
 def spectral_modes(lam: float, n: int, cut: float = SPECTRAL_CUT) -> int:
