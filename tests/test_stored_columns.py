@@ -137,3 +137,37 @@ def test_the_inspector_counts_contacts_like_the_contact_list():
     js = js[alive[js] & (side[js] == side[i])]
     got = m.cells.contacts_by_type(int(p["id"][i]), m.config.model.contact_scale, side)
     assert list(got.values()) == np.bincount(p["type"][js].astype(np.int64), minlength=len(t.type_names)).tolist()
+
+
+@pytest.mark.parametrize("extra", [{}, {"interventions.transwell": True}])
+@pytest.mark.parametrize("rows", [1, 7, 64])
+def test_sensing_block_by_block_changes_nothing(monkeypatch, rows, extra):
+    """The model senses and decides blocks of SENSE_BLOCK_ROWS rows (mscabm/sensing.py); any block size gives the
+    same cells, fields and behaviours to the bit, contact levels (PD-L1) and a transwell's insert included, and
+    the signal matrix holds one block."""
+    values = dict(SMALL, **extra, **{"cells.T.count": 120, "cells.MSC.count": 12, "cells.DC.count": 4,
+                                     "interventions.prelicense": "IFNG+TNF", "model.steps": 40})
+    whole = MSCModel("coculture", rng=9, **values)
+    monkeypatch.setattr(model_module, "SENSE_BLOCK_ROWS", rows)
+    blocked = MSCModel("coculture", rng=9, **values)
+    assert blocked.tables.contact_levels.shape[0] > 0
+    for _ in range(40):
+        whole.step()
+        blocked.step()
+        n = len(whole.population)
+        assert np.array_equal(whole._behaviours[:n], blocked._behaviours[:n])
+    assert blocked._signals.shape[0] == rows < len(blocked.population)
+    for k in whole.population._cols:
+        assert np.array_equal(whole.population[k][:n], blocked.population[k][:n]), k
+    assert np.array_equal(whole.lattice.data, blocked.lattice.data)
+    if extra:
+        assert np.array_equal(whole.transwell.insert, blocked.transwell.insert)
+
+
+def test_blocks_cover_the_rows_in_order():
+    from mscabm.sensing import blocks_of
+
+    for n in (0, 1, 6, 7, 8, 50):
+        blocks = blocks_of(n, 7)
+        assert [r for a, b in blocks for r in range(a, b)] == list(range(n))
+        assert all(0 < b - a <= 7 for a, b in blocks)

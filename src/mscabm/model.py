@@ -38,8 +38,8 @@ from mscabm.config import Config, build_config, load_config, set_path
 from mscabm.disease import drug_free, edge_positions, influx_count
 from mscabm.engine.concurrency import parallel_section
 from mscabm.engine.kernels.behaviour import advance_lifecycle, evaluate_behaviours
-from mscabm.engine.kernels.contact import CompartmentFilter, ContactFinder, count_contacts_by_type, sum_contact_levels
-from mscabm.engine.kernels.exchange import FieldExchange, sample_fields, voxel_indices
+from mscabm.engine.kernels.contact import CompartmentFilter, ContactFinder
+from mscabm.engine.kernels.exchange import FieldExchange, voxel_indices
 from mscabm.engine.kernels.killing import contact_kill, engulf_apoptotic
 from mscabm.engine.kernels.motion import Mover
 from mscabm.engine.kernels.sorting import counting_sort, keep_rows_in_place
@@ -55,6 +55,7 @@ from mscabm.observe.readouts import compute_readouts
 from mscabm.observe.tally import Tally
 from mscabm.placement import centre_disc, placement_positions
 from mscabm.pretreatment import pretreatment_of
+from mscabm.sensing import SENSE_BLOCK_ROWS, blocks_of, contact_codes, sense_block
 from mscabm.transwell import Transwell
 
 
@@ -67,6 +68,7 @@ class _StepArrays:
     neighbours: np.ndarray
     group: np.ndarray  # (n,) type * n_states + state at sense time
     apoptotic: np.ndarray  # (n,) bool at sense time
+    insert: np.ndarray | None = None  # (n,) bool: the transwell's insert cells (None without a transwell)
     parents: np.ndarray | None = None  # rows that divide (set by act)
     remove: np.ndarray | None = None  # (n,) bool rows to remove (set by act)
     n_exchange: int = 0  # rows that exchange this step (set by update_population: newborn and influx included)
@@ -270,7 +272,7 @@ class MSCModel(mesa.Model):
             return
         t = self.tables
         self._cap = cap
-        wanted = {"_signals": ((cap, t.n_stored_signals), np.float32),
+        wanted = {"_signals": ((min(cap, SENSE_BLOCK_ROWS), t.n_stored_signals), np.float32),
                   "_behaviours": ((cap, t.n_stored_behaviours), np.float32),
                   "_voxel": ((cap,), np.int64), "_x_out": ((cap,), np.float64), "_y_out": ((cap,), np.float64),
                   "_divide": ((cap,), np.bool_), "_remove": ((cap,), np.bool_), "_order": ((cap,), np.int64),
@@ -301,7 +303,7 @@ class MSCModel(mesa.Model):
         steps; in between the behaviours are held (row-aligned; cells added in between start from their base values)."""
         self._ensure_buffers()
         phenotype = self._phenotype_step()
-        s = self._sense(signals=phenotype)
+        s = self._sense()
         if phenotype:
             self._decide(s)
         self._act(s)
@@ -311,11 +313,9 @@ class MSCModel(mesa.Model):
         self._diffuse()
         self._observe()
 
-    def _sense(self, signals: bool = True) -> _StepArrays:
-        """Voxel of each cell (rows into voxel order every ``sort_every`` steps), field levels at
-        the cell, the contact list, contacts by type and by (type, state), time in state.
-        ``signals=False`` (between phenotype steps): only the voxels, the order and the contact
-        list, which fates, killing and motion need every step."""
+    def _sense(self) -> _StepArrays:
+        """Voxel of each cell (rows into voxel order every ``sort_every`` steps) and the contact list, which fates,
+        killing and motion need every step; the signals are sensed block by block with the decisions."""
         pop, t, lat = self.population, self.tables, self.lattice
         n, (ny, nx) = len(pop), lat.shape
         x, y = pop["x_um"], pop["y_um"]
@@ -329,42 +329,26 @@ class MSCModel(mesa.Model):
             self._voxel[:n] = self._voxel[self._order[:n]]
             if self.config.model.phenotype_every > 1:  # held behaviours follow their rows
                 self._behaviours[:n] = self._behaviours[self._order[:n]]
-        sig = self._signals  # the signals some enabled rule reads (Tables.signal_column)
-        sample_fields(lat.data, self._voxel, n, sig, t.field_signal_column)
         offsets, neighbours = self.contacts.find(x, y, pop["radius_um"], n, self.config.model.contact_scale)
+        insert = None
         if self.transwell is not None:  # insert cells sense the insert layer and touch nothing in the well
             insert = self.transwell.in_insert(pop["type"])
-            self.transwell.sample_insert(self._voxel, np.flatnonzero(insert), sig, t.field_signal_column)
             offsets, neighbours = self._compartments.filter(offsets, neighbours, insert, n)
         group = pop["type"].astype(np.int64) * t.n_states + pop["state"]
         apoptotic = pop["apoptosis_left_min"] >= 0
-        if not signals:
-            return _StepArrays(n=n, offsets=offsets, neighbours=neighbours, group=group, apoptotic=apoptotic)
-        n_classes = t.n_contact_classes  # live (type, state) classes, then one for apoptotic bodies
-        cls = self._class[:n]
-        np.copyto(cls, t.contact_class[group])
-        cls[apoptotic] = n_classes - 1
-        count_contacts_by_type(offsets, neighbours, self._class, n_classes, out=sig, columns=t.class_signal_column)
-        n_types = len(t.type_names)  # live contacts by type (apoptotic bodies: out of range, not counted)
-        live_type = self._live_type[:n]
-        np.copyto(live_type, pop["type"])
-        live_type[apoptotic] = n_types
-        count_contacts_by_type(offsets, neighbours, self._live_type, n_types, out=sig, columns=t.type_signal_column)
-        for code, j, col in t.contact_levels:  # e.g. the PD-L1 levels of the touching MSCs
-            sum_contact_levels(offsets, neighbours, self._live_type, code, self._output_level(code, j, n), sig[:, col])
-        for col, values in [(t.time_signal_column, pop["state_age_min"])] + [
-                (t.variable_signal_column[j], pop[v]) for j, v in enumerate(t.variable_names)]:
-            if col >= 0:
-                sig[:n, col] = values
-        return _StepArrays(n=n, offsets=offsets, neighbours=neighbours, group=group, apoptotic=apoptotic)
+        return _StepArrays(n=n, offsets=offsets, neighbours=neighbours, group=group, apoptotic=apoptotic,
+                           insert=insert)
 
     def _decide(self, s: _StepArrays) -> None:
-        """Signals -> behaviour values (Hill rules on the base table)."""
-        t = self.tables
-        evaluate_behaviours(s.group, s.apoptotic, self._signals, s.n, t.base, t.rules, self._behaviours)
-        pop = self.population
+        """Signals -> behaviour values (Hill rules on the base table), sensed and decided block by block of rows
+        (mscabm/sensing.py: the signal matrix holds one block)."""
+        t, pop, sig, beh = self.tables, self.population, self._signals, self._behaviours
+        contact_codes(t, pop["type"], s.group, s.apoptotic, self._class, self._live_type)
+        for a, b in blocks_of(s.n, SENSE_BLOCK_ROWS):
+            sense_block(self, s.offsets, s.neighbours, s.insert, a, b, sig)
+            evaluate_behaviours(s.group[a:b], s.apoptotic[a:b], sig, b - a, t.base, t.rules, beh[a:b])
         for code, j, col in t.variable_scales:  # behaviours multiplied by a per-cell variable
-            scale_behaviour(s.n, pop["type"], code, self._output_level(code, j, s.n), self._behaviours, col)
+            scale_behaviour(s.n, pop["type"], code, self._output_level(code, j, s.n), beh, col)
 
     def _output_level(self, code: int, j: int, n: int) -> np.ndarray:
         """Variable ``j`` of rows ``< n`` as it acts on type ``code``'s outputs: plus its transgene level, if any."""
