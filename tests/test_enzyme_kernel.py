@@ -49,11 +49,23 @@ def test_convert_matches_the_reference_and_conserves_substrate_plus_product(n, s
     vv = 1000.0
     expected, used = convert_reference(data, voxel, vmax, km, vv, dt)
     before = data[0] + data[1]
+    start = data.copy()
     got = _run(data, voxel, vmax, km, vv, dt)
     np.testing.assert_allclose(data, expected, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(got[:, 0], used, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(data[0] + data[1], before, rtol=1e-12)  # one product per substrate, voxel by voxel
     assert (data[0] >= 0).all()
+    # without recording what each cell converted (the model's call): the same fields, bit for bit
+    ex = FieldExchange(20)
+    for record in (True, False):
+        d = start.copy()
+        beh = np.zeros((n, 2))
+        beh[:, 1] = vmax
+        none = np.full(3, -1)
+        ex.apply(d, voxel, n, beh, none, none, none, none, 1.0, vv, dt, np.ones(n, dtype=bool))
+        out = ex.convert(d, beh, [1], [0], [1], [km], [1.0], vv, dt, record=record)
+        assert out.shape == ((n, 1) if record else (0, 1))
+        np.testing.assert_array_equal(d, data)
 
 
 def test_flux_is_michaelis_menten_first_order_at_low_and_saturating_at_high_substrate():

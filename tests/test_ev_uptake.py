@@ -50,8 +50,13 @@ def test_taken_up_matches_the_per_cell_reference(n, n_types, n_fields, seed):
         f = field_of_type[cell_type[i]]
         if f >= 0 and amounts[i, f] < 0:
             expected[i] += -amounts[i, f] * per_amount[f]
+    vectorised = values.copy()  # the numpy expression the kernel replaced: the same bits
+    f = field_of_type[cell_type[:n]]
+    rows = np.flatnonzero(f >= 0)
+    vectorised[rows] += np.maximum(-amounts[rows, f[rows]], 0.0) * per_amount[f[rows]]
     add_taken_up(n, cell_type, values, amounts, field_of_type, per_amount)
     np.testing.assert_allclose(values, expected, rtol=1e-14)
+    np.testing.assert_array_equal(values, vectorised)
     # division: the first half of the rows are parents, the second half their daughters (copies, as divide makes)
     k = n // 2
     parents, daughters = np.arange(k), np.arange(k, 2 * k)

@@ -181,6 +181,8 @@ class MSCModel(mesa.Model):
     def _seed_cells(self) -> None:
         cfg, t = self.config, self.tables
         iv = cfg.interventions
+        self.population.reserve(sum(c.count for name, c in cfg.cells.items() if name not in iv.deplete))
+        self._ensure_buffers()  # sized once: growing while seeding would hold two copies
         for name in t.type_names:
             c = cfg.cells.get(name)
             if c is None or c.count == 0 or name in iv.deplete:
@@ -214,7 +216,9 @@ class MSCModel(mesa.Model):
             for name, value in self.pretreated.levels.items():
                 pop[name][rows] = value
         self._ensure_buffers()
-        self._behaviours[rows] = t.base[code * t.n_states + pop["state"][rows].astype(np.int64)]  # until they decide
+        groups = code * t.n_states + pop["state"][rows].astype(np.int64)
+        for g in np.unique(groups):  # base rows until they decide, one group at a time (no (count, B) float64 copy)
+            self._behaviours[rows[groups == g]] = t.base[g]
         return rows
 
     def _set_active_fields(self, indices) -> None:
@@ -276,7 +280,7 @@ class MSCModel(mesa.Model):
                   "_behaviours": ((cap, t.n_stored_behaviours), np.float32),
                   "_voxel": ((cap,), np.int64), "_x_out": ((cap,), np.float64), "_y_out": ((cap,), np.float64),
                   "_divide": ((cap,), np.bool_), "_remove": ((cap,), np.bool_), "_order": ((cap,), np.int64),
-                  "_class": ((cap,), np.int64), "_live_type": ((cap,), np.int64), "_killed": ((cap,), np.bool_),
+                  "_class": ((cap,), np.int16), "_live_type": ((cap,), np.int16), "_killed": ((cap,), np.bool_),
                   "_killer": ((cap,), np.int64), "_engulfed": ((cap,), np.bool_)}
         for name, (shape, dtype) in wanted.items():
             grown = np.zeros(shape, dtype=dtype)
@@ -364,6 +368,7 @@ class MSCModel(mesa.Model):
         advance_lifecycle(n, pop["type"], pop["state"], pop["state_age_min"], pop["cycle_progress"],
                           pop["apoptosis_left_min"], self._behaviours, t.cycle_col, t.death_col, t.transition_col,
                           t.apoptosis_min, u[0], u[1], u[2], dt, self._divide, self._remove)
+        del u  # freed before the next draw: one (3, n) block of uniforms alive at a time
         if t.become_any:  # type switches (engine/transdifferentiation.py): drawn only where a table sets one
             tally.transdifferentiated_total += apply_type_switches(pop, t, self._behaviours, self._divide, n,
                                                                    self.rng, dt)
@@ -468,14 +473,15 @@ class MSCModel(mesa.Model):
         n = s.n_exchange
         ny, nx = lat.shape
         voxel_indices(pop["x_um"], pop["y_um"], n, lat.spacing_um, nx, ny, out=self._voxel)
-        volume = (4.0 / 3.0) * np.pi * pop["radius_um"][:n] ** 3
+        volume = pop["radius_um"][:n] ** 3
+        volume *= (4.0 / 3.0) * np.pi  # in place: the same bits as (4/3) pi r^3, one temporary
         t, alive = self.tables, pop["apoptosis_left_min"][:n] < 0
         listed = (pop["type"], t.exchange_species_ptr, t.exchange_species)  # only the fields each type exchanges
         blocks = [(lat.data, alive)] if self.transwell is None else self.transwell.blocks(alive, pop["type"][:n])
         integrated = [f for f in self.diffusion.source_species if f in self._active_fields]
         self._increments = []
         for data, active in blocks:  # the well (and the insert) layer with the cells that live there
-            before = data[integrated].astype(np.float64) if integrated else None
+            before = data[integrated].astype(np.float64) if integrated else ()
             amounts = self.exchange.apply(data, self._voxel, n, self._behaviours, *self._exchange_cols, volume,
                                           lat.voxel_volume_um3, self.dt_min, active, listed, t.taken_up_fields)
             for j in t.uptake_variables:  # per-cell variables that count what their cell took up (EV cargo)
@@ -483,9 +489,9 @@ class MSCModel(mesa.Model):
                              t.molecules_per_amount[t.taken_up_fields])
             if t.enzyme_names:  # Michaelis-Menten enzymes (IDO: tryptophan -> kynurenine), same voxel order
                 self.exchange.convert(data, self._behaviours, t.enzyme_vmax_col, t.enzyme_substrate, t.enzyme_product,
-                                      t.enzyme_km, t.enzyme_yield, lat.voxel_volume_um3, self.dt_min)
-            # the step's release of fast-decaying species (NO), integrated exactly by the solver
-            self._increments.append({f: data[f] - before[j] for j, f in enumerate(integrated)})
+                                      t.enzyme_km, t.enzyme_yield, lat.voxel_volume_um3, self.dt_min, record=False)
+            # the step's release of fast-decaying species (NO), integrated exactly by the solver (in place: no copy)
+            self._increments.append({f: np.subtract(data[f], b, out=b) for b, f in zip(before, integrated)})
 
     def _diffuse(self) -> None:
         """Every live field advances by ``dt_min`` (diffusion, decay, supply)."""

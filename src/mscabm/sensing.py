@@ -41,7 +41,7 @@ def contact_codes(tables: Any, cell_type: np.ndarray, group: np.ndarray, apoptot
                   contact_class: np.ndarray, live_type: np.ndarray) -> None:
     """Each row's code as a neighbour (whole population, before any block is sensed), in place on
     ``contact_class[:n]`` (its (type, state) class; apoptotic bodies the last class) and ``live_type[:n]`` (its
-    type; apoptotic bodies ``n_types``, which no type count includes). int64 (>= n,) each."""
+    type; apoptotic bodies ``n_types``, which no type count includes). int16 (>= n,) each: codes are small."""
     n = len(group)
     cls = contact_class[:n]
     np.copyto(cls, tables.contact_class[group])

@@ -120,6 +120,11 @@ class Population:
         self._ids_sorted = bool(np.all(np.diff(self._cols["id"][: self.n]) > 0))
 
     # ------------------------------------------------------------------ growth
+    def reserve(self, n_total: int) -> None:
+        """Make room for ``n_total`` rows now (capacity doubles up to it, as appends would), so that adding them
+        copies no column again: at 10^6 cells each doubling held the old and the new columns at once."""
+        self._reserve(int(n_total))
+
     def _reserve(self, n_total: int) -> None:
         if n_total > self.capacity_max:
             raise PopulationCapacityError(

@@ -20,7 +20,7 @@ Algorithm (:class:`ContactFinder`):
    positions and radii into bin order (contiguous memory for the pair loop);
 3. pass 1 (``prange`` over cells, in bin order): count the neighbours of each cell over its 3x3
    bins (row-major bin numbering makes each stencil row one contiguous range of sorted cells);
-4. exclusive prefix sum -> CSR offsets;
+4. exclusive prefix sum -> CSR offsets (the counts are written where the offsets go, summed in place);
 5. pass 2 (``prange`` over cells): write each cell's neighbours into its own CSR segment and
    sort the segment ascending (insertion sort; segments are short).
 
@@ -147,11 +147,12 @@ def _count_pass(xs, ys, rs, order, bin_of_cell, n, nbx, nby, bin_start, scale, c
 
 
 @njit(cache=True, nogil=True)
-def _prefix(counts, n, offsets):
+def _prefix_in_place(offsets, n):
+    """``offsets[1:n+1]`` holds each row's count; turn it into the CSR offsets (exclusive prefix sum)."""
     offsets[0] = 0
     s = 0
     for i in range(n):
-        s += counts[i]
+        s += offsets[i + 1]
         offsets[i + 1] = s
     return s
 
@@ -261,7 +262,6 @@ class ContactFinder:
         self._xs = np.empty(0, dtype=np.float64)
         self._ys = np.empty(0, dtype=np.float64)
         self._rs = np.empty(0, dtype=np.float64)
-        self._counts = np.empty(0, dtype=np.int64)
         self._offsets = np.zeros(1, dtype=np.int64)
         self._bin_start = np.empty(0, dtype=np.int64)
         self._neighbours = np.empty(0, dtype=np.int64)
@@ -331,7 +331,6 @@ class ContactFinder:
         self._xs = _grow(self._xs, n)
         self._ys = _grow(self._ys, n)
         self._rs = _grow(self._rs, n)
-        self._counts = _grow(self._counts, n)
         self._bin_start = _grow(self._bin_start, n_bins + 1)
 
         _bin_cells(x, y, n, nbx / self.width_um, nby / self.height_um, nbx, nby, self._bin_of_cell)
@@ -341,8 +340,8 @@ class ContactFinder:
         self._last_n = n
         _gather_sorted(x, y, radius, self._order, n, self._xs, self._ys, self._rs)
         _count_pass(self._xs, self._ys, self._rs, self._order, self._bin_of_cell, n, nbx, nby,
-                    self._bin_start, contact_scale, self._counts)
-        m = int(_prefix(self._counts, n, offsets))
+                    self._bin_start, contact_scale, offsets[1:])  # the counts, turned into offsets in place
+        m = int(_prefix_in_place(offsets, n))
         self._neighbours = _grow(self._neighbours, m)
         _fill_pass(self._xs, self._ys, self._rs, self._order, self._bin_of_cell, n, nbx, nby,
                    self._bin_start, contact_scale, offsets, self._neighbours)

@@ -108,9 +108,9 @@ def _exchange_listed_kernel(flat, n, n_voxels, start, order, behaviours, sec_col
 
 @njit(cache=True, parallel=True, nogil=True)
 def _convert_kernel(flat, n_voxels, start, order, behaviours, vmax_col, substrate, product, km, yield_, voxel_volume,
-                    dt, out):
+                    dt, out, record):
     n_enzymes = vmax_col.shape[0]
-    for k in range(start[n_voxels]):
+    for k in range(start[n_voxels] if record else 0):
         for e in range(n_enzymes):
             out[order[k], e] = 0.0
     for v in prange(n_voxels):
@@ -133,7 +133,8 @@ def _convert_kernel(flat, n_voxels, start, order, behaviours, vmax_col, substrat
                 stored = np.float64(flat[sub, v])
                 used = s - stored
                 flat[prod, v] = np.float64(flat[prod, v]) + used * yield_[e]
-                out[i, e] = used * voxel_volume
+                if record:
+                    out[i, e] = used * voxel_volume
                 s = stored
 
 
@@ -317,7 +318,7 @@ class FieldExchange:
         return out[:n]
 
     def convert(self, data, behaviours, vmax_col, substrate, product, km, yield_, voxel_volume_um3,
-                dt_min) -> np.ndarray:
+                dt_min, record: bool = True) -> np.ndarray:
         """Enzyme turnover (module docstring) in the cells of the last :meth:`apply`, in place on ``data``.
 
         Parameters
@@ -332,11 +333,14 @@ class FieldExchange:
         yield_ : float64 (n_enzymes,)
             Product amount per substrate amount (1 when both use one unit).
         voxel_volume_um3, dt_min : float
+        record : bool
+            Return what each cell converted; False: the fields change the same, and nothing per cell is kept
+            (an (n, n_enzymes) float64 array less at each step).
 
         Returns
         -------
         float64 (n, n_enzymes): substrate amount each cell converted (units * um^3); a view valid
-        until the next call.
+        until the next call. (0, n_enzymes) when not recorded.
         """
         flat = _flat(data)
         cols = np.asarray(vmax_col, dtype=np.int64)
@@ -354,12 +358,12 @@ class FieldExchange:
         if ne and not (km_ > 0).all():
             raise ValueError("km must be > 0")
         n = self._sorted_n
-        conv = np.zeros((max(n, 1), max(ne, 1)), dtype=np.float64)
+        conv = np.zeros((max(n, 1) if record else 1, max(ne, 1)), dtype=np.float64)
         if n == 0 or ne == 0:
-            return conv[:n, :ne]
+            return conv[:n if record else 0, :ne]
         _convert_kernel(flat, self.n_voxels, self._start, self._order, behaviours, cols, sub, prod, km_, yl,
-                        float(voxel_volume_um3), float(dt_min), conv)
-        return conv[:n, :ne]
+                        float(voxel_volume_um3), float(dt_min), conv, record)
+        return conv[:n if record else 0, :ne]
 
 
 def sample_fields(data, voxel_of_cell, n, out, columns=None) -> None:

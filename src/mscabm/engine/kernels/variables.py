@@ -109,11 +109,24 @@ def add_taken_up(n: int, cell_type: np.ndarray, values: np.ndarray, amounts: np.
     """
     if n <= 0:
         return
-    f = field_of_type[cell_type[:n]]
-    rows = np.flatnonzero(f >= 0)
-    if len(rows):
-        fr = f[rows]
-        values[rows] += np.maximum(-amounts[rows, fr], 0.0) * molecules_per_amount[fr]
+    if amounts.ndim != 2 or amounts.shape[0] < n or len(values) < n or len(cell_type) < n:
+        raise ValueError("amounts (2-D), values and cell_type need >= n rows")
+    field_of_type = np.asarray(field_of_type, dtype=np.int64)
+    if field_of_type.max(initial=-1) >= amounts.shape[1] or len(molecules_per_amount) < amounts.shape[1]:
+        raise ValueError("field_of_type must index the columns of amounts (and molecules_per_amount)")
+    _add_taken_up(n, cell_type, values, amounts, field_of_type, molecules_per_amount)
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _add_taken_up(n, cell_type, values, amounts, field_of_type, molecules_per_amount):
+    """The loop of :func:`add_taken_up`, with no per-cell temporaries (at 10^6 cells numpy's fancy indexing
+    allocated ~40 B per cell); the same float64 operations as ``np.maximum(-a, 0.0) * m`` (NaN and -0.0 pass)."""
+    for i in prange(n):
+        f = field_of_type[cell_type[i]]
+        if f >= 0:
+            d = -amounts[i, f]
+            taken = d if (d >= 0.0 or d != d) else 0.0
+            values[i] += taken * molecules_per_amount[f]
 
 
 def halve_taken_up(cell_type: np.ndarray, values: np.ndarray, parents: np.ndarray, daughters: np.ndarray,
