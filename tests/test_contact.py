@@ -192,6 +192,36 @@ def test_dense_pile_and_sparse_huge_domain():
     assert (0, 1) in python_pairs(x, y, r, n, 1.0)
 
 
+@pytest.mark.parametrize("pile", [0, 30, 63, 64, 65, 200])
+def test_hit_masks_and_rescans_give_the_brute_force_pairs(pile):
+    """Pass 1 keeps a mask of which of a cell's first 64 candidates touch it; pass 2 takes those, and rescans a
+    cell with more candidates. A pile of ``pile`` cells in one bin beside a sparse field: cells on both paths
+    (and at the 64-candidate edge), the pairs those of the brute force."""
+    from mscabm.engine.kernels.contact import _RESCAN, MASK_CANDIDATES
+
+    rng = np.random.default_rng(pile)
+    sparse = 400
+    x = np.concatenate([rng.uniform(0, 400, sparse), 300 + rng.uniform(0, 4, pile)])
+    y = np.concatenate([rng.uniform(0, 400, sparse), 300 + rng.uniform(0, 4, pile)])
+    r = rng.uniform(2.0, 5.0, len(x))
+    n = len(x)
+    f = ContactFinder(400.0, 400.0)
+    off, nb = f.find(x, y, r, n, 1.2)
+    assert check_csr(off, nb, n) == python_pairs(x, y, r, n, 1.2)
+    masks = f._hits[:n]
+    rescanned = masks == _RESCAN
+    nbx, nby, _, _ = f.last_grid  # each cell's candidates: the cells of its 3x3 bins, itself included
+    bx = np.minimum((x * nbx / 400.0).astype(int), nbx - 1)
+    by = np.minimum((y * nby / 400.0).astype(int), nby - 1)
+    candidates = ((np.abs(bx[:, None] - bx[None, :]) <= 1) & (np.abs(by[:, None] - by[None, :]) <= 1)).sum(axis=1)
+    order = f.spatial_order()
+    np.testing.assert_array_equal(rescanned, candidates[order] > MASK_CANDIDATES)
+    assert (~rescanned).any()
+    assert rescanned.any() if pile > MASK_CANDIDATES else (pile > 30 or not rescanned.any())
+    assert all(int(m).bit_count() == off[i + 1] - off[i]  # a mask holds exactly the cell's contacts
+               for i, m in zip(order, masks, strict=True) if m != _RESCAN)
+
+
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 120), n_types=st.integers(1, 5))
 def test_count_contacts_by_type(seed, n, n_types):

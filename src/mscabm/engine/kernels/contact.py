@@ -19,10 +19,12 @@ Algorithm (:class:`ContactFinder`):
 2. counting sort of the cells into the bins (stable: ascending row within a bin) and gather the
    positions and radii into bin order (contiguous memory for the pair loop);
 3. pass 1 (``prange`` over cells, in bin order): count the neighbours of each cell over its 3x3
-   bins (row-major bin numbering makes each stencil row one contiguous range of sorted cells);
+   bins (row-major bin numbering makes each stencil row one contiguous range of sorted cells),
+   and keep a 64-bit mask of which of its first 64 candidates touch it;
 4. exclusive prefix sum -> CSR offsets (the counts are written where the offsets go, summed in place);
-5. pass 2 (``prange`` over cells): write each cell's neighbours into its own CSR segment and
-   sort the segment ascending (insertion sort; segments are short).
+5. pass 2 (``prange`` over cells): write each cell's neighbours into its own CSR segment (the
+   masked candidates, no distance computed again; a cell with more than 64 candidates is
+   rescanned) and sort the segment ascending (insertion sort; segments are short).
 
 Every write in the parallel passes goes to a location owned by one cell, so the output is
 identical for any ``NUMBA_NUM_THREADS``.  No biology here: cells are rows, radii are numbers.
@@ -117,9 +119,18 @@ def _gather_sorted(x, y, radius, order, n, xs, ys, rs):
         rs[k] = np.float64(radius[i])
 
 
+#: candidates (cells of a stencil, in the pair loop's order) a hit mask can hold; a cell with more is rescanned
+MASK_CANDIDATES = 64
+#: hit mask of a cell with more than MASK_CANDIDATES candidates (never a real mask: the cell itself is always one
+#: of its first 64 candidates then, and its own bit is never set)
+_RESCAN = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
 @njit(cache=True, parallel=True, nogil=True)
-def _count_pass(xs, ys, rs, order, bin_of_cell, n, nbx, nby, bin_start, scale, counts):
-    """counts[i] = number of contacts of row i (pass 1). Iterates in bin order for locality.
+def _count_pass(xs, ys, rs, order, bin_of_cell, n, nbx, nby, bin_start, scale, counts, hits):
+    """counts[i] = number of contacts of row i (pass 1), and hits[k] = which of the cell's first 64 candidates
+    touch it (bit c: the c-th candidate of the pair loop, the cell itself excluded), or _RESCAN. Iterates in bin
+    order for locality.
 
     Bins are numbered row-major, so the three bins (by', bx-1..bx+1) of one stencil row hold a
     contiguous range of the sorted cells: three ranges per cell instead of nine bins.
@@ -135,6 +146,8 @@ def _count_pass(xs, ys, rs, order, bin_of_cell, n, nbx, nby, bin_start, scale, c
         bx0 = max(bx - 1, 0)
         bx1 = min(bx + 1, nbx - 1)
         c = 0
+        idx = 0
+        mask = np.uint64(0)
         for row in range(max(by - 1, 0), min(by + 2, nby)):
             base = row * nbx
             for kk in range(bin_start[base + bx0], bin_start[base + bx1 + 1]):
@@ -143,7 +156,11 @@ def _count_pass(xs, ys, rs, order, bin_of_cell, n, nbx, nby, bin_start, scale, c
                 cut = scale * (ri + rs[kk])
                 if ddx * ddx + ddy * ddy <= cut * cut:
                     c += 1
+                    if idx < MASK_CANDIDATES and kk != k:
+                        mask |= np.uint64(1) << np.uint64(idx)
+                idx += 1
         counts[i] = c - 1  # the cell itself (distance 0 <= cut, positions finite) counted once
+        hits[k] = mask if idx <= MASK_CANDIDATES else _RESCAN
 
 
 @njit(cache=True, nogil=True)
@@ -158,13 +175,12 @@ def _prefix_in_place(offsets, n):
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def _fill_pass(xs, ys, rs, order, bin_of_cell, n, nbx, nby, bin_start, scale, offsets, neighbours):
-    """Pass 2: write each row's neighbours into its CSR segment, sorted ascending."""
+def _fill_pass(xs, ys, rs, order, bin_of_cell, n, nbx, nby, bin_start, scale, offsets, hits, neighbours):
+    """Pass 2: write each row's neighbours into its CSR segment, sorted ascending. The candidates pass 1 marked
+    in the cell's hit mask are taken as they are (no distance is computed twice); a cell with more than
+    MASK_CANDIDATES candidates is rescanned."""
     for k in prange(n):
         i = order[k]
-        xi = xs[k]
-        yi = ys[k]
-        ri = rs[k]
         b = bin_of_cell[i]
         by = b // nbx
         bx = b - by * nbx
@@ -173,19 +189,38 @@ def _fill_pass(xs, ys, rs, order, bin_of_cell, n, nbx, nby, bin_start, scale, of
         start = offsets[i]
         end = offsets[i + 1]
         p = start
-        # Branch-free append: every candidate is written at p (inside this cell's own segment,
-        # never past its end) and p advances only on a hit, so a miss is overwritten later.
-        for row in range(max(by - 1, 0), min(by + 2, nby)):
-            base = row * nbx
-            for kk in range(bin_start[base + bx0], bin_start[base + bx1 + 1]):
-                ddx = xs[kk] - xi
-                ddy = ys[kk] - yi
-                cut = scale * (ri + rs[kk])
-                hit = (ddx * ddx + ddy * ddy <= cut * cut) & (kk != k)
-                if p < end:
-                    neighbours[p] = order[kk]
-                p += hit
-        p = min(p, end)
+        mask = hits[k]
+        if mask != _RESCAN:
+            for row in range(max(by - 1, 0), min(by + 2, nby)):
+                if mask == 0:  # every hit taken
+                    break
+                base = row * nbx
+                lo = bin_start[base + bx0]
+                hi = bin_start[base + bx1 + 1]
+                for kk in range(lo, hi):
+                    if mask & np.uint64(1):
+                        neighbours[p] = order[kk]
+                        p += 1
+                    mask >>= np.uint64(1)
+                    if mask == 0:
+                        break
+        else:
+            xi = xs[k]
+            yi = ys[k]
+            ri = rs[k]
+            # Branch-free append: every candidate is written at p (inside this cell's own segment,
+            # never past its end) and p advances only on a hit, so a miss is overwritten later.
+            for row in range(max(by - 1, 0), min(by + 2, nby)):
+                base = row * nbx
+                for kk in range(bin_start[base + bx0], bin_start[base + bx1 + 1]):
+                    ddx = xs[kk] - xi
+                    ddy = ys[kk] - yi
+                    cut = scale * (ri + rs[kk])
+                    hit = (ddx * ddx + ddy * ddy <= cut * cut) & (kk != k)
+                    if p < end:
+                        neighbours[p] = order[kk]
+                    p += hit
+            p = min(p, end)
         # insertion sort of the (short) segment
         for a in range(start + 1, p):
             v = neighbours[a]
@@ -262,6 +297,7 @@ class ContactFinder:
         self._xs = np.empty(0, dtype=np.float64)
         self._ys = np.empty(0, dtype=np.float64)
         self._rs = np.empty(0, dtype=np.float64)
+        self._hits = np.empty(0, dtype=np.uint64)
         self._offsets = np.zeros(1, dtype=np.int64)
         self._bin_start = np.empty(0, dtype=np.int64)
         self._neighbours = np.empty(0, dtype=np.int64)
@@ -331,6 +367,7 @@ class ContactFinder:
         self._xs = _grow(self._xs, n)
         self._ys = _grow(self._ys, n)
         self._rs = _grow(self._rs, n)
+        self._hits = _grow(self._hits, n)
         self._bin_start = _grow(self._bin_start, n_bins + 1)
 
         _bin_cells(x, y, n, nbx / self.width_um, nby / self.height_um, nbx, nby, self._bin_of_cell)
@@ -340,11 +377,11 @@ class ContactFinder:
         self._last_n = n
         _gather_sorted(x, y, radius, self._order, n, self._xs, self._ys, self._rs)
         _count_pass(self._xs, self._ys, self._rs, self._order, self._bin_of_cell, n, nbx, nby,
-                    self._bin_start, contact_scale, offsets[1:])  # the counts, turned into offsets in place
+                    self._bin_start, contact_scale, offsets[1:], self._hits)  # counts -> offsets in place
         m = int(_prefix_in_place(offsets, n))
         self._neighbours = _grow(self._neighbours, m)
         _fill_pass(self._xs, self._ys, self._rs, self._order, self._bin_of_cell, n, nbx, nby,
-                   self._bin_start, contact_scale, offsets, self._neighbours)
+                   self._bin_start, contact_scale, offsets, self._hits, self._neighbours)
         return offsets[: n + 1], self._neighbours[:m]
 
 
