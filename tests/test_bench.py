@@ -134,3 +134,21 @@ def test_harness_measure():
     assert len(calls) == 6 and t.repeats == 4 and t.min <= t.median <= t.max
     assert harness.rate(10, t)["low"] <= harness.rate(10, t)["high"]
     assert "| a |" in harness.table(["a"], [[1.0]])
+
+
+def test_phase_profile_wraps_every_phase_and_restores_the_model():
+    """The model's phase profile (bench model at its profile size) times the kernels one step calls, wherever they
+    live (mscabm.model, mscabm.sensing, the engine objects), and leaves everything as it found it."""
+    import mscabm.model as mm
+    import mscabm.sensing as ms
+    from mscabm.bench.whole_model import build_model, phase_profile
+
+    m = build_model(300)
+    before = (mm.evaluate_behaviours, ms.sample_fields, ms.count_contacts_by_type)
+    prof = phase_profile(m, 2)
+    for phase in ("sense: sample fields", "sense: contacts by type", "decide: rules", "sense: contact list",
+                  "move", "exchange", "diffuse"):
+        assert prof[phase] > 0.0, phase
+    assert sum(v for k, v in prof.items() if k != "total") == pytest.approx(prof["total"], rel=1e-6)
+    assert (mm.evaluate_behaviours, ms.sample_fields, ms.count_contacts_by_type) == before
+    assert "find" not in vars(m.contacts) and "step" not in vars(m.diffusion)

@@ -55,7 +55,7 @@ from mscabm.observe.readouts import compute_readouts
 from mscabm.observe.tally import Tally
 from mscabm.placement import centre_disc, placement_positions
 from mscabm.pretreatment import pretreatment_of
-from mscabm.sensing import SENSE_BLOCK_ROWS, blocks_of, contact_codes, sense_block
+from mscabm.sensing import SENSE_BLOCK_ROWS, SenseInputs, blocks_of, contact_codes, sense_block
 from mscabm.transwell import Transwell
 
 
@@ -348,8 +348,11 @@ class MSCModel(mesa.Model):
         (mscabm/sensing.py: the signal matrix holds one block)."""
         t, pop, sig, beh = self.tables, self.population, self._signals, self._behaviours
         contact_codes(t, pop["type"], s.group, s.apoptotic, self._class, self._live_type)
+        inputs = SenseInputs(t, pop, self.lattice.data, self._voxel, self._class, self._live_type, s.offsets,
+                             s.neighbours, [self._output_level(code, j, s.n) for code, j, _ in t.contact_levels],
+                             s.insert, self.transwell)
         for a, b in blocks_of(s.n, SENSE_BLOCK_ROWS):
-            sense_block(self, s.offsets, s.neighbours, s.insert, a, b, sig)
+            sense_block(inputs, a, b, sig)
             evaluate_behaviours(s.group[a:b], s.apoptotic[a:b], sig, b - a, t.base, t.rules, beh[a:b])
         for code, j, col in t.variable_scales:  # behaviours multiplied by a per-cell variable
             scale_behaviour(s.n, pop["type"], code, self._output_level(code, j, s.n), beh, col)

@@ -18,6 +18,7 @@ Signals of a row (the stored ones only; each writer skips a signal no rule reads
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ import numpy as np
 from mscabm.engine.kernels.contact import count_contacts_by_type, sum_contact_levels
 from mscabm.engine.kernels.exchange import sample_fields
 
-__all__ = ["SENSE_BLOCK_ROWS", "blocks_of", "contact_codes", "sense_block"]
+__all__ = ["SENSE_BLOCK_ROWS", "SenseInputs", "blocks_of", "contact_codes", "sense_block"]
 
 #: rows sensed and decided together; the signal matrix holds this many rows at most (a power of two: 64 Ki rows
 #: of 44 float32 signals are 11.5 MB, in a server's last-level cache)
@@ -51,27 +52,37 @@ def contact_codes(tables: Any, cell_type: np.ndarray, group: np.ndarray, apoptot
     live[apoptotic] = len(tables.type_names)
 
 
-def sense_block(model: Any, offsets: np.ndarray, neighbours: np.ndarray, insert: np.ndarray | None, a: int, b: int,
-                out: np.ndarray) -> None:
-    """The stored signals of rows ``a..b-1`` into ``out[:b - a]`` (float32, ``Tables.n_stored_signals`` columns).
+@dataclass(frozen=True)
+class SenseInputs:
+    """What sensing reads, for every row of the step (the model builds it once per phenotype step)."""
 
-    ``model``: an :class:`~mscabm.model.MSCModel` after its sense phase (``_voxel``, ``_class``, ``_live_type``
-    filled for the whole population); ``offsets, neighbours``: the step's contact list (CSR over every row);
-    ``insert``: bool per row, the transwell's insert cells (None without a transwell).
-    """
-    t, pop = model.tables, model.population
-    rows = b - a
-    block_offsets = offsets[a:b + 1]  # the block's rows; neighbour numbers stay the population's
-    sample_fields(model.lattice.data, model._voxel[a:b], rows, out, t.field_signal_column)
-    if insert is not None:
-        model.transwell.sample_insert(model._voxel[a:b], np.flatnonzero(insert[a:b]), out, t.field_signal_column)
-    count_contacts_by_type(block_offsets, neighbours, model._class, t.n_contact_classes, out=out,
+    tables: Any  # mscabm.assembly.Tables
+    population: Any  # mscabm.engine.population.Population
+    fields: np.ndarray  # (n_fields, ny, nx) the well's lattice
+    voxel: np.ndarray  # int64 (>= n,) each cell's flat voxel
+    contact_class: np.ndarray  # int (>= n,) from contact_codes
+    live_type: np.ndarray  # int (>= n,) from contact_codes
+    offsets: np.ndarray  # the step's contact list (CSR over every row)
+    neighbours: np.ndarray
+    level_values: list[np.ndarray]  # float64 (>= n,) the value each cell contributes, per row of contact_levels
+    insert: np.ndarray | None = None  # bool (>= n,): the transwell's insert cells (None without a transwell)
+    transwell: Any = None  # mscabm.transwell.Transwell, to sample the insert layer
+
+
+def sense_block(inputs: SenseInputs, a: int, b: int, out: np.ndarray) -> None:
+    """The stored signals of rows ``a..b-1`` into ``out[:b - a]`` (float32, ``Tables.n_stored_signals``
+    columns)."""
+    t, pop, rows = inputs.tables, inputs.population, b - a
+    offsets, neighbours, voxel = inputs.offsets[a:b + 1], inputs.neighbours, inputs.voxel[a:b]  # the block's rows
+    sample_fields(inputs.fields, voxel, rows, out, t.field_signal_column)
+    if inputs.insert is not None:
+        inputs.transwell.sample_insert(voxel, np.flatnonzero(inputs.insert[a:b]), out, t.field_signal_column)
+    count_contacts_by_type(offsets, neighbours, inputs.contact_class, t.n_contact_classes, out=out,
                            columns=t.class_signal_column)
-    count_contacts_by_type(block_offsets, neighbours, model._live_type, len(t.type_names), out=out,
+    count_contacts_by_type(offsets, neighbours, inputs.live_type, len(t.type_names), out=out,
                            columns=t.type_signal_column)
-    for code, j, col in t.contact_levels:  # e.g. the PD-L1 levels of the touching MSCs
-        sum_contact_levels(block_offsets, neighbours, model._live_type, code, model._output_level(code, j, len(pop)),
-                           out[:, col])
+    for (code, _, col), values in zip(t.contact_levels, inputs.level_values, strict=True):  # e.g. MSCs' PD-L1
+        sum_contact_levels(offsets, neighbours, inputs.live_type, code, values, out[:, col])
     for col, values in [(t.time_signal_column, pop["state_age_min"])] + [
             (t.variable_signal_column[j], pop[v]) for j, v in enumerate(t.variable_names)]:
         if col >= 0:

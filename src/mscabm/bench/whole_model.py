@@ -81,9 +81,10 @@ def model_memory(n: int, builder: Callable = build_model, steps: int = 2) -> dic
 
 def phase_profile(model, steps: int) -> dict:
     """Seconds per step in each phase of ``MSCModel.step``, by wrapping the kernels it calls
-    (module functions in ``mscabm.model`` and the engine objects' methods); "other" is the
-    remainder (Python and numpy glue: rule groups, division, compaction, readouts)."""
+    (module functions in ``mscabm.model`` and ``mscabm.sensing``, and the engine objects' methods); "other" is
+    the remainder (Python and numpy glue: rule groups, division, compaction, readouts)."""
     import mscabm.model as mm
+    import mscabm.sensing as ms
 
     acc: dict[str, float] = {}
 
@@ -96,15 +97,15 @@ def phase_profile(model, steps: int) -> dict:
                 acc[name] = acc.get(name, 0.0) + time.perf_counter() - t0
         return w
 
-    funcs = {"voxel_indices": "sense+exchange: voxel index", "sample_fields": "sense: sample fields",
-             "count_contacts_by_type": "sense: contacts by type", "evaluate_behaviours": "decide: rules",
-             "advance_lifecycle": "act: lifecycle"}
-    saved_f = {f: getattr(mm, f) for f in funcs}
+    funcs = {(mm, "voxel_indices"): "sense+exchange: voxel index", (ms, "sample_fields"): "sense: sample fields",
+             (ms, "count_contacts_by_type"): "sense: contacts by type", (mm, "evaluate_behaviours"): "decide: rules",
+             (mm, "advance_lifecycle"): "act: lifecycle"}
+    saved_f = {key: getattr(*key) for key in funcs}
     objs = [(model.contacts, "find", "sense: contact list"), (model.mover, "move", "move"),
             (model.exchange, "apply", "exchange"), (model.diffusion, "step", "diffuse")]
     try:
-        for f, label in funcs.items():
-            setattr(mm, f, wrap(label, saved_f[f]))
+        for (module, f), label in funcs.items():
+            setattr(module, f, wrap(label, saved_f[module, f]))
         for obj, meth, label in objs:
             setattr(obj, meth, wrap(label, getattr(obj, meth)))
         t0 = time.perf_counter()
@@ -112,8 +113,8 @@ def phase_profile(model, steps: int) -> dict:
             model.step()
         total = time.perf_counter() - t0
     finally:
-        for f in funcs:
-            setattr(mm, f, saved_f[f])
+        for module, f in funcs:
+            setattr(module, f, saved_f[module, f])
         for obj, meth, _ in objs:
             delattr(obj, meth)  # back to the class attribute
     out = {k: v / steps for k, v in acc.items()}
