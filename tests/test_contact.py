@@ -200,9 +200,9 @@ def test_hit_masks_and_rescans_give_the_brute_force_pairs(pile):
     from mscabm.engine.kernels.contact import _RESCAN, MASK_CANDIDATES
 
     rng = np.random.default_rng(pile)
-    sparse = 400
-    x = np.concatenate([rng.uniform(0, 400, sparse), 300 + rng.uniform(0, 4, pile)])
-    y = np.concatenate([rng.uniform(0, 400, sparse), 300 + rng.uniform(0, 4, pile)])
+    sparse = 400  # in [0, 250)^2; the pile alone at (340, 340), out of every sparse cell's stencil and vice versa
+    x = np.concatenate([rng.uniform(0, 250, sparse), 340 + rng.uniform(0, 4, pile)])
+    y = np.concatenate([rng.uniform(0, 250, sparse), 340 + rng.uniform(0, 4, pile)])
     r = rng.uniform(2.0, 5.0, len(x))
     n = len(x)
     f = ContactFinder(400.0, 400.0)
@@ -210,14 +210,15 @@ def test_hit_masks_and_rescans_give_the_brute_force_pairs(pile):
     assert check_csr(off, nb, n) == python_pairs(x, y, r, n, 1.2)
     masks = f._hits[:n]
     rescanned = masks == _RESCAN
-    nbx, nby, _, _ = f.last_grid  # each cell's candidates: the cells of its 3x3 bins, itself included
-    bx = np.minimum((x * nbx / 400.0).astype(int), nbx - 1)
-    by = np.minimum((y * nby / 400.0).astype(int), nby - 1)
+    nbx = f.last_grid[0]  # each cell's candidates: the cells of its 3x3 bins (the finder's own bins), itself too
+    by, bx = np.divmod(f._bin_of_cell[:n], nbx)
     candidates = ((np.abs(bx[:, None] - bx[None, :]) <= 1) & (np.abs(by[:, None] - by[None, :]) <= 1)).sum(axis=1)
     order = f.spatial_order()
     np.testing.assert_array_equal(rescanned, candidates[order] > MASK_CANDIDATES)
     assert (~rescanned).any()
-    assert rescanned.any() if pile > MASK_CANDIDATES else (pile > 30 or not rescanned.any())
+    in_pile = candidates[order][order >= sparse]
+    assert (in_pile == pile).all()  # the pile's cells have exactly `pile` candidates: 64 on the mask path, 65 not
+    assert rescanned[order >= sparse].all() == (pile > MASK_CANDIDATES) or pile == 0
     assert all(int(m).bit_count() == off[i + 1] - off[i]  # a mask holds exactly the cell's contacts
                for i, m in zip(order, masks, strict=True) if m != _RESCAN)
 

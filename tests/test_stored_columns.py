@@ -45,6 +45,21 @@ def test_behaviours_nothing_sets_share_one_zero_column():
     assert np.all(np.diff(stored) > 0)
 
 
+@pytest.mark.parametrize("preset", ["coculture", "disease_ibd"])
+def test_state_switch_columns_name_their_states_and_missing_states_stay_none(preset):
+    """transition_col[t, s] is the stored column of to_<state>_per_min for each real state of a type, and -1 for
+    the padding states a type does not have (a -1 mapped through the layout would read the last vocabulary
+    behaviour, become_<last type>_per_min, as a switch rate)."""
+    t = build_tables(load_config(preset))
+    for code, states in enumerate(t.state_names):
+        for s in range(t.n_states):
+            col = int(t.transition_col[code, s])
+            if s < len(states):
+                assert col == t.column_of(f"to_{states[s]}_per_min"), (code, s)
+            else:
+                assert col == -1, (t.type_names[code], s)
+
+
 def test_signals_are_stored_exactly_where_an_enabled_rule_reads_them():
     cfg = load_config("coculture")
     t, dense = build_tables(cfg), _dense(cfg)
@@ -143,20 +158,28 @@ def test_the_inspector_counts_contacts_like_the_contact_list():
 @pytest.mark.parametrize("rows", [1, 7, 64])
 def test_sensing_block_by_block_changes_nothing(monkeypatch, rows, extra):
     """The model senses and decides blocks of SENSE_BLOCK_ROWS rows (mscabm/sensing.py); any block size gives the
-    same cells, fields and behaviours to the bit, contact levels (PD-L1) and a transwell's insert included, and
-    the signal matrix holds one block."""
+    same cells, fields and behaviours to the bit as one block, contact levels (PD-L1) and a transwell's insert
+    included, and the signal matrix holds one block."""
     values = dict(SMALL, **extra, **{"cells.T.count": 120, "cells.MSC.count": 12, "cells.DC.count": 4,
                                      "interventions.prelicense": "IFNG+TNF", "model.steps": 40})
-    whole = MSCModel("coculture", rng=9, **values)
+
+    def run():
+        m = MSCModel("coculture", rng=9, **values)
+        held = []
+        for _ in range(40):
+            m.step()
+            held.append(m._behaviours[:len(m.population)].copy())
+        return m, held
+
+    whole, whole_held = run()  # the default block (64 Ki rows): one block
+    assert whole._signals.shape[0] >= len(whole.population)
     monkeypatch.setattr(model_module, "SENSE_BLOCK_ROWS", rows)
-    blocked = MSCModel("coculture", rng=9, **values)
+    blocked, blocked_held = run()
     assert blocked.tables.contact_levels.shape[0] > 0
-    for _ in range(40):
-        whole.step()
-        blocked.step()
-        n = len(whole.population)
-        assert np.array_equal(whole._behaviours[:n], blocked._behaviours[:n])
     assert blocked._signals.shape[0] == rows < len(blocked.population)
+    for a, b in zip(whole_held, blocked_held, strict=True):
+        assert np.array_equal(a, b)
+    n = len(whole.population)
     for k in whole.population._cols:
         assert np.array_equal(whole.population[k][:n], blocked.population[k][:n]), k
     assert np.array_equal(whole.lattice.data, blocked.lattice.data)

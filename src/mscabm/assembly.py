@@ -349,7 +349,7 @@ def build_tables(cfg: Config, behaviour_layout: tuple[np.ndarray, int] | None = 
     signal_column[read] = np.arange(int(read.sum()))
     rules = [replace(r, behaviour=int(column[r.behaviour]), signal=int(signal_column[r.signal])) for r in rules]
     levels = [(code, j, int(signal_column[col])) for code, j, col in levels]  # read by a rule: stored
-    transition_col = column[transition_col]
+    transition_col = np.where(transition_col >= 0, column[transition_col], -1)  # -1: no such state, kept
     zero_col = stored_base.shape[1] - 1
     var_scales = [(t, j, int(column[b])) for t, j, b in var_scales if column[b] != zero_col]  # 0 * level = 0
 
@@ -422,7 +422,7 @@ def _stored_behaviour_columns(base: np.ndarray, rules: list[HillRule],
     any saturation) sets somewhere get their own columns, in vocabulary order; every other behaviour is zero in
     every cell for the whole run (new cells, influx and type switches write base rows; variables and knock-outs
     only scale) and maps to one shared zero column, the last. Storing only these keeps the per-cell matrix to
-    what is live (issue 19: 168 -> 64 columns for the default biology). Returns (column of each behaviour, number
+    what is live (issue 19: 168 -> 70 columns for the default biology). Returns (column of each behaviour, number
     of stored columns); ``keep``: return that layout instead, after checking it stores everything live."""
     live = base.any(axis=0)
     for r in rules:

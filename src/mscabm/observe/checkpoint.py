@@ -21,7 +21,9 @@ import numpy as np
 
 from mscabm.observe.io import atomic_write_npz
 
-CHECKPOINT_FORMAT = 1
+#: 2 (2026-12-08): held behaviours (``model.phenotype_every`` > 1) saved in the stored-column layout
+#: (``Tables.behaviour_column``), not one column per vocabulary behaviour
+CHECKPOINT_FORMAT = 2
 CHECKPOINT_NAME = "checkpoint.npz"
 
 
