@@ -138,8 +138,11 @@ class Tables:
     @cached_property
     def stored_signal_names(self) -> list[str]:
         """Name of each stored signal column."""
-        return [self.signal_names[k] for k in np.argsort(self.signal_column)[-self.n_stored_signals:]] \
-            if self.n_stored_signals else []
+        names = [""] * self.n_stored_signals
+        for name, col in zip(self.signal_names, self.signal_column.tolist(), strict=True):
+            if col >= 0:
+                names[col] = name
+        return names
 
     def signal_of(self, name: str) -> int:
         """Stored column of a signal (by its vocabulary name); KeyError if no enabled rule reads it."""

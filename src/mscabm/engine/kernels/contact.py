@@ -239,17 +239,6 @@ def _fill_pass(xs, ys, rs, order, bin_of_cell, n, nbx, nby, bin_start, scale, of
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def _count_by_type(offsets, neighbours, cell_type, n, n_types, out):
-    for i in prange(n):
-        for t in range(n_types):
-            out[i, t] = 0.0
-        for p in range(offsets[i], offsets[i + 1]):
-            t = cell_type[neighbours[p]]
-            if 0 <= t < n_types:
-                out[i, t] += 1.0
-
-
-@njit(cache=True, parallel=True, nogil=True)
 def _count_by_type_columns(offsets, neighbours, cell_type, n, columns, out):
     n_types = columns.shape[0]
     for i in prange(n):
@@ -422,21 +411,19 @@ def count_contacts_by_type(offsets, neighbours, cell_type, n_types: int, out=Non
     """
     n = len(offsets) - 1
     n_types = int(n_types)
-    if columns is not None:
-        columns = np.asarray(columns, dtype=np.int64)
-        if columns.shape != (n_types,) or columns.min(initial=-1) < -1:
-            raise ValueError("columns needs one entry >= -1 per type")
-        if out is None or out.shape[0] < n or out.shape[1] <= columns.max(initial=-1):
-            raise ValueError("out needs >= n rows and a column for every mapped type")
-        if n > 0 and columns.max(initial=-1) >= 0:
-            _count_by_type_columns(offsets, neighbours, cell_type, n, columns, out)
-        return out[:n]
-    if out is None:
-        out = np.empty((n, n_types), dtype=np.float32)
-    elif out.shape[0] < n or out.shape[1] != n_types:
-        raise ValueError("out must have shape (>= n, n_types)")
-    if n > 0 and n_types > 0:
-        _count_by_type(offsets, neighbours, cell_type, n, n_types, out)
+    if columns is None:  # type t into column t
+        if out is None:
+            out = np.empty((n, n_types), dtype=np.float32)
+        elif out.shape[0] < n or out.shape[1] != n_types:
+            raise ValueError("out must have shape (>= n, n_types)")
+        columns = np.arange(n_types, dtype=np.int64)
+    columns = np.asarray(columns, dtype=np.int64)
+    if columns.shape != (n_types,) or columns.min(initial=-1) < -1:
+        raise ValueError("columns needs one entry >= -1 per type")
+    if out is None or out.shape[0] < n or out.shape[1] <= columns.max(initial=-1):
+        raise ValueError("out needs >= n rows and a column for every mapped type")
+    if n > 0 and columns.max(initial=-1) >= 0:
+        _count_by_type_columns(offsets, neighbours, cell_type, n, columns, out)
     return out[:n]
 
 

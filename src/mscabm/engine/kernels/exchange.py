@@ -139,15 +139,6 @@ def _convert_kernel(flat, n_voxels, start, order, behaviours, vmax_col, substrat
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def _sample_kernel(flat, voxel_of_cell, n, out):
-    n_species = flat.shape[0]
-    for i in prange(n):
-        v = voxel_of_cell[i]
-        for s in range(n_species):
-            out[i, s] = flat[s, v]
-
-
-@njit(cache=True, parallel=True, nogil=True)
 def _sample_columns_kernel(flat, voxel_of_cell, n, columns, out):
     n_species = flat.shape[0]
     for i in prange(n):
@@ -377,11 +368,10 @@ def sample_fields(data, voxel_of_cell, n, out, columns=None) -> None:
     if n == 0:
         return
     flat = _flat(data)
-    if columns is None:
+    if columns is None:  # species s into column s
         if out.shape[0] < n or out.shape[1] != flat.shape[0]:
             raise ValueError("out must have shape (>= n, n_species)")
-        _sample_kernel(flat, voxel_of_cell, n, out)
-        return
+        columns = np.arange(flat.shape[0], dtype=np.int64)
     columns = np.asarray(columns, dtype=np.int64)
     if columns.shape != (flat.shape[0],) or columns.min(initial=-1) < -1:
         raise ValueError("columns needs one entry >= -1 per species")
