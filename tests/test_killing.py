@@ -84,10 +84,10 @@ def pairs_csr(pairs, n):
 
 
 def run_kill(offsets, neighbours, n, cell_type, alive, beh, kill_col, res_col, u_event, u_pick, dt,
-             cap=None):
+             cap=None, killer_dtype=np.int64):
     cap = n if cap is None else cap
     killed = np.ones(cap, dtype=bool)  # garbage: every i < n must be rewritten
-    killer = np.full(cap, -7, dtype=np.int64)
+    killer = np.full(cap, -7, dtype=killer_dtype)  # the model's is int32
     k = contact_kill(offsets, neighbours, n, cell_type, alive, beh, kill_col, res_col, u_event, u_pick,
                      dt, killed, killer)
     assert isinstance(k, int)
@@ -109,8 +109,9 @@ def run_kill(offsets, neighbours, n, cell_type, alive, beh, kill_col, res_col, u
     beh_dtype=st.sampled_from([np.float32, np.float64]),
     alive_frac=st.sampled_from([1.0, 0.9, 0.5, 0.0]),
     pad=st.integers(0, 3),
+    killer_dtype=st.sampled_from([np.int32, np.int64]),
 )
-def test_matches_reference(seed, n, n_types, n_cols, side, dt, beh_dtype, alive_frac, pad):
+def test_matches_reference(seed, n, n_types, n_cols, side, dt, beh_dtype, alive_frac, pad, killer_dtype):
     rng = np.random.default_rng(seed)
     cap = n + pad  # capacity rows beyond n hold garbage and must be ignored
     x = rng.uniform(0, side, cap)
@@ -135,7 +136,7 @@ def test_matches_reference(seed, n, n_types, n_cols, side, dt, beh_dtype, alive_
     u_pick = rng.random(cap)
 
     k, killed, killer = run_kill(offsets, neighbours, n, cell_type, alive, beh, kill_col, res_col,
-                                 u_event, u_pick, dt, cap)
+                                 u_event, u_pick, dt, cap, killer_dtype)
     want_killed, want_killer = ref_contact_kill(offsets, neighbours, n, cell_type, alive, beh, kill_col,
                                                 res_col, u_event, u_pick, dt)
     assert np.array_equal(killed, want_killed)
@@ -400,7 +401,7 @@ def test_empty_and_validation():
         dict(kill_col=np.array([2, -1])), dict(kill_col=np.array([-2, 0])), dict(kill_col=np.array([[0, 1]])),
         dict(kill_col=np.array([0.0, 1.0])), dict(resistance_col=2), dict(resistance_col=-2),
         dict(killed=np.zeros(n, np.int64)), dict(killed=np.zeros(n - 1, bool)),
-        dict(killer_row=np.zeros(n, np.int32)), dict(killer_row=[0] * n),
+        dict(killer_row=np.zeros(n, np.int16)), dict(killer_row=[0] * n),
     ]
     for change in bad:
         with pytest.raises(ValueError):

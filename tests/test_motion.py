@@ -350,6 +350,23 @@ def test_jacobi_order_independent():
         np.testing.assert_allclose(a[perm], b, rtol=0, atol=1e-9)
 
 
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 150))
+def test_in_place_update_equals_separate_outputs(seed, n):
+    """x_out, y_out may be x, y themselves (the model moves its cells in place): bit-equal to separate outputs,
+    overlapping pairs included, since every neighbour is read from the packed copy made first."""
+    rng = np.random.default_rng(seed)
+    W, H = 120.0, 80.0
+    s = random_state(rng, n, W, H, 10.0, overlap_frac=0.5)
+    off, nb = ContactFinder(W, H).find(s["x"], s["y"], s["radius"], n, 1.5)
+    xo, yo, px, py = run_kernel(s, n, off, nb, 1.0, W, H)
+    x, y, px2, py2 = s["x"].copy(), s["y"].copy(), s["px"].copy(), s["py"].copy()
+    move_cells(x, y, px2, py2, s["radius"], s["speed"], s["pers"], s["bias"], s["species"], s["motile"], s["vox"],
+               s["fields"], off, nb, s["rep"], s["adh"], s["sca"], s["u_turn"], s["u_angle"], 1.0, W, H, x, y, n=n)
+    for a, b in ((x, xo), (y, yo), (px2, px), (py2, py)):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_rejects_aliasing_and_accepts_empty():
     n = 3
     x = np.zeros(n)
@@ -359,4 +376,10 @@ def test_rejects_aliasing_and_accepts_empty():
             1.0, 1.0, 1.0, np.zeros(n), np.zeros(n), 1.0, 10.0, 10.0)
     with pytest.raises(ValueError):
         move_cells(x, x.copy(), *args, x, np.empty(n))
+    xb, y = np.zeros(n + 1), np.zeros(n)
+    x = xb[:n]
+    for x_out, y_out in ((y, x), (xb[1:], y), (np.zeros(n), x)):  # crossed, shifted by a row, one overlapping
+        with pytest.raises(ValueError, match="in place"):
+            move_cells(x, y, *args, x_out, y_out)
+    move_cells(x, y, *args, x, y)  # in place
     move_cells(x[:0], x[:0], *args, np.empty(0), np.empty(0), n=0)

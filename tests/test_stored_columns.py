@@ -171,7 +171,7 @@ def test_sensing_block_by_block_changes_nothing(monkeypatch, rows, extra):
             held.append(m._behaviours[:len(m.population)].copy())
         return m, held
 
-    whole, whole_held = run()  # the default block (64 Ki rows): one block
+    whole, whole_held = run()  # the default block (32 Ki rows): one block
     assert whole._signals.shape[0] >= len(whole.population)
     monkeypatch.setattr(model_module, "SENSE_BLOCK_ROWS", rows)
     blocked, blocked_held = run()

@@ -135,11 +135,11 @@ class MSCModel(mesa.Model):
         # per-cell variables: one float64 column each, named as declared
         self.population = Population(cfg.model.max_cells, extra_columns={v: np.float64 for v in t.variable_names})
         self.contacts = ContactFinder(d.width_um, d.height_um)
-        self.exchange = FieldExchange(ny * nx)
+        self._voxel_start = np.zeros(ny * nx + 1, np.int64)  # bin starts of every counting sort by voxel
+        self.exchange = FieldExchange(ny * nx, start=self._voxel_start)  # (the spatial order's, the exchange's)
         self.mover = Mover()
         self._compartments = CompartmentFilter()
         self._cap = 0
-        self._sort_start = np.zeros(0, np.int64)
         self.tally = Tally(len(t.type_names))
         self.pretreated = pretreatment_of(t, cfg)  # where pre-treated cells start (mscabm/pretreatment.py)
         self._seed_cells()
@@ -278,10 +278,10 @@ class MSCModel(mesa.Model):
         self._cap = cap
         wanted = {"_signals": ((min(cap, SENSE_BLOCK_ROWS), t.n_stored_signals), np.float32),
                   "_behaviours": ((cap, t.n_stored_behaviours), np.float32),
-                  "_voxel": ((cap,), np.int64), "_x_out": ((cap,), np.float64), "_y_out": ((cap,), np.float64),
+                  "_voxel": ((cap,), np.int64),
                   "_divide": ((cap,), np.bool_), "_remove": ((cap,), np.bool_), "_order": ((cap,), np.int64),
                   "_class": ((cap,), np.int16), "_live_type": ((cap,), np.int16), "_killed": ((cap,), np.bool_),
-                  "_killer": ((cap,), np.int64), "_engulfed": ((cap,), np.bool_)}
+                  "_killer": ((cap,), np.int32), "_engulfed": ((cap,), np.bool_)}
         for name, (shape, dtype) in wanted.items():
             grown = np.zeros(shape, dtype=dtype)
             old = getattr(self, name, None)
@@ -326,9 +326,7 @@ class MSCModel(mesa.Model):
         voxel_indices(x, y, n, lat.spacing_um, nx, ny, out=self._voxel)
         every = self.config.model.sort_every
         if every and (self.steps - 1) % every == 0 and n > 1:  # spatial order (from step 1): neighbours near in memory
-            self._sort_start = (self._sort_start if len(self._sort_start) == ny * nx + 1
-                                else np.zeros(ny * nx + 1, np.int64))
-            counting_sort(self._voxel, self._all, n, ny * nx, self._sort_start, self._order)
+            counting_sort(self._voxel, self._all, n, ny * nx, self._voxel_start, self._order)
             pop.permute(self._order[:n])
             self._voxel[:n] = self._voxel[self._order[:n]]
             if self.config.model.phenotype_every > 1:  # held behaviours follow their rows
@@ -411,9 +409,7 @@ class MSCModel(mesa.Model):
                         beh[:n, t.persistence_col], beh[:n, t.chemotaxis_col], t.chemotaxis_species[pop["type"]],
                         motile, self._voxel, self.lattice.data, s.offsets, s.neighbours, mech.repulsion_um_per_min,
                         mech.adhesion_um_per_min, mech.contact_scale, self.rng.random(n), self.rng.random(n),
-                        self.dt_min, self.width_um, self.height_um, self._x_out, self._y_out, n=n)
-        pop["x_um"][:] = self._x_out[:n]
-        pop["y_um"][:] = self._y_out[:n]
+                        self.dt_min, self.width_um, self.height_um, pop["x_um"], pop["y_um"], n=n)  # in place
 
     def _update_population(self, s: _StepArrays) -> None:
         """Births and removals of the step, in one place: daughters of the flagged divisions (one radius apart,
@@ -484,7 +480,7 @@ class MSCModel(mesa.Model):
         integrated = [f for f in self.diffusion.source_species if f in self._active_fields]
         self._increments = []
         for data, active in blocks:  # the well (and the insert) layer with the cells that live there
-            before = data[integrated].astype(np.float64) if integrated else ()
+            before = [data[f].astype(np.float64) for f in integrated]  # one field at a time: no float32 stack
             amounts = self.exchange.apply(data, self._voxel, n, self._behaviours, *self._exchange_cols, volume,
                                           lat.voxel_volume_um3, self.dt_min, active, listed, t.taken_up_fields)
             for j in t.uptake_variables:  # per-cell variables that count what their cell took up (EV cargo)
@@ -500,11 +496,11 @@ class MSCModel(mesa.Model):
         """Every live field advances by ``dt_min`` (diffusion, decay, supply)."""
         increments = getattr(self, "_increments", None) or [{}, {}]
         self._increments = None
-        if self.transwell is None:
-            self.diffusion.step(species=self._active_fields, increments=increments[0])
+        if self.transwell is None:  # the increments are this step's temporaries: the solver works in them
+            self.diffusion.step(species=self._active_fields, increments=increments[0], consume_increments=True)
         else:
             self.transwell.diffuse(self.diffusion, self._active_fields, well_increments=increments[0],
-                                   insert_increments=increments[-1])
+                                   insert_increments=increments[-1], consume_increments=True)
 
     def _observe(self) -> None:
         """Readouts into the log every ``record_every`` steps and at the last step."""

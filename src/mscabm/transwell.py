@@ -68,15 +68,17 @@ class Transwell:
         """bool (n,): the cells that live on the insert membrane."""
         return np.isin(cell_type, self.insert_codes)
 
-    def diffuse(self, solver, species, well_increments=None, insert_increments=None) -> None:
+    def diffuse(self, solver, species, well_increments=None, insert_increments=None,
+                consume_increments: bool = False) -> None:
         """Horizontal step of every layer, then the exact vertical step of every column.
 
         ``well_increments`` / ``insert_increments``: the cells' release of this step into the
-        two cell layers, for the solver's exact source integration (``DiffusionSolver.step``)."""
+        two cell layers, for the solver's exact source integration (``DiffusionSolver.step``, which may use
+        them as its work arrays with ``consume_increments``)."""
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
             inc = well_increments if i == 0 else insert_increments if i == last else None
-            solver.step(data=layer, species=species, increments=inc)
+            solver.step(data=layer, species=species, increments=inc, consume_increments=consume_increments)
         apply_vertical(self.layers, self.propagators, species)
 
     def sample_insert(self, voxel: np.ndarray, insert_rows: np.ndarray, out: np.ndarray,

@@ -161,7 +161,6 @@ class DiffusionSolver:
                 # species with the same operator (NO and ROS) share one (ny, nx) table of mode factors
                 self._source_ops[s] = same[0] if same else SourceIntegrator(lattice.shape, p.lam_step, k_dt)
                 self.plan[s] = dataclasses.replace(p, source="exact")
-        self._before = np.zeros(lattice.shape) if self._source_ops else None
         self._lblk = np.zeros((self._nrow_chunks, nx + 1, 8))
         self._klines = np.zeros((self._nrow_chunks, 2, line_len))
         for p, target in zip(self.plan, self._targets):
@@ -247,7 +246,7 @@ class DiffusionSolver:
         return tuple(sorted(self._source_ops))
 
     def step(self, data: np.ndarray | None = None, species: Sequence[int] | None = None,
-             increments: Mapping[int, np.ndarray] | None = None) -> None:
+             increments: Mapping[int, np.ndarray] | None = None, consume_increments: bool = False) -> None:
         """Advance the species by ``dt_min``, in place on ``lattice.data`` (or on ``data``).
 
         ``species``: indices of the species to advance (default all). A caller may leave out a
@@ -261,7 +260,10 @@ class DiffusionSolver:
         cells added to (or took from) ``data[s]`` since the last step (field units; already
         included in ``data``). The step then treats it as released evenly over the step,
         ``u_new = P (u - delta) + Phi delta``, instead of at its start, ``P u``. Other species
-        ignore it.
+        ignore it. ``consume_increments=True`` lets the step use each such increment as its work array (a
+        contiguous, writeable float64 one is overwritten, any other copied): the model's increments are
+        temporaries, so neither it nor the solver holds a lattice-sized buffer for them; otherwise the step works
+        on a copy and leaves them as they were. Both give the same result to the bit.
         """
         arr = self.lattice.data if data is None else data
         expected = (self.lattice.n_species,) + self.lattice.shape
@@ -276,13 +278,15 @@ class DiffusionSolver:
             if self._zero_is_fixed[s] and not arr[s].any() and (delta is None or not delta.any()):
                 continue  # zero stays zero under every scheme (it has no source this step)
             integrator = None if delta is None else self._source_ops.get(s)
-            if integrator is None or delta is None or self._before is None:
+            if integrator is None or delta is None:
                 self._ops[s].run(arr[s], self)
             else:
-                before = self._before
+                modes = integrator.modes_of(delta)      # Phi delta, in the DCT basis (delta is free after this)
+                before = delta if (consume_increments and delta.dtype == np.float64 and delta.flags.c_contiguous
+                                   and delta.flags.writeable) else np.array(delta, dtype=np.float64)
                 np.subtract(arr[s], delta, out=before)  # the field before this step's release
                 self._ops[s].run(before, self)          # P u_before (float64)
-                integrator.add_to(delta, before)        # + Phi delta
+                integrator.add_modes(modes, before)     # + Phi delta
                 np.maximum(before, 0.0, out=before)     # rounding-level negatives (uptake increments)
                 arr[s][...] = before
             if self._supply_step[s]:

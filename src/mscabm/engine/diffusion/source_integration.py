@@ -91,6 +91,15 @@ class SourceIntegrator:
 
     def add_to(self, delta: np.ndarray, out: np.ndarray) -> None:
         """``out += Phi delta`` (both ``(ny, nx)`` float64)."""
+        self.add_modes(self.modes_of(delta), out)
+
+    def modes_of(self, delta: np.ndarray) -> np.ndarray:
+        """``Phi delta`` in the DCT-II basis (``(ny, nx)`` float64, a new array): once it is taken, ``delta``'s
+        memory may be reused (the solver computes the field before the release in it)."""
         c = scipy.fft.dctn(delta, type=2, norm="ortho", workers=1)
         c *= self.phi
-        out += scipy.fft.idctn(c, type=2, norm="ortho", workers=1)
+        return c
+
+    def add_modes(self, modes: np.ndarray, out: np.ndarray) -> None:
+        """``out +=`` the field of ``modes`` (from :meth:`modes_of`)."""
+        out += scipy.fft.idctn(modes, type=2, norm="ortho", workers=1)

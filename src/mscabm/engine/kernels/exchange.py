@@ -191,14 +191,22 @@ class FieldExchange:
     ----------
     n_voxels : int
         ``ny * nx`` of the fields this instance will update.
+    start : int64 (n_voxels + 1,), optional
+        Buffer for the voxel sort's bin starts, e.g. the one the caller uses for its own counting sorts by voxel
+        (the model's spatial order: one lattice-sized array instead of two). The sort is needed only from
+        :meth:`apply` to the :meth:`convert` that reuses it; the caller must not write it in between.
     """
 
-    def __init__(self, n_voxels: int):
+    def __init__(self, n_voxels: int, start: np.ndarray | None = None):
         n_voxels = int(n_voxels)
         if n_voxels <= 0:
             raise ValueError("n_voxels must be > 0")
         self.n_voxels = n_voxels
-        self._start = np.empty(n_voxels + 1, dtype=np.int64)
+        if start is None:
+            start = np.empty(n_voxels + 1, dtype=np.int64)
+        elif start.dtype != np.int64 or start.shape != (n_voxels + 1,) or not start.flags.c_contiguous:
+            raise ValueError(f"start must be a contiguous int64 array of {n_voxels + 1} entries")
+        self._start = start
         self._order = np.empty(0, dtype=np.int64)
         self._out = np.empty((0, 0), dtype=np.float64)
         self._sorted_n = 0  # cells sorted by the last apply (convert reuses the sort)

@@ -146,8 +146,10 @@ def _check_col(name, col, n_cols):
 
 
 def _check_out(name, arr, dtype, n):
-    if not isinstance(arr, np.ndarray) or arr.dtype != dtype or arr.ndim != 1 or arr.shape[0] < n:
-        raise ValueError(f"{name} must be a 1-D {np.dtype(dtype).name} array with at least n rows")
+    dtypes = dtype if isinstance(dtype, tuple) else (dtype,)
+    if not isinstance(arr, np.ndarray) or arr.dtype not in dtypes or arr.ndim != 1 or arr.shape[0] < n:
+        kinds = " or ".join(np.dtype(d).name for d in dtypes)
+        raise ValueError(f"{name} must be a 1-D {kinds} array with at least n rows")
     if not arr.flags.writeable:
         raise ValueError(f"{name} must be writeable")
 
@@ -175,7 +177,7 @@ def contact_kill(offsets, neighbours, n, cell_type, alive, behaviours, kill_col,
         the choice of the credited killer
     dt_min : float >= 0, time step (min)
     killed : bool (>= n,) output, written for every ``i < n``
-    killer_row : int64 (>= n,) output: the row credited with killing ``i``, -1 if not killed
+    killer_row : int32 or int64 (>= n,) output: the row credited with killing ``i``, -1 if not killed
 
     Returns
     -------
@@ -196,7 +198,9 @@ def contact_kill(offsets, neighbours, n, cell_type, alive, behaviours, kill_col,
     if len(u_pick) < n:
         raise ValueError("u_pick must hold at least n rows")
     _check_out("killed", killed, np.bool_, n)
-    _check_out("killer_row", killer_row, np.int64, n)
+    _check_out("killer_row", killer_row, (np.int32, np.int64), n)
+    if n >= np.iinfo(killer_row.dtype).max:
+        raise ValueError(f"killer_row's dtype {killer_row.dtype} cannot index {n} rows")
     if n == 0:
         return 0
     return int(_contact_kill(offsets, neighbours, n, cell_type, np.asarray(alive, dtype=np.bool_),

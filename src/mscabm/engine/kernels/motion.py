@@ -251,6 +251,14 @@ def _arr_or_scalar(v, n, name):
     return a, 0.0
 
 
+def _same_rows(out: np.ndarray, a: np.ndarray, n: int) -> bool:
+    """Whether ``out[:n]`` is ``a[:n]`` itself (same first element and stride): an in-place update, which the
+    Jacobi rule allows since the kernel reads a cell's own old position once, first, and every neighbour's from
+    the packed record filled before it runs."""
+    return (out.ndim == a.ndim == 1 and out.dtype == a.dtype and out.strides == a.strides
+            and out.__array_interface__["data"][0] == a.__array_interface__["data"][0])
+
+
 def _aligned_rows(rows: int) -> np.ndarray:
     """An (rows, 8) float64 array whose rows start on 64-byte boundaries (one cache line)."""
     raw = np.empty(rows * 8 + 8, dtype=np.float64)
@@ -283,9 +291,10 @@ class Mover:
                         ("u_angle", u_angle), ("x_out", x_out), ("y_out", y_out)):
             if len(a) < n:
                 raise ValueError(f"{name} has {len(a)} rows, need >= {n}")
-        if np.shares_memory(x_out, x) or np.shares_memory(y_out, y) or \
-                np.shares_memory(x_out, y) or np.shares_memory(y_out, x):
-            raise ValueError("x_out/y_out must not alias x/y (Jacobi update)")
+        if not (_same_rows(x_out, x, n) and _same_rows(y_out, y, n)) and (
+                np.shares_memory(x_out, x) or np.shares_memory(y_out, y) or
+                np.shares_memory(x_out, y) or np.shares_memory(y_out, x)):
+            raise ValueError("x_out/y_out must be x/y themselves (in place) or not overlap them")
         fields = np.asarray(fields)
         if fields.ndim != 3:
             raise ValueError("fields must have shape (n_species, ny, nx)")
@@ -355,7 +364,8 @@ def move_cells(x, y, px, py, radius, speed, persistence_min, chemotaxis_bias, ch
     width_um, height_um : float, um
         Domain size.
     x_out, y_out : float64 (n,), um
-        New positions (must not alias x, y).
+        New positions: ``x`` and ``y`` themselves (an in-place update, same result: neighbours are read from a
+        packed copy made before the update), or arrays not overlapping them.
     n : int, optional
         Number of live rows (default ``len(x)``).
     """
