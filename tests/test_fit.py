@@ -25,9 +25,9 @@ from mscabm.cli import main
 from mscabm.config import load_config
 from mscabm.experiments.manifest import read_manifest
 from mscabm.fit import load_fit_spec, parse_fit_spec, run_fit
-from mscabm.fit.intervals import Z95, difference_points, linearised_intervals
+from mscabm.fit.intervals import Z95, difference_points, linearised_intervals, weighted_quantile
 from mscabm.fit.objective import target_value
-from mscabm.fit.search import Budget, cmaes, sobol
+from mscabm.fit.search import Budget, abcsmc, cmaes, sobol
 from mscabm.fit.spec import FitTarget, check_fit
 from mscabm.schema import ConfigError
 
@@ -150,8 +150,69 @@ def test_cmaes_finds_the_minimum_of_a_known_quadratic():
     assert budget.stop_reason.startswith("converged (CMA-ES: tol")  # pycma's own rule, within the budget
 
 
+def test_abcsmc_weights_make_the_last_generation_uniform_on_its_acceptance_region():
+    """Independent truth for ABC-SMC (pyabc): with a uniform prior, the target of a generation with threshold eps
+    is the prior restricted to {RMS z <= eps}; for z = (u - c) / s in 2-D that is an ellipse, a disk of radius
+    R = sqrt(2) eps in z, whose marginals have mean c and sd s R / 2. The importance-weighted particles must show
+    it, every particle must lie inside, and the thresholds must fall to min_epsilon within the budget."""
+    c, s = np.array([0.5, 0.4]), np.array([0.05, 0.1])
+
+    def chi2(u):
+        return float(np.sum(((np.array(u) - c) / s) ** 2))
+
+    seen = []
+    budget = Budget(6000)
+    post = abcsmc(lambda us, p: [seen.append(u) or chi2(u) for u in us], [0.5, 0.5], budget, 5, 0.3, 300,
+                  n_targets=2, min_epsilon=0.8)
+    assert post is not None and budget.stop_reason.startswith("converged (ABC-SMC")
+    eps = post.generations[-1]["epsilon"]
+    assert eps <= 0.8 and [g["epsilon"] for g in post.generations] == sorted(
+        (g["epsilon"] for g in post.generations), reverse=True)
+    assert len(seen) == 6000 - budget.candidates and all(0.0 <= v <= 1.0 for u in seen for v in u)
+    z = (post.units - c) / s
+    assert np.all(np.sqrt((z**2).sum(axis=1) / 2) <= eps + 1e-12)
+    w = post.weights
+    assert w.sum() == pytest.approx(1.0) and len(w) == 300
+    mean = w @ post.units
+    sd = np.sqrt(w @ (post.units - mean) ** 2)
+    radius = math.sqrt(2) * eps
+    assert np.all(np.abs(mean - c) <= 0.1 * s * radius), (mean, c)
+    np.testing.assert_allclose(sd, s * radius / 2, rtol=0.15)
+
+
+def test_an_abcsmc_fit_writes_its_posterior_and_experiments_draw_from_it(tmp_path):
+    """method = "abcsmc" through run_fit: the intervals come from the last generation's particles (weighted
+    quantiles, no difference candidates), fit.json keeps the particles, report.md lists the generations, and
+    `--posterior` draws resample exactly those particles."""
+    from mscabm.experiments.posterior import load_posterior
+    from mscabm.fit.intervals import weighted_quantile
+
+    f = write(tmp_path, tiny_fit("tiny_well.toml", method="abcsmc", max_candidates=30, population=6, intervals=True))
+    res = run_fit(load_fit_spec(f), tmp_path / "out", in_process=True, progress=False)
+    cands = pd.read_csv(tmp_path / "out" / "candidates.csv")
+    assert set(cands["phase"]) == {"start", "search"} and len(cands) == res["candidates"] <= 30
+    gens, sample = res["abc_generations"], res["posterior_sample"]
+    assert gens and len(sample["weights"]) == 6 and sum(sample["weights"]) == pytest.approx(1.0)
+    s = np.array(sample["search"])[:, 0]  # log10 of the multiplier
+    p = res["parameters"][0]
+    assert math.log10(p["ci95_low"]) == pytest.approx(weighted_quantile(s, np.array(sample["weights"]), 0.025))
+    assert 0.25 <= p["ci95_low"] <= p["ci95_high"] <= 4.0
+    assert res["interval_method"].startswith("ABC-SMC posterior") and "ABC-SMC generations" in (
+        tmp_path / "out" / "report.md").read_text()
+    post = load_posterior(tmp_path / "out")
+    draws = post.draw(40, np.random.default_rng(1))
+    particles = {round(10.0**v, 9) for v in s}
+    assert {round(d["pge2"], 9) for d in draws} <= particles
+
+
+def test_weighted_quantile_is_the_inverse_distribution_function():
+    v, w = np.array([3.0, 1.0, 2.0, 4.0]), np.array([0.1, 0.2, 0.3, 0.4])  # sorted: 1 (0.2), 2 (0.3), 3 (0.1), 4
+    assert [weighted_quantile(v, w, q) for q in (0.0, 0.2, 0.21, 0.5, 0.6, 0.61, 1.0)] == [1, 1, 2, 2, 3, 4, 4]
+    assert weighted_quantile(v, np.ones(4), 0.5) == 2.0
+
+
 def test_search_is_deterministic_and_respects_the_budget():
-    for method in (cmaes, sobol):
+    for method in (cmaes, sobol, abcsmc):
         runs = []
         for _ in range(2):
             seen = []
@@ -161,7 +222,7 @@ def test_search_is_deterministic_and_respects_the_budget():
         assert runs[0] == runs[1]
         assert len(runs[0]) <= 10
     # numpy's global random state is not the method's: draws from it inside the objective change nothing
-    for method in (cmaes, sobol):
+    for method in (cmaes, sobol, abcsmc):
         plain, noisy = [], []
         method(lambda us, p: [plain.append(u) or sum(u) for u in us], [0.5, 0.5], Budget(10), 3, 0.3, 3)
         method(lambda us, p: [noisy.append(u) or (np.random.rand() * 0 + sum(u)) for u in us], [0.5, 0.5],

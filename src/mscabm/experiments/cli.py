@@ -93,9 +93,9 @@ def register(subparsers) -> dict:
     p.add_argument("--dry-run", action="store_true",
                    help="check the spec as a run would (configs, readout names) and print its plan; run nothing")
     p.add_argument("--posterior", type=Path, metavar="FIT_DIR",
-                   help="run the spec over parameter draws from the linearised posterior of a `mscabm fit` output "
-                        "folder (a grid: every condition at every draw; a cohort: patient r at draw r mod N); adds "
-                        "predictive.csv (default out: <name>_posterior)")
+                   help="run the spec over parameter draws from the posterior (linearised, or ABC-SMC particles) "
+                        "of a `mscabm fit` output folder (a grid: every condition at every draw; a cohort: patient "
+                        "r at draw r mod N); adds predictive.csv (default out: <name>_posterior)")
     p.add_argument("--draws", type=int, help="posterior draws with --posterior (default 20, a cohort at most its "
                                              "patients; 2 to 1000)")
 

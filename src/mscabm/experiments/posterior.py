@@ -22,8 +22,10 @@ uncertainty, the spread within a draw replicate noise. A conditions design (a vi
 paired and the cohort's responders carry the parameter uncertainty. :func:`predictive_table`
 (``predictive.csv`` and a report section) summarises each condition over all draws and replicates.
 
-The draws are a local, Gaussian statement like the fit's intervals (docs/calibration.md), not an
-ABC posterior.
+The draws are a local, Gaussian statement like the fit's intervals (docs/calibration.md). A fit
+by ABC-SMC (``method = "abcsmc"``) writes its posterior sample instead (``posterior_sample``: the
+last generation's particles and weights); its draws are that sample resampled by weight, every
+parameter jointly, identified or not.
 """
 
 from __future__ import annotations
@@ -79,15 +81,21 @@ class PosteriorParameter:
 
 @dataclass
 class Posterior:
-    """The linearised posterior of one fit (see the module docstring)."""
+    """The posterior of one fit: linearised, or an ABC-SMC sample (see the module docstring)."""
 
     fit_name: str
     folder: Path
     parameters: list[PosteriorParameter]
     correlation: np.ndarray  # (d, d)
+    sample: np.ndarray | None = None  # (n_particles, d) search space: an ABC-SMC fit's posterior sample
+    weights: np.ndarray | None = None  # (n_particles,), sum 1
 
     def draw(self, n: int, rng: np.random.Generator) -> list[dict[str, float]]:
         """``n`` parameter sets (name -> value) from ``rng``."""
+        if self.sample is not None and self.weights is not None:  # ABC-SMC: resample the particles by weight
+            rows = rng.choice(len(self.weights), size=n, p=self.weights)
+            return [{p.name: p.parameter.from_sample(float(self.sample[r, j])) for j, p in enumerate(self.parameters)}
+                    for r in rows]
         d = len(self.parameters)
         box = np.array([p.parameter.sample_bounds() for p in self.parameters]).reshape(d, 2)
         ident = [j for j, p in enumerate(self.parameters) if p.identified]
@@ -140,6 +148,13 @@ def load_posterior(folder: str | Path) -> Posterior:
                                  "together")
             params.append(pp)
         corr = np.array(doc["correlation"], dtype=float).reshape(len(params), len(params))
+        sample = weights = None
+        if doc.get("posterior_sample") is not None:
+            sample = np.array(doc["posterior_sample"]["search"], dtype=float).reshape(-1, len(params))
+            weights = np.array(doc["posterior_sample"]["weights"], dtype=float)
+            if len(weights) != len(sample) or not len(weights) or (weights < 0).any() or not weights.sum() > 0:
+                raise ValueError(f"posterior_sample: {len(sample)} particles, {len(weights)} weights")
+            weights = weights / weights.sum()
     except ConfigError:
         raise
     except (ValueError, KeyError, TypeError) as exc:
@@ -147,7 +162,7 @@ def load_posterior(folder: str | Path) -> Posterior:
                                          f"{exc}); allowed: an output folder of `mscabm fit`") from None
     if not params:
         raise ConfigError("--posterior", f"{path} has no parameters; allowed: a fit with free parameters")
-    return Posterior(str(doc.get("name", folder.name)), folder, params, corr)
+    return Posterior(str(doc.get("name", folder.name)), folder, params, corr, sample, weights)
 
 
 def posterior_spec(spec: Spec, posterior: Posterior, draws: int) -> Spec:

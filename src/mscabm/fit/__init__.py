@@ -14,8 +14,8 @@ Modules (each imports only those above it)::
 
     spec        the fit spec's schema, parse, checks against the experiment specs and the config
     objective   a candidate -> its runs -> target means, standard errors, residuals, objective
-    search      CMA-ES (pycma) and the Sobol baseline over the unit cube, under a budget
-    intervals   linearised intervals and correlations from the Jacobian at the best fit
+    search      CMA-ES (pycma), ABC-SMC (pyabc) and the Sobol baseline over the unit cube, under a budget
+    intervals   linearised intervals from the Jacobian at the best fit; an ABC posterior's weighted quantiles
     report      fit.json, report.md, convergence figure, fitted preset
     driver      run_fit: the whole procedure into an output folder
     cli         `mscabm fit`

@@ -32,7 +32,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
         specs = check_fit(fit)
         print(f"mscabm: fit {fit.name}: valid; method {fit.method}, {len(fit.parameters)} parameters, "
               f"{len(fit.targets)} targets, up to {fit.max_candidates} candidates"
-              + (f" + {2 * len(fit.parameters)} for the intervals" if fit.intervals else "") + "; each candidate runs "
+              + (f" + {2 * len(fit.parameters)} for the intervals" if fit.intervals and fit.method != "abcsmc" else "")
+              + "; each candidate runs "
               + ", ".join(f"{s.name}" for s in specs.values()))
         return 0
     result = run_fit(fit, args.out, workers=args.workers, scheduler=args.scheduler, in_process=args.in_process,
@@ -49,7 +50,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> dict:
     p = subparsers.add_parser(
-        "fit", help="fit parameters to targets (CMA-ES or Sobol search, linearised intervals)",
+        "fit", help="fit parameters to targets (CMA-ES with linearised intervals, ABC-SMC posterior, Sobol)",
         description="Fit the free parameters of a fit spec to its targets: every candidate runs the targets' "
                     "experiment specs (resumable); writes candidates.csv, fit.json, report.md, convergence.png and "
                     "fitted_preset.toml. Exit 0 when done, 1 if some runs failed, 2 for a bad fit spec or option "

@@ -13,6 +13,8 @@ Candidate 0 is the start point (the parameters' ``start``, default the middle of
 hand fit's values when ``start`` gives them), then the search, within ``max_candidates`` in all;
 the intervals' difference pairs (2 per parameter) come on top of that budget. The candidates of one
 search batch (a CMA-ES generation) and the interval points run as one batch of runs on the executor.
+An ABC-SMC search (``method = "abcsmc"``) evaluates its particles one candidate at a time and gives
+its intervals from the posterior sample it ends with (no difference pairs).
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def run_fit(fit: FitSpec, out: str | Path | None = None, *, workers: int | None 
     t0 = time.perf_counter()
     deadline = time.monotonic() + 60.0 * fit.max_wall_min if fit.max_wall_min > 0 else None
     budget = Budget(fit.max_candidates, deadline)
-    n_interval = 2 * len(fit.parameters) if fit.intervals else 0
+    n_interval = 2 * len(fit.parameters) if fit.intervals and fit.method != "abcsmc" else 0
     evaluations: list[Evaluation] = []
     bar = tqdm(total=fit.max_candidates + n_interval, desc=f"fit {fit.name}", unit="candidate",
                disable=not progress, dynamic_ncols=True)
@@ -115,15 +117,16 @@ def run_fit(fit: FitSpec, out: str | Path | None = None, *, workers: int | None 
         budget.allows(1)
         budget.spend(1)
         evaluate([start], "start")
-        SEARCHES[fit.method](evaluate, start, budget, fit.seed, fit.sigma0, fit.population)
+        posterior = SEARCHES[fit.method](evaluate, start, budget, fit.seed, fit.sigma0, fit.population,
+                                         n_targets=len(fit.targets), min_epsilon=fit.min_epsilon)
         best = min(evaluations, key=lambda e: (e.objective, e.index))
         jacobian = None
-        if fit.intervals and best.objective < FAILED_OBJECTIVE:
+        if fit.intervals and fit.method != "abcsmc" and best.objective < FAILED_OBJECTIVE:
             jacobian = _jacobian(fit, best, evaluate, evaluations)
     bar.close()
     result = report.summarise(fit, evaluations, best, jacobian, budget.stop_reason or "search finished",
                               time.perf_counter() - t0, synthetic, evaluator.observed.tolist(),
-                              {given: spec.name for given, spec in specs.items()})
+                              {given: spec.name for given, spec in specs.items()}, posterior)
     report.write_outputs(fit, out, evaluations, result, specs)
     return result
 

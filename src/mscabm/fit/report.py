@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mscabm.fit.intervals import linearised_intervals
+from mscabm.fit.intervals import linearised_intervals, posterior_intervals
 from mscabm.fit.objective import FAILED_OBJECTIVE, Evaluation
 from mscabm.fit.spec import FitSpec
 
@@ -26,16 +26,26 @@ __all__ = ["summarise", "write_outputs", "to_markdown"]
 
 def summarise(fit: FitSpec, evaluations: list[Evaluation], best: Evaluation, jacobian: np.ndarray | None,
               stop_reason: str, wall_s: float, synthetic: list[tuple[float, float, int]] | None,
-              observed: list[float], spec_names: dict[str, str] | None = None) -> dict[str, Any]:
+              observed: list[float], spec_names: dict[str, str] | None = None,
+              posterior: Any = None) -> dict[str, Any]:
     """The contents of fit.json (plain data). ``spec_names``: a target's spec as given -> the experiment's
-    name, for a parameter's ``specs`` (fit.json names the experiments, as ``--posterior`` matches them)."""
+    name, for a parameter's ``specs`` (fit.json names the experiments, as ``--posterior`` matches them).
+    ``posterior``: an ABC-SMC search's :class:`~mscabm.fit.search.AbcPosterior` (its intervals replace the
+    linearised ones; its particles go into fit.json for ``--posterior``)."""
     params = []
     intervals = None
     interval_note = "not computed ([fit] intervals = false)" if not fit.intervals else ""
-    if jacobian is not None:
+    bounds = np.array([p.parameter.sample_bounds() for p in fit.parameters])
+    sample = None
+    if fit.method == "abcsmc":
+        interval_note = "not computed: the budget ended before ABC-SMC's first generation"
+        if posterior is not None:
+            sample = bounds[:, 0] + posterior.units * (bounds[:, 1] - bounds[:, 0])  # unit cube -> search space
+            intervals = posterior_intervals(sample, posterior.weights, bounds,
+                                            lambda j, s: fit.parameters[j].parameter.from_sample(s))
+    elif jacobian is not None:
         if np.all(np.isfinite(jacobian)):
             best_s = np.array([p.parameter.to_sample(best.values[p.name]) for p in fit.parameters])
-            bounds = np.array([p.parameter.sample_bounds() for p in fit.parameters])
             intervals = linearised_intervals(best_s, jacobian, bounds,
                                              lambda j, s: fit.parameters[j].parameter.from_sample(s))
         else:
@@ -67,6 +77,14 @@ def summarise(fit: FitSpec, evaluations: list[Evaluation], best: Evaluation, jac
                                               if t.accepted and math.isfinite(m) else None),
                         "source": t.source})
     start = evaluations[0]
+    if sample is not None:
+        last = posterior.generations[-1] if posterior.generations else {}
+        method = (f"ABC-SMC posterior (pyabc): weighted 2.5% and 97.5% quantiles of the {len(sample)} particles of "
+                  f"generation {last.get('t', '?')} (threshold {last.get('epsilon', math.nan):.3g} on the RMS "
+                  "residual); identified: the interval spans less than half the box")
+    else:
+        method = ("linearised (Gauss-Newton) 95% intervals from central differences at the best fit, common random "
+                  "numbers" if intervals is not None else interval_note)
     return {
         "name": fit.name, "method": fit.method, "seed": fit.seed, "stop_reason": stop_reason,
         "candidates": len(evaluations), "search_candidates": sum(e.phase != "interval" for e in evaluations),
@@ -75,8 +93,10 @@ def summarise(fit: FitSpec, evaluations: list[Evaluation], best: Evaluation, jac
         "start_objective": start.objective, "parameters": params, "targets": targets,
         "correlation": intervals.correlation if intervals is not None else None,
         "condition_number": intervals.condition_number if intervals is not None else None,
-        "interval_method": ("linearised (Gauss-Newton) 95% intervals from central differences at the best fit, "
-                            "common random numbers" if intervals is not None else interval_note),
+        "interval_method": method,
+        "abc_generations": posterior.generations if posterior is not None else None,
+        "posterior_sample": ({"search": sample.tolist(), "weights": posterior.weights.tolist()}
+                             if sample is not None else None),
         "synthetic": ({"hidden": fit.synthetic, "seed": fit.synthetic_seed,
                        "observations": [{"mean": m, "se": s, "n": n} for m, s, n in synthetic]}
                       if fit.synthetic is not None and synthetic is not None else None),
@@ -136,6 +156,13 @@ def to_markdown(result: dict[str, Any]) -> str:
         lines += ["## Correlations of the estimates", "",
                   f"|r| near 1: the targets cannot tell the two apart. Condition number of J^T J: "
                   f"{_g(result['condition_number'])}.", "", markdown_table(rows, [""] + names), ""]
+    if result.get("abc_generations"):
+        rows = [[g["t"], _g(g["epsilon"]), g["particles"], g["candidates"],
+                 f"{g['particles'] / max(g['candidates'], 1):.2f}"] for g in result["abc_generations"]]
+        lines += ["## ABC-SMC generations", "",
+                  "Threshold: the largest RMS residual a particle of the generation may have (targets in units of "
+                  "their sd).", "",
+                  markdown_table(rows, ["generation", "threshold", "particles", "candidates", "acceptance"]), ""]
     lines += ["![convergence](convergence.png)", ""]
     return "\n".join(lines)
 

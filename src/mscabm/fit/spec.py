@@ -10,8 +10,8 @@ does not have, or a bound the config refuses, fails here, not after an hour of r
 
 Document layout (``docs/calibration.md`` has the full reference and a worked example)::
 
-    [fit]           name, description, method (cmaes | sobol), seed, max_candidates, max_wall_min,
-                    replicates, population, sigma0, intervals, interval_step, include_targets
+    [fit]           name, description, method (cmaes | abcsmc | sobol), seed, max_candidates, max_wall_min,
+                    replicates, population, sigma0, min_epsilon, intervals, interval_step, include_targets
     [fit.synthetic] parameter name -> hidden value: replace every target's observed value by the
                     model's own output at these values (a synthetic problem with a known answer)
     [[parameters]]  name, keys, bounds, log, scale, integer, start, specs (apply only in these
@@ -43,7 +43,7 @@ from mscabm.schema import ConfigError, join_path, option, parse
 __all__ = ["FitSpec", "FitParameter", "FitTarget", "load_fit_spec", "parse_fit_spec", "check_fit", "METHODS",
            "fingerprint"]
 
-METHODS = ("cmaes", "sobol")
+METHODS = ("cmaes", "abcsmc", "sobol")
 #: the shipped fit specs, package data (``src/mscabm/fit/specs/``)
 FIT_SPECS = importlib.resources.files("mscabm.fit") / "specs"
 #: readout of a route target (SCIENCE.md s3b), computed by :func:`mscabm.calibration.route_shares`
@@ -57,8 +57,9 @@ ROUTE_COLUMNS = ("species", "msc_per_responder", "route_blocked")
 class FitDoc:
     name: str = option(**NAME, doc="default output folder runs/fits/<name>/")
     description: str = option("", doc="goes into report.md")
-    method: Literal[METHODS] = option("cmaes", doc="cmaes: CMA-ES point fit (pycma); sobol: a scrambled Sobol "
-                                                   "search of the box (the baseline)")
+    method: Literal[METHODS] = option("cmaes", doc="cmaes: CMA-ES point fit (pycma); abcsmc: ABC-SMC posterior "
+                                                   "(pyabc); sobol: a scrambled Sobol search of the box (the "
+                                                   "baseline)")
     seed: int = option(1, min=0, max=2**32 - 2, doc="seed of the method's own draws (not the model's)")
     max_candidates: int = option(40, min=1, max=100_000, doc="budget: parameter sets tried (each runs every "
                                                              "target's experiment spec)")
@@ -66,10 +67,14 @@ class FitDoc:
                                                                          "wall time (0: no limit)")
     replicates: int | None = option(None, min=1, max=10_000, doc="overrides the experiment specs' replicates")
     population: int | None = option(None, min=2, max=10_000, doc="cmaes: candidates per generation "
-                                                                  "(default 4 + 3 ln d)")
+                                                                  "(default 4 + 3 ln d); abcsmc: particles per "
+                                                                  "generation (default 10 per parameter, >= 10)")
     sigma0: float = option(0.25, gt=0.0, max=1.0, doc="cmaes: initial step, in units of each parameter's range")
-    intervals: bool = option(True, doc="linearised 95% intervals at the best fit (2 more candidates per "
-                                       "parameter)")
+    min_epsilon: float = option(1.0, gt=0.0, max=1e6, doc="abcsmc: stop when the acceptance threshold on the RMS "
+                                                          "residual (targets in units of their sd) reaches this")
+    intervals: bool = option(True, doc="cmaes, sobol: linearised 95% intervals at the best fit (2 more "
+                                       "candidates per parameter); abcsmc: the posterior's intervals (no more "
+                                       "candidates)")
     interval_step: float = option(0.05, gt=0.0, max=0.5, doc="finite-difference step of the intervals, in "
                                                              "units of each parameter's range")
     synthetic: dict[str, float] | None = option(None, doc="parameter name -> hidden value: fit the model's "
@@ -176,6 +181,7 @@ class FitSpec:
     replicates: int | None
     population: int | None
     sigma0: float
+    min_epsilon: float
     intervals: bool
     interval_step: float
     synthetic: dict[str, float] | None
@@ -254,7 +260,7 @@ def parse_fit_spec(doc: dict, source: str = "") -> FitSpec:
                                   f"{k!r} is already fitted by parameters[{keys_seen[k]}]")
             keys_seen[k] = i
     f = d.fit
-    if f.intervals:
+    if f.intervals and f.method != "abcsmc":  # the posterior's intervals need no derivative
         for i, p in enumerate(params):
             if p.parameter.integer:
                 raise ConfigError(join_path(join_path("parameters", i), "integer"),
@@ -283,8 +289,8 @@ def parse_fit_spec(doc: dict, source: str = "") -> FitSpec:
             raise ConfigError("fit.synthetic",
                               f"needs a hidden value for every parameter; missing: {', '.join(missing)}")
     return FitSpec(f.name, f.description, f.method, f.seed, f.max_candidates, f.max_wall_min, f.replicates,
-                   f.population, f.sigma0, f.intervals, f.interval_step, f.synthetic, f.synthetic_seed, params,
-                   targets, source, copy.deepcopy(doc))
+                   f.population, f.sigma0, f.min_epsilon, f.intervals, f.interval_step, f.synthetic, f.synthetic_seed,
+                   params, targets, source, copy.deepcopy(doc))
 
 
 def _parameter(d: FitParameterDoc, path: str) -> FitParameter:
