@@ -205,6 +205,19 @@ def test_an_abcsmc_fit_writes_its_posterior_and_experiments_draw_from_it(tmp_pat
     assert {round(d["pge2"], 9) for d in draws} <= particles
 
 
+def test_abcsmc_with_a_larger_budget_replays_the_smaller_one_then_goes_on():
+    """What a resumed ABC fit relies on: its particles depend on the seed and the objectives only, so a larger
+    budget proposes the same candidates first (their runs are then found finished) and continues."""
+    def run(n):
+        seen = []
+        abcsmc(lambda us, p: [seen.append(u) or float(np.sum((np.array(u) - 0.3) ** 2) * 400) for u in us],
+               [0.5, 0.5], Budget(n), 9, 0.3, 20, n_targets=2, min_epsilon=0.01)
+        return seen
+
+    small, large = run(70), run(140)
+    assert len(small) == 70 and len(large) == 140 and large[:70] == small
+
+
 def test_weighted_quantile_is_the_inverse_distribution_function():
     v, w = np.array([3.0, 1.0, 2.0, 4.0]), np.array([0.1, 0.2, 0.3, 0.4])  # sorted: 1 (0.2), 2 (0.3), 3 (0.1), 4
     assert [weighted_quantile(v, w, q) for q in (0.0, 0.2, 0.21, 0.5, 0.6, 0.61, 1.0)] == [1, 1, 2, 2, 3, 4, 4]
