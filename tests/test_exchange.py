@@ -175,7 +175,8 @@ def test_shared_start_buffer():
         results.append((data, amt.copy()))
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
-    for bad in (np.zeros(ny * nx, np.int64), np.zeros(ny * nx + 1, np.int32), np.zeros((ny * nx + 1) * 2)[::2]):
+    strided = np.zeros((ny * nx + 1) * 2, np.int64)[::2]
+    for bad in (np.zeros(ny * nx, np.int64), np.zeros(ny * nx + 1, np.int32), strided):
         with pytest.raises(ValueError, match="start"):
             FieldExchange(ny * nx, start=bad)
 

@@ -379,6 +379,8 @@ def _mutations() -> list[tuple[str, callable, str]]:
         ("same spec name", lambda d: d["targets"].append(dict(d["targets"][0], spec="tiny_copy.toml")),
          "targets[1].spec: 'tiny_copy.toml' and"),
         ("specs name", setp(["parameters", 0, "specs"], ["other.toml"]), "parameters[0].specs[0]"),
+        ("abcsmc budget", lambda d: d["fit"].update(method="abcsmc", max_candidates=30, population=10),
+         "fit.max_candidates: 30 leaves ABC-SMC no first generation"),
         ("synthetic name", setp(["fit", "synthetic"], {"pge3": 1.0}), "fit.synthetic.pge3"),
         ("synthetic bound", setp(["fit", "synthetic"], {"pge2": 100.0}), "fit.synthetic.pge2"),
         ("budget", setp(["fit", "max_candidates"], 0), "fit.max_candidates"),

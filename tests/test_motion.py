@@ -381,5 +381,7 @@ def test_rejects_aliasing_and_accepts_empty():
     for x_out, y_out in ((y, x), (xb[1:], y), (np.zeros(n), x)):  # crossed, shifted by a row, one overlapping
         with pytest.raises(ValueError, match="in place"):
             move_cells(x, y, *args, x_out, y_out)
+    with pytest.raises(ValueError, match="in place"):  # in place, but x and y overlap: the rows would race
+        move_cells(xb[:n], xb[1:], *args, xb[:n], xb[1:])
     move_cells(x, y, *args, x, y)  # in place
     move_cells(x[:0], x[:0], *args, np.empty(0), np.empty(0), n=0)

@@ -134,8 +134,10 @@ def load_posterior(folder: str | Path) -> Posterior:
         params = []
         for p in doc["parameters"]:
             if "identified" not in p:
-                raise ConfigError("--posterior", f"fit {doc.get('name', '?')!r} in {folder} has no intervals "
-                                                 "([fit] intervals = false or failed runs at the difference points); "
+                why = ("its ABC-SMC search ended before its first generation (raise fit.max_candidates)"
+                       if doc.get("method") == "abcsmc" else
+                       "[fit] intervals = false or failed runs at the difference points")
+                raise ConfigError("--posterior", f"fit {doc.get('name', '?')!r} in {folder} has no intervals ({why}); "
                                                  "allowed: a fit with intervals")
             lo, hi = (float(x) for x in p["bounds"])
             pp = PosteriorParameter(str(p["name"]), [str(k) for k in p["keys"]], (lo, hi), bool(p["log"]),

@@ -153,8 +153,10 @@ def to_markdown(result: dict[str, Any]) -> str:
     if result.get("correlation") is not None and len(result["parameters"]) > 1:
         names = [p["name"] for p in result["parameters"]]
         rows = [[n] + [_g(v) for v in r] for n, r in zip(names, result["correlation"])]
+        what = ("the posterior covariance (weighted particles)" if result.get("posterior_sample") is not None
+                else "J^T J")
         lines += ["## Correlations of the estimates", "",
-                  f"|r| near 1: the targets cannot tell the two apart. Condition number of J^T J: "
+                  f"|r| near 1: the targets cannot tell the two apart. Condition number of {what}: "
                   f"{_g(result['condition_number'])}.", "", markdown_table(rows, [""] + names), ""]
     if result.get("abc_generations"):
         rows = [[g["t"], _g(g["epsilon"]), g["particles"], g["candidates"],

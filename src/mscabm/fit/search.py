@@ -17,16 +17,20 @@ continues exactly where it stopped.
   all, the yardstick a method must beat on the synthetic problem (``benchmarks/fit_methods.py``).
 - ``abcsmc``: approximate Bayesian computation by sequential Monte Carlo (:class:`pyabc.ABCSMC`, the
   library FitMultiCell builds on; Toni et al. 2009, Beaumont et al. 2009): a population of
-  ``population`` particles drawn from the uniform prior on the box, then generation after generation
-  particles perturbed by a multivariate normal fitted to the last population (twice its weighted
-  covariance), accepted when their distance, the RMS residual ``sqrt(objective / n_targets)`` (each
-  target in units of its sd), is at most the generation's threshold, the median distance of the
-  last population; importance weights prior / proposal. It stops when the threshold reaches
-  ``min_epsilon`` (default 1: every target within about its sd), or the budget is spent (strictly:
-  a generation cut short is dropped). The last complete generation is the posterior sample
-  (:class:`AbcPosterior`). pyabc draws from numpy's global generator: the search seeds it with
+  ``population`` particles drawn from the uniform prior on the box (after pyabc's calibration sample of
+  as many prior draws, which sets the first threshold), then generation after generation particles
+  perturbed by pyabc's default kernel, a multivariate normal with the last population's weighted
+  covariance times Silverman's bandwidth squared, accepted when their distance, the RMS residual
+  ``sqrt(objective / n_targets)`` (each target in units of its sd), is at most the generation's
+  threshold, the median distance of the last population; importance weights prior / proposal. It
+  stops when the threshold reaches ``min_epsilon`` (default 1: every target within about its sd), or
+  the budget is spent (strictly: a generation cut short is dropped). The last complete generation is
+  the posterior sample (:class:`AbcPosterior`). pyabc draws from numpy's global generator: the search seeds it with
   ``seed`` and restores it afterwards; candidates are evaluated one at a time, each candidate's runs
-  in parallel on the executor.
+  in parallel on the executor. The first generation needs the calibration sample plus about twice
+  ``population`` candidates (:func:`abc_min_candidates` is what a fit spec must allow). A replay is
+  exact within one pyabc version (another version may propose other particles: their runs are then
+  new ones).
 """
 
 from __future__ import annotations
@@ -134,6 +138,17 @@ class _BudgetSpent(Exception):
 ABC_PARTICLES_PER_PARAMETER = 10
 
 
+def abc_particles(d: int, population: int | None) -> int:
+    """Particles per ABC-SMC generation: ``population``, or 10 per parameter (at least 10)."""
+    return population or max(ABC_PARTICLES_PER_PARAMETER * d, 10)
+
+
+def abc_min_candidates(d: int, population: int | None) -> int:
+    """The smallest budget that leaves an ABC-SMC fit a first generation at an acceptance of one half: the start
+    candidate, pyabc's calibration sample (one population of prior draws) and two populations of proposals."""
+    return 1 + 3 * abc_particles(d, population)
+
+
 def abcsmc(evaluate: Objective, start: list[float], budget: Budget, seed: int, sigma0: float,
            population: int | None, *, n_targets: int = 1, min_epsilon: float = 1.0, **_) -> AbcPosterior | None:
     """ABC-SMC over the unit cube (module docstring); returns the last complete generation, or None if the
@@ -145,8 +160,10 @@ def abcsmc(evaluate: Objective, start: list[float], budget: Budget, seed: int, s
 
     d = len(start)
     names = [f"u{j}" for j in range(d)]
-    particles = population or max(ABC_PARTICLES_PER_PARAMETER * d, 10)
+    particles = abc_particles(d, population)
     prior = pyabc.Distribution(**{n: pyabc.RV("uniform", 0.0, 1.0) for n in names})
+
+    outer_filters = list(warnings.filters)  # pyabc's warnings are silenced below; an evaluation's are not
 
     def model(par) -> dict:
         if not budget.allows(1):
@@ -154,7 +171,9 @@ def abcsmc(evaluate: Objective, start: list[float], budget: Budget, seed: int, s
         budget.spend(1)
         drawn = np.random.get_state()  # whatever the evaluation draws from numpy's global generator, pyabc's
         try:                           # stream goes on as if it had not run: the search depends on the objectives only
-            (objective,) = evaluate([[float(par[n]) for n in names]], "search")
+            with warnings.catch_warnings():
+                warnings.filters[:] = outer_filters
+                (objective,) = evaluate([[float(par[n]) for n in names]], "search")
         finally:
             np.random.set_state(drawn)
         return {"chi2": float(objective)}

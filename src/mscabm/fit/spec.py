@@ -73,8 +73,8 @@ class FitDoc:
     min_epsilon: float = option(1.0, gt=0.0, max=1e6, doc="abcsmc: stop when the acceptance threshold on the RMS "
                                                           "residual (targets in units of their sd) reaches this")
     intervals: bool = option(True, doc="cmaes, sobol: linearised 95% intervals at the best fit (2 more "
-                                       "candidates per parameter); abcsmc: the posterior's intervals (no more "
-                                       "candidates)")
+                                       "candidates per parameter); not used by abcsmc, whose posterior always "
+                                       "gives its intervals (no more candidates)")
     interval_step: float = option(0.05, gt=0.0, max=0.5, doc="finite-difference step of the intervals, in "
                                                              "units of each parameter's range")
     synthetic: dict[str, float] | None = option(None, doc="parameter name -> hidden value: fit the model's "
@@ -207,12 +207,14 @@ class FitSpec:
 
 
 #: keys a resumed fit may change: free text, and the budget (a larger budget continues the same search)
-NOT_FINGERPRINTED = {"fit": ("name", "description", "max_candidates", "max_wall_min"), "targets": ("name", "source")}
+NOT_FINGERPRINTED = {"fit": ("name", "description", "max_candidates", "max_wall_min", "min_epsilon"),
+                     "targets": ("name", "source")}
 
 
 def fingerprint(document: dict) -> str:
     """A hash of the fit spec's document without its free text (``fit.name``, ``fit.description``,
-    each target's name and source) and its budget: a resumed fit must have the same parameters,
+    each target's name and source), its budget and ABC-SMC's stopping threshold (``min_epsilon``, which only
+    decides where the same sequence of generations stops): a resumed fit must have the same parameters,
     targets and method; it may have a larger budget (the search replays the candidates already run,
     then goes on). The experiment spec files are not part of it: a changed experiment spec changes
     its runs' fingerprints, and the runner reruns those runs."""
@@ -266,6 +268,16 @@ def parse_fit_spec(doc: dict, source: str = "") -> FitSpec:
                 raise ConfigError(join_path(join_path("parameters", i), "integer"),
                                   "an integer parameter has no derivative for the intervals; set fit.intervals = "
                                   "false, or fit it as a continuous value")
+    if f.method == "abcsmc":
+        from mscabm.fit.search import abc_min_candidates, abc_particles
+
+        need = abc_min_candidates(len(params), f.population)
+        if f.max_candidates < need:
+            raise ConfigError("fit.max_candidates", f"{f.max_candidates} leaves ABC-SMC no first generation: it needs "
+                                                    f"the start, a calibration sample of "
+                                                    f"{abc_particles(len(params), f.population)} prior draws and about "
+                                                    "twice as many proposals; allowed: >= "
+                                                    f"{need} (or a smaller fit.population)")
     targets = [_target(t, join_path("targets", i), f.synthetic is not None) for i, t in enumerate(d.targets)]
     targets += included_targets(f.include_targets)
     if not targets:

@@ -283,7 +283,7 @@ class DiffusionSolver:
             else:
                 modes = integrator.modes_of(delta)      # Phi delta, in the DCT basis (delta is free after this)
                 before = delta if (consume_increments and delta.dtype == np.float64 and delta.flags.c_contiguous
-                                   and delta.flags.writeable) else np.array(delta, dtype=np.float64)
+                                   and delta.flags.writeable) else np.empty(arr[s].shape, dtype=np.float64)
                 np.subtract(arr[s], delta, out=before)  # the field before this step's release
                 self._ops[s].run(before, self)          # P u_before (float64)
                 integrator.add_modes(modes, before)     # + Phi delta

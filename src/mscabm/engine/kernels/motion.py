@@ -291,10 +291,11 @@ class Mover:
                         ("u_angle", u_angle), ("x_out", x_out), ("y_out", y_out)):
             if len(a) < n:
                 raise ValueError(f"{name} has {len(a)} rows, need >= {n}")
-        if not (_same_rows(x_out, x, n) and _same_rows(y_out, y, n)) and (
+        in_place = _same_rows(x_out, x, n) and _same_rows(y_out, y, n)
+        if (in_place and np.shares_memory(x, y)) or (not in_place and (
                 np.shares_memory(x_out, x) or np.shares_memory(y_out, y) or
-                np.shares_memory(x_out, y) or np.shares_memory(y_out, x)):
-            raise ValueError("x_out/y_out must be x/y themselves (in place) or not overlap them")
+                np.shares_memory(x_out, y) or np.shares_memory(y_out, x))):
+            raise ValueError("x_out/y_out must be x/y themselves (in place, x and y apart) or not overlap them")
         fields = np.asarray(fields)
         if fields.ndim != 3:
             raise ValueError("fields must have shape (n_species, ny, nx)")
