@@ -54,7 +54,8 @@ def one_fit(method: str, seed: int, budget: int, out: Path, workers: int | None)
             "interval_width_log10": (statistics.fmean(math.log10(p["ci95_high"] / p["ci95_low"])
                                                       for p in res["parameters"])
                                      if all("ci95_low" in p for p in res["parameters"]) else None),
-            "wall_s": wall, "runs": res["runs"], "candidates": res["candidates"]}
+            "wall_s": wall, "runs": res["runs"], "candidates": res["candidates"],
+            "abc_generations": res.get("abc_generations")}
 
 
 def main() -> None:
