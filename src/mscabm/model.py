@@ -43,7 +43,7 @@ from mscabm.engine.kernels.exchange import FieldExchange, voxel_indices
 from mscabm.engine.kernels.killing import contact_kill, engulf_apoptotic
 from mscabm.engine.kernels.motion import Mover
 from mscabm.engine.kernels.sorting import counting_sort, keep_rows_in_place
-from mscabm.engine.kernels.variables import add_taken_up, halve_taken_up, relax_variable, scale_behaviour
+from mscabm.engine.kernels.variables import add_taken_up, halve_taken_up, relax_variables, scale_behaviour
 from mscabm.engine.lattice import Lattice
 from mscabm.engine.population import Population
 from mscabm.engine.transdifferentiation import apply_type_switches
@@ -373,9 +373,9 @@ class MSCModel(mesa.Model):
         if t.become_any:  # type switches (engine/transdifferentiation.py): drawn only where a table sets one
             tally.transdifferentiated_total += apply_type_switches(pop, t, self._behaviours, self._divide, n,
                                                                    self.rng, dt)
-        for j, v in enumerate(t.variable_names):  # dv/dt = production - decay * v, exact over the step
-            relax_variable(n, pop["type"], pop[v], self._behaviours[:, t.produce_col[j]], t.variable_declared[:, j],
-                           t.variable_decay_per_min[:, j], dt)
+        # every per-cell variable: dv/dt = production - decay * v, exact over the step (one pass over the cells)
+        relax_variables(n, pop["type"], tuple(pop[v] for v in t.variable_names), self._behaviours, t.produce_col,
+                        t.variable_declared, t.variable_decay_per_min, dt)
         newly_apoptotic = (pop["apoptosis_left_min"] >= 0) & ~s.apoptotic
         tally.count_deaths(pop["type"][newly_apoptotic])
         # contact killing and engulfment (on the contacts sensed this step)

@@ -67,6 +67,53 @@ def relax_variable(n: int, cell_type: np.ndarray, values: np.ndarray, production
 
 
 @njit(parallel=True, cache=True, nogil=True)
+def _relax_all(n, cell_type, columns, behaviours, produce_col, declared, decay_per_min, dt_min):
+    for i in prange(n):
+        t = cell_type[i]
+        for j in range(len(produce_col)):
+            if not declared[t, j]:
+                continue
+            values = columns[j]
+            p = np.float64(behaviours[i, produce_col[j]])
+            k = decay_per_min[t, j]
+            x = k * dt_min
+            if x > 0.0:
+                e = math.exp(-x)
+                values[i] = values[i] * e + p * (-math.expm1(-x)) / k
+            else:
+                values[i] = values[i] + p * dt_min
+
+
+def relax_variables(n: int, cell_type: np.ndarray, columns: tuple[np.ndarray, ...], behaviours: np.ndarray,
+                    produce_col: np.ndarray, declared: np.ndarray, decay_per_min: np.ndarray, dt_min: float) -> None:
+    """Every per-cell variable at once: :func:`relax_variable` of ``columns[j]`` with production
+    ``behaviours[:, produce_col[j]]``, ``declared[:, j]`` and ``decay_per_min[:, j]``, in one pass over the cells
+    (the same operations per value: the results are those of one call per variable, to the bit).
+
+    Parameters
+    ----------
+    columns : tuple of float64 (>= n,)
+        The k variables, updated in place.
+    behaviours : float32/float64 (>= n, n_behaviours)
+    produce_col : int64 (k,)
+        Behaviour column of each variable's production rate.
+    declared : bool (n_types, k)
+    decay_per_min : float64 (n_types, k), 1/min, >= 0
+    """
+    if not (math.isfinite(dt_min) and dt_min >= 0.0):
+        raise ValueError("dt_min must be finite and >= 0")
+    k = len(columns)
+    produce_col = np.asarray(produce_col, dtype=np.int64)
+    if produce_col.shape != (k,) or declared.shape[1:] != (k,) or decay_per_min.shape[1:] != (k,):
+        raise ValueError(f"produce_col, declared and decay_per_min need one entry per variable ({k})")
+    if any(len(c) < n for c in columns) or behaviours.shape[0] < n:
+        raise ValueError("every variable column and behaviours need >= n rows")
+    if n > 0 and k > 0:
+        _relax_all(int(n), cell_type, tuple(columns), behaviours, produce_col, declared, decay_per_min,
+                   float(dt_min))
+
+
+@njit(parallel=True, cache=True, nogil=True)
 def _scale(n, cell_type, type_code, values, behaviours, col):
     for i in prange(n):
         if cell_type[i] == type_code:
