@@ -23,20 +23,22 @@ import numpy as np
 from numba import njit, prange
 
 
+@njit(cache=True, inline="always")
+def _relaxed(v, p, k, dt_min):
+    """``v`` after ``dt_min`` of ``dv/dt = p - k v`` (the exact solution, module docstring)."""
+    x = k * dt_min
+    if x > 0.0:
+        e = math.exp(-x)
+        return v * e + p * (-math.expm1(-x)) / k
+    return v + p * dt_min
+
+
 @njit(parallel=True, cache=True, nogil=True)
 def _relax(n, cell_type, values, production, declared, decay_per_min, dt_min):
     for i in prange(n):
         t = cell_type[i]
-        if not declared[t]:
-            continue
-        p = np.float64(production[i])
-        k = decay_per_min[t]
-        x = k * dt_min
-        if x > 0.0:
-            e = math.exp(-x)
-            values[i] = values[i] * e + p * (-math.expm1(-x)) / k
-        else:
-            values[i] = values[i] + p * dt_min
+        if declared[t]:
+            values[i] = _relaxed(values[i], np.float64(production[i]), decay_per_min[t], dt_min)
 
 
 def relax_variable(n: int, cell_type: np.ndarray, values: np.ndarray, production: np.ndarray,
@@ -71,17 +73,10 @@ def _relax_all(n, cell_type, columns, behaviours, produce_col, declared, decay_p
     for i in prange(n):
         t = cell_type[i]
         for j in range(len(produce_col)):
-            if not declared[t, j]:
-                continue
-            values = columns[j]
-            p = np.float64(behaviours[i, produce_col[j]])
-            k = decay_per_min[t, j]
-            x = k * dt_min
-            if x > 0.0:
-                e = math.exp(-x)
-                values[i] = values[i] * e + p * (-math.expm1(-x)) / k
-            else:
-                values[i] = values[i] + p * dt_min
+            if declared[t, j]:
+                values = columns[j]
+                values[i] = _relaxed(values[i], np.float64(behaviours[i, produce_col[j]]), decay_per_min[t, j],
+                                     dt_min)
 
 
 def relax_variables(n: int, cell_type: np.ndarray, columns: tuple[np.ndarray, ...], behaviours: np.ndarray,
