@@ -4,7 +4,7 @@ A pre-treatment protocol (``biology/interventions.py`` PRETREATMENTS: field leve
 hours, e.g. IFN-gamma + TNF-alpha for 48 h) acts on one cell type. Its cells are integrated alone
 in medium: every field at its configured initial level plus the protocol's levels, no contacts,
 their per-cell variables advanced step by step with the same rules (``evaluate_behaviours``) and
-the same exact relaxation (``relax_variable``) as in a run, at the run's ``dt_min``. Their label
+the same exact relaxation (``relax_variables``) as in a run, at the run's ``dt_min``. Their label
 (state) follows the same transition rules, taken deterministically: at the end of each step a
 cell switches to the state whose switching rate is highest if that rate is at least 0.5/min (the
 label rules switch at ~1/min once their threshold is crossed; a stochastic rate below that is
@@ -23,7 +23,7 @@ from mscabm.assembly import Tables
 from mscabm.biology.interventions import PRETREAT_TYPE, PRETREATMENTS
 from mscabm.config import Config
 from mscabm.engine.kernels.behaviour import evaluate_behaviours
-from mscabm.engine.kernels.variables import relax_variable
+from mscabm.engine.kernels.variables import relax_variables
 
 __all__ = ["Pretreated", "pretreat_in_medium", "pretreatment_of"]
 
@@ -74,9 +74,8 @@ def pretreat_in_medium(tables: Tables, cfg: Config, cell_type: str, field_levels
                 sig[0, t.variable_signal_column[j]] = values[j][0]
         group[0] = t.group_of(code, s)
         evaluate_behaviours(group, apoptotic, sig, 1, t.base, t.rules, beh)
-        for j in range(nv):
-            relax_variable(1, types, values[j], beh[:, t.produce_col[j]], t.variable_declared[:, j],
-                           t.variable_decay_per_min[:, j], dt)
+        relax_variables(1, types, tuple(values), beh, t.produce_col, t.variable_declared, t.variable_decay_per_min,
+                        dt)
         rates = [(float(beh[0, t.transition_col[code, q]]), q) for q in range(len(states))
                  if q != s and t.transition_col[code, q] >= 0]
         best = max(rates, default=(0.0, s))

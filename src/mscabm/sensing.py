@@ -29,7 +29,7 @@ from mscabm.engine.kernels.exchange import sample_fields
 __all__ = ["SENSE_BLOCK_ROWS", "SenseInputs", "blocks_of", "contact_codes", "sense_block"]
 
 #: rows sensed and decided together; the signal matrix holds this many rows at most (a power of two: 32 Ki rows
-#: of 44 float32 signals are 5.8 MB, in a server's last-level cache; 64 Ki measured no faster at 10^6 cells)
+#: of 44 float32 signals are 5.8 MB, in a server's last-level cache)
 SENSE_BLOCK_ROWS = 1 << 15
 
 

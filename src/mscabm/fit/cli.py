@@ -32,7 +32,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         specs = check_fit(fit)
         print(f"mscabm: fit {fit.name}: valid; method {fit.method}, {len(fit.parameters)} parameters, "
               f"{len(fit.targets)} targets, up to {fit.max_candidates} candidates"
-              + (f" + {2 * len(fit.parameters)} for the intervals" if fit.intervals and fit.method != "abcsmc" else "")
+              + (f" + {2 * len(fit.parameters)} for the intervals" if fit.difference_intervals else "")
               + "; each candidate runs "
               + ", ".join(f"{s.name}" for s in specs.values()))
         return 0

@@ -87,7 +87,7 @@ def run_fit(fit: FitSpec, out: str | Path | None = None, *, workers: int | None 
     t0 = time.perf_counter()
     deadline = time.monotonic() + 60.0 * fit.max_wall_min if fit.max_wall_min > 0 else None
     budget = Budget(fit.max_candidates, deadline)
-    n_interval = 2 * len(fit.parameters) if fit.intervals and fit.method != "abcsmc" else 0
+    n_interval = 2 * len(fit.parameters) if fit.difference_intervals else 0
     evaluations: list[Evaluation] = []
     bar = tqdm(total=fit.max_candidates + n_interval, desc=f"fit {fit.name}", unit="candidate",
                disable=not progress, dynamic_ncols=True)
@@ -121,7 +121,7 @@ def run_fit(fit: FitSpec, out: str | Path | None = None, *, workers: int | None 
                                          n_targets=len(fit.targets), min_epsilon=fit.min_epsilon)
         best = min(evaluations, key=lambda e: (e.objective, e.index))
         jacobian = None
-        if fit.intervals and fit.method != "abcsmc" and best.objective < FAILED_OBJECTIVE:
+        if fit.difference_intervals and best.objective < FAILED_OBJECTIVE:
             jacobian = _jacobian(fit, best, evaluate, evaluations)
     bar.close()
     result = report.summarise(fit, evaluations, best, jacobian, budget.stop_reason or "search finished",

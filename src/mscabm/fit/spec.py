@@ -192,6 +192,12 @@ class FitSpec:
     document: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def difference_intervals(self) -> bool:
+        """Whether the fit ends with the linearised intervals' difference candidates (an ABC-SMC fit's intervals
+        come from its posterior)."""
+        return self.intervals and self.method != "abcsmc"
+
+    @property
     def spec_names(self) -> list[str]:
         """The experiment specs the targets need, in order of first use."""
         return list(dict.fromkeys(t.spec for t in self.targets))

@@ -251,8 +251,8 @@ def _arr_or_scalar(v, n, name):
     return a, 0.0
 
 
-def _same_rows(out: np.ndarray, a: np.ndarray, n: int) -> bool:
-    """Whether ``out[:n]`` is ``a[:n]`` itself (same first element and stride): an in-place update, which the
+def _same_rows(out: np.ndarray, a: np.ndarray) -> bool:
+    """Whether ``out`` is ``a`` itself (same first element and stride): an in-place update, which the
     Jacobi rule allows since the kernel reads a cell's own old position once, first, and every neighbour's from
     the packed record filled before it runs."""
     return (out.ndim == a.ndim == 1 and out.dtype == a.dtype and out.strides == a.strides
@@ -291,7 +291,7 @@ class Mover:
                         ("u_angle", u_angle), ("x_out", x_out), ("y_out", y_out)):
             if len(a) < n:
                 raise ValueError(f"{name} has {len(a)} rows, need >= {n}")
-        in_place = _same_rows(x_out, x, n) and _same_rows(y_out, y, n)
+        in_place = _same_rows(x_out, x) and _same_rows(y_out, y)
         if (in_place and np.shares_memory(x, y)) or (not in_place and (
                 np.shares_memory(x_out, x) or np.shares_memory(y_out, y) or
                 np.shares_memory(x_out, y) or np.shares_memory(y_out, x))):

@@ -33,14 +33,6 @@ def _relaxed(v, p, k, dt_min):
     return v + p * dt_min
 
 
-@njit(parallel=True, cache=True, nogil=True)
-def _relax(n, cell_type, values, production, declared, decay_per_min, dt_min):
-    for i in prange(n):
-        t = cell_type[i]
-        if declared[t]:
-            values[i] = _relaxed(values[i], np.float64(production[i]), decay_per_min[t], dt_min)
-
-
 def relax_variable(n: int, cell_type: np.ndarray, values: np.ndarray, production: np.ndarray,
                    declared: np.ndarray, decay_per_min: np.ndarray, dt_min: float) -> None:
     """Advance one per-cell variable by ``dt_min`` in place (module docstring).
@@ -62,10 +54,9 @@ def relax_variable(n: int, cell_type: np.ndarray, values: np.ndarray, production
     dt_min : float
         Step, min, >= 0.
     """
-    if not (math.isfinite(dt_min) and dt_min >= 0.0):
-        raise ValueError("dt_min must be finite and >= 0")
-    if n > 0:
-        _relax(int(n), cell_type, values, production, declared, decay_per_min, float(dt_min))
+    production = np.asarray(production)
+    relax_variables(n, cell_type, (values,), production[:, None], np.zeros(1, np.int64),
+                    np.asarray(declared)[:, None], np.asarray(decay_per_min, dtype=np.float64)[:, None], dt_min)
 
 
 @njit(parallel=True, cache=True, nogil=True)
